@@ -1,0 +1,235 @@
+// Package config holds Tollgate's YAML schema, its defaults, ${ENV} expansion,
+// validation with file:line errors, the embedded default config and reload.
+package config
+
+import "time"
+
+// Config is the whole gateway configuration. Field order follows the request
+// path: where clients connect, who they are, where their requests go.
+type Config struct {
+	Listen    string         `yaml:"listen"`
+	Server    ServerConfig   `yaml:"server"`
+	Admin     AdminConfig    `yaml:"admin"`
+	Routing   RoutingConfig  `yaml:"routing"`
+	Upstreams []Upstream     `yaml:"upstreams"`
+	Models    []Model        `yaml:"models"`
+	Routes    []Route        `yaml:"routes"`
+	Keys      []Key          `yaml:"keys"`
+	Redis     RedisConfig    `yaml:"redis"`
+	Policy    PolicyConfig   `yaml:"policy"`
+	Metering  MeteringConfig `yaml:"metering"`
+	Health    HealthConfig   `yaml:"health"`
+	Log       LogConfig      `yaml:"log"`
+
+	// Source names where this config came from ("embedded" or a file path).
+	Source string `yaml:"-"`
+}
+
+// ServerConfig tunes the client-facing fasthttp server.
+type ServerConfig struct {
+	MaxBodyBytes    int           `yaml:"max_body_bytes"`
+	ReadBufferBytes int           `yaml:"read_buffer_bytes"`
+	ReadTimeout     time.Duration `yaml:"read_timeout"`
+	IdleTimeout     time.Duration `yaml:"idle_timeout"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	Concurrency     int           `yaml:"concurrency"`
+}
+
+// AdminConfig guards admin endpoints (usage, reload, status).
+type AdminConfig struct {
+	Key       string `yaml:"key"`
+	KeySHA256 string `yaml:"key_sha256"`
+}
+
+// Upstream kinds.
+const (
+	KindOpenAI = "openai" // any OpenAI-compatible server
+	KindAzure  = "azure"  // Azure OpenAI deployments
+	KindMock   = "mock"   // the in-process mock LLM
+)
+
+// Upstream is one provider endpoint with its own connection pool.
+type Upstream struct {
+	Name       string            `yaml:"name"`
+	Kind       string            `yaml:"kind"`
+	BaseURL    string            `yaml:"base_url"`
+	APIKey     string            `yaml:"api_key"`
+	APIVersion string            `yaml:"api_version"`
+	Headers    map[string]string `yaml:"headers"`
+	MaxConns   int               `yaml:"max_conns"`
+	// MaxIdleConnDuration closes pooled connections idle this long.
+	MaxIdleConnDuration time.Duration `yaml:"max_idle_conn_duration"`
+	Timeouts            Timeouts      `yaml:"timeouts"`
+	Mock                MockUpstream  `yaml:"mock"`
+}
+
+// Timeouts bound each phase of an upstream call.
+type Timeouts struct {
+	Connect   time.Duration `yaml:"connect"`
+	FirstByte time.Duration `yaml:"first_byte"` // streams: until response headers and each first read
+	Idle      time.Duration `yaml:"idle"`       // streams: longest gap between reads
+	Total     time.Duration `yaml:"total"`      // whole call, all retries included
+}
+
+// MockUpstream configures kind: mock (the in-process mock LLM).
+type MockUpstream struct {
+	Latency      time.Duration `yaml:"latency"`
+	TTFT         time.Duration `yaml:"ttft"`
+	TokensPerSec float64       `yaml:"tokens_per_sec"`
+	ErrorRate    float64       `yaml:"error_rate"`
+}
+
+// RoutingConfig holds defaults every model inherits unless it overrides them.
+type RoutingConfig struct {
+	Balance string        `yaml:"balance"`
+	Retry   RetryConfig   `yaml:"retry"`
+	Circuit CircuitConfig `yaml:"circuit"`
+}
+
+// Balancing strategies.
+const (
+	BalanceWeighted      = "weighted"
+	BalanceLeastInFlight = "least_inflight"
+	BalanceLatency       = "latency"
+)
+
+// RetryConfig: attempts counts tries per model (1 = no retry).
+type RetryConfig struct {
+	Attempts   int           `yaml:"attempts"`
+	Backoff    time.Duration `yaml:"backoff"`
+	MaxBackoff time.Duration `yaml:"max_backoff"`
+}
+
+// CircuitConfig opens a deployment's circuit on consecutive failures or an
+// error-rate window, and probes it again after Cooldown.
+type CircuitConfig struct {
+	ConsecutiveFailures int           `yaml:"consecutive_failures"`
+	ErrorRate           float64       `yaml:"error_rate"`
+	Window              time.Duration `yaml:"window"`
+	MinRequests         int           `yaml:"min_requests"`
+	Cooldown            time.Duration `yaml:"cooldown"`
+	HalfOpenProbes      int           `yaml:"half_open_probes"`
+}
+
+// Model is a client-facing model name and the deployments serving it.
+type Model struct {
+	Name        string         `yaml:"name"`
+	Deployments []Deployment   `yaml:"deployments"`
+	Fallbacks   []string       `yaml:"fallbacks"`
+	Balance     string         `yaml:"balance"`
+	Retry       *RetryConfig   `yaml:"retry"`
+	Circuit     *CircuitConfig `yaml:"circuit"`
+}
+
+// Deployment is one (upstream, upstream model) pair behind a model.
+type Deployment struct {
+	Name     string `yaml:"name"`
+	Upstream string `yaml:"upstream"`
+	Model    string `yaml:"model"`
+	Weight   int    `yaml:"weight"`
+}
+
+// Route passes any request under Prefix through to Upstream (no token metering).
+type Route struct {
+	Prefix      string `yaml:"prefix"`
+	Upstream    string `yaml:"upstream"`
+	StripPrefix bool   `yaml:"strip_prefix"`
+}
+
+// Key is a virtual key: what clients send as their API key.
+type Key struct {
+	ID        string            `yaml:"id"`
+	Key       string            `yaml:"key"`
+	KeySHA256 string            `yaml:"key_sha256"`
+	Tenant    string            `yaml:"tenant"`
+	Team      string            `yaml:"team"`
+	Tags      map[string]string `yaml:"tags"`
+	Models    []string          `yaml:"models"`
+	RPM       int               `yaml:"rpm"`
+	TPM       int               `yaml:"tpm"`
+	Budget    Budget            `yaml:"budget"`
+}
+
+// Budget limits spend in USD; zero means unlimited.
+type Budget struct {
+	DailyUSD   float64 `yaml:"daily_usd"`
+	MonthlyUSD float64 `yaml:"monthly_usd"`
+	TotalUSD   float64 `yaml:"total_usd"`
+}
+
+// RedisConfig selects single node, Sentinel or Cluster (go-redis UniversalOptions).
+type RedisConfig struct {
+	Addrs      []string      `yaml:"addrs"`
+	MasterName string        `yaml:"master_name"`
+	Username   string        `yaml:"username"`
+	Password   string        `yaml:"password"`
+	DB         int           `yaml:"db"`
+	TLS        bool          `yaml:"tls"`
+	Timeout    time.Duration `yaml:"timeout"`
+}
+
+// PolicyConfig configures the embedded OPA engine.
+type PolicyConfig struct {
+	Dir          string            `yaml:"dir"`
+	OnError      string            `yaml:"on_error"`
+	Timeout      time.Duration     `yaml:"timeout"`
+	PollInterval time.Duration     `yaml:"poll_interval"`
+	DecisionLog  DecisionLogConfig `yaml:"decision_log"`
+}
+
+// DecisionLogConfig: Path "" = off, "-" = stdout.
+type DecisionLogConfig struct {
+	Path       string  `yaml:"path"`
+	SampleRate float64 `yaml:"sample_rate"`
+	QueueSize  int     `yaml:"queue_size"`
+}
+
+// MeteringConfig configures token counting, prices and the ledger.
+type MeteringConfig struct {
+	DefaultEncoding string            `yaml:"default_encoding"`
+	Aliases         map[string]string `yaml:"aliases"`
+	Prices          map[string]Price  `yaml:"prices"`
+	LedgerDir       string            `yaml:"ledger_dir"`
+}
+
+// Price per one million tokens, in USD.
+type Price struct {
+	Input       float64 `yaml:"input"`
+	CachedInput float64 `yaml:"cached_input"`
+	Output      float64 `yaml:"output"`
+	Reasoning   float64 `yaml:"reasoning"`
+}
+
+// HealthConfig configures metrics, SLOs, push and alerts.
+type HealthConfig struct {
+	SLOs    map[string]SLO `yaml:"slos"`
+	Tenants []string       `yaml:"tenants"`
+	Push    PushConfig     `yaml:"push"`
+	Alerts  AlertsConfig   `yaml:"alerts"`
+}
+
+// SLO per model; zero fields fall back to anomaly detection.
+type SLO struct {
+	MaxErrorRate float64       `yaml:"max_error_rate"`
+	LatencyP99   time.Duration `yaml:"latency_p99"`
+	TTFTP99      time.Duration `yaml:"ttft_p99"`
+}
+
+// PushConfig pushes all metrics to a Prometheus/VictoriaMetrics import URL.
+type PushConfig struct {
+	URL      string            `yaml:"url"`
+	Interval time.Duration     `yaml:"interval"`
+	Labels   map[string]string `yaml:"labels"`
+}
+
+// AlertsConfig sends health transitions to Alertmanager and/or a webhook.
+type AlertsConfig struct {
+	AlertmanagerURL string `yaml:"alertmanager_url"`
+	WebhookURL      string `yaml:"webhook_url"`
+}
+
+// LogConfig: access log and level.
+type LogConfig struct {
+	Level  string `yaml:"level"`
+	Access string `yaml:"access"` // "" off, "-" stdout, else a file path
+}
