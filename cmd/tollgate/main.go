@@ -1,0 +1,53 @@
+// Command tollgate is the Tollgate LLM gateway and its operator tools.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
+
+// run dispatches subcommands; "serve" is the default.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || (len(args[0]) > 0 && args[0][0] == '-') {
+		return serve(args, stderr)
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stderr)
+	case "version":
+		fmt.Fprintln(stdout, "tollgate", version)
+		return 0
+	case "help", "-h", "--help":
+		usage(stdout)
+		return 0
+	}
+	if cmd, ok := subcommands[args[0]]; ok {
+		return cmd(args[1:], stdin, stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "tollgate: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+// subcommands are the operator tools other packages provide.
+var subcommands = map[string]func(args []string, stdin io.Reader, stdout, stderr io.Writer) int{}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage: tollgate [command] [flags]
+
+commands:
+  serve      run the gateway (default)
+             --config FILE   (env TOLLGATE_CONFIG; none = embedded default)
+             --listen ADDR   (env TOLLGATE_LISTEN; default 127.0.0.1:8080)
+  policy     test|check|eval Rego policies
+  tokens     count tokens: tokens --model M [FILE]
+  usage      query a running gateway's usage ledger
+  version    print the version
+`)
+}

@@ -1,0 +1,124 @@
+package gateway
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+
+	"github.com/tollgate-ai/tollgate/config"
+	"github.com/valyala/fasthttp"
+)
+
+// Principal is who a virtual key belongs to. The key itself is never kept:
+// only its SHA-256 is in memory, and KeyID names it everywhere else.
+type Principal struct {
+	KeyID  string
+	Tenant string
+	Team   string
+	Tags   map[string]string
+	RPM    int
+	TPM    int
+	Budget config.Budget
+	models map[string]bool // nil = every model
+}
+
+// anonymous is the principal when auth is off (no keys configured).
+var anonymous = &Principal{KeyID: "anonymous", Tenant: "default", Team: "default"}
+
+// Allows reports whether the key may use model.
+func (p *Principal) Allows(model string) bool { return p.models == nil || p.models[model] }
+
+type keyring struct {
+	byHash    map[[32]byte]*Principal
+	adminHash [32]byte
+	adminSet  bool
+}
+
+func newKeyring(c *config.Config) *keyring {
+	kr := &keyring{byHash: make(map[[32]byte]*Principal, len(c.Keys))}
+	for _, k := range c.Keys {
+		p := &Principal{KeyID: k.ID, Tenant: k.Tenant, Team: k.Team, Tags: k.Tags, RPM: k.RPM, TPM: k.TPM, Budget: k.Budget}
+		if len(k.Models) > 0 {
+			p.models = make(map[string]bool, len(k.Models))
+			for _, m := range k.Models {
+				p.models[m] = true
+			}
+		}
+		kr.byHash[hashKey(k.Key, k.KeySHA256)] = p
+	}
+	if c.Admin.Key != "" || c.Admin.KeySHA256 != "" {
+		kr.adminHash, kr.adminSet = hashKey(c.Admin.Key, c.Admin.KeySHA256), true
+	}
+	return kr
+}
+
+func hashKey(plain, hexSum string) [32]byte {
+	if plain != "" {
+		return sha256.Sum256([]byte(plain))
+	}
+	var h [32]byte
+	_, _ = hex.Decode(h[:], []byte(hexSum)) // validated by config
+	return h
+}
+
+func (kr *keyring) enabled() bool { return len(kr.byHash) > 0 }
+
+var (
+	bearerPrefix = []byte("Bearer ")
+	apiKeyHeader = []byte("api-key")
+)
+
+// clientKey extracts the key from "Authorization: Bearer K" or "api-key: K"
+// (Azure SDKs send the latter).
+func clientKey(h *fasthttp.RequestHeader) []byte {
+	if a := h.Peek(fasthttp.HeaderAuthorization); len(a) > len(bearerPrefix) && bytes.EqualFold(a[:len(bearerPrefix)], bearerPrefix) {
+		return bytes.TrimSpace(a[len(bearerPrefix):])
+	}
+	return bytes.TrimSpace(h.PeekBytes(apiKeyHeader))
+}
+
+var (
+	errMissingKey = &APIError{Status: 401, Type: typeAuth, Code: "invalid_api_key",
+		Message: "missing API key: send it as 'Authorization: Bearer <key>' or an 'api-key' header"}
+	errBadKey = &APIError{Status: 401, Type: typeAuth, Code: "invalid_api_key",
+		Message: "invalid API key: it matches no virtual key configured on this gateway"}
+)
+
+// authenticate maps the request's key to a principal. With no keys
+// configured, auth is off and every caller is the anonymous principal.
+func (kr *keyring) authenticate(h *fasthttp.RequestHeader) (*Principal, *APIError) {
+	if !kr.enabled() {
+		return anonymous, nil
+	}
+	k := clientKey(h)
+	if len(k) == 0 {
+		return nil, errMissingKey
+	}
+	p := kr.byHash[sha256.Sum256(k)]
+	if p == nil {
+		return nil, errBadKey
+	}
+	return p, nil
+}
+
+// authorizeAdmin guards admin endpoints: the admin key when one is set;
+// with auth off and no admin key, admin endpoints are open (local use).
+func (kr *keyring) authorizeAdmin(h *fasthttp.RequestHeader) *APIError {
+	if !kr.adminSet {
+		if kr.enabled() {
+			return &APIError{Status: 403, Type: typePermission, Code: "admin_disabled",
+				Message: "admin endpoints are disabled: set admin.key or admin.key_sha256 in the config"}
+		}
+		return nil
+	}
+	k := clientKey(h)
+	if len(k) == 0 {
+		return errMissingKey
+	}
+	sum := sha256.Sum256(k)
+	if subtle.ConstantTimeCompare(sum[:], kr.adminHash[:]) != 1 {
+		return &APIError{Status: 403, Type: typePermission, Code: "not_admin", Message: "this endpoint needs the admin key"}
+	}
+	return nil
+}

@@ -1,0 +1,67 @@
+package gateway
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/tollgate-ai/tollgate/config"
+	"github.com/tollgate-ai/tollgate/internal/jsonw"
+)
+
+// deployment is one upstream model behind a client-facing model, with the
+// live state routing needs: in-flight count, latency EWMA, circuit, and a
+// cool-down set by an upstream's Retry-After.
+type deployment struct {
+	name          string
+	upstream      *upstream
+	upstreamModel string
+	modelJSON     []byte // upstreamModel as a JSON string, ready to splice into bodies
+	weight        int
+	fp            string
+
+	inflight  atomic.Int64
+	ewmaNanos atomic.Int64 // 0 = never measured
+	coolUntil atomic.Int64 // unix nanos; set from Retry-After
+	breaker   *breaker
+}
+
+func newDeployment(d config.Deployment, up *upstream, cc config.CircuitConfig) *deployment {
+	return &deployment{
+		name:          d.Name,
+		upstream:      up,
+		upstreamModel: d.Model,
+		modelJSON:     jsonw.String(nil, d.Model),
+		weight:        d.Weight,
+		breaker:       newBreaker(cc),
+	}
+}
+
+// ewmaAlpha weighs the newest latency sample; ~10 samples of memory.
+const ewmaAlpha = 0.2
+
+func (d *deployment) observeLatency(lat time.Duration) {
+	for {
+		old := d.ewmaNanos.Load()
+		next := int64(lat)
+		if old != 0 {
+			next = int64(float64(old)*(1-ewmaAlpha) + float64(lat)*ewmaAlpha)
+		}
+		if next == 0 {
+			next = 1
+		}
+		if d.ewmaNanos.CompareAndSwap(old, next) {
+			return
+		}
+	}
+}
+
+// usable reports whether the balancer may pick d now.
+func (d *deployment) usable(now time.Time) bool {
+	if d.weight == 0 {
+		return false
+	}
+	if cu := d.coolUntil.Load(); cu != 0 && now.UnixNano() < cu {
+		return false
+	}
+	return d.breaker.available(now)
+}

@@ -1,0 +1,228 @@
+package gateway
+
+import (
+	"bytes"
+	"runtime/debug"
+
+	"github.com/valyala/fasthttp"
+)
+
+var (
+	pathChat        = []byte("/v1/chat/completions")
+	pathCompletions = []byte("/v1/completions")
+	pathEmbeddings  = []byte("/v1/embeddings")
+	pathModels      = []byte("/v1/models")
+	pathModelsSlash = []byte("/v1/models/")
+)
+
+// handle routes a request. Model APIs are matched first: they are the hot path.
+func (s *Server) handle(ctx *fasthttp.RequestCtx) {
+	defer s.recoverPanic(ctx)
+	path := ctx.Path()
+	switch {
+	case bytes.Equal(path, pathChat):
+		s.handleModelAPI(ctx, epChat)
+	case bytes.Equal(path, pathCompletions):
+		s.handleModelAPI(ctx, epCompletions)
+	case bytes.Equal(path, pathEmbeddings):
+		s.handleModelAPI(ctx, epEmbeddings)
+	case bytes.Equal(path, pathModels):
+		s.handleModels(ctx)
+	case bytes.HasPrefix(path, pathModelsSlash):
+		s.handleModel(ctx, path[len(pathModelsSlash):])
+	case string(path) == "/healthz":
+		ctx.SetContentType("application/json")
+		ctx.SetBodyString(`{"status":"ok"}`)
+	case string(path) == "/readyz":
+		s.handleReady(ctx)
+	case string(path) == "/admin/reload":
+		s.handleAdminReload(ctx)
+	default:
+		if e, ok := s.extra[string(path)]; ok {
+			s.handleExtra(ctx, e)
+			return
+		}
+		if r := s.rt.Load().route(path); r != nil {
+			s.handlePassthrough(ctx, r)
+			return
+		}
+		if e, ok := s.extraPrefix(path); ok {
+			s.handleExtra(ctx, e)
+			return
+		}
+		writeError(ctx, &APIError{Status: 404, Type: typeNotFound, Code: "unknown_url",
+			Message: "unknown endpoint " + string(ctx.Method()) + " " + string(path) + "; this gateway serves the OpenAI API under /v1"})
+	}
+}
+
+// extraPrefix matches extra handlers registered with a trailing slash
+// ("/ui/") against deeper paths.
+func (s *Server) extraPrefix(path []byte) (extraHandler, bool) {
+	for p, e := range s.extra {
+		if len(p) > 1 && p[len(p)-1] == '/' && bytes.HasPrefix(path, []byte(p)) {
+			return e, true
+		}
+	}
+	return extraHandler{}, false
+}
+
+func (s *Server) handleExtra(ctx *fasthttp.RequestCtx, e extraHandler) {
+	if e.admin {
+		if err := s.rt.Load().keys.authorizeAdmin(&ctx.Request.Header); err != nil {
+			writeError(ctx, err)
+			return
+		}
+	}
+	e.h(ctx)
+}
+
+// handleModelAPI serves chat, completions and embeddings.
+func (s *Server) handleModelAPI(ctx *fasthttp.RequestCtx, ep endpoint) {
+	x := acquireExchange()
+	x.endpoint = ep
+	x.rt = s.rt.Load()
+	x.setRequestID(&ctx.Request.Header)
+	ctx.Response.Header.SetBytesV("X-Request-Id", x.requestID)
+	defer func() {
+		if !x.streaming {
+			s.finish(x)
+		}
+	}()
+
+	if !ctx.IsPost() {
+		ctx.Response.Header.Set("Allow", "POST")
+		s.failNow(ctx, x, &APIError{Status: 405, Type: typeInvalidRequest, Code: "method_not_allowed",
+			Message: "use POST for " + string(ctx.Path())})
+		return
+	}
+	p, err := x.rt.keys.authenticate(&ctx.Request.Header)
+	if err != nil {
+		s.failNow(ctx, x, err)
+		return
+	}
+	x.principal = p
+	if !isJSONContentType(ctx.Request.Header.ContentType()) {
+		s.failNow(ctx, x, &APIError{Status: 415, Type: typeInvalidRequest, Code: "unsupported_media_type",
+			Message: "Content-Type must be application/json, got " + truncate(string(ctx.Request.Header.ContentType()), 100)})
+		return
+	}
+	body := ctx.PostBody()
+	if e := parseRequest(ep, body, &x.fields); e != nil {
+		s.failNow(ctx, x, e)
+		return
+	}
+	m := x.rt.models[x.fields.Model]
+	if m == nil {
+		s.failNow(ctx, x, &APIError{Status: 404, Type: typeInvalidRequest, Code: "model_not_found", Param: "model",
+			Message: "the model '" + truncate(x.fields.Model, 200) + "' does not exist on this gateway; GET /v1/models lists the models you can use"})
+		return
+	}
+	if !p.Allows(m.name) {
+		s.failNow(ctx, x, &APIError{Status: 403, Type: typePermission, Code: "model_not_allowed", Param: "model",
+			Message: "your key may not use model '" + m.name + "'"})
+		return
+	}
+	x.requested = m
+	for _, h := range s.hooks.BeforeUpstream {
+		if e := h(x, body); e != nil {
+			s.failNow(ctx, x, e)
+			return
+		}
+		if x.status != 0 { // a stage answered (e.g. a cache hit)
+			return
+		}
+	}
+	s.forward(ctx, x, body)
+}
+
+// isJSONContentType accepts application/json (with parameters) and the
+// empty type some minimal clients send; form posts and text are refused.
+func isJSONContentType(ct []byte) bool {
+	if len(ct) == 0 {
+		return true
+	}
+	if i := bytes.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	ct = bytes.TrimSpace(ct)
+	return bytes.EqualFold(ct, []byte("application/json")) || bytes.HasSuffix(bytes.ToLower(ct), []byte("+json"))
+}
+
+// failNow answers with e; the caller returns right after.
+func (s *Server) failNow(ctx *fasthttp.RequestCtx, x *Exchange, e *APIError) *APIError {
+	s.fail(ctx, x, e)
+	return e
+}
+
+func (s *Server) fail(ctx *fasthttp.RequestCtx, x *Exchange, e *APIError) {
+	x.status = e.Status
+	s.setModelHeader(ctx, x)
+	writeError(ctx, e)
+}
+
+// setModelHeader names the model that served the request, or, when none
+// did, the one that was asked for.
+func (s *Server) setModelHeader(ctx *fasthttp.RequestCtx, x *Exchange) {
+	switch {
+	case x.served != nil:
+		ctx.Response.Header.Set("X-Tollgate-Model", x.served.name)
+	case x.fields.Model != "":
+		ctx.Response.Header.Set("X-Tollgate-Model", truncate(x.fields.Model, 200))
+	}
+}
+
+// finish runs the end-of-request stages and returns x to its pool.
+func (s *Server) finish(x *Exchange) {
+	for _, h := range s.hooks.OnDone {
+		h(x)
+	}
+	releaseExchange(x)
+}
+
+func (s *Server) recoverPanic(ctx *fasthttp.RequestCtx) {
+	if r := recover(); r != nil {
+		s.log.Error("panic serving request", "path", string(ctx.Path()), "panic", r, "stack", string(debug.Stack()))
+		writeError(ctx, &APIError{Status: 500, Type: typeServer, Code: "internal_error",
+			Message: "the gateway hit an internal error; it was logged with this request's x-request-id"})
+	}
+}
+
+func (s *Server) handleReady(ctx *fasthttp.RequestCtx) {
+	ctx.SetContentType("application/json")
+	rt := s.rt.Load()
+	if s.closed.Load() || rt == nil || len(rt.models) == 0 {
+		ctx.SetStatusCode(503)
+		ctx.SetBodyString(`{"status":"not ready"}`)
+		return
+	}
+	ctx.SetBodyString(`{"status":"ready"}`)
+}
+
+// ReloadFunc, when set, re-reads the config file (POST /admin/reload).
+type ReloadFunc func() error
+
+// SetReloadFunc installs the function behind POST /admin/reload.
+func (s *Server) SetReloadFunc(f ReloadFunc) { s.reloadFn.Store(&f) }
+
+func (s *Server) handleAdminReload(ctx *fasthttp.RequestCtx) {
+	if err := s.rt.Load().keys.authorizeAdmin(&ctx.Request.Header); err != nil {
+		writeError(ctx, err)
+		return
+	}
+	if !ctx.IsPost() {
+		writeError(ctx, &APIError{Status: 405, Type: typeInvalidRequest, Code: "method_not_allowed", Message: "use POST"})
+		return
+	}
+	f := s.reloadFn.Load()
+	if f == nil {
+		writeError(ctx, &APIError{Status: 409, Type: typeInvalidRequest, Code: "no_config_file",
+			Message: "this gateway runs the embedded default config; there is no file to reload"})
+		return
+	}
+	if err := (*f)(); err != nil {
+		writeError(ctx, &APIError{Status: 422, Type: typeInvalidRequest, Code: "invalid_config", Message: err.Error()})
+		return
+	}
+	ctx.SetContentType("application/json")
+	ctx.SetBodyString(`{"status":"reloaded"}`)
+}

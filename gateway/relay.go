@@ -1,0 +1,101 @@
+package gateway
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+var errClientGone = errors.New("client disconnected")
+
+// startRelay commits a 200 SSE response and relays the upstream stream
+// event by event: each complete event is written and flushed at once, so
+// the client's time to first token is the upstream's plus one hop.
+//
+// The writer runs after the handler returns, so it owns the Exchange from
+// here on and releases it; it must not touch ctx (fasthttp reuses it).
+func (s *Server) startRelay(ctx *fasthttp.RequestCtx, x *Exchange, d *deployment, resp *fasthttp.Response, started time.Time) {
+	x.status = fasthttp.StatusOK
+	x.streaming = true
+	ctx.SetStatusCode(fasthttp.StatusOK)
+	ctx.Response.Header.SetContentType("text/event-stream")
+	ctx.Response.Header.Set("Cache-Control", "no-cache")
+	ctx.Response.Header.Set("X-Accel-Buffering", "no")
+	s.setModelHeader(ctx, x)
+	deadline := x.start.Add(x.requested.total)
+	ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer s.finish(x)
+		defer d.inflight.Add(-1)
+		s.relayEvents(w, x, resp, deadline)
+		d.observeLatency(time.Since(started))
+	})
+}
+
+func (s *Server) relayEvents(w *bufio.Writer, x *Exchange, resp *fasthttp.Response, deadline time.Time) {
+	body := resp.BodyStream()
+	sc := acquireScanner(body)
+	defer releaseScanner(sc)
+	sawDone := false
+	for {
+		ev, err := sc.next()
+		if len(ev) > 0 {
+			if isDoneEvent(ev) {
+				sawDone = true
+			}
+			for _, h := range s.hooks.OnEvent {
+				ev = h(x, ev)
+			}
+			if _, werr := w.Write(ev); werr == nil {
+				werr = w.Flush()
+				if werr != nil {
+					err = errClientGone
+				}
+			} else {
+				err = errClientGone
+			}
+		}
+		if err == nil {
+			continue
+		}
+		switch {
+		case err == errClientGone:
+			// Cancel the upstream: closing its connection stops generation
+			// (and billing) on servers that watch for it.
+			x.errKind = "client_cancel"
+			if rc, ok := body.(fasthttp.ReadCloserWithError); ok {
+				_ = rc.CloseWithError(errClientGone)
+			}
+		case err == io.EOF && sawDone:
+			_ = resp.CloseBodyStream()
+		default:
+			_ = resp.CloseBodyStream()
+			e := streamError(x, err, deadline)
+			_, _ = w.Write(appendErrorEvent(nil, e))
+			_ = w.Flush()
+		}
+		return
+	}
+}
+
+// streamError explains why a started stream ended early.
+func streamError(x *Exchange, err error, deadline time.Time) *APIError {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		x.errKind = "timeout"
+		why := "the upstream sent nothing for longer than the idle timeout"
+		if !time.Now().Before(deadline) {
+			why = "the total timeout expired mid-stream"
+		}
+		return &APIError{Status: 504, Type: typeUpstream, Code: "upstream_timeout", Message: "stream ended: " + why}
+	}
+	x.errKind = "stream_broken"
+	msg := "the upstream closed the stream before it finished"
+	if err != io.EOF && err != io.ErrUnexpectedEOF {
+		msg += ": " + err.Error()
+	}
+	return &APIError{Status: 502, Type: typeUpstream, Code: "upstream_stream_broken", Message: msg}
+}

@@ -1,0 +1,193 @@
+package gateway
+
+import (
+	"github.com/valyala/fastjson"
+)
+
+// endpoint identifies which OpenAI API a request is for.
+type endpoint uint8
+
+const (
+	epChat endpoint = iota + 1
+	epCompletions
+	epEmbeddings
+	epPassthrough
+)
+
+func (e endpoint) String() string {
+	switch e {
+	case epChat:
+		return "chat"
+	case epCompletions:
+		return "completions"
+	case epEmbeddings:
+		return "embeddings"
+	case epPassthrough:
+		return "passthrough"
+	}
+	return "other"
+}
+
+// upstreamPath is the path after an upstream's base URL.
+func (e endpoint) upstreamPath() string {
+	switch e {
+	case epChat:
+		return "/chat/completions"
+	case epCompletions:
+		return "/completions"
+	case epEmbeddings:
+		return "/embeddings"
+	}
+	return ""
+}
+
+// requestFields are the few fields the gateway reads from a request body.
+// Everything else passes through to the upstream untouched.
+type requestFields struct {
+	Model        string
+	Stream       bool
+	IncludeUsage bool // stream_options.include_usage
+	MaxTokens    int  // max_tokens or max_completion_tokens; 0 = unset
+	N            int
+	MessageCount int
+	PromptChars  int
+	User         string
+}
+
+var parserPool fastjson.ParserPool
+
+// parseRequest validates body for ep and fills f. fastjson parses once with a
+// pooled parser (no allocations in steady state); strings copied into f are
+// the only allocations, and only because f outlives the parser.
+func parseRequest(ep endpoint, body []byte, f *requestFields) *APIError {
+	if len(body) == 0 {
+		return errInvalid("", "request body is empty; send a JSON object")
+	}
+	p := parserPool.Get()
+	defer parserPool.Put(p)
+	v, err := p.ParseBytes(body)
+	if err != nil {
+		return errInvalid("", "request body is not valid JSON: "+err.Error())
+	}
+	if v.Type() != fastjson.TypeObject {
+		return errInvalid("", "request body must be a JSON object, got "+v.Type().String())
+	}
+	mv := v.Get("model")
+	if mv == nil {
+		return errInvalid("model", "you must provide a model parameter")
+	}
+	mb, err := mv.StringBytes()
+	if err != nil || len(mb) == 0 {
+		return errInvalid("model", "model must be a non-empty string")
+	}
+	f.Model = string(mb)
+	if sv := v.Get("stream"); sv != nil {
+		switch sv.Type() {
+		case fastjson.TypeTrue:
+			f.Stream = true
+		case fastjson.TypeFalse, fastjson.TypeNull:
+		default:
+			return errInvalid("stream", "stream must be a boolean")
+		}
+	}
+	if f.Stream {
+		f.IncludeUsage = v.GetBool("stream_options", "include_usage")
+	}
+	for _, k := range [...]string{"max_tokens", "max_completion_tokens"} {
+		if tv := v.Get(k); tv != nil && tv.Type() != fastjson.TypeNull {
+			n, err := tv.Int()
+			if err != nil || n < 0 {
+				return errInvalid(k, k+" must be a non-negative integer")
+			}
+			f.MaxTokens = n
+		}
+	}
+	if nv := v.Get("n"); nv != nil && nv.Type() != fastjson.TypeNull {
+		n, err := nv.Int()
+		if err != nil || n < 1 {
+			return errInvalid("n", "n must be a positive integer")
+		}
+		f.N = n
+	}
+	if uv := v.Get("user"); uv != nil {
+		if ub, err := uv.StringBytes(); err == nil {
+			f.User = string(ub)
+		}
+	}
+	switch ep {
+	case epChat:
+		msgs := v.Get("messages")
+		if msgs == nil {
+			return errInvalid("messages", "you must provide a messages parameter")
+		}
+		arr, err := msgs.Array()
+		if err != nil {
+			return errInvalid("messages", "messages must be an array of message objects")
+		}
+		if len(arr) == 0 {
+			return errInvalid("messages", "messages must contain at least one message")
+		}
+		for i, m := range arr {
+			if m.Type() != fastjson.TypeObject {
+				return errInvalid("messages", "messages["+itoa(i)+"] must be an object")
+			}
+			if _, err := m.Get("role").StringBytes(); err != nil {
+				return errInvalid("messages", "messages["+itoa(i)+"].role must be a string")
+			}
+			f.PromptChars += contentChars(m.Get("content"))
+		}
+		f.MessageCount = len(arr)
+	case epCompletions:
+		pv := v.Get("prompt")
+		if pv == nil {
+			return errInvalid("prompt", "you must provide a prompt parameter")
+		}
+		f.PromptChars = contentChars(pv)
+	case epEmbeddings:
+		iv := v.Get("input")
+		if iv == nil || iv.Type() == fastjson.TypeNull {
+			return errInvalid("input", "you must provide an input parameter")
+		}
+		f.PromptChars = contentChars(iv)
+	}
+	return nil
+}
+
+// contentChars counts the bytes of text in a string, an array of strings or
+// an array of content parts ({"type":"text","text":…}).
+func contentChars(v *fastjson.Value) int {
+	if v == nil {
+		return 0
+	}
+	switch v.Type() {
+	case fastjson.TypeString:
+		b, _ := v.StringBytes()
+		return len(b)
+	case fastjson.TypeArray:
+		arr, _ := v.Array()
+		n := 0
+		for _, e := range arr {
+			if e.Type() == fastjson.TypeObject {
+				n += contentChars(e.Get("text"))
+			} else {
+				n += contentChars(e)
+			}
+		}
+		return n
+	}
+	return 0
+}
+
+func itoa(i int) string {
+	if i >= 0 && i < 10 {
+		return string(rune('0' + i))
+	}
+	var b [20]byte
+	n := len(b)
+	for i > 0 {
+		n--
+		b[n] = byte('0' + i%10)
+		i /= 10
+	}
+	return string(b[n:])
+}

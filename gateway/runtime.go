@@ -1,0 +1,143 @@
+package gateway
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/tollgate-ai/tollgate/config"
+)
+
+// runtime is one config compiled for serving. It is immutable once built and
+// swapped atomically on reload; requests keep the runtime they started with.
+// Upstream pools and deployment state (circuits, latency) carry over from
+// the previous runtime when their config did not change.
+type runtime struct {
+	cfg       *config.Config
+	keys      *keyring
+	models    map[string]*model
+	order     []*model // config order, for /v1/models
+	upstreams map[string]*upstream
+	routes    []route // longest prefix first
+}
+
+// model is a client-facing model name and how to serve it.
+type model struct {
+	name        string
+	deployments []*deployment
+	fallbacks   []*model
+	sel         selector
+	retry       config.RetryConfig
+	total       time.Duration // longest total timeout of its upstreams
+}
+
+type route struct {
+	prefix   string
+	upstream *upstream
+	strip    bool
+}
+
+func buildRuntime(c *config.Config, prev *runtime) (*runtime, error) {
+	rt := &runtime{
+		cfg:       c,
+		keys:      newKeyring(c),
+		models:    make(map[string]*model, len(c.Models)),
+		upstreams: make(map[string]*upstream, len(c.Upstreams)),
+	}
+	for _, uc := range c.Upstreams {
+		fp := fmt.Sprintf("%#v", uc)
+		if prev != nil {
+			if old := prev.upstreams[uc.Name]; old != nil && old.fp == fp {
+				rt.upstreams[uc.Name] = old
+				continue
+			}
+		}
+		u, err := newUpstreamFor(uc)
+		if err != nil {
+			rt.closeNew(prev)
+			return nil, err
+		}
+		rt.upstreams[uc.Name] = u
+	}
+	for _, mc := range c.Models {
+		m := &model{name: mc.Name, sel: newSelector(mc.Balance), retry: *mc.Retry}
+		for _, dc := range mc.Deployments {
+			up := rt.upstreams[dc.Upstream]
+			d := prev.reuseDeployment(mc.Name, dc, up, *mc.Circuit)
+			if d == nil {
+				d = newDeployment(dc, up, *mc.Circuit)
+			}
+			d.fp = deploymentFP(dc, up, *mc.Circuit)
+			m.deployments = append(m.deployments, d)
+			if t := up.cfg.Timeouts.Total; t > m.total {
+				m.total = t
+			}
+		}
+		rt.models[m.name] = m
+		rt.order = append(rt.order, m)
+	}
+	for _, mc := range c.Models {
+		m := rt.models[mc.Name]
+		for _, f := range mc.Fallbacks {
+			m.fallbacks = append(m.fallbacks, rt.models[f])
+		}
+	}
+	for _, r := range c.Routes {
+		rt.routes = append(rt.routes, route{prefix: r.Prefix, upstream: rt.upstreams[r.Upstream], strip: r.StripPrefix})
+	}
+	sort.SliceStable(rt.routes, func(i, j int) bool { return len(rt.routes[i].prefix) > len(rt.routes[j].prefix) })
+	return rt, nil
+}
+
+func deploymentFP(dc config.Deployment, up *upstream, cc config.CircuitConfig) string {
+	return fmt.Sprintf("%#v|%p|%#v", dc, up, cc)
+}
+
+// reuseDeployment returns the previous runtime's deployment when nothing
+// about it changed, so a reload keeps open circuits and latency estimates.
+func (prev *runtime) reuseDeployment(modelName string, dc config.Deployment, up *upstream, cc config.CircuitConfig) *deployment {
+	if prev == nil {
+		return nil
+	}
+	m := prev.models[modelName]
+	if m == nil {
+		return nil
+	}
+	fp := deploymentFP(dc, up, cc)
+	for _, d := range m.deployments {
+		if d.fp == fp {
+			return d
+		}
+	}
+	return nil
+}
+
+// closeNew closes upstreams this runtime created (not the ones it reused).
+func (rt *runtime) closeNew(prev *runtime) {
+	for name, u := range rt.upstreams {
+		if prev == nil || prev.upstreams[name] != u {
+			u.close()
+		}
+	}
+}
+
+// retire closes upstreams the next runtime no longer uses. In-flight
+// requests on them finish: only idle connections are closed.
+func (rt *runtime) retire(next *runtime) {
+	for name, u := range rt.upstreams {
+		if next.upstreams[name] != u {
+			u.close()
+		}
+	}
+}
+
+// route finds the pass-through route for path, if any.
+func (rt *runtime) route(path []byte) *route {
+	for i := range rt.routes {
+		if strings.HasPrefix(string(path), rt.routes[i].prefix) {
+			return &rt.routes[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,160 @@
+// Package gateway is Tollgate's proxy: the fasthttp server, OpenAI
+// endpoints, auth, routing with retries, fallbacks and circuit breaking,
+// the SSE relay, and the order in which pipeline stages run.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+
+	"github.com/tollgate-ai/tollgate/config"
+	"github.com/valyala/fasthttp"
+)
+
+// Hooks let later pipeline stages plug in without changing the core's
+// shape. Each runs in slice order; nil slices cost nothing.
+type Hooks struct {
+	// BeforeUpstream runs after auth, parsing and routing (meter, inspect,
+	// decide, limit, cache lookup). A non-nil error answers the client.
+	BeforeUpstream []func(x *Exchange, body []byte) *APIError
+	// OnEvent may inspect or rewrite each SSE event before it is relayed.
+	OnEvent []func(x *Exchange, ev []byte) []byte
+	// OnDone runs once per request after the response is complete
+	// (account, observe). It must copy whatever it keeps.
+	OnDone []func(x *Exchange)
+}
+
+// Options configure a Server beyond its config file.
+type Options struct {
+	Logger *slog.Logger
+	Hooks  Hooks
+}
+
+// Server is the gateway. Its config can be swapped live with Reload.
+type Server struct {
+	rt       atomic.Pointer[runtime]
+	log      *slog.Logger
+	hooks    Hooks
+	srv      *fasthttp.Server
+	mu       sync.Mutex // serialises reloads
+	extra    map[string]extraHandler
+	closed   atomic.Bool
+	reloadFn atomic.Pointer[ReloadFunc]
+}
+
+type extraHandler struct {
+	h     fasthttp.RequestHandler
+	admin bool
+}
+
+// New builds a server for cfg. It does not listen yet.
+func New(cfg *config.Config, opts Options) (*Server, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	rt, err := buildRuntime(cfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{log: opts.Logger, hooks: opts.Hooks, extra: map[string]extraHandler{}}
+	s.rt.Store(rt)
+	sc := cfg.Server
+	s.srv = &fasthttp.Server{
+		Handler:            s.handle,
+		Name:               "tollgate",
+		ReadBufferSize:     sc.ReadBufferBytes,
+		MaxRequestBodySize: sc.MaxBodyBytes,
+		ReadTimeout:        sc.ReadTimeout,
+		IdleTimeout:        sc.IdleTimeout,
+		// No WriteTimeout: it would cut long streams. Streams are bounded
+		// by the upstream idle and total timeouts instead.
+		Concurrency:                   sc.Concurrency,
+		NoDefaultDate:                 false,
+		DisableHeaderNamesNormalizing: false,
+		CloseOnShutdown:               true,
+		ErrorHandler:                  s.serverError,
+		Logger:                        fasthttpLogger{s.log},
+	}
+	return s, nil
+}
+
+// Handle adds an endpoint served by another package (metrics, health,
+// usage). admin endpoints require the admin key.
+func (s *Server) Handle(path string, h fasthttp.RequestHandler, admin bool) {
+	s.extra[path] = extraHandler{h: h, admin: admin}
+}
+
+// Reload swaps in a new config. A config that cannot be built is rejected
+// and the running one keeps serving. In-flight requests finish on the
+// runtime they started with.
+func (s *Server) Reload(cfg *config.Config) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev := s.rt.Load()
+	next, err := buildRuntime(cfg, prev)
+	if err != nil {
+		return err
+	}
+	s.rt.Store(next)
+	prev.retire(next)
+	return nil
+}
+
+// Config returns the config currently serving.
+func (s *Server) Config() *config.Config { return s.rt.Load().cfg }
+
+// Serve accepts connections on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
+
+// ListenAndServe listens on the config's address.
+func (s *Server) ListenAndServe() error {
+	ln, err := net.Listen("tcp", s.Config().Listen)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", s.Config().Listen, err)
+	}
+	return s.Serve(ln)
+}
+
+// Shutdown stops accepting, waits for in-flight requests (streams
+// included) until ctx ends, then closes upstream pools.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closed.Store(true)
+	err := s.srv.ShutdownWithContext(ctx)
+	rt := s.rt.Load()
+	for _, u := range rt.upstreams {
+		u.close()
+	}
+	return err
+}
+
+// serverError answers errors fasthttp detects before the handler runs.
+func (s *Server) serverError(ctx *fasthttp.RequestCtx, err error) {
+	var e *APIError
+	switch {
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		e = &APIError{Status: 413, Type: typeInvalidRequest, Code: "request_too_large",
+			Message: fmt.Sprintf("request body exceeds %d bytes (server.max_body_bytes)", s.Config().Server.MaxBodyBytes)}
+	case isHeaderTooLarge(err):
+		e = &APIError{Status: 431, Type: typeInvalidRequest, Code: "headers_too_large",
+			Message: fmt.Sprintf("request headers exceed %d bytes (server.read_buffer_bytes)", s.Config().Server.ReadBufferBytes)}
+	default:
+		e = &APIError{Status: 400, Type: typeInvalidRequest, Code: "bad_request", Message: "malformed HTTP request: " + err.Error()}
+	}
+	writeError(ctx, e)
+}
+
+func isHeaderTooLarge(err error) bool {
+	var se *fasthttp.ErrSmallBuffer
+	return errors.As(err, &se)
+}
+
+type fasthttpLogger struct{ l *slog.Logger }
+
+func (f fasthttpLogger) Printf(format string, args ...any) {
+	f.l.Warn("fasthttp", "msg", fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,138 @@
+package gateway
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/tollgate-ai/tollgate/config"
+	"github.com/valyala/fasthttp"
+)
+
+// upstream is one provider endpoint. It keeps two connection pools: one for
+// buffered calls (deadline = total timeout) and one for streams, whose
+// connections enforce first-byte and idle-gap timeouts per read.
+type upstream struct {
+	cfg    config.Upstream
+	fp     string // fingerprint: an unchanged upstream keeps its pools across reloads
+	scheme string
+	host   string
+	prefix string // base URL path, without trailing slash
+	plain  *fasthttp.HostClient
+	stream *fasthttp.HostClient
+	// authName/authValue is the header carrying the upstream's own key.
+	authName  string
+	authValue string
+	closeMock func()
+}
+
+func newUpstream(cfg config.Upstream, mockDial func() (net.Conn, error)) (*upstream, error) {
+	u := &upstream{cfg: cfg, fp: fmt.Sprintf("%#v", cfg)}
+	var dial fasthttp.DialFuncWithTimeout
+	if cfg.Kind == config.KindMock {
+		u.scheme, u.host, u.prefix = "http", "mock", "/v1"
+		dial = func(string, time.Duration) (net.Conn, error) { return mockDial() }
+	} else {
+		pu, err := url.Parse(cfg.BaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("upstream %s: base_url: %w", cfg.Name, err)
+		}
+		u.scheme, u.host, u.prefix = pu.Scheme, pu.Host, strings.TrimRight(pu.Path, "/")
+		connect := cfg.Timeouts.Connect
+		dialer := &fasthttp.TCPDialer{Concurrency: 0, DNSCacheDuration: time.Minute}
+		dial = func(addr string, timeout time.Duration) (net.Conn, error) {
+			if timeout <= 0 || timeout > connect {
+				timeout = connect
+			}
+			return dialer.DialTimeout(addr, timeout)
+		}
+	}
+	addr := u.host
+	if !strings.Contains(addr, ":") || strings.HasSuffix(addr, "]") {
+		if u.scheme == "https" {
+			addr += ":443"
+		} else {
+			addr += ":80"
+		}
+	}
+	switch cfg.Kind {
+	case config.KindAzure:
+		u.authName, u.authValue = "api-key", cfg.APIKey
+	default:
+		if cfg.APIKey != "" {
+			u.authName, u.authValue = "Authorization", "Bearer "+cfg.APIKey
+		}
+	}
+	mk := func(stream bool) *fasthttp.HostClient {
+		d := dial
+		if stream {
+			t := cfg.Timeouts
+			d = func(addr string, timeout time.Duration) (net.Conn, error) {
+				c, err := dial(addr, timeout)
+				if err != nil {
+					return nil, err
+				}
+				return &timedConn{Conn: c, firstByte: t.FirstByte, idle: t.Idle}, nil
+			}
+		}
+		return &fasthttp.HostClient{
+			Addr:                          addr,
+			Name:                          "tollgate",
+			IsTLS:                         u.scheme == "https",
+			DialTimeout:                   d,
+			MaxConns:                      cfg.MaxConns,
+			MaxIdleConnDuration:           cfg.MaxIdleConnDuration,
+			MaxConnWaitTimeout:            cfg.Timeouts.Connect,
+			StreamResponseBody:            stream,
+			MaxResponseBodySize:           64 << 20,
+			ReadBufferSize:                16 << 10,
+			DisableHeaderNamesNormalizing: false,
+			NoDefaultUserAgentHeader:      true,
+			RetryIfErr:                    func(*fasthttp.Request, int, error) (bool, bool) { return false, false }, // retries are ours
+		}
+	}
+	u.plain, u.stream = mk(false), mk(true)
+	return u, nil
+}
+
+// setURI points req at path under this upstream. For Azure the deployment
+// name takes the model's place in the path.
+func (u *upstream) setURI(req *fasthttp.Request, ep endpoint, upstreamModel string) {
+	uri := req.URI()
+	uri.SetScheme(u.scheme)
+	uri.SetHost(u.host)
+	if u.cfg.Kind == config.KindAzure {
+		b := uri.Path()[:0]
+		b = append(b, u.prefix...)
+		b = append(b, "/openai/deployments/"...)
+		b = append(b, upstreamModel...)
+		b = append(b, ep.upstreamPath()...)
+		uri.SetPathBytes(b)
+		uri.QueryArgs().Set("api-version", u.cfg.APIVersion)
+		return
+	}
+	b := append(uri.Path()[:0], u.prefix...)
+	uri.SetPathBytes(append(b, ep.upstreamPath()...))
+}
+
+// setHeaders writes the upstream's own credentials and configured headers.
+// The client's Authorization never reaches here: upstream requests are built
+// fresh, not copied from the client's.
+func (u *upstream) setHeaders(req *fasthttp.Request) {
+	if u.authName != "" {
+		req.Header.Set(u.authName, u.authValue)
+	}
+	for k, v := range u.cfg.Headers {
+		req.Header.Set(k, v)
+	}
+}
+
+func (u *upstream) close() {
+	u.plain.CloseIdleConnections()
+	u.stream.CloseIdleConnections()
+	if u.closeMock != nil {
+		u.closeMock()
+	}
+}
