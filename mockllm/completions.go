@@ -1,0 +1,52 @@
+package mockllm
+
+import (
+	"github.com/valyala/fastjson"
+)
+
+// parseCompletion fills p from a legacy completions body. An array prompt yields n choices per prompt.
+func (s *Server) parseCompletion(v *fastjson.Value, deployment []byte, k *knobs, p *genPlan) *apiError {
+	if err := s.parseCommon(v, deployment, k, p); err != nil {
+		return err
+	}
+	var err *apiError
+	if p.items, err = s.parsePrompts(v, "prompt", true, p.items); err != nil {
+		return err
+	}
+	if p.choices() > maxChoices {
+		return badRequest("n", "prompts × n must be at most 128")
+	}
+	p.ep = epCompletion
+	for _, it := range p.items {
+		p.promptTokens += it.tokens
+	}
+	return nil
+}
+
+// appendCompletionResponse renders a text_completion object.
+func (s *Server) appendCompletionResponse(dst []byte, p *genPlan, usage bool) []byte {
+	dst = append(dst, `{"id":"cmpl-`...)
+	dst = s.appendID(dst)
+	dst = append(dst, `","object":"text_completion","created":`...)
+	dst = appendInt(dst, int(s.now().Unix()))
+	dst = append(dst, `,"model":`...)
+	dst = appendJSONString(dst, p.model)
+	dst = append(dst, `,"choices":[`...)
+	for c := 0; c < p.choices(); c++ {
+		if c > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"text":"`...)
+		dst = appendText(dst, p.choiceSeed(c), p.length)
+		dst = append(dst, `","index":`...)
+		dst = appendInt(dst, c)
+		dst = append(dst, `,"logprobs":null,"finish_reason":"`...)
+		dst = append(dst, p.finish...)
+		dst = append(dst, `"}`...)
+	}
+	dst = append(dst, ']')
+	if usage {
+		dst = p.appendUsage(dst)
+	}
+	return append(dst, `,"system_fingerprint":"fp_mockllm"}`...)
+}

@@ -1,0 +1,113 @@
+package mockllm
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"math"
+
+	"github.com/valyala/fastjson"
+)
+
+const maxEmbeddingInputs = 2048 // OpenAI's limit on inputs per request
+
+// embedPlan is a parsed embeddings request.
+type embedPlan struct {
+	genPlan
+	dims   int
+	base64 bool
+}
+
+// parseEmbedding fills p from an embeddings body.
+func (s *Server) parseEmbedding(v *fastjson.Value, deployment []byte, p *embedPlan) *apiError {
+	if deployment != nil {
+		p.model = deployment
+	} else {
+		m := v.Get("model")
+		if m == nil || m.Type() != fastjson.TypeString || len(m.GetStringBytes()) == 0 {
+			return badRequest("model", `missing required field "model" (a non-empty string)`)
+		}
+		p.model = m.GetStringBytes()
+	}
+	var err *apiError
+	if p.items, err = s.parsePrompts(v, "input", false, p.items); err != nil {
+		return err
+	}
+	if len(p.items) > maxEmbeddingInputs {
+		return badRequest("input", `"input" may hold at most 2048 entries`)
+	}
+	if p.dims, err = optionalInt(v, "dimensions", DefaultDimensions, 1, maxDimensions); err != nil {
+		return err
+	}
+	if f := v.Get("encoding_format"); f != nil && f.Type() != fastjson.TypeNull {
+		switch string(f.GetStringBytes()) {
+		case "float":
+		case "base64":
+			p.base64 = true
+		default:
+			return badRequest("encoding_format", `"encoding_format" must be "float" or "base64"`)
+		}
+	}
+	p.ep, p.n = epEmbedding, 1
+	p.seed = mix64(uint64(s.opts.Seed) + golden64)
+	for _, it := range p.items {
+		p.promptTokens += it.tokens
+	}
+	return nil
+}
+
+// embeddingComponent returns the unnormalised component d of the vector seeded by seed, in [-1, 1).
+func embeddingComponent(seed uint64, d int) float64 {
+	return float64(int64(mix64(seed+uint64(d+1)*golden64))) / (1 << 63)
+}
+
+// embeddingScale returns 1/|v| so that the vector of seed has unit length.
+func embeddingScale(seed uint64, dims int) float64 {
+	var sum float64
+	for d := 0; d < dims; d++ {
+		x := embeddingComponent(seed, d)
+		sum += x * x
+	}
+	return 1 / math.Sqrt(sum)
+}
+
+// appendEmbeddingResponse renders the list of embeddings. scratch is reused for base64's raw bytes.
+func (s *Server) appendEmbeddingResponse(dst, scratch []byte, p *embedPlan, usage bool) ([]byte, []byte) {
+	dst = append(dst, `{"object":"list","data":[`...)
+	for i, it := range p.items {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"object":"embedding","index":`...)
+		dst = appendInt(dst, i)
+		dst = append(dst, `,"embedding":`...)
+		seed := mix64(it.hash ^ p.seed)
+		scale := embeddingScale(seed, p.dims)
+		if p.base64 {
+			scratch = scratch[:0]
+			for d := 0; d < p.dims; d++ {
+				f := float32(embeddingComponent(seed, d) * scale)
+				scratch = binary.LittleEndian.AppendUint32(scratch, math.Float32bits(f))
+			}
+			dst = append(dst, '"')
+			dst = base64.StdEncoding.AppendEncode(dst, scratch)
+			dst = append(dst, '"')
+		} else {
+			dst = append(dst, '[')
+			for d := 0; d < p.dims; d++ {
+				if d > 0 {
+					dst = append(dst, ',')
+				}
+				f := float32(embeddingComponent(seed, d) * scale)
+				dst = appendFloat32(dst, f)
+			}
+			dst = append(dst, ']')
+		}
+		dst = append(dst, '}')
+	}
+	dst = append(dst, `],"model":`...)
+	dst = appendJSONString(dst, p.model)
+	if usage {
+		dst = p.appendUsage(dst)
+	}
+	return append(dst, '}'), scratch
+}
