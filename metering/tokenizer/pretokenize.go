@@ -18,7 +18,7 @@ func isPunctAt(t []byte, i int) bool {
 }
 
 // contractionAt returns the end of 's|'t|'re|'ve|'m|'ll|'d at t[i] (t[i] is
-// known to be '\''), or -1. foldCase handles (?i:…): only ASCII letters
+// known to be '\”), or -1. foldCase handles (?i:…): only ASCII letters
 // lower-case to these letters, so folding bytes is exact.
 func contractionAt(t []byte, i int, foldCase bool) int {
 	at := func(k int) byte {

@@ -1,0 +1,28 @@
+package metering
+
+import "github.com/VictoriaMetrics/metrics"
+
+// Metric handles are created once here; label values come from small fixed sets.
+var (
+	unknownPriceTotal = metrics.NewCounter(`tollgate_cost_unknown_price_total`)
+
+	ledgerRecordsTotal     = metrics.NewCounter(`tollgate_ledger_records_total`)
+	ledgerDuplicatesTotal  = metrics.NewCounter(`tollgate_ledger_duplicates_total`)
+	ledgerSpooledQueueFull = metrics.NewCounter(`tollgate_ledger_spooled_total{reason="queue_full"}`)
+	ledgerSpooledStoreDown = metrics.NewCounter(`tollgate_ledger_spooled_total{reason="store_error"}`)
+	ledgerSpooledClosed    = metrics.NewCounter(`tollgate_ledger_spooled_total{reason="closed"}`)
+	ledgerReplayedTotal    = metrics.NewCounter(`tollgate_ledger_replayed_total`)
+	ledgerCorruptTotal     = metrics.NewCounter(`tollgate_ledger_corrupt_records_total`)
+	ledgerDroppedTotal     = metrics.NewCounter(`tollgate_ledger_dropped_total`)
+	queueDroppedLedger     = metrics.NewCounter(`tollgate_queue_dropped_total{queue="ledger"}`)
+	// queueDroppedLedgerSpilled counts records the full queue refused (they went to the spool, not lost).
+	queueDroppedLedgerSpilled = metrics.NewCounter(`tollgate_queue_overflow_total{queue="ledger"}`)
+	ledgerStoreErrorsTotal    = metrics.NewCounter(`tollgate_ledger_store_errors_total`)
+	ledgerFlaggedTotal        = metrics.NewCounter(`tollgate_ledger_flagged_records_total`)
+
+	rateFallbackTotal    = metrics.NewCounter(`tollgate_ratelimit_fallback_total`)
+	rateRedisErrorsTotal = metrics.NewCounter(`tollgate_ratelimit_redis_errors_total`)
+	rateSettleErrors     = metrics.NewCounter(`tollgate_ratelimit_settle_errors_total`)
+	rateDeniedRate       = metrics.NewCounter(`tollgate_ratelimit_denied_total{kind="rate"}`)
+	rateDeniedBudget     = metrics.NewCounter(`tollgate_ratelimit_denied_total{kind="budget"}`)
+)

@@ -1,0 +1,26 @@
+package tokenizer
+
+import (
+	"testing"
+)
+
+// FuzzCountMatchesTiktoken compares Count and Encode with tiktoken-go on
+// random input for every encoding.
+func FuzzCountMatchesTiktoken(f *testing.F) {
+	for _, s := range edgeCases() {
+		if len(s) < 512 {
+			f.Add([]byte(s))
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 512 || len(string([]rune(string(data)))) > 1024 {
+			return // tiktoken-go is quadratic on long pieces; invalid bytes triple in size
+		}
+		for _, name := range allEncodings {
+			want := reference(t, name).EncodeOrdinary(string(data))
+			if got := encoderFor(t, name).Count(data); got != len(want) {
+				t.Fatalf("%s Count(%q) = %d, tiktoken-go %d", name, data, got, len(want))
+			}
+		}
+	})
+}
