@@ -28,6 +28,9 @@ func (e *encoding) countPiece(p []byte, s *scratch) int {
 	case len(p) <= smallPiece:
 		return len(e.mergeSmall(p, s)) - 1
 	default:
+		if n := e.backtrackEncode(p, s); n >= 0 {
+			return n
+		}
 		return e.mergeLarge(p, s)
 	}
 }
@@ -41,6 +44,12 @@ func (e *encoding) encodePiece(p []byte, s *scratch, dst []int) []int {
 		parts := e.mergeSmall(p, s)
 		for k := 0; k+1 < len(parts); k++ {
 			dst = append(dst, int(e.rank(p[parts[k].start:parts[k+1].start])))
+		}
+		return dst
+	}
+	if e.backtrackEncode(p, s) >= 0 {
+		for _, t := range s.toks {
+			dst = append(dst, int(t))
 		}
 		return dst
 	}

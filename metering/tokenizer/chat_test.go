@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"os"
 	"strings"
 	"testing"
 )
@@ -181,4 +182,9 @@ func TestCountChatJSONErrorsAreClearAndQuoteNoContent(t *testing.T) {
 	if !errors.Is(err, ErrInvalidChatBody) {
 		t.Fatalf("error %v should wrap ErrInvalidChatBody", err)
 	}
+}
+
+func readTestdata(name string) (string, error) {
+	b, err := os.ReadFile("testdata/" + name)
+	return string(b), err
 }

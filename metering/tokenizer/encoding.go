@@ -29,6 +29,7 @@ type encoding struct {
 	ranks     map[string]int
 	pairRanks []int32 // rank of every 2-byte string, noRank when absent
 	maxLen    int     // longest token in bytes
+	bt        backtracker
 }
 
 // encodings are shared by all Registries: ranks cost 11–22 MiB each.
@@ -73,6 +74,7 @@ func (e *encoding) load() error {
 			e.maxLen = max(e.maxLen, len(k))
 		}
 		e.ranks, e.pairRanks = ranks, pairs
+		e.startBacktrackBuild()
 	})
 	return e.err
 }

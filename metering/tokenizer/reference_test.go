@@ -39,5 +39,6 @@ func encoderFor(tb testing.TB, name string) *Encoder {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	enc.waitTables()
 	return &Encoder{enc: enc}
 }

@@ -9,6 +9,8 @@ type scratch struct {
 	parts            []part
 	next, prev, rank []int32
 	heap             []uint64
+	toks             []int32
+	dead             []bool
 	json             []byte
 }
 
@@ -32,5 +34,11 @@ func (s *scratch) grow(n int) {
 		s.next = make([]int32, n)
 		s.prev = make([]int32, n)
 		s.rank = make([]int32, n)
+	}
+}
+
+func (s *scratch) growBits(n int) {
+	if cap(s.dead) < n {
+		s.dead = make([]bool, n)
 	}
 }

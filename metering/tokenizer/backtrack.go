@@ -1,0 +1,224 @@
+package tokenizer
+
+import "sync/atomic"
+
+// Backtracking BPE for long pieces (the approach of GitHub's rust-gems "bpe"
+// crate, written anew): a token sequence is the BPE result of a text exactly
+// when every adjacent pair is one BPE would not re-merge across its border.
+// So walk left to right taking the longest token that forms a valid pair
+// with the previous one, trying shorter prefixes and backtracking when stuck.
+// Each step is a few hash lookups, so hostile runs ("aaaa…") cost about what
+// prose does, instead of a heap operation per merge.
+
+type backtrackTables struct {
+	tokens      []string         // id → bytes
+	split       []uint64         // id → left<<32 | right, the last BPE merge that builds it (id, id for bytes)
+	reachable   []bool           // BPE of the token's own bytes is the token itself
+	nextPrefix  []int32          // id → longest reachable proper prefix token, -1 for none
+	pairs       map[uint64]int32 // left<<32 | right → token they merge into
+	prefixes    map[string]bool  // proper prefixes of tokens that are not tokens themselves
+	maxTokenLen int
+}
+
+// backtracker holds the tables, built in the background once the ranks are
+// loaded (a few hundred ms); until then long pieces use the heap merge, so
+// no request waits for the build.
+type backtracker struct {
+	t    atomic.Pointer[backtrackTables]
+	done chan struct{}
+}
+
+func (e *encoding) startBacktrackBuild() {
+	e.bt.done = make(chan struct{})
+	go func() {
+		defer close(e.bt.done)
+		e.bt.t.Store(e.buildBacktrack())
+	}()
+}
+
+// waitTables blocks until the backtracking tables are built (tests, warm-up).
+func (e *encoding) waitTables() { <-e.bt.done }
+
+func (e *encoding) buildBacktrack() *backtrackTables {
+	n := 0
+	for _, id := range e.ranks {
+		n = max(n, id+1)
+	}
+	t := &backtrackTables{
+		tokens:      make([]string, n),
+		split:       make([]uint64, n),
+		reachable:   make([]bool, n),
+		nextPrefix:  make([]int32, n),
+		pairs:       make(map[uint64]int32, len(e.ranks)),
+		prefixes:    make(map[string]bool),
+		maxTokenLen: e.maxLen,
+	}
+	for tok, id := range e.ranks {
+		t.tokens[id] = tok
+		for k := 1; k < len(tok); k++ {
+			if _, ok := e.ranks[tok[:k]]; !ok {
+				t.prefixes[tok[:k]] = true
+			}
+		}
+	}
+	s := new(scratch)
+	for id, tok := range t.tokens {
+		if tok == "" {
+			continue // gap in the id space
+		}
+		if len(tok) == 1 {
+			t.split[id], t.reachable[id] = uint64(id)<<32|uint64(id), true
+			continue
+		}
+		left, right, ok := e.lastMerge([]byte(tok), s)
+		if !ok {
+			continue
+		}
+		t.reachable[id] = true
+		key := uint64(left)<<32 | uint64(right)
+		t.split[id] = key
+		t.pairs[key] = int32(id)
+	}
+	for id, tok := range t.tokens {
+		t.nextPrefix[id] = -1
+		for k := len(tok) - 1; k > 0; k-- {
+			if p, ok := e.ranks[tok[:k]]; ok && t.reachable[p] {
+				t.nextPrefix[id] = int32(p)
+				break
+			}
+		}
+	}
+	return t
+}
+
+// lastMerge runs BPE on p and returns the two tokens of its final merge, or
+// ok false when p does not encode to a single token.
+func (e *encoding) lastMerge(p []byte, s *scratch) (left, right int32, ok bool) {
+	parts := s.parts[:0]
+	for i := 0; i+1 < len(p); i++ {
+		parts = append(parts, part{int32(i), e.pairRank(p[i], p[i+1])})
+	}
+	parts = append(parts, part{int32(len(p) - 1), noRank}, part{int32(len(p)), noRank})
+	for {
+		minRank, i := int32(noRank), -1
+		for k := 0; k+1 < len(parts); k++ {
+			if parts[k].rank < minRank {
+				minRank, i = parts[k].rank, k
+			}
+		}
+		if i < 0 {
+			break
+		}
+		if len(parts) == 3 {
+			left, right = e.rank(p[:parts[1].start]), e.rank(p[parts[1].start:])
+		}
+		parts[i].rank = noRank
+		if i+3 < len(parts) {
+			parts[i].rank = e.rank(p[parts[i].start:parts[i+3].start])
+		}
+		if i > 0 {
+			parts[i-1].rank = e.rank(p[parts[i-1].start:parts[i+2].start])
+		}
+		parts = append(parts[:i+1], parts[i+2:]...)
+	}
+	s.parts = parts
+	return left, right, len(parts) == 2
+}
+
+// validPair reports whether BPE keeps t1 t2 apart when encoding their
+// concatenation: undo the later of the two sides' last merges step by step
+// and check that no pair across the border would have merged first (on equal
+// ranks the leftmost pair wins, hence the +1 on the right side).
+func (t *backtrackTables) validPair(t1, t2 int32) bool {
+	limit := int64(1) << 40
+	for {
+		if c, ok := t.pairs[uint64(t1)<<32|uint64(t2)]; ok && int64(c) < limit {
+			return false
+		}
+		if t1 > t2 {
+			limit = int64(t1)
+			t1 = int32(uint32(t.split[t1]))
+			if int64(t1) == limit {
+				limit = int64(t2) + 1
+				t2 = int32(t.split[t2] >> 32)
+				if int64(t2)+1 == limit {
+					return true
+				}
+			}
+		} else {
+			limit = int64(t2) + 1
+			t2 = int32(t.split[t2] >> 32)
+			if int64(t2)+1 == limit {
+				limit = int64(t1)
+				t1 = int32(uint32(t.split[t1]))
+				if int64(t1) == limit {
+					return true
+				}
+			}
+		}
+	}
+}
+
+// longestMatch returns the longest reachable token that is a prefix of p.
+func (e *encoding) longestMatch(t *backtrackTables, p []byte) int32 {
+	best := int32(-1)
+	for k := 1; k <= len(p) && k <= t.maxTokenLen; k++ {
+		if id, ok := e.ranks[string(p[:k])]; ok {
+			if t.reachable[id] {
+				best = int32(id)
+			}
+			continue
+		}
+		if !t.prefixes[string(p[:k])] {
+			break
+		}
+	}
+	return best
+}
+
+// backtrackEncode leaves the tokens of p in s.toks and returns their count.
+func (e *encoding) backtrackEncode(p []byte, s *scratch) int {
+	t := e.bt.t.Load()
+	if t == nil {
+		return -1
+	}
+	n := len(p)
+	s.growBits(n + 1)
+	dead := s.dead[:n+1]
+	clear(dead)
+	toks := s.toks[:0]
+	pos := 0
+	next := e.longestMatch(t, p)
+	for pos < n {
+		tok := next
+		last := int32(-1)
+		if len(toks) > 0 {
+			last = toks[len(toks)-1]
+		}
+		for {
+			end := pos + len(t.tokens[tok])
+			if !dead[end] && (last < 0 || t.validPair(last, tok)) {
+				toks = append(toks, tok)
+				pos = end
+				if pos < n {
+					next = e.longestMatch(t, p[pos:])
+				}
+				break
+			}
+			if shorter := t.nextPrefix[tok]; shorter >= 0 {
+				tok = shorter
+				continue
+			}
+			if last < 0 {
+				return -1 // cannot happen for a BPE vocabulary; the caller falls back to the heap
+			}
+			dead[pos] = true
+			toks = toks[:len(toks)-1]
+			pos -= len(t.tokens[last])
+			next = last
+			break
+		}
+	}
+	s.toks = toks
+	return len(toks)
+}

@@ -1,0 +1,34 @@
+package tokenizer
+
+import (
+	"runtime"
+	"testing"
+	"time"
+)
+
+// TestBacktrackTablesCost logs what the tables cost to build (run with -v).
+func TestBacktrackTablesCost(t *testing.T) {
+	for _, name := range allEncodings {
+		e := encoderFor(t, name).enc
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		start := time.Now()
+		tb := e.buildBacktrack()
+		elapsed := time.Since(start)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		unreachable := 0
+		for id, ok := range tb.reachable {
+			if !ok && tb.tokens[id] != "" {
+				unreachable++
+			}
+		}
+		if len(tb.pairs) == 0 {
+			t.Fatalf("%s: no merge pairs", name)
+		}
+		t.Logf("%s: built in %v, %.1f MiB live, %d merge pairs, %d non-token prefixes, %d unreachable tokens",
+			name, elapsed.Round(time.Millisecond), float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), len(tb.pairs), len(tb.prefixes), unreachable)
+		runtime.KeepAlive(tb)
+	}
+}
