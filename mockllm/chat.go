@@ -45,8 +45,7 @@ func (s *Server) parseChat(v *fastjson.Value, deployment []byte, k *knobs, p *ge
 		h, total = mc.h, total+mc.tokens
 	}
 	p.ep = epChat
-	p.items = append(p.items, promptItem{hash: h, tokens: total})
-	p.promptTokens = total
+	p.addPrompt(promptItem{hash: h, tokens: total})
 	return nil
 }
 
@@ -113,7 +112,7 @@ func (s *Server) appendChatResponse(dst []byte, p *genPlan, usage bool) []byte {
 		dst = append(dst, `,"message":{"role":"assistant","content":"`...)
 		dst = appendText(dst, p.choiceSeed(c), p.length)
 		dst = append(dst, `","refusal":null},"logprobs":null,"finish_reason":"`...)
-		dst = append(dst, p.finish...)
+		dst = append(dst, p.finishReason()...)
 		dst = append(dst, `"}`...)
 	}
 	dst = append(dst, ']')

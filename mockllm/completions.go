@@ -9,17 +9,13 @@ func (s *Server) parseCompletion(v *fastjson.Value, deployment []byte, k *knobs,
 	if err := s.parseCommon(v, deployment, k, p); err != nil {
 		return err
 	}
-	var err *apiError
-	if p.items, err = s.parsePrompts(v, "prompt", true, p.items); err != nil {
+	if err := s.parsePrompts(v, "prompt", true, p); err != nil {
 		return err
 	}
 	if p.choices() > maxChoices {
 		return badRequest("n", "prompts × n must be at most 128")
 	}
 	p.ep = epCompletion
-	for _, it := range p.items {
-		p.promptTokens += it.tokens
-	}
 	return nil
 }
 
@@ -41,7 +37,7 @@ func (s *Server) appendCompletionResponse(dst []byte, p *genPlan, usage bool) []
 		dst = append(dst, `","index":`...)
 		dst = appendInt(dst, c)
 		dst = append(dst, `,"logprobs":null,"finish_reason":"`...)
-		dst = append(dst, p.finish...)
+		dst = append(dst, p.finishReason()...)
 		dst = append(dst, `"}`...)
 	}
 	dst = append(dst, ']')

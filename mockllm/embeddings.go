@@ -28,13 +28,13 @@ func (s *Server) parseEmbedding(v *fastjson.Value, deployment []byte, p *embedPl
 		}
 		p.model = m.GetStringBytes()
 	}
-	var err *apiError
-	if p.items, err = s.parsePrompts(v, "input", false, p.items); err != nil {
+	if err := s.parsePrompts(v, "input", false, &p.genPlan); err != nil {
 		return err
 	}
-	if len(p.items) > maxEmbeddingInputs {
+	if p.prompts > maxEmbeddingInputs {
 		return badRequest("input", `"input" may hold at most 2048 entries`)
 	}
+	var err *apiError
 	if p.dims, err = optionalInt(v, "dimensions", DefaultDimensions, 1, maxDimensions); err != nil {
 		return err
 	}
@@ -49,9 +49,6 @@ func (s *Server) parseEmbedding(v *fastjson.Value, deployment []byte, p *embedPl
 	}
 	p.ep, p.n = epEmbedding, 1
 	p.seed = mix64(uint64(s.opts.Seed) + golden64)
-	for _, it := range p.items {
-		p.promptTokens += it.tokens
-	}
 	return nil
 }
 
@@ -73,7 +70,8 @@ func embeddingScale(seed uint64, dims int) float64 {
 // appendEmbeddingResponse renders the list of embeddings. scratch is reused for base64's raw bytes.
 func (s *Server) appendEmbeddingResponse(dst, scratch []byte, p *embedPlan, usage bool) ([]byte, []byte) {
 	dst = append(dst, `{"object":"list","data":[`...)
-	for i, it := range p.items {
+	for i := 0; i < p.prompts; i++ {
+		it := p.prompt(i)
 		if i > 0 {
 			dst = append(dst, ',')
 		}

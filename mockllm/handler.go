@@ -158,9 +158,8 @@ func (s *Server) serveGenerate(ctx *fasthttp.RequestCtx, ep endpoint, deployment
 		s.writeBadRequest(ctx, badRequest("", "request body must be a JSON object"))
 		return false
 	}
-	var itemBuf [1]promptItem
 	if ep == epEmbedding {
-		emb := embedPlan{genPlan: genPlan{items: itemBuf[:0]}}
+		var emb embedPlan
 		if aerr := s.parseEmbedding(v, deployment, &emb); aerr != nil {
 			s.writeBadRequest(ctx, aerr)
 			return false
@@ -175,7 +174,7 @@ func (s *Server) serveGenerate(ctx *fasthttp.RequestCtx, ep endpoint, deployment
 		bufPool.Put(scratch)
 		return false
 	}
-	plan := genPlan{items: itemBuf[:0]}
+	var plan genPlan
 	var aerr *apiError
 	if ep == epChat {
 		aerr = s.parseChat(v, deployment, &k, &plan)

@@ -26,21 +26,48 @@ type promptItem struct {
 type genPlan struct {
 	ep           endpoint
 	model        []byte
-	items        []promptItem // chat: one item for the whole conversation
-	n            int          // choices per prompt
-	seed         uint64       // Options.Seed mixed with the request's seed field
-	length       int          // words per choice
-	finish       string       // "stop" or "length"
+	first        promptItem   // the only prompt of a chat (the whole conversation) or of most other requests
+	more         []promptItem // prompts after the first; allocated only for array prompts
+	prompts      int
+	n            int    // choices per prompt
+	seed         uint64 // Options.Seed mixed with the request's seed field
+	length       int    // words per choice
+	cut          bool   // max tokens cut the text: finish_reason "length", else "stop"
 	promptTokens int
 	stream       bool
 	includeUsage bool
 }
 
-func (p *genPlan) choices() int { return len(p.items) * p.n }
+func (p *genPlan) choices() int { return p.prompts * p.n }
+
+// addPrompt records one more prompt. The first one lives in the plan itself: plans stay on the handler's stack.
+func (p *genPlan) addPrompt(it promptItem) {
+	if p.prompts == 0 {
+		p.first = it
+	} else {
+		p.more = append(p.more, it)
+	}
+	p.prompts++
+	p.promptTokens += it.tokens
+}
+
+func (p *genPlan) prompt(i int) promptItem {
+	if i == 0 {
+		return p.first
+	}
+	return p.more[i-1]
+}
+
+func (p *genPlan) finishReason() string {
+	if p.cut {
+		return "length"
+	}
+	return "stop"
+}
 
 // choiceSeed returns the generator seed of choice c (choices are numbered prompt-major, like OpenAI's index).
 func (p *genPlan) choiceSeed(c int) uint64 {
-	return choiceSeed(mix64(p.items[c/p.n].hash^p.seed), c%p.n)
+	return choiceSeed(mix64(p.prompt(c/p.n).hash^p.seed), c%p.n)
 }
 
 // parseCommon reads the fields chat and completions share: model, n, stream, stream_options, max tokens, seed.
@@ -82,9 +109,9 @@ func (s *Server) parseCommon(v *fastjson.Value, deployment []byte, k *knobs, p *
 			return err
 		}
 	}
-	p.length, p.finish = natural, "stop"
+	p.length, p.cut = natural, false
 	if limit > 0 && limit < natural {
-		p.length, p.finish = limit, "length"
+		p.length, p.cut = limit, true
 	}
 	p.seed = mix64(uint64(s.opts.Seed) + golden64)
 	if sv := v.Get("seed"); sv != nil && sv.Type() != fastjson.TypeNull {
@@ -125,57 +152,58 @@ func optionalBool(v *fastjson.Value, field string) (bool, *apiError) {
 }
 
 // parsePrompts reads a completions prompt or an embeddings input: a string, an array of strings, an array of
-// token ids, or an array of token-id arrays. Each prompt is appended to dst with its hash and token count.
-func (s *Server) parsePrompts(v *fastjson.Value, field string, allowEmpty bool, dst []promptItem) ([]promptItem, *apiError) {
+// token ids, or an array of token-id arrays. Each prompt is added to p with its hash and token count.
+func (s *Server) parsePrompts(v *fastjson.Value, field string, allowEmpty bool, p *genPlan) *apiError {
 	f := v.Get(field)
 	if f == nil {
-		return dst, badRequest(field, "missing required field "+strconv.Quote(field))
+		return badRequest(field, "missing required field "+strconv.Quote(field))
 	}
 	switch f.Type() {
 	case fastjson.TypeString:
-		return s.appendTextPrompt(dst, f, field, allowEmpty)
+		return s.addTextPrompt(p, f, field, allowEmpty)
 	case fastjson.TypeArray:
 	default:
-		return dst, promptShapeError(field)
+		return promptShapeError(field)
 	}
 	arr, _ := f.Array()
 	if len(arr) == 0 {
-		return dst, badRequest(field, strconv.Quote(field)+" must not be an empty array")
+		return badRequest(field, strconv.Quote(field)+" must not be an empty array")
 	}
 	if arr[0].Type() == fastjson.TypeNumber {
 		item, err := tokenPrompt(arr, field)
-		return append(dst, item), err
+		p.addPrompt(item)
+		return err
 	}
-	var err *apiError
 	for _, e := range arr {
 		switch e.Type() {
 		case fastjson.TypeString:
-			if dst, err = s.appendTextPrompt(dst, e, field, allowEmpty); err != nil {
-				return dst, err
+			if err := s.addTextPrompt(p, e, field, allowEmpty); err != nil {
+				return err
 			}
 		case fastjson.TypeArray:
 			toks, _ := e.Array()
 			if len(toks) == 0 {
-				return dst, badRequest(field, strconv.Quote(field)+" must not contain an empty token array")
+				return badRequest(field, strconv.Quote(field)+" must not contain an empty token array")
 			}
 			item, err := tokenPrompt(toks, field)
 			if err != nil {
-				return dst, err
+				return err
 			}
-			dst = append(dst, item)
+			p.addPrompt(item)
 		default:
-			return dst, promptShapeError(field)
+			return promptShapeError(field)
 		}
 	}
-	return dst, nil
+	return nil
 }
 
-func (s *Server) appendTextPrompt(dst []promptItem, f *fastjson.Value, field string, allowEmpty bool) ([]promptItem, *apiError) {
+func (s *Server) addTextPrompt(p *genPlan, f *fastjson.Value, field string, allowEmpty bool) *apiError {
 	text := f.GetStringBytes()
 	if len(text) == 0 && !allowEmpty {
-		return dst, badRequest(field, strconv.Quote(field)+" must not contain empty strings")
+		return badRequest(field, strconv.Quote(field)+" must not contain empty strings")
 	}
-	return append(dst, promptItem{hash: hashBytes(fnvOffset64, text), tokens: s.tokens.count(text)}), nil
+	p.addPrompt(promptItem{hash: hashBytes(fnvOffset64, text), tokens: s.tokens.count(text)})
+	return nil
 }
 
 // tokenPrompt hashes a prompt given as token ids; its token count is its length.

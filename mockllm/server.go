@@ -150,11 +150,12 @@ func (s *Server) injectError(rate float64) bool {
 	return float64(x>>11)/(1<<53) < rate
 }
 
-// fasthttpLogger routes fasthttp's own messages (e.g. connection errors) to slog.
+// fasthttpLogger routes fasthttp's own messages to slog at debug level: they are mostly clients hanging up,
+// which tests and load tests do on purpose.
 type fasthttpLogger struct {
-	l interface{ Warn(string, ...any) }
+	l interface{ Debug(string, ...any) }
 }
 
 func (f fasthttpLogger) Printf(format string, args ...any) {
-	f.l.Warn("mockllm: fasthttp", "msg", fmt.Sprintf(format, args...))
+	f.l.Debug("mockllm: fasthttp", "msg", fmt.Sprintf(format, args...))
 }

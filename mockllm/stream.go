@@ -29,9 +29,16 @@ type streamJob struct {
 }
 
 func (s *Server) newStreamJob(p *genPlan, k *knobs) *streamJob {
-	j := &streamJob{s: s, plan: *p, k: *k}
-	j.plan.model = append([]byte(nil), p.model...)
-	j.plan.items = append([]promptItem(nil), p.items...)
+	// Field by field, copying the slices' contents: the plan's slices point into the handler's stack and the
+	// request body, which must not escape (escape analysis would move them to the heap for every request).
+	j := &streamJob{s: s, k: *k, plan: genPlan{
+		ep: p.ep, n: p.n, seed: p.seed, length: p.length, cut: p.cut,
+		promptTokens: p.promptTokens, stream: p.stream, includeUsage: p.includeUsage,
+		model: make([]byte, len(p.model)),
+		first: p.first, prompts: p.prompts, more: make([]promptItem, len(p.more)),
+	}}
+	copy(j.plan.model, p.model)
+	copy(j.plan.more, p.more)
 	j.prefix = append(j.prefix, "data: "...)
 	if p.ep == epChat {
 		j.prefix = append(j.prefix, `{"id":"chatcmpl-`...)
@@ -147,7 +154,7 @@ func (j *streamJob) appendFinishChoice(dst []byte, c int) []byte {
 		dst = appendInt(dst, c)
 		dst = append(dst, `,"logprobs":null,"finish_reason":"`...)
 	}
-	dst = append(dst, j.plan.finish...)
+	dst = append(dst, j.plan.finishReason()...)
 	return append(dst, `"}`...)
 }
 

@@ -2,22 +2,36 @@ package mockllm
 
 import (
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pkoukk/tiktoken-go"
 )
 
+var (
+	testEncodingsOnce sync.Once
+	testEncodings     map[string]*tiktoken.Tiktoken
+	testEncodingsErr  error
+)
+
+// encodings returns tiktoken-go's reference encoders, built once: each costs about a second.
 func encodings(t testing.TB) map[string]*tiktoken.Tiktoken {
 	t.Helper()
-	m := map[string]*tiktoken.Tiktoken{}
-	for _, name := range []string{"cl100k_base", "o200k_base"} {
-		enc, err := tiktoken.GetEncoding(name)
-		if err != nil {
-			t.Fatalf("load %s: %v", name, err)
+	testEncodingsOnce.Do(func() {
+		testEncodings = map[string]*tiktoken.Tiktoken{}
+		for _, name := range []string{"cl100k_base", "o200k_base"} {
+			enc, err := tiktoken.GetEncoding(name)
+			if err != nil {
+				testEncodingsErr = err
+				return
+			}
+			testEncodings[name] = enc
 		}
-		m[name] = enc
+	})
+	if testEncodingsErr != nil {
+		t.Fatalf("load encodings: %v", testEncodingsErr)
 	}
-	return m
+	return testEncodings
 }
 
 func TestVocabWordsAreSingleTokens(t *testing.T) {
