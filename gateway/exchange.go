@@ -25,11 +25,10 @@ type Exchange struct {
 	served    *model // what answered (differs after a fallback)
 	dep       *deployment
 
-	status    int
-	errKind   string // bounded set: "", timeout, connect, upstream_5xx, upstream_429, invalid_response, client_cancel, stream_broken
-	ttft      time.Duration
-	attempts  int
-	streaming bool // the stream writer owns and releases the Exchange
+	status   int
+	errKind  string // bounded set: "", timeout, connect, upstream_5xx, upstream_429, invalid_response, client_cancel, stream_broken
+	ttft     time.Duration
+	attempts int
 
 	upReq   *fasthttp.Request
 	upResp  *fasthttp.Response

@@ -17,13 +17,15 @@ type outcome uint8
 
 const (
 	answered  outcome = iota // the client has its response (success or a final upstream answer)
+	relaying                 // a stream writer owns the Exchange now: do not touch it again
 	retryable                // failed before any byte reached the client: try again or elsewhere
 )
 
 // forward sends the request to the model's deployments, retrying and falling
 // back along the model's chain until one answers or the deadline passes.
-// Retries happen only before the first byte reaches the client.
-func (s *Server) forward(ctx *fasthttp.RequestCtx, x *Exchange, body []byte) {
+// Retries happen only before the first byte reaches the client. It reports
+// true when a stream writer took ownership of x (it may already be released).
+func (s *Server) forward(ctx *fasthttp.RequestCtx, x *Exchange, body []byte) (handedOff bool) {
 	m := x.requested
 	deadline := x.start.Add(m.total)
 	var last *APIError
@@ -33,7 +35,7 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx, x *Exchange, body []byte) {
 			now := time.Now()
 			if !now.Before(deadline) {
 				s.fail(ctx, x, upstreamTimeout(cur.name, "the total timeout expired"))
-				return
+				return false
 			}
 			i := cur.sel.pick(cur.deployments, tried, now)
 			if i < 0 && tried != 0 {
@@ -60,8 +62,11 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx, x *Exchange, body []byte) {
 			attempt++
 			x.attempts++
 			res, apiErr := s.attempt(ctx, x, cur, d, body, deadline)
-			if res == answered {
-				return
+			switch res {
+			case answered:
+				return false
+			case relaying:
+				return true
 			}
 			last = apiErr
 		}
@@ -70,6 +75,7 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx, x *Exchange, body []byte) {
 		last = noDeployment(m.name)
 	}
 	s.fail(ctx, x, last)
+	return false
 }
 
 // chain is the requested model followed by its fallbacks.
@@ -162,7 +168,7 @@ func (s *Server) attempt(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *dep
 			x.ttft = time.Since(x.start)
 			d.breaker.record(time.Now(), true)
 			s.startRelay(ctx, x, d, resp, started)
-			return answered, nil
+			return relaying, nil
 		}
 		if x.endpoint != epPassthrough && fastjson.ValidateBytes(bodyOf(resp)) != nil {
 			d.inflight.Add(-1)

@@ -83,8 +83,11 @@ func (s *Server) handleModelAPI(ctx *fasthttp.RequestCtx, ep endpoint) {
 	x.rt = s.rt.Load()
 	x.setRequestID(&ctx.Request.Header)
 	ctx.Response.Header.SetBytesV("X-Request-Id", x.requestID)
+	// Once a stream writer owns x it may run (and release x) before this
+	// handler returns, so ownership is tracked here, never read from x.
+	handedOff := false
 	defer func() {
-		if !x.streaming {
+		if !handedOff {
 			s.finish(x)
 		}
 	}()
@@ -132,7 +135,7 @@ func (s *Server) handleModelAPI(ctx *fasthttp.RequestCtx, ep endpoint) {
 			return
 		}
 	}
-	s.forward(ctx, x, body)
+	handedOff = s.forward(ctx, x, body)
 }
 
 // isJSONContentType accepts application/json (with parameters) and the

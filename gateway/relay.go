@@ -20,7 +20,6 @@ var errClientGone = errors.New("client disconnected")
 // here on and releases it; it must not touch ctx (fasthttp reuses it).
 func (s *Server) startRelay(ctx *fasthttp.RequestCtx, x *Exchange, d *deployment, resp *fasthttp.Response, started time.Time) {
 	x.status = fasthttp.StatusOK
-	x.streaming = true
 	ctx.SetStatusCode(fasthttp.StatusOK)
 	ctx.Response.Header.SetContentType("text/event-stream")
 	ctx.Response.Header.Set("Cache-Control", "no-cache")

@@ -131,7 +131,7 @@ func parseRequest(ep endpoint, body []byte, f *requestFields) *APIError {
 			if m.Type() != fastjson.TypeObject {
 				return errInvalid("messages", "messages["+itoa(i)+"] must be an object")
 			}
-			if _, err := m.Get("role").StringBytes(); err != nil {
+			if r := m.Get("role"); r == nil || r.Type() != fastjson.TypeString {
 				return errInvalid("messages", "messages["+itoa(i)+"].role must be a string")
 			}
 			f.PromptChars += contentChars(m.Get("content"))

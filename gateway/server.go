@@ -145,6 +145,10 @@ func (s *Server) serverError(ctx *fasthttp.RequestCtx, err error) {
 	default:
 		e = &APIError{Status: 400, Type: typeInvalidRequest, Code: "bad_request", Message: "malformed HTTP request: " + err.Error()}
 	}
+	x := acquireExchange()
+	x.setRequestID(&ctx.Request.Header)
+	ctx.Response.Header.SetBytesV("X-Request-Id", x.requestID)
+	releaseExchange(x)
 	writeError(ctx, e)
 }
 
@@ -156,5 +160,7 @@ func isHeaderTooLarge(err error) bool {
 type fasthttpLogger struct{ l *slog.Logger }
 
 func (f fasthttpLogger) Printf(format string, args ...any) {
-	f.l.Warn("fasthttp", "msg", fmt.Sprintf(format, args...))
+	// Connection-level noise (client resets, oversized bodies already
+	// answered with JSON) belongs at debug level.
+	f.l.Debug("fasthttp", "msg", fmt.Sprintf(format, args...))
 }

@@ -1,0 +1,152 @@
+package gateway_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+	"github.com/tollgate-ai/tollgate/config"
+	"github.com/tollgate-ai/tollgate/gateway"
+	"github.com/tollgate-ai/tollgate/mockllm"
+	"github.com/valyala/fasthttp"
+)
+
+// listenLoopback returns a listener on a free 127.0.0.1 port.
+func listenLoopback(t testing.TB) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
+}
+
+// startMock runs a mockllm on loopback and returns its base URL (with /v1).
+func startMock(t testing.TB, opts mockllm.Options) (string, *mockllm.Server) {
+	t.Helper()
+	srv := mockllm.New(opts)
+	ln := listenLoopback(t)
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close(); _ = ln.Close() })
+	return "http://" + ln.Addr().String() + "/v1", srv
+}
+
+// switchable is an upstream whose behaviour a test flips at run time: it
+// fails with a status, answers garbage, or delegates to a mock.
+type switchable struct {
+	mock    *mockllm.Server
+	status  atomic.Int32 // 0 = delegate to the mock
+	garbage atomic.Bool
+	hits    atomic.Int64
+	lastReq atomic.Pointer[capturedRequest]
+}
+
+type capturedRequest struct {
+	auth, apiKey, path string
+	body               []byte
+}
+
+func startSwitchable(t testing.TB) (string, *switchable) {
+	t.Helper()
+	sw := &switchable{mock: mockllm.New(mockllm.Options{})}
+	ln := listenLoopback(t)
+	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
+		sw.hits.Add(1)
+		sw.lastReq.Store(&capturedRequest{
+			auth:   string(ctx.Request.Header.Peek("Authorization")),
+			apiKey: string(ctx.Request.Header.Peek("api-key")),
+			path:   string(ctx.RequestURI()),
+			body:   append([]byte(nil), ctx.PostBody()...),
+		})
+		if sw.garbage.Load() {
+			ctx.SetContentType("application/json")
+			ctx.SetBodyString("<html>oops</html>")
+			return
+		}
+		if st := sw.status.Load(); st != 0 {
+			ctx.SetStatusCode(int(st))
+			ctx.SetContentType("application/json")
+			if st == 429 {
+				ctx.Response.Header.Set("Retry-After", "1")
+			}
+			ctx.SetBodyString(`{"error":{"message":"injected failure","type":"server_error"}}`)
+			return
+		}
+		sw.mock.Handler(ctx)
+	}}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Shutdown(); _ = sw.mock.Close() })
+	return "http://" + ln.Addr().String() + "/v1", sw
+}
+
+// startGateway parses yml (with {{NAME}} placeholders replaced from vars)
+// and serves it on loopback. It returns the /v1 base URL.
+func startGateway(t testing.TB, yml string, vars map[string]string) (string, *gateway.Server) {
+	t.Helper()
+	cfg := parseConfig(t, yml, vars)
+	gw, err := gateway.New(cfg, gateway.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := listenLoopback(t)
+	go func() { _ = gw.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = gw.Shutdown(ctx)
+	})
+	return "http://" + ln.Addr().String() + "/v1", gw
+}
+
+func parseConfig(t testing.TB, yml string, vars map[string]string) *config.Config {
+	t.Helper()
+	for k, v := range vars {
+		yml = strings.ReplaceAll(yml, "{{"+k+"}}", v)
+	}
+	cfg, err := config.Parse([]byte(yml), "test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func newClient(base, key string) *openai.Client {
+	c := openai.DefaultConfig(key)
+	c.BaseURL = base
+	c.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	return openai.NewClientWithConfig(c)
+}
+
+func chatReq(model, prompt string) openai.ChatCompletionRequest {
+	return openai.ChatCompletionRequest{Model: model, Messages: []openai.ChatCompletionMessage{{Role: "user", Content: prompt}}}
+}
+
+// apiErr asserts err is an OpenAI API error with status and code.
+func apiErr(t *testing.T, err error, status int, code string) {
+	t.Helper()
+	var e *openai.APIError
+	if !asAPIError(err, &e) {
+		t.Fatalf("want API error %d %s, got %v", status, code, err)
+	}
+	if e.HTTPStatusCode != status || e.Code != code {
+		t.Fatalf("want %d %s, got %d %v: %s", status, code, e.HTTPStatusCode, e.Code, e.Message)
+	}
+}
+
+// waitFor polls cond for up to 5 s: for effects that happen asynchronously
+// (a cancelled upstream noticing). It fails the test if cond never holds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for i := 0; i < 500; i++ {
+		if cond() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
