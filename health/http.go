@@ -1,0 +1,44 @@
+package health
+
+import (
+	"encoding/json"
+
+	"github.com/VictoriaMetrics/metrics"
+	"github.com/valyala/fasthttp"
+)
+
+// ServeMetrics serves /metrics: every metric in the VictoriaMetrics default set (this package's and every other
+// package's) plus go_* and process_* metrics, in Prometheus text format.
+func (r *Registry) ServeMetrics(ctx *fasthttp.RequestCtx) {
+	ctx.SetContentType("text/plain; version=0.0.4; charset=utf-8")
+	metrics.WritePrometheus(ctx, true)
+}
+
+// ServeModelsHealth serves GET /v1/health/models.
+func (r *Registry) ServeModelsHealth(ctx *fasthttp.RequestCtx) {
+	if !ctx.IsGet() && !ctx.IsHead() {
+		ctx.Response.Header.Set("Allow", "GET, HEAD")
+		writeJSONError(ctx, fasthttp.StatusMethodNotAllowed, "use GET")
+		return
+	}
+	writeJSON(ctx, struct {
+		Models []ModelHealth `json:"models"`
+	}{r.Snapshot()})
+}
+
+func writeJSON(ctx *fasthttp.RequestCtx, v any) {
+	ctx.SetContentType("application/json")
+	ctx.Response.Header.Set("Cache-Control", "no-store")
+	if err := json.NewEncoder(ctx).Encode(v); err != nil {
+		ctx.ResetBody()
+		writeJSONError(ctx, fasthttp.StatusInternalServerError, "cannot encode response")
+	}
+}
+
+// writeJSONError uses OpenAI's error shape like the rest of the gateway.
+func writeJSONError(ctx *fasthttp.RequestCtx, code int, msg string) {
+	ctx.SetStatusCode(code)
+	ctx.SetContentType("application/json")
+	b, _ := json.Marshal(map[string]any{"error": map[string]any{"message": msg, "type": "invalid_request_error", "code": nil, "param": nil}})
+	ctx.SetBody(b)
+}

@@ -1,0 +1,6 @@
+//go:build race
+
+package health
+
+// raceEnabled skips allocation assertions: the race detector allocates on its own.
+const raceEnabled = true
