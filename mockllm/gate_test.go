@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"testing"
+	"time"
 )
 
 // TestGateStreamOrdering: a gated stream delivers its first chunk, then waits while an ungated request runs to the
@@ -129,4 +130,41 @@ func TestCloseReleasesGates(t *testing.T) {
 		t.Errorf("Close: %v", err)
 	}
 	<-done
+}
+
+// TestGateTimeout: nobody opens the gate; after the timeout both kinds of request go on and the timeouts count.
+func TestGateTimeout(t *testing.T) {
+	ts := startServer(t, Options{MaxTokens: 2})
+	ts.gateTimeout = 20 * time.Millisecond
+	if _, err := ts.client(map[string]string{"x-mock-gate": "stuck"}).CreateChatCompletion(context.Background(), chatRequest("x")); err != nil {
+		t.Fatal(err)
+	}
+	req := chatRequest("x")
+	req.Stream = true
+	stream, err := ts.client(map[string]string{"x-mock-gate": "stuck"}).CreateChatCompletionStream(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Close()
+	n := 0
+	for {
+		if _, err := stream.Recv(); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != 4 {
+		t.Errorf("%d chunks, want 4", n)
+	}
+	if got := ts.Stats().GateTimeouts; got != 2 {
+		t.Errorf("GateTimeouts = %d, want 2", got)
+	}
+}
+
+func TestCloseWithoutServe(t *testing.T) {
+	if err := New(Options{}).Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
 }

@@ -239,7 +239,7 @@ func (s *Server) holdAtGate(ctx *fasthttp.RequestCtx, k *knobs) bool {
 		return true
 	}
 	g.markReached()
-	t := time.NewTimer(gateTimeout)
+	t := time.NewTimer(s.gateTimeout)
 	defer t.Stop()
 	select {
 	case <-g.open:

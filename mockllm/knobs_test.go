@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	openai "github.com/sashabaranov/go-openai"
 )
@@ -132,29 +133,55 @@ func TestKnobNoUsage(t *testing.T) {
 	f("/v1/embeddings", `{"model":"m","input":"x"}`)
 }
 
-func TestKnobLatencyAndPacingAccepted(t *testing.T) {
-	// Delays are measured in benchmarks, not asserted here; this checks the knobs parse and the answer is intact.
+// TestKnobDelays checks only lower bounds, which sleeping guarantees: a loaded machine can make a request slower,
+// never faster.
+func TestKnobDelays(t *testing.T) {
 	ts := startServer(t, Options{})
+	start := time.Now()
+	if _, err := ts.client(map[string]string{"x-mock-latency-ms": "40"}).CreateChatCompletion(context.Background(), chatRequest("x")); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < 40*time.Millisecond {
+		t.Errorf("latency 40ms answered in %v", d)
+	}
+
 	req := chatRequest("slow")
 	req.Stream = true
-	req.MaxTokens = 3
-	stream, err := ts.client(map[string]string{"x-mock-latency-ms": "5", "x-mock-ttft-ms": "5", "x-mock-tokens-per-sec": "500"}).
+	req.MaxTokens = 11
+	start = time.Now()
+	stream, err := ts.client(map[string]string{"x-mock-latency-ms": "20", "x-mock-ttft-ms": "30", "x-mock-tokens-per-sec": "200"}).
 		CreateChatCompletionStream(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer stream.Close()
+	headers := time.Since(start)
+	if headers < 20*time.Millisecond {
+		t.Errorf("headers after %v, want >= latency 20ms", headers)
+	}
 	n := 0
+	var first time.Duration
 	for {
 		if _, err := stream.Recv(); errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {
 			t.Fatal(err)
 		}
+		if n == 0 {
+			first = time.Since(start)
+		}
 		n++
 	}
-	if n != 5 {
-		t.Errorf("%d chunks, want 5", n)
+	total := time.Since(start)
+	if n != 1+11+1 {
+		t.Errorf("%d chunks, want 13", n)
+	}
+	if first < 50*time.Millisecond {
+		t.Errorf("first chunk after %v, want >= latency + ttft = 50ms", first)
+	}
+	// 11 words at 200/s: 10 intervals of 5 ms after the first word.
+	if total-first < 50*time.Millisecond {
+		t.Errorf("words took %v, want >= 50ms at 200 tokens/s", total-first)
 	}
 }
 

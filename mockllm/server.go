@@ -1,7 +1,3 @@
-// Package mockllm is an OpenAI-compatible mock upstream for Tollgate's tests, load tests and embedded default
-// config: chat completions, completions, embeddings and models (OpenAI, unprefixed and Azure paths) plus a KServe
-// v2 infer endpoint, with deterministic output, exact token usage, SSE streaming and knobs for latency, pacing,
-// errors, broken streams and test gates (see knobs.go and gate.go).
 package mockllm
 
 import (
@@ -36,6 +32,8 @@ type Server struct {
 	rngSeq  atomic.Uint64 // error-injection draws
 	closing chan struct{}
 	closed  sync.Once
+
+	gateTimeout time.Duration // gateTimeout, shorter in tests
 }
 
 // New returns a Server. Out-of-range options are clamped (use Options.Validate to reject them instead). It panics
@@ -49,6 +47,8 @@ func New(opts Options) *Server {
 		opts:    opts.withDefaults(),
 		tokens:  newTokenCounter(enc),
 		closing: make(chan struct{}),
+
+		gateTimeout: gateTimeout,
 	}
 	var salt [8]byte
 	rand.Read(salt[:])
@@ -122,7 +122,7 @@ func (s *Server) Gate(name string) *Gate {
 
 func (s *Server) gateTimedOut(g *Gate) {
 	s.stats.gateTimeouts.Add(1)
-	s.opts.Logger.Warn("mockllm: gate wait timed out, continuing", "gate", g.name, "timeout", gateTimeout)
+	s.opts.Logger.Warn("mockllm: gate wait timed out, continuing", "gate", g.name, "timeout", s.gateTimeout)
 }
 
 func (s *Server) now() time.Time { return time.Now() }

@@ -200,7 +200,7 @@ func (j *streamJob) sleep(d time.Duration) error {
 func (j *streamJob) waitGate(w *bufio.Writer) error {
 	g := j.k.gate
 	g.markReached()
-	deadline := time.Now().Add(gateTimeout)
+	deadline := time.Now().Add(j.s.gateTimeout)
 	for {
 		j.timer.Reset(min(gatePing, time.Until(deadline)))
 		select {
