@@ -1,0 +1,267 @@
+package policy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/loader"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/tester"
+	"github.com/open-policy-agent/opa/v1/util"
+)
+
+const cliUsage = `usage: tollgate policy <command> ...
+  test DIR...                              run the test_ rules (PASS/FAIL per test, summary)
+  check DIR...                             compile and type-check; errors as file:line: message
+  eval DIR... --input FILE [--data FILE]   print data.tollgate.decision as indented JSON
+                                           (FILE "-" = stdin; JSON or YAML)
+`
+
+// RunCLI runs `tollgate policy ARGS...` and returns the exit code: 0 ok,
+// 1 test failures or a policy error, 2 usage or load errors.
+func RunCLI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, cliUsage)
+		return 2
+	}
+	ctx := context.Background()
+	switch args[0] {
+	case "test":
+		return cliTest(ctx, args[1:], stdout, stderr)
+	case "check":
+		return cliCheck(args[1:], stderr)
+	case "eval":
+		return cliEval(ctx, args[1:], stdin, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, cliUsage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "tollgate policy: unknown command %q\n%s", args[0], cliUsage)
+	return 2
+}
+
+func cliTest(ctx context.Context, dirs []string, stdout, stderr io.Writer) int {
+	if len(dirs) == 0 {
+		fmt.Fprint(stderr, "tollgate policy test: need at least one DIR\n", cliUsage)
+		return 2
+	}
+	src, err := readSources(dirs...)
+	if err != nil {
+		printErrors(stderr, err)
+		return 2
+	}
+	store := inmem.NewFromObjectWithOpts(src.data, inmem.OptRoundTripOnWrite(false))
+	// One at a time so the output order is stable; tracing gives failure lines.
+	ch, err := tester.NewRunner().SetStore(store).SetDefaultRegoVersion(ast.RegoV1).
+		SetParallel(1).EnableTracing(true).SetTimeout(30*time.Second).Run(ctx, src.modules)
+	if err != nil {
+		printErrors(stderr, err)
+		return 2
+	}
+	// Tee the results to count failures; the reporter prints OPA's format.
+	counted := make(chan *tester.Result)
+	var total, bad int
+	go func() {
+		defer close(counted)
+		for r := range ch {
+			if !r.Skip {
+				total++
+				if r.Fail || r.Error != nil {
+					bad++
+				}
+			}
+			counted <- r
+		}
+	}()
+	rep := tester.PrettyReporter{Output: stdout, Verbose: true, FailureLine: true}
+	if err := rep.Report(counted); err != nil {
+		fmt.Fprintln(stderr, "tollgate policy test:", err)
+		return 2
+	}
+	switch {
+	case total == 0:
+		fmt.Fprintln(stderr, "tollgate policy test: no tests found (rules named test_* in *_test.rego)")
+		return 2
+	case bad > 0:
+		return 1
+	}
+	return 0
+}
+
+func cliCheck(dirs []string, stderr io.Writer) int {
+	if len(dirs) == 0 {
+		fmt.Fprint(stderr, "tollgate policy check: need at least one DIR\n", cliUsage)
+		return 2
+	}
+	src, err := readSources(dirs...)
+	if err != nil {
+		printErrors(stderr, err)
+		return 1
+	}
+	c := ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1)
+	if c.Compile(src.modules); c.Failed() {
+		printErrors(stderr, c.Errors)
+		return 1
+	}
+	if len(c.GetRulesForVirtualDocument(decisionRef)) == 0 {
+		fmt.Fprintf(stderr, "%s: no rule defines %s\n", strings.Join(dirs, ","), DecisionPath)
+		return 1
+	}
+	return 0
+}
+
+func cliEval(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var dirs []string
+	var inputFile, dataFile string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			dirs = append(dirs, a)
+			continue
+		}
+		if !hasVal {
+			if i+1 >= len(args) {
+				fmt.Fprintf(stderr, "tollgate policy eval: %s needs a value\n", a)
+				return 2
+			}
+			i++
+			val = args[i]
+		}
+		switch name {
+		case "input", "i":
+			inputFile = val
+		case "data", "d":
+			dataFile = val
+		default:
+			fmt.Fprintf(stderr, "tollgate policy eval: unknown flag %s\n%s", a, cliUsage)
+			return 2
+		}
+	}
+	if len(dirs) == 0 || inputFile == "" {
+		fmt.Fprint(stderr, "tollgate policy eval: need DIR and --input FILE\n", cliUsage)
+		return 2
+	}
+	if dataFile != "" {
+		dirs = append(dirs, dataFile)
+	}
+	input, err := readDocument(inputFile, stdin)
+	if err != nil {
+		fmt.Fprintln(stderr, "tollgate policy eval:", err)
+		return 2
+	}
+	src, err := readSources(dirs...)
+	if err != nil {
+		printErrors(stderr, err)
+		return 2
+	}
+	var serving []*ast.Module
+	for name, m := range src.modules {
+		if !isTestFile(name) {
+			serving = append(serving, m)
+		}
+	}
+	opts := []func(*rego.Rego){
+		rego.ParsedQuery(ast.NewBody(ast.NewExpr(ast.NewTerm(decisionRef)))),
+		rego.Store(inmem.NewFromObjectWithOpts(src.data, inmem.OptRoundTripOnWrite(false))),
+		rego.Input(input),
+		rego.SetRegoVersion(ast.RegoV1),
+		rego.GenerateJSON(keepASTGen),
+	}
+	for _, m := range serving {
+		opts = append(opts, rego.ParsedModule(m))
+	}
+	rs, err := rego.New(opts...).Eval(ctx)
+	if err != nil {
+		printErrors(stderr, err)
+		return 1
+	}
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		fmt.Fprintln(stderr, "tollgate policy eval:", ErrUndefined)
+		return 1
+	}
+	v := rs[0].Expressions[0].Value.(ast.Value)
+	var d Decision
+	perr := parseDecision(v, &d)
+	out, _ := ast.JSON(v)
+	b, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		fmt.Fprintln(stderr, "tollgate policy eval:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s\n", b)
+	if perr != nil {
+		fmt.Fprintln(stderr, "tollgate policy eval: the gateway would reject this decision:", perr)
+		return 1
+	}
+	return 0
+}
+
+func keepASTGen(t *ast.Term, _ *rego.EvalContext) (any, error) { return t.Value, nil }
+
+// readDocument reads a JSON or YAML document from path ("-" = stdin).
+func readDocument(path string, stdin io.Reader) (any, error) {
+	var b []byte
+	var err error
+	if path == "-" {
+		b, err = io.ReadAll(stdin)
+	} else {
+		b, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var doc any
+	if err := util.Unmarshal(bytes.TrimSpace(b), &doc); err != nil {
+		return nil, fmt.Errorf("%s: not JSON or YAML: %w", path, err)
+	}
+	return doc, nil
+}
+
+// printErrors prints OPA errors one per line as file:line: message.
+func printErrors(w io.Writer, err error) {
+	for _, line := range errorLines(err) {
+		fmt.Fprintln(w, line)
+	}
+}
+
+// errorLines flattens loader and compiler errors into file:line: message lines.
+func errorLines(err error) []string {
+	var astErrs ast.Errors
+	var loadErrs loader.Errors
+	switch {
+	case errors.As(err, &astErrs):
+		out := make([]string, 0, len(astErrs))
+		for _, e := range astErrs {
+			out = append(out, astErrorLine(e))
+		}
+		return out
+	case errors.As(err, &loadErrs):
+		var out []string
+		for _, e := range loadErrs {
+			out = append(out, errorLines(e)...)
+		}
+		return out
+	}
+	var one *ast.Error
+	if errors.As(err, &one) {
+		return []string{astErrorLine(one)}
+	}
+	return []string{err.Error()}
+}
+
+func astErrorLine(e *ast.Error) string {
+	if e.Location == nil {
+		return fmt.Sprintf("%s: %s", e.Code, e.Message)
+	}
+	return fmt.Sprintf("%s:%d: %s: %s", e.Location.File, e.Location.Row, e.Code, e.Message)
+}

@@ -1,0 +1,211 @@
+package policy
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// Decision is what the policy asks the gateway to do. Optional actions carry
+// "unset" markers: Model "" , MaxTokens 0, CacheTTLSeconds -1, HasSampleRate false.
+type Decision struct {
+	Allow           bool
+	Reasons         []Reason
+	Redact          []string // finding kinds to redact
+	Model           string   // rewrite the model; "" = keep
+	MaxTokens       int      // cap; 0 = no cap
+	CacheTTLSeconds int      // -1 = unset
+	Tags            map[string]string
+	SampleRate      float64
+	HasSampleRate   bool
+	Headers         map[string]string
+	Err             error // set when an evaluation error was mapped through OnError
+	Revision        string
+}
+
+// Reason explains a denial (or annotates an allow). A denial answers 403 with
+// the first reason's code and message.
+type Reason struct {
+	Code    string
+	Message string
+}
+
+// ReasonPolicyError is the reason code of a decision made by OnError.
+const ReasonPolicyError = "policy_error"
+
+// ErrUndefined means data.tollgate.decision was undefined for the input.
+var ErrUndefined = errors.New("data.tollgate.decision is undefined (no rule body matched)")
+
+// TypeError is a decision field of the wrong type.
+type TypeError struct {
+	Field string
+	Want  string
+	Got   ast.Value
+}
+
+func (e *TypeError) Error() string {
+	return fmt.Sprintf("data.tollgate.decision.%s: want %s, got %s", e.Field, e.Want, ast.ValueName(e.Got))
+}
+
+var (
+	dAllow, dReasons, dRedact, dModel, dMaxTokens = key("allow"), key("reasons"), key("redact"), key("model"), key("max_tokens")
+	dCacheTTL, dTags, dSampleRate, dHeaders       = key("cache_ttl_s"), key("tags"), key("sample_rate"), key("headers")
+	dCode, dMessage                               = key("code"), key("message")
+)
+
+// parseDecision reads the decision object; unknown fields are ignored, a wrong
+// type is an error. allow is required.
+func parseDecision(v ast.Value, d *Decision) error {
+	obj, ok := v.(ast.Object)
+	if !ok {
+		return &TypeError{Field: "(root)", Want: "object", Got: v}
+	}
+	d.CacheTTLSeconds = -1
+	t := obj.Get(dAllow)
+	if t == nil {
+		return errors.New("data.tollgate.decision.allow is missing")
+	}
+	b, ok := t.Value.(ast.Boolean)
+	if !ok {
+		return &TypeError{Field: "allow", Want: "boolean", Got: t.Value}
+	}
+	d.Allow = bool(b)
+	if t = obj.Get(dReasons); t != nil {
+		if err := eachElem(t.Value, "reasons", func(e *ast.Term) error {
+			r, err := parseReason(e.Value)
+			d.Reasons = append(d.Reasons, r)
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	if t = obj.Get(dRedact); t != nil {
+		if err := eachElem(t.Value, "redact", func(e *ast.Term) error {
+			s, ok := e.Value.(ast.String)
+			if !ok {
+				return &TypeError{Field: "redact[]", Want: "string", Got: e.Value}
+			}
+			d.Redact = append(d.Redact, string(s))
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	if t = obj.Get(dModel); t != nil {
+		s, ok := t.Value.(ast.String)
+		if !ok {
+			return &TypeError{Field: "model", Want: "string", Got: t.Value}
+		}
+		d.Model = string(s)
+	}
+	var err error
+	if t = obj.Get(dMaxTokens); t != nil {
+		if d.MaxTokens, err = nonNegInt(t.Value, "max_tokens"); err != nil {
+			return err
+		}
+	}
+	if t = obj.Get(dCacheTTL); t != nil {
+		if d.CacheTTLSeconds, err = nonNegInt(t.Value, "cache_ttl_s"); err != nil {
+			return err
+		}
+	}
+	if t = obj.Get(dSampleRate); t != nil {
+		f, ok := number(t.Value)
+		if !ok || f < 0 || f > 1 {
+			return &TypeError{Field: "sample_rate", Want: "number in [0,1]", Got: t.Value}
+		}
+		d.SampleRate, d.HasSampleRate = f, true
+	}
+	if t = obj.Get(dTags); t != nil {
+		if d.Tags, err = stringMap(t.Value, "tags"); err != nil {
+			return err
+		}
+	}
+	if t = obj.Get(dHeaders); t != nil {
+		if d.Headers, err = stringMap(t.Value, "headers"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func parseReason(v ast.Value) (Reason, error) {
+	obj, ok := v.(ast.Object)
+	if !ok {
+		return Reason{}, &TypeError{Field: "reasons[]", Want: "object {code, message}", Got: v}
+	}
+	var r Reason
+	if t := obj.Get(dCode); t != nil {
+		s, ok := t.Value.(ast.String)
+		if !ok {
+			return r, &TypeError{Field: "reasons[].code", Want: "string", Got: t.Value}
+		}
+		r.Code = string(s)
+	}
+	if t := obj.Get(dMessage); t != nil {
+		s, ok := t.Value.(ast.String)
+		if !ok {
+			return r, &TypeError{Field: "reasons[].message", Want: "string", Got: t.Value}
+		}
+		r.Message = string(s)
+	}
+	if r.Code == "" {
+		return r, errors.New("data.tollgate.decision.reasons[].code is missing or empty")
+	}
+	return r, nil
+}
+
+// eachElem iterates an array or a set (policies often build reasons as sets).
+func eachElem(v ast.Value, field string, f func(*ast.Term) error) error {
+	switch c := v.(type) {
+	case *ast.Array:
+		for i := range c.Len() {
+			if err := f(c.Elem(i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	case ast.Set:
+		return c.Iter(f)
+	}
+	return &TypeError{Field: field, Want: "array or set", Got: v}
+}
+
+func stringMap(v ast.Value, field string) (map[string]string, error) {
+	obj, ok := v.(ast.Object)
+	if !ok {
+		return nil, &TypeError{Field: field, Want: "object of strings", Got: v}
+	}
+	m := make(map[string]string, obj.Len())
+	err := obj.Iter(func(k, v *ast.Term) error {
+		ks, ok1 := k.Value.(ast.String)
+		vs, ok2 := v.Value.(ast.String)
+		if !ok1 || !ok2 {
+			return &TypeError{Field: field, Want: "object of strings", Got: obj}
+		}
+		m[string(ks)] = string(vs)
+		return nil
+	})
+	return m, err
+}
+
+func nonNegInt(v ast.Value, field string) (int, error) {
+	n, ok := v.(ast.Number)
+	if ok {
+		if i, ok := n.Int(); ok && i >= 0 {
+			return i, nil
+		}
+	}
+	return 0, &TypeError{Field: field, Want: "non-negative integer", Got: v}
+}
+
+func number(v ast.Value) (float64, bool) {
+	n, ok := v.(ast.Number)
+	if !ok {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(string(n), 64)
+	return f, err == nil
+}

@@ -1,0 +1,275 @@
+package policy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+)
+
+// Options configures an Engine.
+type Options struct {
+	Dir          string        // directory of .rego + data.json/data.yaml, or a bundle .tar.gz
+	OnError      string        // "deny" (default) | "allow": the decision when evaluation fails
+	Timeout      time.Duration // per evaluation; default 50ms
+	PollInterval time.Duration // reload polling; 0 = 1s, < 0 disables the watcher
+	DecisionLog  DecisionLogOptions
+	Logger       *slog.Logger // nil = slog.Default()
+	// SkipTests serves a revision without running its _test.rego files
+	// (the CLI's eval; the gateway should leave it false).
+	SkipTests bool
+}
+
+// Status is the engine's state for /v1/health/policy.
+type Status struct {
+	Revision      string    `json:"revision"` // content hash of the serving sources
+	LoadedAt      time.Time `json:"loaded_at"`
+	LastError     string    `json:"last_error,omitempty"` // of the last failed reload or poll
+	LastErrorAt   time.Time `json:"last_error_at,omitzero"`
+	ReloadsOK     uint64    `json:"reloads_ok"`
+	ReloadsFailed uint64    `json:"reloads_failed"`
+}
+
+// Engine evaluates data.tollgate.decision. Safe for concurrent use.
+type Engine struct {
+	opts    Options
+	log     *slog.Logger
+	rev     atomic.Pointer[revision]
+	dlog    *decisionLog
+	denyErr bool
+
+	reloadMu  sync.Mutex // serialises Reload (watcher and SIGHUP)
+	statusMu  sync.Mutex
+	lastErr   string
+	lastErrAt time.Time
+	reloadsOK atomic.Uint64
+	reloadsKO atomic.Uint64
+	lastWarn  atomic.Int64 // unix nanos of the last logged eval error (rate limit)
+
+	stop      chan struct{}
+	watchDone sync.WaitGroup
+	closeOnce sync.Once
+}
+
+// Open loads, tests and prepares the policy; the first load must succeed.
+func Open(opts Options) (*Engine, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("policy: Options.Dir is empty (leave policy unconfigured to skip Decide instead)")
+	}
+	switch opts.OnError {
+	case "":
+		opts.OnError = "deny"
+	case "deny", "allow":
+	default:
+		return nil, fmt.Errorf("policy: on_error %q: want deny or allow", opts.OnError)
+	}
+	if opts.Timeout < 0 {
+		return nil, fmt.Errorf("policy: timeout %v is negative", opts.Timeout)
+	}
+	if opts.Timeout == 0 {
+		opts.Timeout = 50 * time.Millisecond
+	}
+	if opts.PollInterval == 0 {
+		opts.PollInterval = time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	e := &Engine{opts: opts, log: opts.Logger, denyErr: opts.OnError == "deny", stop: make(chan struct{})}
+	st, err := stamps(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	src, err := readSources(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	rev, err := buildRevision(context.Background(), src, !opts.SkipTests)
+	if err != nil {
+		return nil, err
+	}
+	e.rev.Store(rev)
+	if e.dlog, err = newDecisionLog(opts.DecisionLog, e.log); err != nil {
+		return nil, err
+	}
+	e.log.Info("policy loaded", "dir", opts.Dir, "revision", rev.id)
+	if opts.PollInterval > 0 {
+		e.watchDone.Add(1)
+		go e.watch(st)
+	}
+	return e, nil
+}
+
+// Decide evaluates the policy for in. It never fails: an evaluation error or
+// timeout becomes OnError's decision with Err set, and is counted and logged.
+func (e *Engine) Decide(ctx context.Context, in *Input) Decision {
+	rev := e.rev.Load()
+	start := time.Now()
+	input := inputValue(in)
+	result, err := e.eval(ctx, rev, input)
+	var d Decision
+	if err == nil {
+		err = parseDecision(result, &d)
+	}
+	took := time.Since(start)
+	evalSeconds.Update(took.Seconds())
+	if err != nil {
+		d = e.errorDecision(err)
+		result = nil
+	} else if d.Allow {
+		decisionsAllow.Inc()
+	} else {
+		decisionsDeny.Inc()
+	}
+	d.Revision = rev.id
+	if e.dlog != nil {
+		le := logEntry{at: start, revision: rev.id, input: input, result: result, evalNs: took.Nanoseconds()}
+		if err != nil {
+			le.err = err.Error()
+		}
+		e.dlog.add(le)
+	}
+	return d
+}
+
+// eval runs the prepared query under the engine timeout and ctx.
+func (e *Engine) eval(ctx context.Context, rev *revision, input ast.Value) (ast.Value, error) {
+	c := acquireCanceler(e.opts.Timeout)
+	var stop func() bool
+	if ctx.Done() != nil {
+		stop = context.AfterFunc(ctx, c.Cancel)
+	}
+	opts := [5]rego.EvalOption{rev.fixed[0], rev.fixed[1], rev.fixed[2], rego.EvalParsedInput(input), rego.EvalExternalCancel(c)}
+	rs, err := rev.query.Eval(ctx, opts[:]...)
+	timedOut := c.timedOut.Load()
+	releaseCanceler(c, stop != nil && !stop())
+	switch {
+	case timedOut:
+		return nil, fmt.Errorf("policy evaluation exceeded the %v timeout", e.opts.Timeout)
+	case err != nil:
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("policy evaluation cancelled: %w", ctx.Err())
+		}
+		return nil, fmt.Errorf("policy evaluation: %w", err)
+	case len(rs) == 0 || len(rs[0].Expressions) == 0:
+		return nil, ErrUndefined
+	}
+	v, ok := rs[0].Expressions[0].Value.(ast.Value)
+	if !ok {
+		return nil, fmt.Errorf("policy evaluation: unexpected result %T", rs[0].Expressions[0].Value)
+	}
+	return v, nil
+}
+
+// errorDecision applies OnError, counts the error and logs it at most once a second.
+func (e *Engine) errorDecision(err error) Decision {
+	decisionsError.Inc()
+	evalErrors.Inc()
+	now := time.Now().UnixNano()
+	if last := e.lastWarn.Load(); now-last > int64(time.Second) && e.lastWarn.CompareAndSwap(last, now) {
+		e.log.Warn("policy evaluation failed", "on_error", e.opts.OnError, "err", err)
+	}
+	d := Decision{Allow: !e.denyErr, CacheTTLSeconds: -1, Err: err}
+	if e.denyErr {
+		d.Reasons = []Reason{{Code: ReasonPolicyError, Message: "request denied: the policy could not be evaluated"}}
+	}
+	return d
+}
+
+// Reload re-reads and swaps the policy if its content changed. On error the
+// last good revision keeps serving; the error is counted, logged and returned.
+func (e *Engine) Reload() error {
+	e.reloadMu.Lock()
+	defer e.reloadMu.Unlock()
+	src, err := readSources(e.opts.Dir)
+	if err == nil && src.hash == e.rev.Load().id {
+		return nil // unchanged (e.g. touched, or SIGHUP without edits)
+	}
+	var rev *revision
+	if err == nil {
+		rev, err = buildRevision(context.Background(), src, !e.opts.SkipTests)
+	}
+	if err != nil {
+		e.reloadFailed(err)
+		return err
+	}
+	e.rev.Store(rev)
+	reloadsOK.Inc()
+	e.reloadsOK.Add(1)
+	e.statusMu.Lock()
+	e.lastErr, e.lastErrAt = "", time.Time{}
+	e.statusMu.Unlock()
+	e.log.Info("policy reloaded", "dir", e.opts.Dir, "revision", rev.id)
+	return nil
+}
+
+func (e *Engine) reloadFailed(err error) {
+	reloadsError.Inc()
+	e.reloadsKO.Add(1)
+	e.statusMu.Lock()
+	e.lastErr, e.lastErrAt = err.Error(), time.Now()
+	e.statusMu.Unlock()
+	e.log.Error("policy reload rejected, keeping the last good revision",
+		"dir", e.opts.Dir, "revision", e.rev.Load().id, "err", err)
+}
+
+// Status reports the serving revision and reload counts.
+func (e *Engine) Status() Status {
+	rev := e.rev.Load()
+	e.statusMu.Lock()
+	defer e.statusMu.Unlock()
+	return Status{
+		Revision: rev.id, LoadedAt: rev.loadedAt,
+		LastError: e.lastErr, LastErrorAt: e.lastErrAt,
+		ReloadsOK: e.reloadsOK.Load(), ReloadsFailed: e.reloadsKO.Load(),
+	}
+}
+
+// Close stops the watcher and drains the decision log. Decide must not be
+// called after Close.
+func (e *Engine) Close() {
+	e.closeOnce.Do(func() {
+		close(e.stop)
+		e.watchDone.Wait()
+		if e.dlog != nil {
+			e.dlog.stop()
+		}
+	})
+}
+
+// watch polls file stamps (names, sizes, mtimes) and reloads on change.
+// A failing poll (directory gone) is reported once per distinct error.
+func (e *Engine) watch(last []fileStamp) {
+	defer e.watchDone.Done()
+	t := time.NewTicker(e.opts.PollInterval)
+	defer t.Stop()
+	var lastPollErr string
+	for {
+		select {
+		case <-e.stop:
+			return
+		case <-t.C:
+		}
+		st, err := stamps(e.opts.Dir)
+		if err != nil {
+			if err.Error() != lastPollErr {
+				lastPollErr = err.Error()
+				e.reloadFailed(err)
+			}
+			continue
+		}
+		lastPollErr = ""
+		if slices.Equal(st, last) {
+			continue
+		}
+		last = st
+		_ = e.Reload() // logged and counted inside
+	}
+}

@@ -1,0 +1,114 @@
+package policy
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+)
+
+const examplesDir = "examples"
+
+var decisionSink Decision
+
+// BenchmarkDecide is the engine's path: input built as ast values, prepared
+// query per revision, result read as ast values.
+func BenchmarkDecide(b *testing.B) {
+	e := openTB(b, Options{Dir: examplesDir})
+	in := typicalInput()
+	ctx := context.Background()
+	if d := e.Decide(ctx, in); !d.Allow || d.Err != nil {
+		b.Fatalf("typical input: %+v", d)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		decisionSink = e.Decide(ctx, in)
+	}
+}
+
+func BenchmarkDecideParallel(b *testing.B) {
+	e := openTB(b, Options{Dir: examplesDir})
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		in := typicalInput()
+		ctx := context.Background()
+		for pb.Next() {
+			decisionSink = e.Decide(ctx, in)
+		}
+	})
+}
+
+// BenchmarkNaive is OPA out of the box: the same prepared query on the same
+// policy set, a raw Go map input, default eval options, JSON result.
+func BenchmarkNaive(b *testing.B) {
+	pq := naiveQuery(b)
+	in := typicalInput()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		rs, err := pq.Eval(ctx, rego.EvalInput(inputMap(in)))
+		if err != nil || len(rs) != 1 {
+			b.Fatal(err, rs)
+		}
+	}
+}
+
+// BenchmarkInputValue is the share of building the input.
+func BenchmarkInputValue(b *testing.B) {
+	in := typicalInput()
+	b.ReportAllocs()
+	for b.Loop() {
+		inputSink = inputValue(in)
+	}
+}
+
+var inputSink ast.Value
+
+func naiveQuery(tb testing.TB) rego.PreparedEvalQuery {
+	src, err := readSources(examplesDir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	opts := []func(*rego.Rego){rego.Query(DecisionPath), rego.Store(inmem.NewFromObject(src.data))}
+	for name, m := range src.modules {
+		if !isTestFile(name) {
+			opts = append(opts, rego.ParsedModule(m))
+		}
+	}
+	pq, err := rego.New(opts...).PrepareForEval(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return pq
+}
+
+// TestDecideP50 reports p50/p99 of Decide next to the naive path in one run
+// (ratios only: no wall-clock assertion).
+func TestDecideP50(t *testing.T) {
+	if testing.Short() {
+		t.Skip("timing")
+	}
+	e := openTB(t, Options{Dir: examplesDir})
+	pq := naiveQuery(t)
+	in := typicalInput()
+	ctx := context.Background()
+	const n = 3000
+	fast, naive := make([]time.Duration, n), make([]time.Duration, n)
+	for i := range n {
+		s := time.Now()
+		e.Decide(ctx, in)
+		fast[i] = time.Since(s)
+		s = time.Now()
+		if _, err := pq.Eval(ctx, rego.EvalInput(inputMap(in))); err != nil {
+			t.Fatal(err)
+		}
+		naive[i] = time.Since(s)
+	}
+	slices.Sort(fast)
+	slices.Sort(naive)
+	t.Logf("Decide p50=%v p99=%v; naive p50=%v p99=%v", fast[n/2], fast[n*99/100], naive[n/2], naive[n*99/100])
+}

@@ -1,0 +1,41 @@
+package tollgate.decision_test
+
+import data.tollgate
+import data.tollgate.fixtures
+
+test_typical_request if {
+	tollgate.decision == {
+		"allow": true, "reasons": [], "max_tokens": 4096, "cache_ttl_s": 3600,
+		"tags": {"team": "research"},
+	} with input as fixtures.request
+}
+
+test_denials_collected if {
+	inp := fixtures.patched({
+		"request": {"model": "o1-pro"},
+		"estimate": {"max_cost_usd": 100},
+	})
+	d := tollgate.decision with input as inp
+	d.allow == false
+	[r.code | some r in d.reasons] == ["budget_exceeded", "model_not_allowed"]
+}
+
+test_fallback_beats_downgrade if {
+	inp := fixtures.patched({"time": {"hour": 23}, "health": {"gpt-4o": {"status": "unhealthy"}}})
+	d := tollgate.decision with input as inp
+	d.model == "gpt-4o-mini"
+	d.headers == {"x-tollgate-fallback-from": "gpt-4o"}
+	d.tags == {"team": "research", "downgrade": "off_hours"}
+}
+
+test_redact_sorted if {
+	inp := fixtures.patched({"findings": [{"kind": "phone", "score": 1, "count": 1}, {"kind": "email", "score": 1, "count": 1}]})
+	d := tollgate.decision with input as inp
+	d.redact == ["email", "phone"]
+	d.allow
+}
+
+test_response_phase_allows_clean_output if {
+	d := tollgate.decision with input as fixtures.response
+	d == {"allow": true, "reasons": [], "tags": {"team": "research"}}
+}

@@ -1,0 +1,27 @@
+# Downgrade to the tenant's cheap model outside business hours or when little
+# budget is left. Priority 10: a health fallback (priority 20) wins over it.
+package tollgate.rules
+
+downgrade_why := "low_budget" if {
+	input.spend.budget_remaining < tenant.downgrade_below_usd
+} else := "off_hours" if {
+	not downgrade_within_hours
+}
+
+downgrade_within_hours if {
+	input.time.hour >= tenant.business_hours.from
+	input.time.hour < tenant.business_hours.to
+}
+
+model_rewrites contains [10, tenant.cheap_model] if downgrade_applies
+
+tags[k] := downgrade_why if {
+	k := "downgrade"
+	downgrade_applies
+}
+
+downgrade_applies if {
+	request_phase
+	downgrade_why
+	input.request.model != tenant.cheap_model
+}

@@ -1,0 +1,23 @@
+# Health-aware fallback: rewrite a model whose health is "unhealthy" to the
+# first configured fallback that is not unhealthy itself.
+package tollgate.rules
+
+fallback_unhealthy(model) if input.health[model].status == "unhealthy"
+
+fallback_alternatives := [m |
+	some m in data.tollgate.config.fallbacks[input.request.model]
+	not fallback_unhealthy(m)
+]
+
+fallback_applies if {
+	request_phase
+	fallback_unhealthy(input.request.model)
+	count(fallback_alternatives) > 0
+}
+
+model_rewrites contains [20, fallback_alternatives[0]] if fallback_applies
+
+headers[k] := input.request.model if {
+	k := "x-tollgate-fallback-from"
+	fallback_applies
+}

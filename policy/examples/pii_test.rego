@@ -1,0 +1,32 @@
+package tollgate.rules.pii_test
+
+import data.tollgate.fixtures
+import data.tollgate.rules
+
+email := [{"kind": "email", "score": 1, "count": 2}, {"kind": "injection", "score": 0.1, "count": 1}]
+
+test_redact_tenant_gets_redaction if {
+	inp := fixtures.patched({"findings": email})
+	rules.redact == {"email"} with input as inp
+	count(rules.deny) == 0 with input as inp
+}
+
+test_deny_tenant_is_refused if {
+	inp := fixtures.patched({"principal": {"tenant": "globex"}, "request": {"model": "mock-gpt"}, "findings": email})
+	deny := rules.deny with input as inp
+	deny == {{"code": "pii_detected", "message": `request contains email; tenant "globex" does not allow PII`}}
+	count(rules.redact) == 0 with input as inp
+}
+
+test_non_pii_findings_ignored if {
+	count(rules.pii_found) == 0 with input as fixtures.patched({"findings": [{"kind": "injection", "score": 0.9, "count": 1}]})
+}
+
+test_zero_count_ignored if {
+	count(rules.pii_found) == 0 with input as fixtures.patched({"findings": [{"kind": "email", "score": 1, "count": 0}]})
+}
+
+test_response_findings_redacted if {
+	inp := object.union(fixtures.response, {"response": {"findings": [{"kind": "phone", "score": 1, "count": 1}]}})
+	rules.redact == {"phone"} with input as inp
+}

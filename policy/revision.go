@@ -1,0 +1,118 @@
+package policy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/metrics"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/tester"
+)
+
+// DecisionPath is the rule every policy set must define.
+const DecisionPath = "data.tollgate.decision"
+
+var decisionRef = ast.MustParseRef(DecisionPath)
+
+// revision is one compiled, tested, prepared policy set. Immutable once built,
+// so evaluations in flight keep using it after a newer revision is swapped in.
+type revision struct {
+	id       string
+	loadedAt time.Time
+	query    rego.PreparedEvalQuery
+	// fixed holds the per-revision eval options: a shared read transaction on
+	// an AST-valued store, no-op metrics, results kept as ast values.
+	fixed [3]rego.EvalOption
+}
+
+// buildRevision compiles the serving modules, runs the test modules, and
+// prepares the decision query. Errors name file:line where OPA gives one.
+func buildRevision(ctx context.Context, src *sources, runTests bool) (*revision, error) {
+	serving := make(map[string]*ast.Module, len(src.modules))
+	for name, m := range src.modules {
+		if !isTestFile(name) {
+			serving[name] = m
+		}
+	}
+	compiler := ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1)
+	if compiler.Compile(serving); compiler.Failed() {
+		return nil, fmt.Errorf("policy compile: %w", compiler.Errors)
+	}
+	if len(compiler.GetRulesForVirtualDocument(decisionRef)) == 0 {
+		return nil, fmt.Errorf("policy: no rule defines %s (need `package tollgate` with `decision := {...}`)", DecisionPath)
+	}
+	newStore := func() storage.Store {
+		return inmem.NewFromObjectWithOpts(src.data, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
+	}
+	if runTests {
+		if err := runPolicyTests(ctx, src.modules, newStore()); err != nil {
+			return nil, err
+		}
+	}
+	store := newStore()
+	pq, err := rego.New(
+		rego.ParsedQuery(ast.NewBody(ast.NewExpr(ast.NewTerm(decisionRef)))),
+		rego.Compiler(compiler),
+		rego.Store(store),
+	).PrepareForEval(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("policy prepare: %w", err)
+	}
+	// Never committed or aborted: the store is read-only once built, and an
+	// inmem read transaction is safe to share between goroutines.
+	txn, err := store.NewTransaction(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("policy store: %w", err)
+	}
+	return &revision{
+		id:       src.hash,
+		loadedAt: time.Now(),
+		query:    pq,
+		fixed: [3]rego.EvalOption{
+			rego.EvalTransaction(txn),
+			rego.EvalMetrics(metrics.NoOp()),
+			rego.EvalGenerateJSON(keepAST),
+		},
+	}, nil
+}
+
+// keepAST replaces OPA's result-to-JSON conversion: we read ast values directly.
+func keepAST(t *ast.Term, _ *rego.EvalContext) (any, error) { return t.Value, nil }
+
+// runPolicyTests runs every test_ rule; any failure or error rejects the revision.
+func runPolicyTests(ctx context.Context, modules map[string]*ast.Module, store storage.Store) error {
+	hasTests := false
+	for name := range modules {
+		if isTestFile(name) {
+			hasTests = true
+			break
+		}
+	}
+	if !hasTests {
+		return nil
+	}
+	ch, err := tester.NewRunner().SetStore(store).SetDefaultRegoVersion(ast.RegoV1).
+		SetTimeout(10 * time.Second).Run(ctx, modules)
+	if err != nil {
+		return fmt.Errorf("policy tests: %w", err)
+	}
+	var failed []string
+	for r := range ch {
+		switch {
+		case r.Error != nil:
+			failed = append(failed, fmt.Sprintf("%s: %s.%s: ERROR: %v", r.Location, r.Package, r.Name, r.Error))
+		case r.Fail:
+			failed = append(failed, fmt.Sprintf("%s: %s.%s: FAIL", r.Location, r.Package, r.Name))
+		}
+	}
+	if len(failed) > 0 {
+		return errors.New("policy tests failed:\n" + strings.Join(failed, "\n"))
+	}
+	return nil
+}
