@@ -59,7 +59,8 @@ func (d *Deployment) feedBaselines(e int64) {
 		var s stats
 		d.win.collectSlot(c, &s)
 		if s.ok >= minSlotSamples {
-			d.latBase.feed(s.meanLatency().Seconds())
+			v, _ := s.speed()
+			d.latBase.feed(v)
 		}
 		if s.ttftCount >= minSlotSamples {
 			d.ttftBase.feed(s.meanTTFT().Seconds())
@@ -100,8 +101,11 @@ func (d *Deployment) judge(slo *SLO, w1, w5 *stats, minReq uint64) (Status, stri
 	if w1.ok >= minReq {
 		if slo.LatencyP99 > 0 {
 			worse(sloStatus("latency", quantile(&w1.lat, 0.99), slo.LatencyP99))
-		} else if s, ratio := d.latBase.judge(w1.meanLatency().Seconds()); s > Healthy {
-			worse(s, fmt.Sprintf("latency %.1f× its baseline", ratio))
+		} else {
+			v, what := w1.speed()
+			if s, ratio := d.latBase.judge(v); s > Healthy {
+				worse(s, fmt.Sprintf("%s %.1f× its baseline", what, ratio))
+			}
 		}
 	}
 	if w1.ttftCount >= minReq {

@@ -19,30 +19,42 @@ func slotTraffic(r *Registry, clk *fakeClock, rng *rand.Rand, model, dep string,
 }
 
 func TestAnomalyFlagsSilentSlowdownWithoutSLO(t *testing.T) {
-	clk := newFakeClock()
-	r := newTestRegistry(t, Options{Models: []ModelSpec{{Name: "m", Deployments: []string{"d"}}}}, clk)
-	rng := rand.New(rand.NewPCG(1, 2))
-	d := r.Model("m").Deployment("d")
-	for i := 0; i < 18; i++ { // 3 minutes of normal traffic
-		slotTraffic(r, clk, rng, "m", "d", 20, 800*time.Millisecond, 0.2)
-		if d.Status() != Healthy {
-			t.Fatalf("baseline slot %d: status %v (%s), want healthy", i, d.Status(), d.reason)
+	f := func(name string, mk func(latency time.Duration) Record, wantReason string) {
+		t.Helper()
+		clk := newFakeClock()
+		r := newTestRegistry(t, Options{Models: []ModelSpec{{Name: "m", Deployments: []string{"d"}}}}, clk)
+		rng := rand.New(rand.NewPCG(1, 2))
+		d := r.Model("m").Deployment("d")
+		slot := func(mean time.Duration) {
+			for i := 0; i < 20; i++ {
+				feed(r, "m", "d", 1, mk(time.Duration(float64(mean)*(0.8+0.4*rng.Float64()))))
+			}
+			clk.advance(slotSeconds * time.Second)
+			r.evaluate()
+		}
+		for i := 0; i < 18; i++ { // 3 minutes of normal traffic
+			slot(800 * time.Millisecond)
+			if d.Status() != Healthy {
+				t.Fatalf("%s: baseline slot %d: status %v (%s), want healthy", name, i, d.Status(), d.reason)
+			}
+		}
+		worst := Healthy
+		for i := 0; i < 8 && worst != Unhealthy; i++ { // the provider silently becomes 3× slower
+			slot(2400 * time.Millisecond)
+			worst = max(worst, d.Status())
+		}
+		if worst == Healthy {
+			t.Fatalf("%s: 3× slowdown was not flagged", name)
+		}
+		if !strings.Contains(d.reason, wantReason) {
+			t.Fatalf("%s: reason %q should mention %q", name, d.reason, wantReason)
+		}
+		if r.Model("m").Status() == Healthy {
+			t.Fatalf("%s: model with its only deployment flagged must not be healthy", name)
 		}
 	}
-	worst := Healthy
-	for i := 0; i < 8 && worst != Unhealthy; i++ { // the provider silently becomes 3× slower
-		slotTraffic(r, clk, rng, "m", "d", 20, 2400*time.Millisecond, 0.2)
-		worst = max(worst, d.Status())
-	}
-	if worst == Healthy {
-		t.Fatal("3× slowdown was not flagged")
-	}
-	if !strings.Contains(d.reason, "baseline") {
-		t.Fatalf("reason %q should name the baseline", d.reason)
-	}
-	if r.Model("m").Status() == Healthy {
-		t.Fatal("model with its only deployment flagged must not be healthy")
-	}
+	f("chat stream", okRecord, "per output token")
+	f("embeddings", func(l time.Duration) Record { return Record{Status: 200, Duration: l} }, "latency")
 }
 
 func TestAnomalyIgnoresNoiseWithinBaseline(t *testing.T) {
@@ -190,5 +202,30 @@ func TestBaselineUnit(t *testing.T) {
 	}
 	if s, _ := b.judge(1.5); s == Healthy {
 		t.Fatal("baseline absorbed a 3× slowdown within 10 slots")
+	}
+}
+
+// Longer answers take longer but are not a slower provider: the detector normalizes by output tokens.
+func TestAnomalyIgnoresLongerAnswers(t *testing.T) {
+	clk := newFakeClock()
+	r := newTestRegistry(t, Options{Models: []ModelSpec{{Name: "m", Deployments: []string{"d"}}}}, clk)
+	d := r.Model("m").Deployment("d")
+	rec := func(tokens int) Record {
+		// 200 ms TTFT, then 20 ms per token.
+		dur := 200*time.Millisecond + time.Duration(tokens)*20*time.Millisecond
+		return Record{Status: 200, Duration: dur, TTFT: 200 * time.Millisecond, CompletionTokens: tokens, Stream: true}
+	}
+	for i := 0; i < 18; i++ {
+		feed(r, "m", "d", 20, rec(50))
+		clk.advance(slotSeconds * time.Second)
+		r.evaluate()
+	}
+	for i := 0; i < 8; i++ { // clients now ask for 4× longer answers: whole-request latency ~3.5×
+		feed(r, "m", "d", 20, rec(200))
+		clk.advance(slotSeconds * time.Second)
+		r.evaluate()
+		if d.Status() != Healthy {
+			t.Fatalf("slot %d: longer answers flagged as %v: %s", i, d.Status(), d.reason)
+		}
 	}
 }

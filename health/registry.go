@@ -28,6 +28,8 @@ type Registry struct {
 	opts   Options
 	alerts *alerter
 
+	policyInput atomic.Pointer[map[string]any]
+
 	uiMu      sync.RWMutex
 	uiSources []uiSource
 
@@ -173,6 +175,7 @@ func (r *Registry) evalLoop(ctx context.Context) {
 		case <-t.C:
 			r.epoch.Store(epochOf(r.now().Unix()))
 			r.evaluate()
+			r.refreshPolicyInput()
 			r.alerts.resendDue()
 		}
 	}

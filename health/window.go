@@ -229,6 +229,16 @@ func (a *stats) meanTTFT() time.Duration {
 	return time.Duration(a.ttftSumUs/a.ttftCount) * time.Microsecond
 }
 
+// speed is the anomaly detector's latency feature: seconds of generation per output token when the traffic
+// produces tokens (independent of how long clients ask answers to be, so a change in workload mix is not
+// mistaken for a slow provider), else the mean request latency (embeddings).
+func (a *stats) speed() (float64, string) {
+	if a.outTokens > 0 && a.genUs > 0 {
+		return float64(a.genUs) / 1e6 / float64(a.outTokens), "time per output token"
+	}
+	return a.meanLatency().Seconds(), "latency"
+}
+
 func (a *stats) tokensPerSecond() float64 {
 	if a.genUs == 0 {
 		return 0
