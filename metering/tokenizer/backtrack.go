@@ -17,6 +17,8 @@ type backtrackTables struct {
 	nextPrefix  []int32          // id → longest reachable proper prefix token, -1 for none
 	pairs       map[uint64]int32 // left<<32 | right → token they merge into
 	prefixes    map[string]bool  // proper prefixes of tokens that are not tokens themselves
+	pairPrefix  []bool           // 2-byte strings (a<<8|b) in prefixes, to skip a lookup
+	byteToken   [256]int32       // rank of each single byte
 	maxTokenLen int
 }
 
@@ -51,6 +53,7 @@ func (e *encoding) buildBacktrack() *backtrackTables {
 		nextPrefix:  make([]int32, n),
 		pairs:       make(map[uint64]int32, len(e.ranks)),
 		prefixes:    make(map[string]bool),
+		pairPrefix:  make([]bool, 1<<16),
 		maxTokenLen: e.maxLen,
 	}
 	for tok, id := range e.ranks {
@@ -58,6 +61,9 @@ func (e *encoding) buildBacktrack() *backtrackTables {
 		for k := 1; k < len(tok); k++ {
 			if _, ok := e.ranks[tok[:k]]; !ok {
 				t.prefixes[tok[:k]] = true
+				if k == 2 {
+					t.pairPrefix[int(tok[0])<<8|int(tok[1])] = true
+				}
 			}
 		}
 	}
@@ -67,6 +73,7 @@ func (e *encoding) buildBacktrack() *backtrackTables {
 			continue // gap in the id space
 		}
 		if len(tok) == 1 {
+			t.byteToken[tok[0]] = int32(id)
 			t.split[id], t.reachable[id] = uint64(id)<<32|uint64(id), true
 			continue
 		}
@@ -161,8 +168,18 @@ func (t *backtrackTables) validPair(t1, t2 int32) bool {
 
 // longestMatch returns the longest reachable token that is a prefix of p.
 func (e *encoding) longestMatch(t *backtrackTables, p []byte) int32 {
-	best := int32(-1)
-	for k := 1; k <= len(p) && k <= t.maxTokenLen; k++ {
+	best := t.byteToken[p[0]]
+	if len(p) == 1 {
+		return best
+	}
+	if r := e.pairRank(p[0], p[1]); r != noRank {
+		if t.reachable[r] {
+			best = r
+		}
+	} else if !t.pairPrefix[int(p[0])<<8|int(p[1])] {
+		return best
+	}
+	for k := 3; k <= len(p) && k <= t.maxTokenLen; k++ {
 		if id, ok := e.ranks[string(p[:k])]; ok {
 			if t.reachable[id] {
 				best = int32(id)

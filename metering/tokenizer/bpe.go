@@ -6,7 +6,7 @@ package tokenizer
 // pieces use a heap and a linked list, O(n log n), so hostile input such as
 // 100 KB of one letter cannot stall a request.
 
-const smallPiece = 64 // bytes; above this the heap wins
+const smallPiece = 24 // bytes; above this backtracking wins
 
 type part struct {
 	start int32
