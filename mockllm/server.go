@@ -55,15 +55,13 @@ func New(opts Options) *Server {
 	s.idSalt = binary.LittleEndian.Uint64(salt[:])
 	s.rngSeq.Store(uint64(s.opts.Seed))
 	s.srv = &fasthttp.Server{
-		Handler:                       s.Handler,
-		Name:                          "mockllm",
-		NoDefaultDate:                 true,
-		NoDefaultContentType:          true,
-		DisableHeaderNamesNormalizing: false,
-		MaxRequestBodySize:            32 << 20,
-		ReadTimeout:                   time.Minute,
-		IdleTimeout:                   time.Minute,
-		Logger:                        fasthttpLogger{s.opts.Logger},
+		Handler:              s.Handler,
+		Name:                 "mockllm",
+		NoDefaultContentType: true,
+		MaxRequestBodySize:   32 << 20,
+		ReadTimeout:          time.Minute,
+		IdleTimeout:          time.Minute,
+		Logger:               fasthttpLogger{s.opts.Logger},
 	}
 	return s
 }

@@ -77,19 +77,36 @@ func BenchmarkInmemoryChatStream(b *testing.B) {
 	benchInmemory(b, smallChat[:len(smallChat)-1]+`,"stream":true}`, "data: [DONE]")
 }
 
+// BenchmarkTCPChat is BenchmarkInmemoryChat over a loopback socket: the "direct" baseline of the load tests.
+func BenchmarkTCPChat(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetParallelism(16) // many connections in flight, as a load generator would keep
+	benchServe(b, ln, ln.Addr().String(), smallChat, `"prompt_tokens"`)
+}
+
 func benchInmemory(b *testing.B, body, want string) {
+	benchServe(b, fasthttputil.NewInmemoryListener(), "", body, want)
+}
+
+func benchServe(b *testing.B, ln net.Listener, addr, body, want string) {
 	s := quietServer()
-	ln := fasthttputil.NewInmemoryListener()
 	go s.Serve(ln)
 	defer s.Close()
-	c := &fasthttp.Client{Dial: func(string) (net.Conn, error) { return ln.Dial() }, MaxConnsPerHost: 1024}
+	c := &fasthttp.Client{MaxConnsPerHost: 1024}
+	if mem, ok := ln.(*fasthttputil.InmemoryListener); ok {
+		c.Dial = func(string) (net.Conn, error) { return mem.Dial() }
+		addr = "mock"
+	}
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 		defer fasthttp.ReleaseRequest(req)
 		defer fasthttp.ReleaseResponse(resp)
 		req.Header.SetMethod(fasthttp.MethodPost)
-		req.SetRequestURI("http://mock/v1/chat/completions")
+		req.SetRequestURI("http://" + addr + "/v1/chat/completions")
 		req.SetBodyString(body)
 		for pb.Next() {
 			if err := c.Do(req, resp); err != nil {
