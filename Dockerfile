@@ -1,0 +1,20 @@
+# Multi-stage: build a static binary, ship it alone on a distroless,
+# non-root base. Config and policies mount at /etc/tollgate.
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+ARG VERSION=dev
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/tollgate ./cmd/tollgate \
+ && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/mockllm ./cmd/mockllm
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/tollgate /out/mockllm /usr/local/bin/
+# Without a mounted config the embedded default serves the mock models.
+ENV TOLLGATE_LISTEN=0.0.0.0:8080
+EXPOSE 8080
+USER nonroot:nonroot
+VOLUME ["/etc/tollgate"]
+ENTRYPOINT ["/usr/local/bin/tollgate"]
+CMD ["serve"]

@@ -1,0 +1,53 @@
+# Tollgate. `make test` runs every test on a fresh machine: it installs the
+# few system packages tests need (redis-server; promtool and chromium for
+# the ops checks) when they are missing, then vets and tests with -race.
+GO      ?= go
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PKGS := redis-server prometheus chromium wrk
+
+.PHONY: test deps fmt-check vet run build bench loadtest fuzz clean
+
+test: deps fmt-check vet
+	$(GO) test -race -count=1 ./...
+
+# Installs only what is missing, so a prepared machine pays nothing.
+deps:
+	@missing=""; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v promtool >/dev/null || missing="$$missing prometheus"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	$(GO) mod download
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+run:
+	$(GO) run ./cmd/tollgate
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o bin/tollgate ./cmd/tollgate
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o bin/mockllm ./cmd/mockllm
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1s ./...
+
+loadtest:
+	bash loadtest/run.sh
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParseRequest -fuzztime 30s ./gateway
+	$(GO) test -run '^$$' -fuzz FuzzSSEScanner -fuzztime 30s ./gateway
+	$(GO) test -run '^$$' -fuzz FuzzSetTopLevel -fuzztime 30s ./gateway
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./config
+
+clean:
+	rm -rf bin loadtest/results
