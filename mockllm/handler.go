@@ -122,6 +122,9 @@ func (s *Server) writeJSON(ctx *fasthttp.RequestCtx, build func([]byte) []byte) 
 	bufPool.Put(bb)
 }
 
+var errShuttingDown = apiError{status: fasthttp.StatusServiceUnavailable, typ: "server_error",
+	code: "service_unavailable", message: "mockllm: shutting down"}
+
 // serveGenerate answers chat, completions and embeddings: knobs, latency, injected errors, garbage, then the
 // parsed request, a gate, and a JSON answer or a stream.
 func (s *Server) serveGenerate(ctx *fasthttp.RequestCtx, ep endpoint, deployment []byte) (streaming bool) {
@@ -134,7 +137,7 @@ func (s *Server) serveGenerate(ctx *fasthttp.RequestCtx, ep endpoint, deployment
 		return false
 	}
 	if !s.delay(k.latency) {
-		writeError(ctx, &apiError{status: fasthttp.StatusServiceUnavailable, typ: "server_error", message: "mockllm: shutting down"})
+		writeError(ctx, &errShuttingDown)
 		return false
 	}
 	if s.injectError(k.errorRate) {
@@ -159,40 +162,33 @@ func (s *Server) serveGenerate(ctx *fasthttp.RequestCtx, ep endpoint, deployment
 		return false
 	}
 	if ep == epEmbedding {
-		var emb embedPlan
-		if aerr := s.parseEmbedding(v, deployment, &emb); aerr != nil {
-			s.writeBadRequest(ctx, aerr)
-			return false
-		}
-		if s.garbage(ctx, &k, false) || !s.holdAtGate(ctx, &k) {
-			return false
-		}
-		bb, scratch := bufPool.Get(), bufPool.Get()
-		bb.B, scratch.B = s.appendEmbeddingResponse(bb.B[:0], scratch.B[:0], &emb, !k.noUsage)
-		s.answer(ctx, &k, bb.B)
-		bufPool.Put(bb)
-		bufPool.Put(scratch)
+		s.serveEmbeddings(ctx, v, deployment, &k)
 		return false
 	}
+	return s.serveCompletions(ctx, ep, v, deployment, &k)
+}
+
+// serveCompletions answers a parsed chat or completions request, as JSON or as a stream.
+func (s *Server) serveCompletions(ctx *fasthttp.RequestCtx, ep endpoint, v *fastjson.Value, deployment []byte, k *knobs) (streaming bool) {
 	var plan genPlan
-	var aerr *apiError
+	var err *apiError
 	if ep == epChat {
-		aerr = s.parseChat(v, deployment, &k, &plan)
+		err = s.parseChat(v, deployment, k, &plan)
 	} else {
-		aerr = s.parseCompletion(v, deployment, &k, &plan)
+		err = s.parseCompletion(v, deployment, k, &plan)
 	}
-	if aerr != nil {
-		s.writeBadRequest(ctx, aerr)
+	if err != nil {
+		s.writeBadRequest(ctx, err)
 		return false
 	}
-	if s.garbage(ctx, &k, plan.stream) {
+	if s.garbage(ctx, k, plan.stream) {
 		return false
 	}
 	if plan.stream {
-		s.startStream(ctx, s.newStreamJob(&plan, &k))
+		s.startStream(ctx, s.newStreamJob(&plan, k))
 		return true
 	}
-	if !s.holdAtGate(ctx, &k) {
+	if !s.holdAtGate(ctx, k) {
 		return false
 	}
 	bb := bufPool.Get()
@@ -201,9 +197,26 @@ func (s *Server) serveGenerate(ctx *fasthttp.RequestCtx, ep endpoint, deployment
 	} else {
 		bb.B = s.appendCompletionResponse(bb.B[:0], &plan, !k.noUsage)
 	}
-	s.answer(ctx, &k, bb.B)
+	s.answer(ctx, k, bb.B)
 	bufPool.Put(bb)
 	return false
+}
+
+// serveEmbeddings answers a parsed embeddings request.
+func (s *Server) serveEmbeddings(ctx *fasthttp.RequestCtx, v *fastjson.Value, deployment []byte, k *knobs) {
+	var emb embedPlan
+	if err := s.parseEmbedding(v, deployment, &emb); err != nil {
+		s.writeBadRequest(ctx, err)
+		return
+	}
+	if s.garbage(ctx, k, false) || !s.holdAtGate(ctx, k) {
+		return
+	}
+	bb, scratch := bufPool.Get(), bufPool.Get()
+	bb.B, scratch.B = s.appendEmbeddingResponse(bb.B[:0], scratch.B[:0], &emb, !k.noUsage)
+	s.answer(ctx, k, bb.B)
+	bufPool.Put(bb)
+	bufPool.Put(scratch)
 }
 
 // answer writes a JSON body, or with x-mock-fail-after a truncated one on a connection that is then closed.
@@ -246,7 +259,7 @@ func (s *Server) holdAtGate(ctx *fasthttp.RequestCtx, k *knobs) bool {
 	case <-t.C:
 		s.gateTimedOut(g)
 	case <-s.closing:
-		writeError(ctx, &apiError{status: fasthttp.StatusServiceUnavailable, typ: "server_error", message: "mockllm: shutting down"})
+		writeError(ctx, &errShuttingDown)
 		return false
 	}
 	return true

@@ -9,7 +9,7 @@ type Stats struct {
 	Streams          int64 // streaming responses started
 	StreamsCompleted int64 // streams that sent [DONE]
 	StreamsCancelled int64 // streams whose client went away mid-stream
-	StreamsAborted   int64 // streams broken on purpose by x-mock-fail-after
+	StreamsAborted   int64 // responses broken on purpose by x-mock-fail-after (streams and JSON)
 	ErrorsInjected   int64 // error responses from ErrorRate / x-mock-error-rate
 	BadRequests      int64 // 4xx answers to invalid requests (bad JSON, missing fields, bad knobs, unknown routes)
 	Garbage          int64 // non-JSON answers from x-mock-garbage
