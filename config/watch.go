@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"crypto/sha256"
+	"errors"
 	"log/slog"
 	"os"
 	"sync"
@@ -15,6 +16,12 @@ var (
 	reloadsOK    = metrics.NewCounter(`tollgate_config_reloads_total{result="ok"}`)
 	reloadsError = metrics.NewCounter(`tollgate_config_reloads_total{result="error"}`)
 )
+
+// settleDelay is how long a changed file must stay unchanged before it is
+// applied.
+const settleDelay = 50 * time.Millisecond
+
+var errEmptyFile = errors.New("config file is empty (a partial write?)")
 
 // Watcher reloads a config file when its content changes (polled, which also
 // sees Kubernetes ConfigMap symlink swaps that inotify misses) or when
@@ -96,8 +103,19 @@ func (w *Watcher) reload(force bool) {
 	if !force && bytes.Equal(sum[:], w.lastSum[:]) {
 		return
 	}
+	// A file caught mid-write (truncated, then filled) must not be applied:
+	// wait for the content to settle, and treat an empty file as partial.
+	time.Sleep(settleDelay)
+	if again, err2 := os.ReadFile(w.path); err2 != nil || sha256.Sum256(again) != sum {
+		return // still changing: the next poll sees the final content
+	}
 	w.lastSum = sum
-	cfg, err := Parse(data, w.path)
+	var cfg *Config
+	if len(bytes.TrimSpace(data)) == 0 {
+		err = errEmptyFile
+	} else {
+		cfg, err = Parse(data, w.path)
+	}
 	if err == nil {
 		err = w.apply(cfg)
 	}
