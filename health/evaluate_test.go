@@ -229,3 +229,17 @@ func TestAnomalyIgnoresLongerAnswers(t *testing.T) {
 		}
 	}
 }
+
+// Only upstream-served requests describe the provider's latency: cache hits and denials are excluded.
+func TestLatencyExcludesCacheHitsAndDenials(t *testing.T) {
+	r := newTestRegistry(t, testOptions(), nil)
+	hit := okRecord(time.Millisecond)
+	hit.Cache = "hit"
+	feed(r, "mock-gpt", "primary", 30, hit)
+	feed(r, "mock-gpt", "primary", 30, Record{Status: 403, ErrKind: ErrPolicy, Duration: time.Millisecond})
+	feed(r, "mock-gpt", "primary", 10, okRecord(time.Second))
+	s := r.Snapshot()[0]
+	if s.Requests != 70 || s.LatencyP50Ms < 800 || s.LatencyP50Ms > 1200 || s.CacheHitRate != 0.75 {
+		t.Fatalf("requests %d, p50 %v ms (want ~1000), cache hit rate %v (want 0.75)", s.Requests, s.LatencyP50Ms, s.CacheHitRate)
+	}
+}

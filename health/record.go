@@ -67,7 +67,10 @@ func (r *Registry) Record(rec *Record) {
 	}
 
 	x := sample{
-		fault:      fault,
+		fault: fault,
+		// Policy denials, client errors and cache hits never reached the provider: their (tiny) latencies
+		// would hide a slow upstream.
+		served:     kind < 0 && !fault && cache != cacheHit,
 		latency:    rec.Duration,
 		ttft:       rec.TTFT,
 		outTokens:  rec.CompletionTokens,

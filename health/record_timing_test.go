@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"syscall"
 	"testing"
 	"time"
 
@@ -38,9 +39,11 @@ func BenchmarkRecord(b *testing.B) {
 	r.Record(&rec) // create the series outside the timed loop
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := threadCPU()
 	for i := 0; i < b.N; i++ {
 		r.Record(&rec)
 	}
+	b.ReportMetric(float64(threadCPU()-cpu0)/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkRecordParallel records from all Ps at once, half on one hot model, half spread over 10.
@@ -98,10 +101,22 @@ func BenchmarkScrape50Models(b *testing.B) {
 	lines := bytes.Count(buf.Bytes(), []byte("\n"))
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := threadCPU()
 	for i := 0; i < b.N; i++ {
 		writeAllMetrics(io.Discard)
 	}
+	b.ReportMetric(float64(threadCPU()-cpu0)/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(lines), "lines")
+}
+
+// threadCPU returns the CPU time the process has used, in ns. On a shared machine wall time per op includes
+// time spent waiting for a core; CPU time per op is the cost itself (it also counts GC work).
+func threadCPU() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }
 
 // BenchmarkScrapeProcessMetricsOnly is the fixed cost of go_* and process_* metrics, for comparison.

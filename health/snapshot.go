@@ -5,8 +5,9 @@ import (
 	"time"
 )
 
-// WindowStats summarizes one rolling window. Latencies cover requests without upstream-fault errors;
-// tokens_per_s is the mean generation speed (output tokens / generation time, cache hits excluded).
+// WindowStats summarizes one rolling window. Latencies and tokens_per_s cover requests the upstream answered
+// without error (not cache hits, not denials); tokens_per_s is mean generation speed (output tokens / generation
+// time).
 type WindowStats struct {
 	Requests     uint64  `json:"requests"`
 	Errors       uint64  `json:"errors"`

@@ -50,7 +50,7 @@ type slot struct {
 	epoch       atomic.Int64
 	requests    atomic.Uint64
 	errors      atomic.Uint64 // upstream-fault errors only
-	ok          atomic.Uint64 // requests whose latency is in lat
+	ok          atomic.Uint64 // upstream-served successes: the requests whose latency is in lat
 	latSumUs    atomic.Uint64
 	ttftCount   atomic.Uint64
 	ttftSumUs   atomic.Uint64
@@ -111,7 +111,8 @@ func (w *window) prepare(e int64) { w.rotate(&w.slots[(e+1)%numSlots], e+1) }
 
 // sample is one request's contribution to a window.
 type sample struct {
-	fault      bool
+	fault      bool // an upstream fault: counts against the deployment
+	served     bool // answered by the upstream without error: its latency describes the provider
 	latency    time.Duration
 	ttft       time.Duration
 	outTokens  int
@@ -125,7 +126,7 @@ func (w *window) add(e int64, x *sample) {
 	s.requests.Add(1)
 	if x.fault {
 		s.errors.Add(1)
-	} else {
+	} else if x.served {
 		s.ok.Add(1)
 		s.latSumUs.Add(uint64(max(x.latency, 0) / time.Microsecond))
 		s.lat[latBucket(x.latency)].Add(1)
