@@ -144,3 +144,22 @@ func runChromium(t *testing.T, args ...string) string {
 	}
 	return string(out)
 }
+
+// The page must work offline: no file may reference another origin.
+func TestUIHasNoExternalAssets(t *testing.T) {
+	entries, err := uiFiles.ReadDir("ui")
+	if err != nil || len(entries) < 3 {
+		t.Fatalf("embedded ui dir: %v, %d files", err, len(entries))
+	}
+	for _, e := range entries {
+		b, err := uiFiles.ReadFile("ui/" + e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []string{"http://", "https://", "//cdn", "@import"} {
+			if strings.Contains(string(b), bad) {
+				t.Fatalf("ui/%s references %q: the page must work offline", e.Name(), bad)
+			}
+		}
+	}
+}
