@@ -226,8 +226,11 @@ func (r *Reservation) finish(ctx context.Context, tokenDelta, costDelta int64) {
 			deltas[i] = costDelta
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.l.opts.Timeout)
-	defer cancel()
+	if r.store != r.l.local { // Redis: bounded, and not cut short by a request that already ended
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), r.l.opts.Timeout)
+		defer cancel()
+	}
 	if err := r.store.adjust(ctx, r.keys, deltas); err != nil {
 		// The worst case stays reserved: budgets err on the safe side until the period ends.
 		rateSettleErrors.Inc()

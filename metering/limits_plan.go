@@ -26,6 +26,9 @@ type counter struct {
 
 const rateWindow = time.Minute
 
+// maxCounters is the most counters a plan holds: RPM+TPM for 4 scopes, 3 budgets for 3 scopes.
+const maxCounters = 4*2 + 3*3
+
 // escapeKeyPart keeps names from breaking the key layout: ':' separates parts, '{' and '}' delimit the
 // Cluster hash tag, '%' escapes. Key ids are ids, not secrets; the gateway passes a key id, never the key.
 var keyEscaper = strings.NewReplacer("%", "%25", ":", "%3A", "{", "%7B", "}", "%7D")
@@ -42,64 +45,95 @@ func escapeKeyPart(s string) string {
 
 type scopeRef struct {
 	name  string // key | team | tenant | model
-	id    string // part of the Redis key after the tenant tag
+	tag   string // k: t: n m: — the scope's marker in the Redis key
+	id    string // escaped name ("" for the tenant, whose name is the hash tag)
 	limit Limit
 }
 
 // scopes lists the subject's scopes that exist (a request without a team has no team scope).
-func scopes(s Subject, r Rules) []scopeRef {
-	out := make([]scopeRef, 0, 4)
+func scopes(s Subject, r Rules) [4]scopeRef {
+	var out [4]scopeRef
 	if s.KeyID != "" {
-		out = append(out, scopeRef{"key", "k:" + escapeKeyPart(s.KeyID), r.Key})
+		out[0] = scopeRef{"key", "k:", escapeKeyPart(s.KeyID), r.Key}
 	}
 	if s.Team != "" {
-		out = append(out, scopeRef{"team", "t:" + escapeKeyPart(s.Team), r.Team})
+		out[1] = scopeRef{"team", "t:", escapeKeyPart(s.Team), r.Team}
 	}
-	out = append(out, scopeRef{"tenant", "n", r.Tenant})
+	out[2] = scopeRef{"tenant", "n", "", r.Tenant}
 	if s.Model != "" {
-		out = append(out, scopeRef{"model", "m:" + escapeKeyPart(s.Model), r.Model})
+		out[3] = scopeRef{"model", "m:", escapeKeyPart(s.Model), r.Model}
 	}
 	return out
 }
 
-// budget periods: key suffix, TTL, limit getter, kind, end of period.
+// period is a budget period: how its key suffix is written, how long its counter lives, which limit
+// applies and when it ends (zero: never).
 type period struct {
 	kind   string
-	suffix func(t time.Time) string
+	suffix func(dst []byte, t time.Time) []byte
 	ttl    time.Duration
 	limit  func(Limit) int64
-	end    func(t time.Time) time.Time // zero: never resets
+	end    func(t time.Time) time.Time
 }
 
 var budgetPeriods = []period{
-	{KindBudgetDaily, func(t time.Time) string { return "d:" + t.Format("20060102") }, 49 * time.Hour,
+	{KindBudgetDaily, func(dst []byte, t time.Time) []byte { return appendDate(append(dst, "d:"...), t, true) }, 49 * time.Hour,
 		func(l Limit) int64 { return l.DailyMicros },
 		func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, time.UTC) }},
-	{KindBudgetMonthly, func(t time.Time) string { return "m:" + t.Format("200601") }, 63 * 24 * time.Hour,
+	{KindBudgetMonthly, func(dst []byte, t time.Time) []byte { return appendDate(append(dst, "m:"...), t, false) }, 63 * 24 * time.Hour,
 		func(l Limit) int64 { return l.MonthlyMicros },
 		func(t time.Time) time.Time { return time.Date(t.Year(), t.Month()+1, 1, 0, 0, 0, 0, time.UTC) }},
-	{KindBudgetTotal, func(time.Time) string { return "total" }, 0,
+	{KindBudgetTotal, func(dst []byte, _ time.Time) []byte { return append(dst, "total"...) }, 0,
 		func(l Limit) int64 { return l.TotalMicros },
 		func(time.Time) time.Time { return time.Time{} }},
 }
 
+// appendDate appends YYYYMMDD (or YYYYMM) without time.Format's allocation.
+func appendDate(dst []byte, t time.Time, withDay bool) []byte {
+	y, m, d := t.Date()
+	dst = strconv.AppendInt(dst, int64(y), 10)
+	dst = append(dst, byte('0'+m/10), byte('0'+m%10))
+	if withDay {
+		dst = append(dst, byte('0'+d/10), byte('0'+d%10))
+	}
+	return dst
+}
+
 // buildPlan lists the counters of one reservation. Budget counters of key, team and tenant are always
-// kept (Spend reads them); RPM/TPM counters only where a limit is set.
+// kept (Spend reads them); RPM/TPM counters only where a limit is set. All keys are written into one
+// buffer and sliced from one string: one allocation for the keys of a request.
 func buildPlan(s Subject, r Rules, now time.Time, estTokens, worstMicros int64) plan {
 	now = now.UTC()
-	tag := "{" + escapeKeyPart(s.Tenant) + "}:"
 	minute := now.Unix() / int64(rateWindow/time.Second)
-	win := strconv.FormatInt(minute, 10)
 	resetRate := time.Unix((minute+1)*int64(rateWindow/time.Second), 0).Sub(now)
-	p := plan{now: now, counters: make([]counter, 0, 16)}
+	p := plan{now: now, counters: make([]counter, 0, maxCounters)}
+	ends := make([]int, 0, maxCounters)
+	buf := make([]byte, 0, 768)
+	tenant := escapeKeyPart(s.Tenant)
+	prefix := func(kind string, sc scopeRef) {
+		buf = append(buf, kind...)
+		buf = append(buf, '{')
+		buf = append(buf, tenant...)
+		buf = append(buf, "}:"...)
+		buf = append(buf, sc.tag...)
+		buf = append(buf, sc.id...)
+		buf = append(buf, ':')
+	}
 	for _, sc := range scopes(s, r) {
+		if sc.name == "" {
+			continue
+		}
 		if sc.limit.RPM > 0 {
-			p.counters = append(p.counters, counter{key: "tg:rl:" + tag + sc.id + ":rpm:" + win, limit: sc.limit.RPM, inc: 1,
-				ttl: 2 * rateWindow, kind: KindRequests, scope: sc.name, reset: resetRate})
+			prefix("tg:rl:", sc)
+			buf = strconv.AppendInt(append(buf, "rpm:"...), minute, 10)
+			ends = append(ends, len(buf))
+			p.counters = append(p.counters, counter{limit: sc.limit.RPM, inc: 1, ttl: 2 * rateWindow, kind: KindRequests, scope: sc.name, reset: resetRate})
 		}
 		if sc.limit.TPM > 0 {
-			p.counters = append(p.counters, counter{key: "tg:rl:" + tag + sc.id + ":tpm:" + win, limit: sc.limit.TPM, inc: estTokens,
-				ttl: 2 * rateWindow, kind: KindTokens, scope: sc.name, reset: resetRate})
+			prefix("tg:rl:", sc)
+			buf = strconv.AppendInt(append(buf, "tpm:"...), minute, 10)
+			ends = append(ends, len(buf))
+			p.counters = append(p.counters, counter{limit: sc.limit.TPM, inc: estTokens, ttl: 2 * rateWindow, kind: KindTokens, scope: sc.name, reset: resetRate})
 		}
 		if sc.name == "model" {
 			continue
@@ -109,9 +143,16 @@ func buildPlan(s Subject, r Rules, now time.Time, estTokens, worstMicros int64) 
 			if end := per.end(now); !end.IsZero() {
 				reset = end.Sub(now)
 			}
-			p.counters = append(p.counters, counter{key: "tg:budget:" + tag + sc.id + ":" + per.suffix(now), limit: per.limit(sc.limit),
-				inc: worstMicros, ttl: per.ttl, kind: per.kind, scope: sc.name, reset: reset})
+			prefix("tg:budget:", sc)
+			buf = per.suffix(buf, now)
+			ends = append(ends, len(buf))
+			p.counters = append(p.counters, counter{limit: per.limit(sc.limit), inc: worstMicros, ttl: per.ttl, kind: per.kind, scope: sc.name, reset: reset})
 		}
+	}
+	keys, start := string(buf), 0
+	for i, end := range ends {
+		p.counters[i].key = keys[start:end]
+		start = end
 	}
 	return p
 }

@@ -16,8 +16,9 @@ type backtrackTables struct {
 	reachable   []bool           // BPE of the token's own bytes is the token itself
 	nextPrefix  []int32          // id → longest reachable proper prefix token, -1 for none
 	pairs       map[uint64]int32 // left<<32 | right → token they merge into
-	prefixes    map[string]bool  // proper prefixes of tokens that are not tokens themselves
-	pairPrefix  []bool           // 2-byte strings (a<<8|b) in prefixes, to skip a lookup
+	prefixes    map[string]int32 // every token (→ id) and proper prefix of one (→ -1): one lookup per byte
+	extendable  []bool           // id → some longer token starts with it
+	pairPrefix  []bool           // 2-byte strings (a<<8|b) that are prefixes but not tokens
 	byteToken   [256]int32       // rank of each single byte
 	maxTokenLen int
 }
@@ -52,15 +53,21 @@ func (e *encoding) buildBacktrack() *backtrackTables {
 		reachable:   make([]bool, n),
 		nextPrefix:  make([]int32, n),
 		pairs:       make(map[uint64]int32, len(e.ranks)),
-		prefixes:    make(map[string]bool),
+		prefixes:    make(map[string]int32, 2*len(e.ranks)),
+		extendable:  make([]bool, n),
 		pairPrefix:  make([]bool, 1<<16),
 		maxTokenLen: e.maxLen,
 	}
 	for tok, id := range e.ranks {
 		t.tokens[id] = tok
+		t.prefixes[tok] = int32(id)
 		for k := 1; k < len(tok); k++ {
-			if _, ok := e.ranks[tok[:k]]; !ok {
-				t.prefixes[tok[:k]] = true
+			if p, ok := e.ranks[tok[:k]]; ok {
+				t.extendable[p] = true
+			} else {
+				if _, seen := t.prefixes[tok[:k]]; !seen {
+					t.prefixes[tok[:k]] = -1
+				}
 				if k == 2 {
 					t.pairPrefix[int(tok[0])<<8|int(tok[1])] = true
 				}
@@ -166,28 +173,35 @@ func (t *backtrackTables) validPair(t1, t2 int32) bool {
 	}
 }
 
-// longestMatch returns the longest reachable token that is a prefix of p.
+// longestMatch returns the longest reachable token that is a prefix of p,
+// walking one byte at a time while the bytes are still a token prefix.
 func (e *encoding) longestMatch(t *backtrackTables, p []byte) int32 {
 	best := t.byteToken[p[0]]
-	if len(p) == 1 {
+	if len(p) == 1 || !t.extendable[best] {
 		return best
 	}
 	if r := e.pairRank(p[0], p[1]); r != noRank {
 		if t.reachable[r] {
 			best = r
 		}
+		if !t.extendable[r] {
+			return best
+		}
 	} else if !t.pairPrefix[int(p[0])<<8|int(p[1])] {
 		return best
 	}
 	for k := 3; k <= len(p) && k <= t.maxTokenLen; k++ {
-		if id, ok := e.ranks[string(p[:k])]; ok {
-			if t.reachable[id] {
-				best = int32(id)
-			}
-			continue
-		}
-		if !t.prefixes[string(p[:k])] {
+		id, ok := t.prefixes[string(p[:k])]
+		if !ok {
 			break
+		}
+		if id >= 0 {
+			if t.reachable[id] {
+				best = id
+			}
+			if !t.extendable[id] {
+				break
+			}
 		}
 	}
 	return best

@@ -27,7 +27,7 @@ func TestBacktrackTablesCost(t *testing.T) {
 		if len(tb.pairs) == 0 {
 			t.Fatalf("%s: no merge pairs", name)
 		}
-		t.Logf("%s: built in %v, %.1f MiB live, %d merge pairs, %d non-token prefixes, %d unreachable tokens",
+		t.Logf("%s: built in %v, %.1f MiB live, %d merge pairs, %d tokens and prefixes, %d unreachable tokens",
 			name, elapsed.Round(time.Millisecond), float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), len(tb.pairs), len(tb.prefixes), unreachable)
 		runtime.KeepAlive(tb)
 	}

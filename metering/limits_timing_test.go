@@ -1,0 +1,63 @@
+package metering
+
+import (
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tollgate-ai/tollgate/internal/testredis"
+)
+
+// benchRules give every scope RPM, TPM and budgets high enough never to deny: the full counter set.
+var benchRules = &StaticRules{
+	DefaultKey:    Limit{RPM: 1 << 40, TPM: 1 << 40, DailyMicros: 1 << 50},
+	DefaultTeam:   Limit{RPM: 1 << 40, TPM: 1 << 40, MonthlyMicros: 1 << 50},
+	DefaultTenant: Limit{RPM: 1 << 40, TPM: 1 << 40, TotalMicros: 1 << 50},
+	DefaultModel:  Limit{RPM: 1 << 40, TPM: 1 << 40},
+}
+
+func benchReserve(b *testing.B, l *Limiter) {
+	b.ReportAllocs()
+	var n atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		i := n.Add(1)
+		s := Subject{Tenant: "acme", Team: "eng", KeyID: fmt.Sprintf("key-%d", i%8), Model: "gpt-4o"}
+		for pb.Next() {
+			r, err := l.Reserve(ctx, s, 500, 4000)
+			if err != nil {
+				b.Fatal(err)
+			}
+			r.Settle(ctx, 400, 3000)
+		}
+	})
+}
+
+func BenchmarkReserveSettleEmbedded(b *testing.B) {
+	l, err := NewLimiter(LimitsOptions{Logger: quietLog()}, benchRules)
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchReserve(b, l)
+}
+
+func BenchmarkReserveSettleRedis(b *testing.B) {
+	addr := testredis.Start(b)
+	l, err := NewLimiter(LimitsOptions{Redis: newTestRedis(b, addr), Timeout: time.Second, Logger: quietLog()}, benchRules)
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchReserve(b, l)
+}
+
+func BenchmarkCost(b *testing.B) {
+	p := DefaultPrices()
+	u := Usage{PromptTokens: 1200, CompletionTokens: 300, CachedTokens: 200}
+	b.ReportAllocs()
+	var sink int64
+	for b.Loop() {
+		c, _ := p.CostPicos("gpt-4o-2024-08-06", u)
+		sink += c
+	}
+	_ = sink
+}
