@@ -9,7 +9,8 @@ import (
 )
 
 // Decision is what the policy asks the gateway to do. Optional actions carry
-// "unset" markers: Model "" , MaxTokens 0, CacheTTLSeconds -1, HasSampleRate false.
+// "unset" markers: Model "", MaxTokens 0, CacheTTLSeconds -1, HasSampleRate
+// false, nil Redact/Tags/Headers. A policy may send the same neutral values.
 type Decision struct {
 	Allow           bool
 	Reasons         []Reason
@@ -106,7 +107,7 @@ func parseDecision(v ast.Value, d *Decision) error {
 			return err
 		}
 	}
-	if t = obj.Get(dCacheTTL); t != nil {
+	if t = obj.Get(dCacheTTL); t != nil && !isMinusOne(t.Value) { // -1 = unset
 		if d.CacheTTLSeconds, err = nonNegInt(t.Value, "cache_ttl_s"); err != nil {
 			return err
 		}
@@ -178,6 +179,9 @@ func stringMap(v ast.Value, field string) (map[string]string, error) {
 	if !ok {
 		return nil, &TypeError{Field: field, Want: "object of strings", Got: v}
 	}
+	if obj.Len() == 0 {
+		return nil, nil
+	}
 	m := make(map[string]string, obj.Len())
 	err := obj.Iter(func(k, v *ast.Term) error {
 		ks, ok1 := k.Value.(ast.String)
@@ -199,6 +203,11 @@ func nonNegInt(v ast.Value, field string) (int, error) {
 		}
 	}
 	return 0, &TypeError{Field: field, Want: "non-negative integer", Got: v}
+}
+
+func isMinusOne(v ast.Value) bool {
+	n, ok := v.(ast.Number)
+	return ok && n == "-1"
 }
 
 func number(v ast.Value) (float64, bool) {

@@ -112,7 +112,7 @@ func Open(opts Options) (*Engine, error) {
 func (e *Engine) Decide(ctx context.Context, in *Input) Decision {
 	rev := e.rev.Load()
 	start := time.Now()
-	input := inputValue(in)
+	input := rev.terms.inputValue(in)
 	result, err := e.eval(ctx, rev, input)
 	var d Decision
 	if err == nil {

@@ -10,7 +10,7 @@ import (
 // Object keys of the input document, built once.
 var (
 	kPhase, kRequest, kPrincipal, kEstimate, kFindings = key("phase"), key("request"), key("principal"), key("estimate"), key("findings")
-	kSpend, kHealth, kTime, kResponse                   = key("spend"), key("health"), key("time"), key("response")
+	kSpend, kHealth, kTime, kResponse                  = key("spend"), key("health"), key("time"), key("response")
 
 	kEndpoint, kModel, kStream, kMaxTokens, kTemperature = key("endpoint"), key("model"), key("stream"), key("max_tokens"), key("temperature")
 	kN, kTools, kMessageCount, kPromptChars, kUser       = key("n"), key("tools"), key("message_count"), key("prompt_chars"), key("user")
@@ -36,57 +36,46 @@ var (
 func key(s string) *ast.Term { return ast.InternedTerm(s) }
 
 // inputValue builds the input document straight into OPA's value types.
-func inputValue(in *Input) ast.Value {
+func (c *termCache) inputValue(in *Input) ast.Value {
 	n := 8
 	if in.Phase == "response" {
 		n = 9
 	}
 	var kv [9][2]*ast.Term
-	kv[0] = item(kPhase, str(in.Phase))
-	kv[1] = item(kRequest, requestTerm(&in.Request))
-	kv[2] = item(kPrincipal, principalTerm(&in.Principal))
+	kv[0] = item(kPhase, c.str(in.Phase))
+	kv[1] = item(kRequest, c.requestTerm(&in.Request))
+	kv[2] = item(kPrincipal, c.principalTerm(&in.Principal))
 	kv[3] = item(kEstimate, ast.ObjectTerm(
 		item(kPromptTokens, intTerm(in.Estimate.PromptTokens)),
 		item(kMaxCostUSD, floatTerm(in.Estimate.MaxCostUSD))))
-	kv[4] = item(kFindings, findingsTerm(in.Findings))
+	kv[4] = item(kFindings, c.findingsTerm(in.Findings))
 	kv[5] = item(kSpend, spendTerm(&in.Spend))
-	kv[6] = item(kHealth, healthTerm(in.Health))
-	kv[7] = item(kTime, ast.ObjectTerm(
-		item(kNow, str(in.Time.Now)),
-		item(kHour, intTerm(in.Time.Hour)),
-		item(kWeekday, str(in.Time.Weekday))))
+	kv[6] = item(kHealth, c.healthTerm(in.Health))
+	kv[7] = item(kTime, c.timeTerm(&in.Time))
 	if n == 9 {
-		kv[8] = item(kResponse, responseTerm(&in.Response))
+		kv[8] = item(kResponse, c.responseTerm(&in.Response))
 	}
 	return ast.NewObject(kv[:n]...)
 }
 
-func requestTerm(r *Request) *ast.Term {
+func (c *termCache) requestTerm(r *Request) *ast.Term {
 	var kv [12][2]*ast.Term
-	kv[0] = item(kEndpoint, str(r.Endpoint))
-	kv[1] = item(kModel, str(r.Model))
+	kv[0] = item(kEndpoint, c.str(r.Endpoint))
+	kv[1] = item(kModel, c.str(r.Model))
 	kv[2] = item(kStream, ast.InternedTerm(r.Stream))
 	kv[3] = item(kMaxTokens, intTerm(r.MaxTokens))
 	kv[4] = item(kN, intTerm(r.N))
-	kv[5] = item(kTools, stringsTerm(r.Tools))
+	kv[5] = item(kTools, c.stringsTerm(r.Tools))
 	kv[6] = item(kMessageCount, intTerm(r.MessageCount))
 	kv[7] = item(kPromptChars, intTerm(r.PromptChars))
-	kv[8] = item(kUser, str(r.User))
-	kv[9] = item(kMetadata, stringMapTerm(r.Metadata))
+	kv[8] = item(kUser, c.str(r.User))
+	kv[9] = item(kMetadata, c.stringMapTerm(r.Metadata))
 	n := 10
 	if r.HasTemperature {
 		kv[n] = item(kTemperature, floatTerm(r.Temperature))
 		n++
 	}
 	return ast.ObjectTerm(kv[:n]...)
-}
-
-func principalTerm(p *Principal) *ast.Term {
-	return ast.ObjectTerm(
-		item(kTenant, str(p.Tenant)),
-		item(kTeam, str(p.Team)),
-		item(kKeyID, str(p.KeyID)),
-		item(kTags, stringMapTerm(p.Tags)))
 }
 
 func spendTerm(s *Spend) *ast.Term {
@@ -100,71 +89,54 @@ func spendTerm(s *Spend) *ast.Term {
 		item(kBudgetRemaining, floatTerm(s.BudgetRemaining)))
 }
 
-func responseTerm(r *Response) *ast.Term {
+func (c *termCache) responseTerm(r *Response) *ast.Term {
 	return ast.ObjectTerm(
-		item(kModel, str(r.Model)),
-		item(kFinishReason, str(r.FinishReason)),
+		item(kModel, c.str(r.Model)),
+		item(kFinishReason, c.str(r.FinishReason)),
 		item(kUsage, ast.ObjectTerm(
 			item(kPromptTokens, intTerm(r.Usage.PromptTokens)),
 			item(kCompletionTokens, intTerm(r.Usage.CompletionTokens)),
 			item(kTotalTokens, intTerm(r.Usage.TotalTokens)))),
-		item(kFindings, findingsTerm(r.Findings)))
+		item(kFindings, c.findingsTerm(r.Findings)))
 }
 
-func findingsTerm(fs []Finding) *ast.Term {
+func (c *termCache) findingsTerm(fs []Finding) *ast.Term {
 	if len(fs) == 0 {
 		return emptyArray
 	}
 	ts := make([]*ast.Term, len(fs))
 	for i := range fs {
 		ts[i] = ast.ObjectTerm(
-			item(kKind, str(fs[i].Kind)),
+			item(kKind, c.str(fs[i].Kind)),
 			item(kScore, floatTerm(fs[i].Score)),
 			item(kCount, intTerm(fs[i].Count)))
 	}
 	return ast.ArrayTerm(ts...)
 }
 
-func healthTerm(h map[string]ModelHealth) *ast.Term {
-	if len(h) == 0 {
-		return emptyObject
-	}
-	kv := make([][2]*ast.Term, 0, len(h))
-	for model, mh := range h {
-		kv = append(kv, item(str(model), ast.ObjectTerm(
-			item(kStatus, str(mh.Status)),
-			item(kErrorRate, floatTerm(mh.ErrorRate)),
-			item(kP99Ms, floatTerm(mh.P99Ms)))))
-	}
-	return ast.ObjectTerm(kv...)
-}
-
-func stringsTerm(ss []string) *ast.Term {
+func (c *termCache) stringsTerm(ss []string) *ast.Term {
 	if len(ss) == 0 {
 		return emptyArray
 	}
 	ts := make([]*ast.Term, len(ss))
 	for i, s := range ss {
-		ts[i] = str(s)
+		ts[i] = c.str(s)
 	}
 	return ast.ArrayTerm(ts...)
 }
 
-func stringMapTerm(m map[string]string) *ast.Term {
+func (c *termCache) stringMapTerm(m map[string]string) *ast.Term {
 	if len(m) == 0 {
 		return emptyObject
 	}
 	kv := make([][2]*ast.Term, 0, len(m))
 	for k, v := range m {
-		kv = append(kv, item(str(k), str(v)))
+		kv = append(kv, item(c.str(k), c.str(v)))
 	}
 	return ast.ObjectTerm(kv...)
 }
 
 func item(k, v *ast.Term) [2]*ast.Term { return [2]*ast.Term{k, v} }
-
-// str reuses OPA's interned terms for common strings ("", "model", ...).
-func str(s string) *ast.Term { return ast.InternedTerm(s) }
 
 func intTerm(i int) *ast.Term { return ast.InternedTerm(i) }
 

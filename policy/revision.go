@@ -26,6 +26,7 @@ type revision struct {
 	id       string
 	loadedAt time.Time
 	query    rego.PreparedEvalQuery
+	terms    *termCache
 	// fixed holds the per-revision eval options: a shared read transaction on
 	// an AST-valued store, no-op metrics, results kept as ast values.
 	fixed [3]rego.EvalOption
@@ -70,8 +71,13 @@ func buildRevision(ctx context.Context, src *sources, runTests bool) (*revision,
 	if err != nil {
 		return nil, fmt.Errorf("policy store: %w", err)
 	}
+	mods := make([]*ast.Module, 0, len(serving))
+	for _, m := range serving {
+		mods = append(mods, m)
+	}
 	return &revision{
 		id:       src.hash,
+		terms:    newTermCache(mods, src.data),
 		loadedAt: time.Now(),
 		query:    pq,
 		fixed: [3]rego.EvalOption{
@@ -98,7 +104,7 @@ func runPolicyTests(ctx context.Context, modules map[string]*ast.Module, store s
 		return nil
 	}
 	ch, err := tester.NewRunner().SetStore(store).SetDefaultRegoVersion(ast.RegoV1).
-		SetTimeout(10 * time.Second).Run(ctx, modules)
+		SetTimeout(10*time.Second).Run(ctx, modules)
 	if err != nil {
 		return fmt.Errorf("policy tests: %w", err)
 	}

@@ -6,5 +6,3 @@ tenant := data.tollgate.config.tenants[input.principal.tenant]
 
 # The caller's team configuration; undefined for an unknown team.
 team := tenant.teams[input.principal.team]
-
-request_phase if input.phase == "request"

@@ -6,34 +6,54 @@
 #   model_rewrites contains [priority, model] -> model (highest priority wins)
 #   max_tokens_caps contains n                -> max_tokens (smallest wins)
 #   cache_ttls contains seconds               -> cache_ttl_s (smallest wins)
-#   sample_rates contains r                   -> sample_rate (smallest wins)
 #   tags[k] := v, headers[k] := v             -> tags, headers (bind k in the body,
 #                                                `k := "team"`: a constant key makes
 #                                                tags a tree OPA enumerates, slower)
 # Adding a policy is dropping a file in the directory; this file does not change.
 # Helper rules share the package: prefix them with the module's name.
-# The rules are referenced by name, not enumerated (data.tollgate.rules[_]),
-# which keeps a decision around 10 µs.
+#
+# Neutral values mean "no action": model "", max_tokens 0, cache_ttl_s -1,
+# empty redact/tags/headers. The rules are referenced by name, never
+# enumerated (data.tollgate.rules[_]), which keeps a decision cheap.
 package tollgate
 
 import data.tollgate.rules
+
+decision := {
+	"allow": count(deny) == 0,
+	"reasons": [r | some r in deny],
+	"redact": redact,
+	"model": model,
+	"max_tokens": max_tokens,
+	"cache_ttl_s": cache_ttl_s,
+	"tags": tags,
+	"headers": headers,
+}
 
 default deny := set()
 
 deny := rules.deny
 
-decision := object.union({"allow": count(deny) == 0, "reasons": [r | some r in deny]}, actions)
+default redact := []
 
-actions["redact"] := sort(rules.redact) if count(rules.redact) > 0
+redact := sort(rules.redact)
 
-actions["model"] := max(rules.model_rewrites)[1] if count(rules.model_rewrites) > 0
+default model := ""
 
-actions["max_tokens"] := min(rules.max_tokens_caps) if count(rules.max_tokens_caps) > 0
+model := max(rules.model_rewrites)[1]
 
-actions["cache_ttl_s"] := min(rules.cache_ttls) if count(rules.cache_ttls) > 0
+default max_tokens := 0
 
-actions["sample_rate"] := min(rules.sample_rates) if count(rules.sample_rates) > 0
+max_tokens := min(rules.max_tokens_caps)
 
-actions["tags"] := rules.tags if count(rules.tags) > 0
+default cache_ttl_s := -1
 
-actions["headers"] := rules.headers if count(rules.headers) > 0
+cache_ttl_s := min(rules.cache_ttls)
+
+default tags := {}
+
+tags := rules.tags
+
+default headers := {}
+
+headers := rules.headers

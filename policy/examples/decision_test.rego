@@ -5,8 +5,8 @@ import data.tollgate.fixtures
 
 test_typical_request if {
 	tollgate.decision == {
-		"allow": true, "reasons": [], "max_tokens": 4096, "cache_ttl_s": 3600,
-		"tags": {"team": "research"},
+		"allow": true, "reasons": [], "redact": [], "model": "", "max_tokens": 4096, "cache_ttl_s": 3600,
+		"tags": {"team": "research"}, "headers": {},
 	} with input as fixtures.request
 }
 
@@ -37,5 +37,8 @@ test_redact_sorted if {
 
 test_response_phase_allows_clean_output if {
 	d := tollgate.decision with input as fixtures.response
-	d == {"allow": true, "reasons": [], "tags": {"team": "research"}}
+	d == {
+		"allow": true, "reasons": [], "redact": [], "model": "", "max_tokens": 0, "cache_ttl_s": -1,
+		"tags": {"team": "research"}, "headers": {},
+	}
 }

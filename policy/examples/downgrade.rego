@@ -21,7 +21,7 @@ tags[k] := downgrade_why if {
 }
 
 downgrade_applies if {
-	request_phase
+	input.phase == "request"
 	downgrade_why
 	input.request.model != tenant.cheap_model
 }

@@ -10,7 +10,7 @@ fallback_alternatives := [m |
 ]
 
 fallback_applies if {
-	request_phase
+	input.phase == "request"
 	fallback_unhealthy(input.request.model)
 	count(fallback_alternatives) > 0
 }

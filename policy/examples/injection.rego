@@ -9,7 +9,7 @@ injection_threshold := t if {
 injection_scores := [f.score | some f in input.findings; f.kind == "injection"]
 
 deny contains {"code": "prompt_injection", "message": msg} if {
-	request_phase
+	input.phase == "request"
 	count(injection_scores) > 0
 	max(injection_scores) > injection_threshold
 	msg := sprintf("prompt-injection score %v is above the %v threshold", [max(injection_scores), injection_threshold])

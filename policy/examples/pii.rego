@@ -2,16 +2,14 @@
 # and in the response); tenants with pii "deny" are refused.
 package tollgate.rules
 
-pii_kinds := {k | some k in data.tollgate.config.pii_kinds}
-
 # PII kinds found by the input filters (request) or the output filters (response).
 pii_found contains f.kind if {
 	some f in pii_findings
 	f.count > 0
-	f.kind in pii_kinds
+	data.tollgate.config.pii_kinds[f.kind]
 }
 
-pii_findings := input.findings if request_phase
+pii_findings := input.findings if input.phase == "request"
 
 pii_findings := input.response.findings if input.phase == "response"
 

@@ -1,0 +1,3 @@
+package tollgate
+
+decision := {"allow": data.limits.open}

@@ -1,0 +1,6 @@
+package tollgate
+
+decision := {"allow": true} if {
+	input.phase == "request"
+	input.request.model ==
+}

@@ -1,0 +1,3 @@
+package tollgate
+
+decision := {"allow": input.request.max_tokens < 1000}

@@ -1,0 +1,3 @@
+package tollgate
+
+decision := {"allow": true, "max_tokens": "ten"}
