@@ -234,3 +234,31 @@ func TestRecentAlertsRingNewestFirst(t *testing.T) {
 		t.Fatalf("recent = %+v", ev)
 	}
 }
+
+// Firing alerts are re-sent every RepeatInterval (Alertmanager resolves alerts it stops hearing about); alerts
+// still queued at Close are counted as dropped.
+func TestAlertResendAndCloseAccounting(t *testing.T) {
+	clk := newFakeClock()
+	opts := testOptions()
+	opts.Alerts = AlertOptions{AlertmanagerURL: "http://127.0.0.1:9/", RepeatInterval: time.Minute}
+	r := newTestRegistry(t, opts, clk) // no worker: the queue only fills
+	r.Alert(Alert{Name: "TollgateDriftDetected", Labels: map[string]string{"feature": "x"}})
+	r.alerts.resendDue()
+	if n := len(r.alerts.queue); n != 1 {
+		t.Fatalf("queued %d, want 1 (not yet due)", n)
+	}
+	clk.advance(61 * time.Second)
+	r.alerts.resendDue()
+	if n := len(r.alerts.queue); n != 2 {
+		t.Fatalf("queued %d, want 2 after RepeatInterval", n)
+	}
+	r.Alert(Alert{Name: "TollgateDriftDetected", Labels: map[string]string{"feature": "x"}, Resolved: true})
+	r.alerts.resendDue() // resolved: nothing left to repeat
+	if n := len(r.alerts.queue); n != 3 {
+		t.Fatalf("queued %d, want 3", n)
+	}
+	r.Close()
+	if d := r.alerts.dropped.Get(); d != 3 { // the set is unregistered after Close: read the handle
+		t.Fatalf("dropped at close = %v, want 3", d)
+	}
+}

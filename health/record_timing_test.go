@@ -84,29 +84,34 @@ func BenchmarkLookupAndRecord(b *testing.B) {
 	}
 }
 
-// BenchmarkScrape50Models writes /metrics for 50 models × 2 deployments with every series populated.
+// BenchmarkScrape50Models writes the whole /metrics (all sets + process metrics) for 50 models with 1 or 2
+// deployments each, every series populated (worst case: idle label combinations export nothing).
 func BenchmarkScrape50Models(b *testing.B) {
-	r := benchRegistry(b, 50)
-	for i := 0; i < 50; i++ {
-		for _, dep := range []string{"primary", "backup"} {
-			rec := benchRecord(r, fmt.Sprintf("model-%02d", i))
-			rec.Deployment = rec.Model.Deployment(dep)
-			r.Record(&rec)
-			rec.Status, rec.ErrKind, rec.Cache = 502, ErrUpstream5xx, "hit"
-			r.Record(&rec)
-		}
+	for _, deps := range []int{1, 2} {
+		b.Run(fmt.Sprintf("deployments=%d", deps), func(b *testing.B) {
+			r := benchRegistry(b, 50)
+			for i := 0; i < 50; i++ {
+				for _, dep := range []string{"primary", "backup"}[:deps] {
+					rec := benchRecord(r, fmt.Sprintf("model-%02d", i))
+					rec.Deployment = rec.Model.Deployment(dep)
+					r.Record(&rec)
+					rec.Status, rec.ErrKind, rec.Cache = 502, ErrUpstream5xx, "hit"
+					r.Record(&rec)
+				}
+			}
+			var buf bytes.Buffer
+			writeAllMetrics(&buf)
+			lines := bytes.Count(buf.Bytes(), []byte("\n"))
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu0 := threadCPU()
+			for i := 0; i < b.N; i++ {
+				writeAllMetrics(io.Discard)
+			}
+			b.ReportMetric(float64(threadCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(lines), "lines")
+		})
 	}
-	var buf bytes.Buffer
-	writeAllMetrics(&buf)
-	lines := bytes.Count(buf.Bytes(), []byte("\n"))
-	b.ReportAllocs()
-	b.ResetTimer()
-	cpu0 := threadCPU()
-	for i := 0; i < b.N; i++ {
-		writeAllMetrics(io.Discard)
-	}
-	b.ReportMetric(float64(threadCPU()-cpu0)/float64(b.N), "cpu-ns/op")
-	b.ReportMetric(float64(lines), "lines")
 }
 
 // threadCPU returns the CPU time the process has used, in ns. On a shared machine wall time per op includes
