@@ -63,7 +63,7 @@ type AlertOptions struct {
 	WebhookURL      string        // receives Alertmanager-webhook-shaped JSON; empty = off
 	QueueSize       int           // bounded queue; default 256; overflow is counted in tollgate_queue_dropped_total{queue="alerts"}
 	Timeout         time.Duration // per delivery attempt, default 5s
-	Retries         int           // extra attempts after the first, default 3
+	Retries         int           // extra attempts after the first: 0 = default 3, negative = none
 	Backoff         time.Duration // first retry delay, doubled each retry, default 200ms, capped at 5s
 	RepeatInterval  time.Duration // re-send active firing alerts so Alertmanager keeps them, default 1m
 	GeneratorURL    string        // link placed in each alert, e.g. https://tollgate.example/ui

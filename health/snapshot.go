@@ -11,6 +11,7 @@ import (
 type WindowStats struct {
 	Requests     uint64  `json:"requests"`
 	Errors       uint64  `json:"errors"`
+	Served       uint64  `json:"served"` // answered by the upstream without error: the latency sample size
 	ErrorRate    float64 `json:"error_rate"`
 	LatencyP50Ms float64 `json:"latency_p50_ms"`
 	LatencyP99Ms float64 `json:"latency_p99_ms"`
@@ -111,6 +112,7 @@ func (a *stats) summary() WindowStats {
 	return WindowStats{
 		Requests:     a.requests,
 		Errors:       a.errors,
+		Served:       a.ok,
 		ErrorRate:    round(a.errorRate(), 4),
 		LatencyP50Ms: ms(quantile(&a.lat, 0.5)),
 		LatencyP99Ms: ms(quantile(&a.lat, 0.99)),

@@ -24,7 +24,7 @@ function healthRow(name, h, cls, inFlight) {
   tr.appendChild(el("td", {}, name));
   tr.appendChild(statusCell(h.status));
   // Latencies cover successful requests only: show a dash rather than 0 when there were none.
-  const lat = (v) => (h.requests > h.errors ? num(v, 1) : "—");
+  const lat = (v) => (h.served > 0 ? num(v, 1) : "—");
   const cells = [
     num(h.requests, 0), pct(h.error_rate), lat(h.latency_p50_ms), lat(h.latency_p99_ms),
     lat(h.ttft_p50_ms), lat(h.tokens_per_s), num(h.window_5m ? h.window_5m.cost_usd : 0, 4),
