@@ -151,6 +151,15 @@ func (p Prices) Cost(model string, u Usage) (micros int64, known bool) {
 	return PicosToMicros(picos), known
 }
 
+// Bill sets rec's cost from its usage and served (else requested) model, and flags an unknown price.
+func (p Prices) Bill(rec *Record) {
+	picos, known := p.CostPicos(rec.model(), rec.Usage)
+	rec.CostPicos, rec.CostMicros = picos, PicosToMicros(picos)
+	if !known {
+		rec.Flags |= FlagUnknownPrice
+	}
+}
+
 // WorstCaseMicros is the most a request can cost: every prompt token uncached at the input price and
 // maxOutput tokens at the higher of the output and reasoning prices. Budgets reserve this at request start.
 func (p Prices) WorstCaseMicros(model string, promptTokens, maxOutput int) int64 {

@@ -176,3 +176,17 @@ func TestUsageValidate(t *testing.T) {
 	f(Usage{CompletionTokens: 1, ReasoningTokens: 2}, "reasoning_tokens 2 exceed")
 	f(Usage{CompletionTokens: maxTokensPerRequest + 1}, "completion_tokens is above")
 }
+
+func TestBillSetsCostAndFlagsUnknown(t *testing.T) {
+	p := DefaultPrices()
+	r := &Record{ModelRequested: "gpt-4o", ModelServed: "gpt-4o-mini", Usage: Usage{PromptTokens: 1000}}
+	p.Bill(r)
+	if r.CostPicos != 150_000_000 || r.CostMicros != 150 || r.Flags != 0 {
+		t.Fatalf("billed %+v; want the served model's price: 150000000 picos, 150 micros, no flag", r)
+	}
+	r = &Record{ModelRequested: "mystery", Usage: Usage{PromptTokens: 1000}}
+	p.Bill(r)
+	if r.Flags&FlagUnknownPrice == 0 || r.Flags.String() != "unknown_price" {
+		t.Fatalf("unknown model flags = %v; want unknown_price", r.Flags)
+	}
+}

@@ -2,12 +2,16 @@ package metering
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"time"
 
 	"github.com/valyala/fasthttp"
 )
+
+// usageQueryTimeout bounds one /v1/usage store query (Redis reads one hash per day of the range).
+const usageQueryTimeout = 10 * time.Second
 
 // ServeUsage answers GET /v1/usage?group_by=…&from=…&to=…[&format=csv|json]. The gateway mounts it and
 // guards it with the admin key; bad parameters get a 400 in OpenAI's error shape naming the parameter.
@@ -34,7 +38,10 @@ func (l *Ledger) ServeUsage(ctx *fasthttp.RequestCtx) {
 		writeAPIError(ctx, fasthttp.StatusBadRequest, err.Error(), "invalid_request_error", "invalid_parameter", "")
 		return
 	}
-	rows, err := l.Query(ctx, q)
+	// RequestCtx's Done closes only at server shutdown: bound the store query ourselves.
+	qctx, cancel := context.WithTimeout(ctx, usageQueryTimeout)
+	defer cancel()
+	rows, err := l.Query(qctx, q)
 	if err != nil {
 		l.log.Error("usage query failed", "err", err)
 		writeAPIError(ctx, fasthttp.StatusServiceUnavailable, "usage store unavailable; retry later", "server_error", "usage_unavailable", "")

@@ -15,7 +15,7 @@ type backtrackTables struct {
 	split       []uint64         // id → left<<32 | right, the last BPE merge that builds it (id, id for bytes)
 	reachable   []bool           // BPE of the token's own bytes is the token itself
 	nextPrefix  []int32          // id → longest reachable proper prefix token, -1 for none
-	pairs       map[uint64]int32 // left<<32 | right → token they merge into
+	pairs       *pairTable       // left<<32 | right → token they merge into
 	prefixes    map[string]int32 // every token (→ id) and proper prefix of one (→ -1): one lookup per byte
 	extendable  []bool           // id → some longer token starts with it
 	pairPrefix  []bool           // 2-byte strings (a<<8|b) that are prefixes but not tokens
@@ -52,7 +52,7 @@ func (e *encoding) buildBacktrack() *backtrackTables {
 		split:       make([]uint64, n),
 		reachable:   make([]bool, n),
 		nextPrefix:  make([]int32, n),
-		pairs:       make(map[uint64]int32, len(e.ranks)),
+		pairs:       newPairTable(len(e.ranks)),
 		prefixes:    make(map[string]int32, 2*len(e.ranks)),
 		extendable:  make([]bool, n),
 		pairPrefix:  make([]bool, 1<<16),
@@ -91,7 +91,7 @@ func (e *encoding) buildBacktrack() *backtrackTables {
 		t.reachable[id] = true
 		key := uint64(left)<<32 | uint64(right)
 		t.split[id] = key
-		t.pairs[key] = int32(id)
+		t.pairs.put(key, int32(id))
 	}
 	for id, tok := range t.tokens {
 		t.nextPrefix[id] = -1
@@ -146,7 +146,7 @@ func (e *encoding) lastMerge(p []byte, s *scratch) (left, right int32, ok bool) 
 func (t *backtrackTables) validPair(t1, t2 int32) bool {
 	limit := int64(1) << 40
 	for {
-		if c, ok := t.pairs[uint64(t1)<<32|uint64(t2)]; ok && int64(c) < limit {
+		if c, ok := t.pairs.get(uint64(t1)<<32 | uint64(t2)); ok && int64(c) < limit {
 			return false
 		}
 		if t1 > t2 {
