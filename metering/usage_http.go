@@ -38,8 +38,8 @@ func (l *Ledger) ServeUsage(ctx *fasthttp.RequestCtx) {
 		writeAPIError(ctx, fasthttp.StatusBadRequest, err.Error(), "invalid_request_error", "invalid_parameter", "")
 		return
 	}
-	// RequestCtx's Done closes only at server shutdown: bound the store query ourselves.
-	qctx, cancel := context.WithTimeout(ctx, usageQueryTimeout)
+	// RequestCtx is a poor parent: Done closes only at server shutdown (and panics outside a server).
+	qctx, cancel := context.WithTimeout(context.Background(), usageQueryTimeout)
 	defer cancel()
 	rows, err := l.Query(qctx, q)
 	if err != nil {
