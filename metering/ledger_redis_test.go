@@ -151,3 +151,37 @@ func TestLedgerRedisOutageLosesNothing(t *testing.T) {
 	}
 	t.Logf("outage test: sent %d, recorded %d, spooled during outage %d", 3*perPhase, total(), ledgerSpooledStoreDown.Get()-spooledBefore)
 }
+
+// TestLedgerCloseWithHungRedisSpools: SIGTERM while Redis hangs must neither hang nor lose records: Close
+// returns at its deadline, the records wait in the spool, and the next start replays them into Redis.
+func TestLedgerCloseWithHungRedisSpools(t *testing.T) {
+	dir := t.TempDir()
+	l := openTestLedger(t, LedgerOptions{Dir: dir, Redis: newTestRedis(t, blackhole(t)), StoreTimeout: time.Minute})
+	const n = 25
+	for i := range n {
+		l.Add(sampleRecord(i))
+	}
+	cctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- l.Close(cctx) }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("Close returned nil although its context expired with records unwritten")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close blocked on a hung Redis past its context deadline")
+	}
+
+	rdb := newTestRedis(t, testredis.Start(t))
+	l = openTestLedger(t, LedgerOptions{Dir: dir, Redis: rdb})
+	closeLedger(t, l)
+	rows, err := l.Query(context.Background(), wholeDay())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := sumTotals(rows), expectedTotals(n); got != want {
+		t.Fatalf("after restart against a live Redis: %+v; want %+v", got, want)
+	}
+}

@@ -245,6 +245,20 @@ type ScopeSpend struct {
 	DailyBudget, MonthlyBudget, TotalBudget int64
 }
 
+// Remaining is what the tightest of the scope's budgets leaves, in micro-USD; ok is false when the
+// scope has no budget.
+func (s ScopeSpend) Remaining() (micros int64, ok bool) {
+	for _, b := range []struct{ budget, spent int64 }{{s.DailyBudget, s.TodayMicros}, {s.MonthlyBudget, s.MonthMicros}, {s.TotalBudget, s.TotalMicros}} {
+		if b.budget <= 0 {
+			continue
+		}
+		if r := max(b.budget-b.spent, 0); !ok || r < micros {
+			micros, ok = r, true
+		}
+	}
+	return micros, ok
+}
+
 // Spend is what a subject's key, team and tenant have spent, for policy input.spend.
 type Spend struct {
 	Key, Team, Tenant ScopeSpend

@@ -155,6 +155,15 @@ func TestLimiterBudgets(t *testing.T) {
 			t.Fatalf("spend = %+v; want 900 spent/reserved everywhere, budgets from rules", sp)
 		}
 
+		if rem, ok := sp.Team.Remaining(); !ok || rem != 100 {
+			t.Fatalf("team remaining = %d, %v; want 100, true", rem, ok)
+		}
+		if rem, ok := sp.Tenant.Remaining(); !ok || rem != 600 { // monthly 1500−900 is tighter than total
+			t.Fatalf("tenant remaining = %d, %v; want 600, true", rem, ok)
+		}
+		if _, ok := sp.Key.Remaining(); ok {
+			t.Fatal("key without budgets reports a remaining budget")
+		}
 		clock.Add(15 * time.Hour) // next day: the daily budget resets, the monthly does not
 		_, err = l.Reserve(ctx, s, 0, 700)
 		if le := limitErr(t, err); le.Kind != KindBudgetMonthly || le.Scope != "tenant" {
