@@ -45,7 +45,9 @@ func TestDecideExamples(t *testing.T) {
 	f("response phase", func(in *Input) {
 		in.Phase = "response"
 		in.Response = Response{Model: "gpt-4o", FinishReason: "stop", Findings: []Finding{{Kind: "phone", Count: 1}}}
-	}, func(d Decision) bool { return d.Allow && len(d.Redact) == 1 && d.Redact[0] == "phone" && d.MaxTokens == 0 })
+	}, func(d Decision) bool {
+		return d.Allow && len(d.Redact) == 1 && d.Redact[0] == "phone" && d.MaxTokens == 0
+	})
 	f("no temperature", func(in *Input) { in.Request.HasTemperature = false }, func(d Decision) bool { return d.Allow })
 }
 

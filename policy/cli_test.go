@@ -1,0 +1,76 @@
+package policy
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func runCLI(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = RunCLI(args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestCLITest(t *testing.T) {
+	code, out, stderr := runCLI("test", "examples")
+	if code != 0 || !strings.Contains(out, "PASS: 35/35") || !strings.Contains(out, "test_fallback_beats_downgrade: PASS") {
+		t.Fatalf("test examples: code %d\n%s\n%s", code, out, stderr)
+	}
+	code, out, _ = runCLI("test", "testdata/failing_test")
+	if code != 1 || !strings.Contains(out, "test_large_allowed_wrongly: FAIL") || !strings.Contains(out, "FAIL: 1/2") {
+		t.Fatalf("failing tests: code %d\n%s", code, out)
+	}
+	code, _, stderr = runCLI("test", "testdata/broken_rego")
+	if code != 2 || !strings.Contains(stderr, "testdata/broken_rego/policy.rego:6: rego_parse_error") {
+		t.Fatalf("broken: code %d %s", code, stderr)
+	}
+	if code, _, stderr = runCLI("test", "testdata/wrong_type"); code != 2 || !strings.Contains(stderr, "no tests found") {
+		t.Fatalf("no tests: code %d %s", code, stderr)
+	}
+}
+
+func TestCLICheck(t *testing.T) {
+	f := func(dir string, wantCode int, wantErr string) {
+		t.Helper()
+		code, _, stderr := runCLI("check", dir)
+		if code != wantCode || !strings.Contains(stderr, wantErr) {
+			t.Fatalf("check %s: code %d, stderr %q; want %d, %q", dir, code, stderr, wantCode, wantErr)
+		}
+	}
+	f("examples", 0, "")
+	f("testdata/broken_rego", 1, "testdata/broken_rego/policy.rego:6: rego_parse_error: unexpected } token")
+	f("testdata/bad_json", 1, "testdata/bad_json/data.json:")
+	f("testdata/no_decision", 1, "no rule defines data.tollgate.decision")
+	f("testdata/missing", 1, "no such file or directory")
+}
+
+func TestCLIEval(t *testing.T) {
+	code, out, stderr := runCLI("eval", "examples", "--input", "testdata/inputs/typical.json")
+	if code != 0 {
+		t.Fatalf("eval: %d %s", code, stderr)
+	}
+	var d map[string]any
+	if err := json.Unmarshal([]byte(out), &d); err != nil || !strings.Contains(out, "\n  \"allow\": true") {
+		t.Fatalf("eval output not indented JSON: %v\n%s", err, out)
+	}
+	if d["model"] != "gpt-4o-mini" || d["max_tokens"] != 1024.0 || d["redact"].([]any)[0] != "email" {
+		t.Fatalf("eval decision: %s", out)
+	}
+	var stdin = strings.NewReader("phase: request\n")
+	var o, e bytes.Buffer
+	if code := RunCLI([]string{"eval", "testdata/wrong_type", "--input=-"}, stdin, &o, &e); code != 1 ||
+		!strings.Contains(e.String(), "max_tokens: want non-negative integer, got string") {
+		t.Fatalf("wrong type via stdin YAML: %d %s", code, e.String())
+	}
+	if code, _, stderr = runCLI("eval", "examples", "--input", "testdata/bad_json/data.json"); code != 2 || !strings.Contains(stderr, "not JSON or YAML") {
+		t.Fatalf("bad input: %d %s", code, stderr)
+	}
+	if code, _, stderr = runCLI("eval", "examples"); code != 2 || !strings.Contains(stderr, "need DIR and --input FILE") {
+		t.Fatalf("usage: %d %s", code, stderr)
+	}
+	if code, _, _ = runCLI("frobnicate"); code != 2 {
+		t.Fatalf("unknown command: %d", code)
+	}
+}
