@@ -149,24 +149,18 @@ func (l *Limiter) Reserve(ctx context.Context, s Subject, estTokens int, worstCo
 // reserveSomewhere runs the plan on Redis, or on the fallback when Redis fails or is known down.
 // It returns a nil store for FailOpen.
 func (l *Limiter) reserveSomewhere(ctx context.Context, p plan) (limitStore, []int64, int, int64, error) {
-	if l.remote != nil && time.Now().UnixNano() >= l.downUntil.Load() {
+	if l.redisUsable() {
 		rctx, cancel := context.WithTimeout(ctx, l.opts.Timeout)
 		vals, denied, cur, err := l.remote.reserve(rctx, p)
 		cancel()
 		if err == nil {
-			if l.wasDown.CompareAndSwap(true, false) {
-				l.log.Info("limits: redis answers again; shared limits restored")
-			}
+			l.redisOK()
 			return l.remote, vals, denied, cur, nil
 		}
 		if ctx.Err() != nil { // the caller gave up; not Redis's fault
 			return nil, nil, 0, 0, ctx.Err()
 		}
-		rateRedisErrorsTotal.Inc()
-		l.downUntil.Store(time.Now().Add(l.opts.RetryInterval).UnixNano())
-		if l.wasDown.CompareAndSwap(false, true) {
-			l.log.Warn("limits: redis unavailable; falling back", "fail_mode", l.opts.FailMode, "retry_in", l.opts.RetryInterval, "err", err)
-		}
+		l.redisFailed(err)
 	}
 	if l.remote != nil {
 		rateFallbackTotal.Inc()
@@ -179,6 +173,34 @@ func (l *Limiter) reserveSomewhere(ctx context.Context, p plan) (limitStore, []i
 	}
 	vals, denied, cur, err := l.local.reserve(ctx, p)
 	return l.local, vals, denied, cur, err
+}
+
+// redisUsable says whether to call Redis now: always while healthy; after a failure only once per
+// RetryInterval, and then by one caller (the CAS winner) while the others keep using the fallback.
+func (l *Limiter) redisUsable() bool {
+	if l.remote == nil {
+		return false
+	}
+	until := l.downUntil.Load()
+	if until == 0 {
+		return true
+	}
+	now := time.Now().UnixNano()
+	return now >= until && l.downUntil.CompareAndSwap(until, now+int64(l.opts.RetryInterval))
+}
+
+func (l *Limiter) redisOK() {
+	if l.downUntil.Load() != 0 {
+		l.downUntil.Store(0)
+		l.log.Info("limits: redis answers again; shared limits restored")
+	}
+}
+
+func (l *Limiter) redisFailed(err error) {
+	rateRedisErrorsTotal.Inc()
+	if l.downUntil.Swap(time.Now().Add(l.opts.RetryInterval).UnixNano()) == 0 {
+		l.log.Warn("limits: redis unavailable; falling back", "fail_mode", l.opts.FailMode, "retry_in", l.opts.RetryInterval, "err", err)
+	}
 }
 
 // Headers returns the x-ratelimit-* values observed at Reserve.
@@ -297,16 +319,21 @@ func (l *Limiter) Spend(ctx context.Context, s Subject) (Spend, error) {
 }
 
 func (l *Limiter) readCounters(ctx context.Context, keys []string) ([]int64, error) {
-	if l.remote != nil && time.Now().UnixNano() >= l.downUntil.Load() {
+	if l.redisUsable() {
 		rctx, cancel := context.WithTimeout(ctx, l.opts.Timeout)
 		vals, err := l.remote.get(rctx, keys)
 		cancel()
 		if err == nil {
+			l.redisOK()
 			return vals, nil
 		}
-		rateRedisErrorsTotal.Inc()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		l.redisFailed(err)
+	}
+	if l.remote != nil {
 		rateFallbackTotal.Inc()
-		l.downUntil.Store(time.Now().Add(l.opts.RetryInterval).UnixNano())
 	}
 	return l.local.get(ctx, keys)
 }

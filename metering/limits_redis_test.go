@@ -211,3 +211,23 @@ func TestLimiterHungRedisNeverHangs(t *testing.T) {
 		}
 	})
 }
+
+func TestLimiterSkipsHungRedisUntilRetryInterval(t *testing.T) {
+	l, err := NewLimiter(LimitsOptions{Redis: newTestRedis(t, blackhole(t)), Timeout: 20 * time.Millisecond, RetryInterval: time.Hour, Logger: quietLog()},
+		&StaticRules{DefaultKey: Limit{RPM: 1000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errsBefore, fallbackBefore := rateRedisErrorsTotal.Get(), rateFallbackTotal.Get()
+	for i := range 20 {
+		if _, err := l.Reserve(ctx, Subject{Tenant: "a", KeyID: "k"}, 1, 0); err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+	}
+	if got := rateRedisErrorsTotal.Get() - errsBefore; got != 1 {
+		t.Errorf("redis was tried %d times during the outage; want once per RetryInterval (1)", got)
+	}
+	if got := rateFallbackTotal.Get() - fallbackBefore; got != 20 {
+		t.Errorf("fallbacks counted %d; want 20", got)
+	}
+}
