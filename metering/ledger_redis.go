@@ -49,7 +49,20 @@ func dayKeys(day string) (ids, agg, records string) {
 	return p + "ids", p + "agg", p + "records"
 }
 
+// write stores a batch in one pipeline of EVALSHA calls. Redis forgets scripts on restart: on
+// NOSCRIPT the script is loaded and the batch sent again (records already applied are deduplicated).
 func (s *redisStore) write(ctx context.Context, recs []*Record) error {
+	err := s.writeOnce(ctx, recs)
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		if lerr := recordScript.Load(ctx, s.rdb).Err(); lerr != nil {
+			return fmt.Errorf("ledger to redis: load script: %w", lerr)
+		}
+		err = s.writeOnce(ctx, recs)
+	}
+	return err
+}
+
+func (s *redisStore) writeOnce(ctx context.Context, recs []*Record) error {
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.Cmd, len(recs))
 	for i, r := range recs {
@@ -65,7 +78,7 @@ func (s *redisStore) write(ctx context.Context, recs []*Record) error {
 		for _, p := range t.ptrs() {
 			args = append(args, *p)
 		}
-		cmds[i] = recordScript.Eval(ctx, pipe, []string{ids, agg, stream}, args...)
+		cmds[i] = recordScript.EvalSha(ctx, pipe, []string{ids, agg, stream}, args...)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("ledger to redis: %w", err)
