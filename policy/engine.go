@@ -146,8 +146,11 @@ func (e *Engine) eval(ctx context.Context, rev *revision, input ast.Value) (ast.
 	if ctx.Done() != nil {
 		stop = context.AfterFunc(ctx, c.Cancel)
 	}
-	opts := [5]rego.EvalOption{rev.fixed[0], rev.fixed[1], rev.fixed[2], rego.EvalParsedInput(input), rego.EvalExternalCancel(c)}
+	vc := acquireVirtualCache()
+	opts := [7]rego.EvalOption{rev.fixed[0], rev.fixed[1], rev.fixed[2], rev.fixed[3],
+		rego.EvalParsedInput(input), rego.EvalExternalCancel(c), rego.EvalVirtualCache(vc)}
 	rs, err := rev.query.Eval(ctx, opts[:]...)
+	releaseVirtualCache(vc)
 	timedOut := c.timedOut.Load()
 	releaseCanceler(c, stop != nil && !stop())
 	switch {

@@ -60,7 +60,7 @@ func openTB(tb testing.TB, opts Options) *Engine {
 }
 
 // inputMap is the naive gateway's input: a Go map OPA converts per Eval.
-func inputMap(in *Input) map[string]any {
+func inputMap(in *Input) (m map[string]any) {
 	findings := func(fs []Finding) []any {
 		out := make([]any, len(fs))
 		for i, f := range fs {
@@ -84,11 +84,24 @@ func inputMap(in *Input) map[string]any {
 		health[m] = map[string]any{"status": h.Status, "error_rate": h.ErrorRate, "p99_ms": h.P99Ms}
 	}
 	r := &in.Request
-	return map[string]any{
+	defer func() {
+		if r.HasTemperature {
+			m["request"].(map[string]any)["temperature"] = r.Temperature
+		}
+		if in.Phase == "response" {
+			m["response"] = map[string]any{
+				"model": in.Response.Model, "finish_reason": in.Response.FinishReason,
+				"usage": map[string]any{"prompt_tokens": in.Response.Usage.PromptTokens,
+					"completion_tokens": in.Response.Usage.CompletionTokens, "total_tokens": in.Response.Usage.TotalTokens},
+				"findings": findings(in.Response.Findings),
+			}
+		}
+	}()
+	m = map[string]any{
 		"phase": in.Phase,
 		"request": map[string]any{
 			"endpoint": r.Endpoint, "model": r.Model, "stream": r.Stream, "max_tokens": r.MaxTokens,
-			"temperature": r.Temperature, "n": r.N, "tools": tools, "message_count": r.MessageCount,
+			"n": r.N, "tools": tools, "message_count": r.MessageCount,
 			"prompt_chars": r.PromptChars, "user": r.User, "metadata": strMap(r.Metadata),
 		},
 		"principal": map[string]any{"tenant": in.Principal.Tenant, "team": in.Principal.Team, "key_id": in.Principal.KeyID, "tags": strMap(in.Principal.Tags)},
@@ -102,4 +115,5 @@ func inputMap(in *Input) map[string]any {
 		"health": health,
 		"time":   map[string]any{"now": in.Time.Now, "hour": in.Time.Hour, "weekday": in.Time.Weekday},
 	}
+	return m
 }

@@ -28,8 +28,9 @@ type revision struct {
 	query    rego.PreparedEvalQuery
 	terms    *termCache
 	// fixed holds the per-revision eval options: a shared read transaction on
-	// an AST-valued store, no-op metrics, results kept as ast values.
-	fixed [3]rego.EvalOption
+	// an AST-valued store, a shared base-document cache, no-op metrics,
+	// results kept as ast values.
+	fixed [4]rego.EvalOption
 }
 
 // buildRevision compiles the serving modules, runs the test modules, and
@@ -80,8 +81,9 @@ func buildRevision(ctx context.Context, src *sources, runTests bool) (*revision,
 		terms:    newTermCache(mods, src.data),
 		loadedAt: time.Now(),
 		query:    pq,
-		fixed: [3]rego.EvalOption{
+		fixed: [4]rego.EvalOption{
 			rego.EvalTransaction(txn),
+			rego.EvalBaseCache(&sharedBaseCache{}),
 			rego.EvalMetrics(metrics.NoOp()),
 			rego.EvalGenerateJSON(keepAST),
 		},

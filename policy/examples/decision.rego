@@ -14,29 +14,22 @@
 #
 # Neutral values mean "no action": model "", max_tokens 0, cache_ttl_s -1,
 # empty redact/tags/headers. The rules are referenced by name, never
-# enumerated (data.tollgate.rules[_]), which keeps a decision cheap.
+# enumerated (data.tollgate.rules[_]), which keeps a decision cheap;
+# contract.rego declares each of them so they exist with no contributor.
 package tollgate
 
 import data.tollgate.rules
 
 decision := {
-	"allow": count(deny) == 0,
-	"reasons": [r | some r in deny],
-	"redact": redact,
+	"allow": count(rules.deny) == 0,
+	"reasons": [r | some r in rules.deny],
+	"redact": sort(rules.redact),
 	"model": model,
 	"max_tokens": max_tokens,
 	"cache_ttl_s": cache_ttl_s,
-	"tags": tags,
-	"headers": headers,
+	"tags": rules.tags,
+	"headers": rules.headers,
 }
-
-default deny := set()
-
-deny := rules.deny
-
-default redact := []
-
-redact := sort(rules.redact)
 
 default model := ""
 
@@ -49,11 +42,3 @@ max_tokens := min(rules.max_tokens_caps)
 default cache_ttl_s := -1
 
 cache_ttl_s := min(rules.cache_ttls)
-
-default tags := {}
-
-tags := rules.tags
-
-default headers := {}
-
-headers := rules.headers
