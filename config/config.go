@@ -15,6 +15,8 @@ type Config struct {
 	Models    []Model        `yaml:"models"`
 	Routes    []Route        `yaml:"routes"`
 	Keys      []Key          `yaml:"keys"`
+	Tenants   []LimitScope   `yaml:"tenants"`
+	Teams     []LimitScope   `yaml:"teams"`
 	Redis     RedisConfig    `yaml:"redis"`
 	Policy    PolicyConfig   `yaml:"policy"`
 	Metering  MeteringConfig `yaml:"metering"`
@@ -119,6 +121,9 @@ type Model struct {
 	Balance     string         `yaml:"balance"`
 	Retry       *RetryConfig   `yaml:"retry"`
 	Circuit     *CircuitConfig `yaml:"circuit"`
+	// RPM and TPM limit each tenant's use of this model.
+	RPM int `yaml:"rpm"`
+	TPM int `yaml:"tpm"`
 }
 
 // Deployment is one (upstream, upstream model) pair behind a model.
@@ -148,6 +153,14 @@ type Key struct {
 	RPM       int               `yaml:"rpm"`
 	TPM       int               `yaml:"tpm"`
 	Budget    Budget            `yaml:"budget"`
+}
+
+// LimitScope holds the limits of one tenant or team (by name).
+type LimitScope struct {
+	Name   string `yaml:"name"`
+	RPM    int    `yaml:"rpm"`
+	TPM    int    `yaml:"tpm"`
+	Budget Budget `yaml:"budget"`
 }
 
 // Budget limits spend in USD; zero means unlimited.
@@ -186,10 +199,20 @@ type DecisionLogConfig struct {
 
 // MeteringConfig configures token counting, prices and the ledger.
 type MeteringConfig struct {
-	DefaultEncoding string            `yaml:"default_encoding"`
-	Aliases         map[string]string `yaml:"aliases"`
-	Prices          map[string]Price  `yaml:"prices"`
-	LedgerDir       string            `yaml:"ledger_dir"`
+	// DefaultEncoding counts models the tokenizer does not know.
+	DefaultEncoding string `yaml:"default_encoding"`
+	// Aliases map model names to known models or encodings (tokens and prices).
+	Aliases map[string]string `yaml:"aliases"`
+	// Prices override the embedded price table (USD per 1M tokens).
+	Prices map[string]Price `yaml:"prices"`
+	// FallbackPrice bills models with no known price.
+	FallbackPrice Price `yaml:"fallback_price"`
+	// LedgerDir holds the embedded ledger and the spool (default data/ledger).
+	LedgerDir string `yaml:"ledger_dir"`
+	// LedgerQueue bounds the queue between requests and the ledger writer.
+	LedgerQueue int `yaml:"ledger_queue"`
+	// RedisFailMode is what limits do when Redis is down: local | open | closed.
+	RedisFailMode string `yaml:"redis_fail_mode"`
 }
 
 // Price per one million tokens, in USD.

@@ -75,6 +75,16 @@ func applyDefaults(c *Config) {
 		}
 	}
 	setDur(&c.Redis.Timeout, 100*time.Millisecond)
+	m := &c.Metering
+	if m.DefaultEncoding == "" {
+		m.DefaultEncoding = "o200k_base"
+	}
+	if m.LedgerDir == "" {
+		m.LedgerDir = "data/ledger"
+	}
+	if m.RedisFailMode == "" {
+		m.RedisFailMode = "local"
+	}
 	if c.Policy.OnError == "" {
 		c.Policy.OnError = "deny"
 	}

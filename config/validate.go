@@ -135,6 +135,39 @@ func validate(c *Config, name string, lines lineIndex) error {
 		}
 	}
 
+	for _, sc := range []struct {
+		name   string
+		scopes []LimitScope
+	}{{"tenants", c.Tenants}, {"teams", c.Teams}} {
+		seen := map[string]bool{}
+		for i, l := range sc.scopes {
+			p := indexPath(sc.name, i)
+			if l.Name == "" {
+				at(p+".name", "is required")
+			} else if seen[l.Name] {
+				at(p+".name", "duplicate %q", l.Name)
+			}
+			seen[l.Name] = true
+			if l.RPM < 0 || l.TPM < 0 || l.Budget.DailyUSD < 0 || l.Budget.MonthlyUSD < 0 || l.Budget.TotalUSD < 0 {
+				at(p, "limits and budgets must not be negative")
+			}
+		}
+	}
+	switch c.Metering.DefaultEncoding {
+	case "o200k_base", "cl100k_base", "p50k_base", "r50k_base":
+	default:
+		at("metering.default_encoding", "unknown encoding %q (o200k_base, cl100k_base, p50k_base or r50k_base)", c.Metering.DefaultEncoding)
+	}
+	switch c.Metering.RedisFailMode {
+	case "local", "open", "closed":
+	default:
+		at("metering.redis_fail_mode", "must be local, open or closed, got %q", c.Metering.RedisFailMode)
+	}
+	for name, p := range c.Metering.Prices {
+		if p.Input < 0 || p.Output < 0 || p.CachedInput < 0 || p.Reasoning < 0 {
+			at("metering.prices."+name, "prices must not be negative")
+		}
+	}
 	switch c.Policy.OnError {
 	case "deny", "allow":
 	default:

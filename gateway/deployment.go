@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tollgate-ai/tollgate/config"
+	"github.com/tollgate-ai/tollgate/health"
 	"github.com/tollgate-ai/tollgate/internal/jsonw"
 )
 
@@ -23,6 +24,23 @@ type deployment struct {
 	ewmaNanos atomic.Int64 // 0 = never measured
 	coolUntil atomic.Int64 // unix nanos; set from Retry-After
 	breaker   *breaker
+	health    *health.Deployment // nil when health is off
+}
+
+// attachHealth links d to its health handle: circuit changes are exported
+// and routing can avoid deployments health marks unhealthy.
+func (d *deployment) attachHealth(h *health.Deployment) {
+	d.health = h
+	d.breaker.mu.Lock()
+	d.breaker.onChange = h.SetCircuit
+	h.SetCircuit(d.breaker.state)
+	d.breaker.mu.Unlock()
+}
+
+// unhealthy reports whether rolling health (error rate, latency anomalies)
+// says to keep traffic away from d while others are available.
+func (d *deployment) unhealthy() bool {
+	return d.health != nil && d.health.Status() == health.Unhealthy
 }
 
 func newDeployment(d config.Deployment, up *upstream, cc config.CircuitConfig) *deployment {

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/valyala/fasthttp"
 )
 
@@ -20,22 +21,34 @@ type Exchange struct {
 	principal *Principal
 	fields    requestFields
 	rt        *runtime
+	body      []byte // the client's body; valid only while the handler runs
 
 	requested *model // what the client asked for
 	served    *model // what answered (differs after a fallback)
 	dep       *deployment
 
 	status   int
-	errKind  string // bounded set: "", timeout, connect, upstream_5xx, upstream_429, invalid_response, client_cancel, stream_broken
-	ttft     time.Duration
+	errKind  string        // "" or a health.Err* constant
+	ttft     time.Duration // to the first byte (buffered) or first relayed event (stream)
+	events   int           // SSE events relayed
 	attempts int
 
 	upReq   *fasthttp.Request
 	upResp  *fasthttp.Response
-	editBuf []byte // body with gateway edits (model rename), reused
+	editBuf []byte // body with per-deployment edits (model rename), reused
+	reqBuf  []byte // body with per-request edits (stream usage, policy caps), reused
+
+	// Metering.
+	usage         metering.Usage
+	usageKnown    bool // usage came from the upstream
+	injectedUsage bool // the gateway asked for stream usage; hide that chunk from the client
+	estimate      int  // prompt-token estimate; -1 = not computed yet
+	outText       []byte
+	reservation   *metering.Reservation
+	tags          map[string]string
 }
 
-var exchangePool = sync.Pool{New: func() any { return new(Exchange) }}
+var exchangePool = sync.Pool{New: func() any { return &Exchange{estimate: -1} }}
 
 func acquireExchange() *Exchange {
 	x := exchangePool.Get().(*Exchange)
@@ -55,11 +68,16 @@ func releaseExchange(x *Exchange) {
 }
 
 func (x *Exchange) reset() {
-	rid, eb := x.requestID[:0], x.editBuf[:0]
-	if cap(eb) > 1<<20 { // do not pin huge bodies in the pool
-		eb = nil
+	*x = Exchange{requestID: x.requestID[:0], editBuf: keep(x.editBuf), reqBuf: keep(x.reqBuf), outText: keep(x.outText), estimate: -1}
+}
+
+// keep returns b emptied for reuse, or nil when it grew too large to pin
+// in the pool.
+func keep(b []byte) []byte {
+	if cap(b) > 1<<20 {
+		return nil
 	}
-	*x = Exchange{requestID: rid, editBuf: eb}
+	return b[:0]
 }
 
 // RequestID is the id echoed in x-request-id.

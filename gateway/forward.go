@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/tollgate-ai/tollgate/health"
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fastjson"
 )
@@ -37,7 +38,10 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx, x *Exchange, body []byte) (ha
 				s.fail(ctx, x, upstreamTimeout(cur.name, "the total timeout expired"))
 				return false
 			}
-			i := cur.sel.pick(cur.deployments, tried, now)
+			i := cur.sel.pick(cur.deployments, tried|unhealthyMask(cur), now)
+			if i < 0 {
+				i = cur.sel.pick(cur.deployments, tried, now)
+			}
 			if i < 0 && tried != 0 {
 				i = cur.sel.pick(cur.deployments, 0, now) // all tried: retry one again
 			}
@@ -76,6 +80,18 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx, x *Exchange, body []byte) (ha
 	}
 	s.fail(ctx, x, last)
 	return false
+}
+
+// unhealthyMask marks deployments rolling health calls unhealthy: they
+// get traffic only when nothing better is left.
+func unhealthyMask(m *model) uint64 {
+	var mask uint64
+	for i, d := range m.deployments {
+		if i < 64 && d.unhealthy() {
+			mask |= 1 << uint(i)
+		}
+	}
+	return mask
 }
 
 // chain is the requested model followed by its fallbacks.
@@ -165,18 +181,22 @@ func (s *Server) attempt(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *dep
 	case status >= 200 && status < 300:
 		x.served, x.dep = m, d
 		if relay {
-			x.ttft = time.Since(x.start)
+			x.errKind = "" // earlier attempts' failures are not this request's outcome
 			d.breaker.record(time.Now(), true)
 			s.startRelay(ctx, x, d, resp, started)
 			return relaying, nil
 		}
-		if x.endpoint != epPassthrough && fastjson.ValidateBytes(bodyOf(resp)) != nil {
+		if x.endpoint != epPassthrough && !x.readResponse(bodyOf(resp)) {
 			d.inflight.Add(-1)
 			d.breaker.record(time.Now(), false)
-			x.errKind = "invalid_response"
+			x.errKind = health.ErrUpstream5xx
 			return retryable, &APIError{Status: 502, Type: typeUpstream, Code: "upstream_invalid_response",
 				Message: "upstream " + d.name + " answered 200 with a body that is not JSON"}
 		}
+		if !x.usageKnown && s.stages.Tokens != nil {
+			s.promptEstimate(x)
+		}
+		x.errKind = ""
 		d.inflight.Add(-1)
 		lat := time.Since(started)
 		d.observeLatency(lat)
@@ -189,14 +209,14 @@ func (s *Server) attempt(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *dep
 			d.coolUntil.Store(time.Now().Add(time.Duration(ra) * time.Second).UnixNano())
 		}
 		d.inflight.Add(-1)
-		x.errKind = "upstream_429"
+		x.errKind = health.ErrUpstream429
 		return retryable, &APIError{Status: 429, Type: typeRateLimit, Code: "rate_limit_exceeded", RetryAfter: ra,
 			Message: "upstream " + d.name + " is rate limiting: " + upstreamMessage(resp)}
 	case status >= 500:
 		ra := retryAfterSeconds(resp)
 		d.inflight.Add(-1)
 		d.breaker.record(time.Now(), false)
-		x.errKind = "upstream_5xx"
+		x.errKind = health.ErrUpstream5xx
 		return retryable, &APIError{Status: 502, Type: typeUpstream, Code: "upstream_error", RetryAfter: ra,
 			Message: "upstream " + d.name + " answered " + strconv.Itoa(status) + ": " + upstreamMessage(resp)}
 	case status == 401 || status == 403:
@@ -204,7 +224,7 @@ func (s *Server) attempt(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *dep
 		// cannot fix that, ops can. Other deployments may still work.
 		d.inflight.Add(-1)
 		d.breaker.record(time.Now(), false)
-		x.errKind = "upstream_auth"
+		x.errKind = health.ErrUpstream5xx
 		return retryable, &APIError{Status: 502, Type: typeUpstream, Code: "upstream_auth_failed",
 			Message: "upstream " + d.name + " rejected the gateway's credentials (" + strconv.Itoa(status) + "): check its api_key"}
 	default:
@@ -260,10 +280,10 @@ func (s *Server) writeUpstreamResponse(ctx *fasthttp.RequestCtx, x *Exchange, re
 func transportError(x *Exchange, model, target string, err error) *APIError {
 	var ne net.Error
 	if errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) || (errors.As(err, &ne) && ne.Timeout()) {
-		x.errKind = "timeout"
+		x.errKind = health.ErrTimeout
 		return upstreamTimeout(model, target+" did not answer in time")
 	}
-	x.errKind = "connect"
+	x.errKind = health.ErrConnect
 	return &APIError{Status: 502, Type: typeUpstream, Code: "upstream_unreachable",
 		Message: "upstream " + target + " for " + model + " is unreachable: " + err.Error()}
 }

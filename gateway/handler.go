@@ -126,6 +126,15 @@ func (s *Server) handleModelAPI(ctx *fasthttp.RequestCtx, ep endpoint) {
 		return
 	}
 	x.requested = m
+	x.body = body
+	if m.health != nil {
+		m.health.InFlight(1)
+	}
+	x.tags = parseTags(ctx.Request.Header.Peek("X-Tollgate-Tags"), p.Tags)
+	if e := s.limit(ctx, x); e != nil {
+		s.failNow(ctx, x, e)
+		return
+	}
 	for _, h := range s.hooks.BeforeUpstream {
 		if e := h(x, body); e != nil {
 			s.failNow(ctx, x, e)
@@ -135,7 +144,10 @@ func (s *Server) handleModelAPI(ctx *fasthttp.RequestCtx, ep endpoint) {
 			return
 		}
 	}
-	handedOff = s.forward(ctx, x, body)
+	if x.fields.Stream && s.stages.Tokens != nil {
+		s.promptEstimate(x) // the body is gone when a stream ends; count now in case usage never comes
+	}
+	handedOff = s.forward(ctx, x, s.prepareBody(x, body))
 }
 
 // isJSONContentType accepts application/json (with parameters) and the
@@ -176,6 +188,7 @@ func (s *Server) setModelHeader(ctx *fasthttp.RequestCtx, x *Exchange) {
 
 // finish runs the end-of-request stages and returns x to its pool.
 func (s *Server) finish(x *Exchange) {
+	s.account(x)
 	for _, h := range s.hooks.OnDone {
 		h(x)
 	}

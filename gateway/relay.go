@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/tollgate-ai/tollgate/health"
 	"github.com/valyala/fasthttp"
 )
 
@@ -42,8 +43,14 @@ func (s *Server) relayEvents(w *bufio.Writer, x *Exchange, resp *fasthttp.Respon
 	for {
 		ev, err := sc.next()
 		if len(ev) > 0 {
+			if x.events == 0 {
+				x.ttft = time.Since(x.start)
+			}
+			x.events++
 			if isDoneEvent(ev) {
 				sawDone = true
+			} else if x.observeEvent(ev) {
+				continue // the usage chunk the gateway asked for on the client's behalf
 			}
 			for _, h := range s.hooks.OnEvent {
 				ev = h(x, ev)
@@ -64,7 +71,7 @@ func (s *Server) relayEvents(w *bufio.Writer, x *Exchange, resp *fasthttp.Respon
 		case err == errClientGone:
 			// Cancel the upstream: closing its connection stops generation
 			// (and billing) on servers that watch for it.
-			x.errKind = "client_cancel"
+			x.errKind = health.ErrClientCancel
 			if rc, ok := body.(fasthttp.ReadCloserWithError); ok {
 				_ = rc.CloseWithError(errClientGone)
 			}
@@ -84,14 +91,14 @@ func (s *Server) relayEvents(w *bufio.Writer, x *Exchange, resp *fasthttp.Respon
 func streamError(x *Exchange, err error, deadline time.Time) *APIError {
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
-		x.errKind = "timeout"
+		x.errKind = health.ErrTimeout
 		why := "the upstream sent nothing for longer than the idle timeout"
 		if !time.Now().Before(deadline) {
 			why = "the total timeout expired mid-stream"
 		}
 		return &APIError{Status: 504, Type: typeUpstream, Code: "upstream_timeout", Message: "stream ended: " + why}
 	}
-	x.errKind = "stream_broken"
+	x.errKind = health.ErrStream
 	msg := "the upstream closed the stream before it finished"
 	if err != io.EOF && err != io.ErrUnexpectedEOF {
 		msg += ": " + err.Error()

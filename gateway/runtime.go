@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/tollgate-ai/tollgate/config"
+	"github.com/tollgate-ai/tollgate/health"
+	"github.com/tollgate-ai/tollgate/metering"
 )
 
 // runtime is one config compiled for serving. It is immutable once built and
@@ -20,6 +22,9 @@ type runtime struct {
 	order     []*model // config order, for /v1/models
 	upstreams map[string]*upstream
 	routes    []route // longest prefix first
+	prices    metering.Prices
+	rules     *metering.StaticRules
+	limitsOn  bool // any limit or budget configured
 }
 
 // model is a client-facing model name and how to serve it.
@@ -30,6 +35,7 @@ type model struct {
 	sel         selector
 	retry       config.RetryConfig
 	total       time.Duration // longest total timeout of its upstreams
+	health      *health.Model // nil when health is off
 }
 
 type route struct {
@@ -38,8 +44,13 @@ type route struct {
 	strip    bool
 }
 
-func buildRuntime(c *config.Config, prev *runtime) (*runtime, error) {
+func buildRuntime(c *config.Config, prev *runtime, hr *health.Registry) (*runtime, error) {
+	prices, err := buildPrices(c)
+	if err != nil {
+		return nil, err
+	}
 	rt := &runtime{
+		prices:    prices,
 		cfg:       c,
 		keys:      newKeyring(c),
 		models:    make(map[string]*model, len(c.Models)),
@@ -62,6 +73,9 @@ func buildRuntime(c *config.Config, prev *runtime) (*runtime, error) {
 	}
 	for _, mc := range c.Models {
 		m := &model{name: mc.Name, sel: newSelector(mc.Balance), retry: *mc.Retry}
+		if hr != nil {
+			m.health = hr.Model(mc.Name)
+		}
 		for _, dc := range mc.Deployments {
 			up := rt.upstreams[dc.Upstream]
 			d := prev.reuseDeployment(mc.Name, dc, up, *mc.Circuit)
@@ -69,6 +83,9 @@ func buildRuntime(c *config.Config, prev *runtime) (*runtime, error) {
 				d = newDeployment(dc, up, *mc.Circuit)
 			}
 			d.fp = deploymentFP(dc, up, *mc.Circuit)
+			if m.health != nil {
+				d.attachHealth(m.health.Deployment(d.name))
+			}
 			m.deployments = append(m.deployments, d)
 			if t := up.cfg.Timeouts.Total; t > m.total {
 				m.total = t
@@ -86,6 +103,7 @@ func buildRuntime(c *config.Config, prev *runtime) (*runtime, error) {
 	for _, r := range c.Routes {
 		rt.routes = append(rt.routes, route{prefix: r.Prefix, upstream: rt.upstreams[r.Upstream], strip: r.StripPrefix})
 	}
+	rt.rules, rt.limitsOn = buildRules(c)
 	sort.SliceStable(rt.routes, func(i, j int) bool { return len(rt.routes[i].prefix) > len(rt.routes[j].prefix) })
 	return rt, nil
 }

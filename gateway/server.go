@@ -33,6 +33,7 @@ type Hooks struct {
 type Options struct {
 	Logger *slog.Logger
 	Hooks  Hooks
+	Stages Stages
 }
 
 // Server is the gateway. Its config can be swapped live with Reload.
@@ -40,6 +41,7 @@ type Server struct {
 	rt       atomic.Pointer[runtime]
 	log      *slog.Logger
 	hooks    Hooks
+	stages   Stages
 	srv      *fasthttp.Server
 	mu       sync.Mutex // serialises reloads
 	extra    map[string]extraHandler
@@ -57,11 +59,11 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	rt, err := buildRuntime(cfg, nil)
+	rt, err := buildRuntime(cfg, nil, opts.Stages.Health)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{log: opts.Logger, hooks: opts.Hooks, extra: map[string]extraHandler{}}
+	s := &Server{log: opts.Logger, hooks: opts.Hooks, stages: opts.Stages, extra: map[string]extraHandler{}}
 	s.rt.Store(rt)
 	sc := cfg.Server
 	s.srv = &fasthttp.Server{
@@ -96,7 +98,12 @@ func (s *Server) Reload(cfg *config.Config) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	prev := s.rt.Load()
-	next, err := buildRuntime(cfg, prev)
+	if h := s.stages.Health; h != nil {
+		if err := h.Reload(HealthOptions(cfg, s.log)); err != nil {
+			return err
+		}
+	}
+	next, err := buildRuntime(cfg, prev, s.stages.Health)
 	if err != nil {
 		return err
 	}

@@ -2,26 +2,130 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"os"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/tollgate-ai/tollgate/config"
 	"github.com/tollgate-ai/tollgate/gateway"
+	"github.com/tollgate-ai/tollgate/health"
+	"github.com/tollgate-ai/tollgate/metering"
+	"github.com/tollgate-ai/tollgate/metering/tokenizer"
 )
 
-// app wires the gateway and its stages together.
+// app wires the gateway and its stages together. Stages that hold state
+// (ledger, health, Redis) are built once; config reloads reach them through
+// the gateway.
 type app struct {
-	gw  *gateway.Server
-	log *slog.Logger
+	gw      *gateway.Server
+	log     *slog.Logger
+	ledger  *metering.Ledger
+	health  *health.Registry
+	redis   redis.UniversalClient
+	closers []io.Closer
 }
 
-func newApp(cfg *config.Config, log *slog.Logger) (*app, error) {
-	gw, err := gateway.New(cfg, gateway.Options{Logger: log})
+func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
+	a = &app{log: log}
+	defer func() {
+		if err != nil {
+			a.closeStages(context.Background())
+		}
+	}()
+	tokens, err := tokenizer.New(tokenizer.Options{Aliases: cfg.Metering.Aliases, DefaultEncoding: cfg.Metering.DefaultEncoding})
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer: %w", err)
+	}
+	if len(cfg.Redis.Addrs) > 0 {
+		a.redis = newRedis(cfg.Redis)
+	}
+	a.ledger, err = metering.OpenLedger(metering.LedgerOptions{Dir: cfg.Metering.LedgerDir, Redis: a.redis,
+		QueueSize: cfg.Metering.LedgerQueue, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("ledger: %w", err)
+	}
+	a.health, err = health.New(gateway.HealthOptions(cfg, log))
+	if err != nil {
+		return nil, fmt.Errorf("health: %w", err)
+	}
+	var gw *gateway.Server
+	limiter, err := metering.NewLimiter(metering.LimitsOptions{Redis: a.redis, Timeout: cfg.Redis.Timeout,
+		FailMode: cfg.Metering.RedisFailMode, Logger: log},
+		metering.RuleFunc(func(s metering.Subject) metering.Rules { return gw.Rules(s) }))
+	if err != nil {
+		return nil, fmt.Errorf("limiter: %w", err)
+	}
+	access, err := a.accessLog(cfg.Log.Access)
 	if err != nil {
 		return nil, err
 	}
-	return &app{gw: gw, log: log}, nil
+	gw, err = gateway.New(cfg, gateway.Options{Logger: log, Stages: gateway.Stages{
+		Tokens: tokens, Limiter: limiter, Ledger: a.ledger, Health: a.health, Access: access,
+	}})
+	if err != nil {
+		return nil, err
+	}
+	gw.Handle("/metrics", a.health.ServeMetrics, false)
+	gw.Handle("/v1/health/models", a.health.ServeModelsHealth, false)
+	gw.Handle("/ui", a.health.ServeUI, false)
+	gw.Handle("/ui/", a.health.ServeUI, false)
+	gw.Handle("/v1/usage", a.ledger.ServeUsage, true)
+	a.gw = gw
+	return a, nil
+}
+
+func newRedis(c config.RedisConfig) redis.UniversalClient {
+	o := &redis.UniversalOptions{Addrs: c.Addrs, MasterName: c.MasterName, Username: c.Username,
+		Password: c.Password, DB: c.DB, ContextTimeoutEnabled: true,
+		DialTimeout: 5 * c.Timeout, ReadTimeout: c.Timeout, WriteTimeout: c.Timeout}
+	if c.TLS {
+		o.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	return redis.NewUniversalClient(o)
+}
+
+// accessLog opens the access log: "" off, "-" stdout, else a file.
+func (a *app) accessLog(dest string) (*health.AccessLog, error) {
+	switch dest {
+	case "":
+		return nil, nil
+	case "-":
+		return health.NewAccessLogger(os.Stdout), nil
+	}
+	f, err := os.OpenFile(dest, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("log.access: %w", err)
+	}
+	a.closers = append(a.closers, f)
+	return health.NewAccessLogger(f), nil
 }
 
 func (a *app) reload(cfg *config.Config) error { return a.gw.Reload(cfg) }
 
-func (a *app) shutdown(ctx context.Context) error { return a.gw.Shutdown(ctx) }
+// shutdown stops taking requests, waits for in-flight ones, then drains
+// the ledger so no record is lost.
+func (a *app) shutdown(ctx context.Context) error {
+	err := a.gw.Shutdown(ctx)
+	return errors.Join(err, a.closeStages(ctx))
+}
+
+func (a *app) closeStages(ctx context.Context) error {
+	var errs []error
+	if a.ledger != nil {
+		errs = append(errs, a.ledger.Close(ctx))
+	}
+	if a.health != nil {
+		a.health.Close()
+	}
+	if a.redis != nil {
+		errs = append(errs, a.redis.Close())
+	}
+	for _, c := range a.closers {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
+}

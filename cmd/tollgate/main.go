@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/tollgate-ai/tollgate/metering"
+	"github.com/tollgate-ai/tollgate/metering/tokenizer"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -36,7 +39,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // subcommands are the operator tools other packages provide.
-var subcommands = map[string]func(args []string, stdin io.Reader, stdout, stderr io.Writer) int{}
+var subcommands = map[string]func(args []string, stdin io.Reader, stdout, stderr io.Writer) int{
+	"tokens": tokenizer.RunCLI,
+	"usage": func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+		return metering.RunUsageCLI(args, stdout, stderr)
+	},
+}
 
 func usage(w io.Writer) {
 	fmt.Fprint(w, `usage: tollgate [command] [flags]

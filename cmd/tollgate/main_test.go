@@ -40,6 +40,7 @@ func TestEmbeddedDefaultServes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.Metering.LedgerDir = t.TempDir()
 	a, err := newApp(cfg, slog.Default())
 	if err != nil {
 		t.Fatal(err)

@@ -43,6 +43,7 @@ var modelPrefixes = []struct{ prefix, encoding string }{
 	{"curie", R50KBase},
 	{"babbage", R50KBase},
 	{"ada", R50KBase},
+	{"mock-", CL100KBase}, // Tollgate's mockllm counts prompts with cl100k_base
 }
 
 // ErrUnknownModel is returned for a model with no known encoding when no

@@ -1,0 +1,49 @@
+package gateway
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestObserveEvent(t *testing.T) {
+	x := &Exchange{estimate: -1, injectedUsage: true}
+	events := []string{
+		`data: {"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}` + "\n\n",
+		`data: {"choices":[{"index":0,"delta":{"content":"Hello \"w\"\n\u00e9\ud83d\ude00"}}]}` + "\n\n",
+		`data: {"choices":[{"index":0,"delta":{"tool_calls":[{"function":{"arguments":"{\"a\":1}"}}]}}]}` + "\n\n",
+		`data: {"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":12,"prompt_tokens_details":{"cached_tokens":2}}}` + "\n\n",
+		"data: [DONE]\n\n",
+	}
+	var hidden []int
+	for i, ev := range events {
+		if x.observeEvent([]byte(ev)) {
+			hidden = append(hidden, i)
+		}
+	}
+	if len(hidden) != 1 || hidden[0] != 3 {
+		t.Fatalf("hidden %v, want only the injected usage chunk", hidden)
+	}
+	if !x.usageKnown || x.usage.PromptTokens != 5 || x.usage.CompletionTokens != 7 || x.usage.CachedTokens != 2 {
+		t.Fatalf("usage %+v", x.usage)
+	}
+	want := "Hello \"w\"\né😀{\"a\":1}"
+	if string(x.outText) != want {
+		t.Fatalf("text %q, want %q", x.outText, want)
+	}
+}
+
+func FuzzAppendUnescaped(f *testing.F) {
+	f.Add(`a\"b\\c\u00e9\ud83d\ude00"rest`)
+	f.Fuzz(func(t *testing.T, s string) {
+		quoted, _ := json.Marshal(s)
+		got, n := appendUnescaped(nil, quoted[1:])
+		if n != len(quoted)-1 {
+			t.Fatalf("consumed %d of %d", n, len(quoted)-1)
+		}
+		var want string
+		_ = json.Unmarshal(quoted, &want)
+		if string(got) != want {
+			t.Fatalf("%q: got %q want %q", s, got, want)
+		}
+	})
+}
