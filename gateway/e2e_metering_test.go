@@ -204,4 +204,3 @@ keys:
 		t.Fatalf("small request within budget: %d %s", status, body)
 	}
 }
-
