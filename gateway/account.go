@@ -32,8 +32,12 @@ func (s *Server) account(x *Exchange) {
 	var picos int64
 	if x.served != nil {
 		var known bool
-		if picos, known = x.rt.prices.CostPicos(model, u); !known {
-			flags |= metering.FlagUnknownPrice
+		// The upstream's model name is the billed one; the client-facing
+		// name is tried second (an alias like "fast-chat" has no price).
+		if picos, known = x.rt.prices.CostPicos(x.dep.upstreamModel, u); !known {
+			if picos, known = x.rt.prices.CostPicos(model, u); !known {
+				flags |= metering.FlagUnknownPrice
+			}
 		}
 	}
 	micros := metering.PicosToMicros(picos)

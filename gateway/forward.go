@@ -30,13 +30,21 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx, x *Exchange, body []byte) (ha
 	m := x.requested
 	deadline := x.start.Add(m.total)
 	var last *APIError
+	var failed *deployment // the last failed attempt, not yet reported to health
+	report := func() {
+		if failed != nil && s.stages.Health != nil {
+			s.stages.Health.RecordAttempt(failed.health, x.errKind)
+		}
+		failed = nil
+	}
+chain:
 	for _, cur := range x.chain() {
 		var tried uint64
 		for attempt := 0; attempt < cur.retry.Attempts; {
 			now := time.Now()
 			if !now.Before(deadline) {
-				s.fail(ctx, x, upstreamTimeout(cur.name, "the total timeout expired"))
-				return false
+				last = upstreamTimeout(cur.name, "the total timeout expired")
+				break chain
 			}
 			i := cur.sel.pick(cur.deployments, tried|unhealthyMask(cur), now)
 			if i < 0 {
@@ -65,6 +73,7 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx, x *Exchange, body []byte) (ha
 			}
 			attempt++
 			x.attempts++
+			report()
 			res, apiErr := s.attempt(ctx, x, cur, d, body, deadline)
 			switch res {
 			case answered:
@@ -72,11 +81,14 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx, x *Exchange, body []byte) (ha
 			case relaying:
 				return true
 			}
-			last = apiErr
+			last, failed = apiErr, d
 		}
 	}
 	if last == nil {
 		last = noDeployment(m.name)
+	}
+	if failed != nil {
+		x.dep = failed // the final record blames the last deployment tried
 	}
 	s.fail(ctx, x, last)
 	return false
