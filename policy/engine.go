@@ -193,7 +193,8 @@ func (e *Engine) Reload() error {
 	defer e.reloadMu.Unlock()
 	src, err := readSources(e.opts.Dir)
 	if err == nil && src.hash == e.rev.Load().id {
-		return nil // unchanged (e.g. touched, or SIGHUP without edits)
+		e.clearLastError() // unchanged (touched, SIGHUP without edits, or a broken edit undone)
+		return nil
 	}
 	var rev *revision
 	if err == nil {
@@ -206,11 +207,15 @@ func (e *Engine) Reload() error {
 	e.rev.Store(rev)
 	reloadsOK.Inc()
 	e.reloadsOK.Add(1)
+	e.clearLastError()
+	e.log.Info("policy reloaded", "dir", e.opts.Dir, "revision", rev.id)
+	return nil
+}
+
+func (e *Engine) clearLastError() {
 	e.statusMu.Lock()
 	e.lastErr, e.lastErrAt = "", time.Time{}
 	e.statusMu.Unlock()
-	e.log.Info("policy reloaded", "dir", e.opts.Dir, "revision", rev.id)
-	return nil
 }
 
 func (e *Engine) reloadFailed(err error) {

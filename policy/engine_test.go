@@ -199,6 +199,10 @@ func TestReloadKeepsLastGood(t *testing.T) {
 
 	writeFile(t, filepath.Join(dir, "data.json"), `{"cap": 1`)
 	reject("bad data", "data.json")
+	writeFile(t, filepath.Join(dir, "data.json"), `{"cap": 100}`)
+	if err := e.Reload(); err != nil || e.Status().LastError != "" || e.Status().Revision != good {
+		t.Fatalf("undoing a broken edit: %v %+v", err, e.Status())
+	}
 
 	writeFile(t, filepath.Join(dir, "data.json"), `{"cap": "ten"}`)
 	if err := e.Reload(); err != nil { // compiles and passes its test: served
