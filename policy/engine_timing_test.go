@@ -69,8 +69,50 @@ func BenchmarkInputValue(b *testing.B) {
 
 var inputSink ast.Value
 
-func naiveQuery(tb testing.TB) rego.PreparedEvalQuery {
-	src, err := readSources(examplesDir)
+// smallSet is a lighter policy (budget guard + team limits, composed the
+// same way), closer in size to what "OPA out of the box" is usually quoted for.
+var smallSet = []string{"examples/decision.rego", "examples/contract.rego", "examples/common.rego",
+	"examples/budget.rego", "examples/limits.rego", "examples/data.yaml"}
+
+func BenchmarkDecideSmall(b *testing.B) {
+	src, err := readSources(smallSet...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rev, err := buildRevision(context.Background(), src, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := &Engine{opts: Options{Timeout: 50 * time.Millisecond, OnError: "deny"}, log: quietLogger(), denyErr: true}
+	e.rev.Store(rev)
+	in := typicalInput()
+	ctx := context.Background()
+	if d := e.Decide(ctx, in); d.Err != nil || d.MaxTokens != 4096 {
+		b.Fatalf("%+v", d)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		decisionSink = e.Decide(ctx, in)
+	}
+}
+
+func BenchmarkNaiveSmall(b *testing.B) {
+	pq := naiveQuery(b, smallSet...)
+	in := typicalInput()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := pq.Eval(ctx, rego.EvalInput(inputMap(in))); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func naiveQuery(tb testing.TB, paths ...string) rego.PreparedEvalQuery {
+	if len(paths) == 0 {
+		paths = []string{examplesDir}
+	}
+	src, err := readSources(paths...)
 	if err != nil {
 		tb.Fatal(err)
 	}
