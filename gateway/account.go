@@ -22,7 +22,7 @@ func (s *Server) account(x *Exchange) {
 			model = x.served.name
 		}
 		if !x.usageKnown && x.served != nil && x.endpoint != epPassthrough {
-			u = metering.Usage{PromptTokens: max(x.estimate, 0), CompletionTokens: s.countOutput(x, model)}
+			u = metering.Usage{PromptTokens: max(x.estimate, 0), CompletionTokens: s.countOutput(x, x.dep.upstreamModel)}
 			flags |= metering.FlagEstimatedUsage
 		}
 		if x.errKind == health.ErrClientCancel {
@@ -110,7 +110,7 @@ func (s *Server) observe(x *Exchange, u metering.Usage, costMicros int64, dur ti
 		e := health.AccessEntry{RequestID: string(x.requestID), Tenant: tenant, Model: x.ServedModel(),
 			Deployment: x.Deployment(), Status: x.status, ErrKind: x.errKind, Latency: dur, TTFT: x.ttft,
 			PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, CostMicros: costMicros,
-			Stream: x.fields.Stream}
+			Stream: x.fields.Stream, Policy: x.policyResult}
 		if x.principal != nil {
 			e.Team = x.principal.Team
 		}

@@ -39,8 +39,16 @@ models: [{name: m, deployments: [{upstream: u, model: mock-gpt}]}]
 // readSSE posts a streaming request and returns every event's data.
 func readSSE(t *testing.T, url, body string) []string {
 	t.Helper()
+	return readSSEWithKey(t, url, "", body)
+}
+
+func readSSEWithKey(t *testing.T, url, key, body string) []string {
+	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

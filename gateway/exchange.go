@@ -46,6 +46,8 @@ type Exchange struct {
 	outText       []byte
 	reservation   *metering.Reservation
 	tags          map[string]string
+	policyResult  string // allow | deny | rewrite | error; "" = no policy
+	finishReason  string // of the first choice, for the response-phase policy
 }
 
 var exchangePool = sync.Pool{New: func() any { return &Exchange{estimate: -1} }}

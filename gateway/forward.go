@@ -213,6 +213,10 @@ func (s *Server) attempt(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *dep
 		lat := time.Since(started)
 		d.observeLatency(lat)
 		d.breaker.record(time.Now(), true)
+		if e := s.decideResponse(x, x.finishReason); e != nil {
+			s.fail(ctx, x, e)
+			return answered, nil
+		}
 		s.writeUpstreamResponse(ctx, x, resp)
 		return answered, nil
 	case status == fasthttp.StatusTooManyRequests:

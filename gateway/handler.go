@@ -131,6 +131,11 @@ func (s *Server) handleModelAPI(ctx *fasthttp.RequestCtx, ep endpoint) {
 		m.health.InFlight(1)
 	}
 	x.tags = parseTags(ctx.Request.Header.Peek("X-Tollgate-Tags"), p.Tags)
+	if e := s.decide(ctx, x); e != nil {
+		s.failNow(ctx, x, e)
+		return
+	}
+	body = x.body // the policy may have capped max_tokens
 	if e := s.limit(ctx, x); e != nil {
 		s.failNow(ctx, x, e)
 		return

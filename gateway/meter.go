@@ -94,11 +94,15 @@ func (x *Exchange) readResponse(body []byte) bool {
 	if err != nil {
 		return false
 	}
+	choices := v.GetArray("choices")
+	if len(choices) > 0 {
+		x.finishReason = internFinish(choices[0].GetStringBytes("finish_reason"))
+	}
 	if readUsage(v, &x.usage) {
 		x.usageKnown = true
 		return true
 	}
-	for _, c := range v.GetArray("choices") {
+	for _, c := range choices {
 		if b := c.GetStringBytes("message", "content"); len(b) > 0 {
 			x.outText = append(x.outText, b...)
 		}

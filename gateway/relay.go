@@ -49,6 +49,10 @@ func (s *Server) relayEvents(w *bufio.Writer, x *Exchange, resp *fasthttp.Respon
 			x.events++
 			if isDoneEvent(ev) {
 				sawDone = true
+				if e := s.decideResponse(x, x.finishReason); e != nil {
+					ev = appendErrorEvent(nil, e) // the answer is withheld: no [DONE]
+					x.status = e.Status
+				}
 			} else if x.observeEvent(ev) {
 				continue // the usage chunk the gateway asked for on the client's behalf
 			}

@@ -14,6 +14,14 @@ const (
 	epPassthrough
 )
 
+// apiPath is the OpenAI API path after /v1/.
+func (e endpoint) apiPath() string {
+	if e == epPassthrough {
+		return "passthrough"
+	}
+	return e.upstreamPath()[1:]
+}
+
 func (e endpoint) String() string {
 	switch e {
 	case epChat:
@@ -44,14 +52,20 @@ func (e endpoint) upstreamPath() string {
 // requestFields are the few fields the gateway reads from a request body.
 // Everything else passes through to the upstream untouched.
 type requestFields struct {
-	Model        string
-	Stream       bool
-	IncludeUsage bool // stream_options.include_usage
-	MaxTokens    int  // max_tokens or max_completion_tokens; 0 = unset
-	N            int
-	MessageCount int
-	PromptChars  int
-	User         string
+	Model          string
+	Stream         bool
+	IncludeUsage   bool // stream_options.include_usage
+	MaxTokens      int  // max_tokens or max_completion_tokens; 0 = unset
+	maxTokensKey   string
+	N              int
+	Temperature    float64
+	HasTemperature bool
+	MessageCount   int
+	PromptChars    int
+	User           string
+	// Read only when a policy needs them (parseExtras): they allocate.
+	Tools    []string
+	Metadata map[string]string
 }
 
 var parserPool fastjson.ParserPool
@@ -100,7 +114,11 @@ func parseRequest(ep endpoint, body []byte, f *requestFields) *APIError {
 				return errInvalid(k, k+" must be a non-negative integer")
 			}
 			f.MaxTokens = n
+			f.maxTokensKey = k
 		}
+	}
+	if tv := v.Get("temperature"); tv != nil && tv.Type() == fastjson.TypeNumber {
+		f.Temperature, f.HasTemperature = tv.GetFloat64(), true
 	}
 	if nv := v.Get("n"); nv != nil && nv.Type() != fastjson.TypeNull {
 		n, err := nv.Int()
@@ -151,6 +169,34 @@ func parseRequest(ep endpoint, body []byte, f *requestFields) *APIError {
 		f.PromptChars = contentChars(iv)
 	}
 	return nil
+}
+
+// parseExtras reads the fields only policies look at: tool names and
+// metadata. Bounded so a hostile body cannot make the input huge.
+func parseExtras(body []byte, f *requestFields) {
+	p := parserPool.Get()
+	defer parserPool.Put(p)
+	v, err := p.ParseBytes(body)
+	if err != nil {
+		return
+	}
+	for _, t := range v.GetArray("tools") {
+		name := t.GetStringBytes("function", "name")
+		if len(name) == 0 {
+			name = t.GetStringBytes("name")
+		}
+		if len(name) > 0 && len(f.Tools) < 128 {
+			f.Tools = append(f.Tools, string(name))
+		}
+	}
+	if md := v.GetObject("metadata"); md != nil {
+		f.Metadata = make(map[string]string, md.Len())
+		md.Visit(func(k []byte, mv *fastjson.Value) {
+			if b, err := mv.StringBytes(); err == nil && len(f.Metadata) < 64 {
+				f.Metadata[string(k)] = string(b)
+			}
+		})
+	}
 }
 
 // contentChars counts the bytes of text in a string, an array of strings or

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 )
 
@@ -12,8 +13,8 @@ func TestParseRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := requestFields{Model: "m", Stream: true, IncludeUsage: true, MaxTokens: 7, N: 2, MessageCount: 2, PromptChars: 8, User: "u1"}
-	if f != want {
+	want := requestFields{Model: "m", Stream: true, IncludeUsage: true, MaxTokens: 7, maxTokensKey: "max_completion_tokens", N: 2, MessageCount: 2, PromptChars: 8, User: "u1"}
+	if !reflect.DeepEqual(f, want) {
 		t.Fatalf("got %+v\nwant %+v", f, want)
 	}
 }

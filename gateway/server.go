@@ -38,15 +38,16 @@ type Options struct {
 
 // Server is the gateway. Its config can be swapped live with Reload.
 type Server struct {
-	rt       atomic.Pointer[runtime]
-	log      *slog.Logger
-	hooks    Hooks
-	stages   Stages
-	srv      *fasthttp.Server
-	mu       sync.Mutex // serialises reloads
-	extra    map[string]extraHandler
-	closed   atomic.Bool
-	reloadFn atomic.Pointer[ReloadFunc]
+	rt         atomic.Pointer[runtime]
+	log        *slog.Logger
+	hooks      Hooks
+	stages     Stages
+	srv        *fasthttp.Server
+	mu         sync.Mutex // serialises reloads
+	extra      map[string]extraHandler
+	closed     atomic.Bool
+	reloadFn   atomic.Pointer[ReloadFunc]
+	healthView atomic.Pointer[healthView]
 }
 
 type extraHandler struct {

@@ -4,6 +4,7 @@ import (
 	"github.com/tollgate-ai/tollgate/health"
 	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/tollgate-ai/tollgate/metering/tokenizer"
+	"github.com/tollgate-ai/tollgate/policy"
 )
 
 // Stages are the pipeline's optional parts, each owned by its package. A
@@ -16,5 +17,6 @@ type Stages struct {
 	Limiter *metering.Limiter   // RPM/TPM limits and budgets
 	Ledger  *metering.Ledger    // one record per request
 	Health  *health.Registry    // metrics and per-model health
+	Policy  *policy.Engine      // Rego decisions, request and response phase
 	Access  *health.AccessLog   // one JSON line per request
 }

@@ -25,7 +25,30 @@ func readUsage(v *fastjson.Value, u *metering.Usage) bool {
 	return true
 }
 
-var usageKey = []byte(`"usage":{`)
+var (
+	usageKey  = []byte(`"usage":{`)
+	finishKey = []byte(`"finish_reason":"`)
+)
+
+// internFinish maps OpenAI's finish reasons to constants (no allocation);
+// anything else becomes "other".
+func internFinish(b []byte) string {
+	switch string(b) {
+	case "":
+		return ""
+	case "stop":
+		return "stop"
+	case "length":
+		return "length"
+	case "tool_calls":
+		return "tool_calls"
+	case "content_filter":
+		return "content_filter"
+	case "function_call":
+		return "function_call"
+	}
+	return "other"
+}
 
 // maxOutText bounds the relayed text kept for counting when an upstream
 // reports no usage: beyond it the count is an undercount, flagged as such.
@@ -52,6 +75,12 @@ func (x *Exchange) observeEvent(ev []byte) (hide bool) {
 			if x.injectedUsage && len(v.GetArray("choices")) == 0 {
 				return true
 			}
+		}
+	}
+	if i := bytes.Index(data, finishKey); i >= 0 {
+		rest := data[i+len(finishKey):]
+		if j := bytes.IndexByte(rest, '"'); j >= 0 {
+			x.finishReason = internFinish(rest[:j])
 		}
 	}
 	if len(x.outText) < maxOutText {

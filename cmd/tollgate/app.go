@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,8 @@ import (
 	"github.com/tollgate-ai/tollgate/health"
 	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/tollgate-ai/tollgate/metering/tokenizer"
+	"github.com/tollgate-ai/tollgate/policy"
+	"github.com/valyala/fasthttp"
 )
 
 // app wires the gateway and its stages together. Stages that hold state
@@ -25,6 +28,7 @@ type app struct {
 	log     *slog.Logger
 	ledger  *metering.Ledger
 	health  *health.Registry
+	policy  *policy.Engine
 	redis   redis.UniversalClient
 	closers []io.Closer
 }
@@ -59,12 +63,21 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("limiter: %w", err)
 	}
+	if cfg.Policy.Dir != "" {
+		pc := cfg.Policy
+		a.policy, err = policy.Open(policy.Options{Dir: pc.Dir, OnError: pc.OnError, Timeout: pc.Timeout,
+			PollInterval: pc.PollInterval, Logger: log, DecisionLog: policy.DecisionLogOptions{
+				Path: pc.DecisionLog.Path, SampleRate: pc.DecisionLog.SampleRate, QueueSize: pc.DecisionLog.QueueSize}})
+		if err != nil {
+			return nil, fmt.Errorf("policy: %w", err)
+		}
+	}
 	access, err := a.accessLog(cfg.Log.Access)
 	if err != nil {
 		return nil, err
 	}
 	gw, err = gateway.New(cfg, gateway.Options{Logger: log, Stages: gateway.Stages{
-		Tokens: tokens, Limiter: limiter, Ledger: a.ledger, Health: a.health, Access: access,
+		Tokens: tokens, Limiter: limiter, Ledger: a.ledger, Health: a.health, Access: access, Policy: a.policy,
 	}})
 	if err != nil {
 		return nil, err
@@ -74,6 +87,13 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 	gw.Handle("/ui", a.health.ServeUI, false)
 	gw.Handle("/ui/", a.health.ServeUI, false)
 	gw.Handle("/v1/usage", a.ledger.ServeUsage, true)
+	gw.Handle("/v1/health/policy", a.servePolicyStatus, false)
+	a.health.AddUISource("policy", func() any {
+		if a.policy == nil {
+			return map[string]any{"revision": "none (allow all)"}
+		}
+		return a.policy.Status()
+	})
 	a.gw = gw
 	return a, nil
 }
@@ -106,6 +126,25 @@ func (a *app) accessLog(dest string) (*health.AccessLog, error) {
 
 func (a *app) reload(cfg *config.Config) error { return a.gw.Reload(cfg) }
 
+// servePolicyStatus answers /v1/health/policy: which revision serves and
+// how the last reloads went.
+func (a *app) servePolicyStatus(ctx *fasthttp.RequestCtx) {
+	ctx.SetContentType("application/json")
+	if a.policy == nil {
+		ctx.SetBodyString(`{"enabled":false}`)
+		return
+	}
+	b, err := json.Marshal(struct {
+		Enabled bool `json:"enabled"`
+		policy.Status
+	}{true, a.policy.Status()})
+	if err != nil {
+		ctx.SetStatusCode(500)
+		return
+	}
+	ctx.SetBody(b)
+}
+
 // shutdown stops taking requests, waits for in-flight ones, then drains
 // the ledger so no record is lost.
 func (a *app) shutdown(ctx context.Context) error {
@@ -120,6 +159,9 @@ func (a *app) closeStages(ctx context.Context) error {
 	}
 	if a.health != nil {
 		a.health.Close()
+	}
+	if a.policy != nil {
+		a.policy.Close()
 	}
 	if a.redis != nil {
 		errs = append(errs, a.redis.Close())

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/tollgate-ai/tollgate/metering/tokenizer"
+	"github.com/tollgate-ai/tollgate/policy"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -41,6 +42,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // subcommands are the operator tools other packages provide.
 var subcommands = map[string]func(args []string, stdin io.Reader, stdout, stderr io.Writer) int{
 	"tokens": tokenizer.RunCLI,
+	"policy": policy.RunCLI,
 	"usage": func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return metering.RunUsageCLI(args, stdout, stderr)
 	},

@@ -1,0 +1,200 @@
+package gateway
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tollgate-ai/tollgate/health"
+	"github.com/tollgate-ai/tollgate/metering"
+	"github.com/tollgate-ai/tollgate/policy"
+	"github.com/valyala/fasthttp"
+)
+
+var inputPool = sync.Pool{New: func() any { return new(policy.Input) }}
+
+// decide evaluates the request phase of the policy and applies its
+// decision: deny, model rewrite, max_tokens cap, tags and headers.
+func (s *Server) decide(ctx *fasthttp.RequestCtx, x *Exchange) *APIError {
+	e := s.stages.Policy
+	if e == nil {
+		return nil
+	}
+	parseExtras(x.body, &x.fields)
+	in := inputPool.Get().(*policy.Input)
+	defer func() { in.Reset(); inputPool.Put(in) }()
+	s.fillInput(x, in)
+	d := e.Decide(context.Background(), in)
+	x.policyResult = policyResult(d)
+	if !d.Allow {
+		x.errKind = health.ErrPolicy
+		return denial(d)
+	}
+	if d.Model != "" && d.Model != x.requested.name {
+		m := x.rt.models[d.Model]
+		if m == nil {
+			x.errKind = health.ErrPolicy
+			return &APIError{Status: 500, Type: typeServer, Code: "policy_error",
+				Message: "the policy rewrote the model to '" + d.Model + "', which this gateway does not serve"}
+		}
+		if x.requested.health != nil {
+			x.requested.health.InFlight(-1)
+		}
+		if m.health != nil {
+			m.health.InFlight(1)
+		}
+		x.requested = m
+	}
+	if d.MaxTokens > 0 && (x.fields.MaxTokens == 0 || x.fields.MaxTokens > d.MaxTokens) && x.endpoint != epEmbeddings {
+		key := "max_tokens"
+		if x.fields.maxTokensKey != "" {
+			key = x.fields.maxTokensKey
+		}
+		edited, err := setTopLevel(x.reqBuf[:0], x.body, key, strconv.AppendInt(nil, int64(d.MaxTokens), 10))
+		if err == nil {
+			x.reqBuf, x.body = edited, edited
+			x.fields.MaxTokens = d.MaxTokens
+		}
+	}
+	if len(d.Tags) > 0 {
+		x.tags = mergeTags(x.tags, d.Tags)
+	}
+	for k, v := range d.Headers {
+		if safePolicyHeader(k) {
+			ctx.Response.Header.Set(k, v)
+		}
+	}
+	return nil
+}
+
+// decideResponse runs the response phase; a denial replaces the answer.
+func (s *Server) decideResponse(x *Exchange, finishReason string) *APIError {
+	e := s.stages.Policy
+	if e == nil {
+		return nil
+	}
+	in := inputPool.Get().(*policy.Input)
+	defer func() { in.Reset(); inputPool.Put(in) }()
+	s.fillInput(x, in)
+	in.Phase = "response"
+	in.Response = policy.Response{Model: x.ServedModel(), FinishReason: finishReason, Usage: policy.Usage{
+		PromptTokens: x.usage.PromptTokens, CompletionTokens: x.usage.CompletionTokens,
+		TotalTokens: x.usage.PromptTokens + x.usage.CompletionTokens}}
+	d := e.Decide(context.Background(), in)
+	if d.Allow {
+		return nil
+	}
+	x.policyResult = "deny"
+	x.errKind = health.ErrPolicy
+	return denial(d)
+}
+
+func denial(d policy.Decision) *APIError {
+	code, msg := "policy_denied", "denied by policy"
+	if len(d.Reasons) > 0 {
+		if d.Reasons[0].Code != "" {
+			code = d.Reasons[0].Code
+		}
+		if d.Reasons[0].Message != "" {
+			msg = d.Reasons[0].Message
+		}
+	}
+	return &APIError{Status: 403, Type: "policy_denied", Code: code, Message: msg}
+}
+
+func policyResult(d policy.Decision) string {
+	switch {
+	case d.Err != nil:
+		return "error"
+	case !d.Allow:
+		return "deny"
+	case d.Model != "":
+		return "rewrite"
+	}
+	return "allow"
+}
+
+// safePolicyHeader keeps policies to informational headers: they may not
+// override framing, content type or the gateway's own headers.
+func safePolicyHeader(k string) bool {
+	lk := strings.ToLower(k)
+	return strings.HasPrefix(lk, "x-") && !strings.HasPrefix(lk, "x-tollgate-") && !strings.HasPrefix(lk, "x-ratelimit") && lk != "x-request-id"
+}
+
+func mergeTags(base, add map[string]string) map[string]string {
+	out := make(map[string]string, len(base)+len(add))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range add {
+		out[k] = v
+	}
+	return out
+}
+
+// fillInput builds the policy input from what the pipeline knows.
+func (s *Server) fillInput(x *Exchange, in *policy.Input) {
+	in.Phase = "request"
+	f := &x.fields
+	in.Request = policy.Request{Endpoint: "/v1/" + x.endpoint.apiPath(), Model: x.requested.name, Stream: f.Stream,
+		MaxTokens: f.MaxTokens, Temperature: f.Temperature, HasTemperature: f.HasTemperature, N: max(f.N, 1),
+		Tools: f.Tools, MessageCount: f.MessageCount, PromptChars: f.PromptChars, User: f.User, Metadata: f.Metadata}
+	p := x.principal
+	in.Principal = policy.Principal{Tenant: p.Tenant, Team: p.Team, KeyID: p.KeyID, Tags: x.tags}
+	est := s.promptEstimate(x)
+	maxOut := f.MaxTokens
+	if maxOut == 0 && x.endpoint != epEmbeddings {
+		maxOut = defaultMaxOutput
+	}
+	in.Estimate = policy.Estimate{PromptTokens: est,
+		MaxCostUSD: float64(x.rt.prices.WorstCaseMicros(x.requested.name, est, maxOut)) / 1e6}
+	if l := s.stages.Limiter; l != nil {
+		if sp, err := l.Spend(context.Background(), metering.Subject{Tenant: p.Tenant, Team: p.Team, KeyID: p.KeyID, Model: x.requested.name}); err == nil {
+			in.Spend = spendInput(sp)
+		}
+	}
+	in.Health = s.policyHealth()
+	now := time.Now().UTC()
+	in.Time = policy.Time{Now: now.Format(time.RFC3339), Hour: now.Hour(), Weekday: strings.ToLower(now.Weekday().String())}
+}
+
+func spendInput(sp metering.Spend) policy.Spend {
+	usd := func(m int64) float64 { return float64(m) / 1e6 }
+	out := policy.Spend{TenantToday: usd(sp.Tenant.TodayMicros), TenantMonth: usd(sp.Tenant.MonthMicros),
+		TeamToday: usd(sp.Team.TodayMicros), TeamMonth: usd(sp.Team.MonthMicros),
+		KeyToday: usd(sp.Key.TodayMicros), KeyMonth: usd(sp.Key.MonthMicros), BudgetRemaining: -1}
+	// The tightest budget of any scope; -1 when none is set.
+	for _, sc := range []metering.ScopeSpend{sp.Key, sp.Team, sp.Tenant} {
+		if r, ok := sc.Remaining(); ok && (out.BudgetRemaining < 0 || usd(r) < out.BudgetRemaining) {
+			out.BudgetRemaining = usd(r)
+		}
+	}
+	return out
+}
+
+// healthView is the policy's input.health, rebuilt at most once a second.
+type healthView struct {
+	at time.Time
+	m  map[string]policy.ModelHealth
+}
+
+var emptyHealth = map[string]policy.ModelHealth{}
+
+func (s *Server) policyHealth() map[string]policy.ModelHealth {
+	h := s.stages.Health
+	if h == nil {
+		return emptyHealth
+	}
+	if v := s.healthView.Load(); v != nil && time.Since(v.at) < time.Second {
+		return v.m
+	}
+	snap := h.Snapshot()
+	m := make(map[string]policy.ModelHealth, len(snap))
+	for _, mh := range snap {
+		m[mh.Model] = policy.ModelHealth{Status: mh.Status.String(), ErrorRate: mh.ErrorRate, P99Ms: mh.LatencyP99Ms}
+	}
+	s.healthView.Store(&healthView{at: time.Now(), m: m})
+	return m
+}
