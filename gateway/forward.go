@@ -150,9 +150,7 @@ func (s *Server) attempt(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *dep
 	d.upstream.setURI(req, x.endpoint, d.upstreamModel)
 	d.upstream.setHeaders(req)
 	req.Header.SetBytesV("X-Request-Id", x.requestID)
-	if tp := ctx.Request.Header.Peek("Traceparent"); len(tp) > 0 {
-		req.Header.SetBytesV("Traceparent", tp)
-	}
+	setTraceContext(&ctx.Request.Header, req)
 	if x.fields.Stream {
 		req.Header.Set("Accept", "text/event-stream")
 	}
