@@ -15,7 +15,7 @@ func runCLI(args ...string) (code int, stdout, stderr string) {
 
 func TestCLITest(t *testing.T) {
 	code, out, stderr := runCLI("test", "examples")
-	if code != 0 || !strings.Contains(out, "PASS: 35/35") || !strings.Contains(out, "test_fallback_beats_downgrade: PASS") {
+	if code != 0 || !strings.Contains(out, "PASS: 35/35") || !strings.Contains(out, "test_fallback_and_downgrade_both_proposed: PASS") {
 		t.Fatalf("test examples: code %d\n%s\n%s", code, out, stderr)
 	}
 	code, out, _ = runCLI("test", "testdata/failing_test")
@@ -55,13 +55,15 @@ func TestCLIEval(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &d); err != nil || !strings.Contains(out, "\n  \"allow\": true") {
 		t.Fatalf("eval output not indented JSON: %v\n%s", err, out)
 	}
-	if d["model"] != "gpt-4o-mini" || d["max_tokens"] != 1024.0 || d["redact"].([]any)[0] != "email" {
+	if !strings.Contains(out, `"max_tokens": [
+    1024
+  ]`) || d["redact"].([]any)[0] != "email" || !strings.Contains(out, `"gpt-4o-mini"`) {
 		t.Fatalf("eval decision: %s", out)
 	}
 	var stdin = strings.NewReader("phase: request\n")
 	var o, e bytes.Buffer
 	if code := RunCLI([]string{"eval", "testdata/wrong_type", "--input=-"}, stdin, &o, &e); code != 1 ||
-		!strings.Contains(e.String(), "max_tokens: want non-negative integer, got string") {
+		!strings.Contains(e.String(), "max_tokens: want non-negative integer or a collection of them, got string") {
 		t.Fatalf("wrong type via stdin YAML: %d %s", code, e.String())
 	}
 	if code, _, stderr = runCLI("eval", "examples", "--input", "testdata/bad_json/data.json"); code != 2 || !strings.Contains(stderr, "not JSON or YAML") {

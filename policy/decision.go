@@ -1,9 +1,12 @@
 package policy
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 )
@@ -81,6 +84,11 @@ func parseDecision(v ast.Value, d *Decision) error {
 		}); err != nil {
 			return err
 		}
+		if _, ok := t.Value.(ast.Set); ok { // a set has no order of its own: make it stable
+			slices.SortFunc(d.Reasons, func(a, b Reason) int {
+				return cmp.Or(strings.Compare(a.Code, b.Code), strings.Compare(a.Message, b.Message))
+			})
+		}
 	}
 	if t = obj.Get(dRedact); t != nil {
 		if err := eachElem(t.Value, "redact", func(e *ast.Term) error {
@@ -93,22 +101,23 @@ func parseDecision(v ast.Value, d *Decision) error {
 		}); err != nil {
 			return err
 		}
-	}
-	if t = obj.Get(dModel); t != nil {
-		s, ok := t.Value.(ast.String)
-		if !ok {
-			return &TypeError{Field: "model", Want: "string", Got: t.Value}
+		if _, ok := t.Value.(ast.Set); ok {
+			slices.Sort(d.Redact)
 		}
-		d.Model = string(s)
 	}
 	var err error
+	if t = obj.Get(dModel); t != nil {
+		if d.Model, err = parseModel(t.Value); err != nil {
+			return err
+		}
+	}
 	if t = obj.Get(dMaxTokens); t != nil {
-		if d.MaxTokens, err = nonNegInt(t.Value, "max_tokens"); err != nil {
+		if d.MaxTokens, err = smallestInt(t.Value, "max_tokens", 0); err != nil {
 			return err
 		}
 	}
 	if t = obj.Get(dCacheTTL); t != nil && !isMinusOne(t.Value) { // -1 = unset
-		if d.CacheTTLSeconds, err = nonNegInt(t.Value, "cache_ttl_s"); err != nil {
+		if d.CacheTTLSeconds, err = smallestInt(t.Value, "cache_ttl_s", -1); err != nil {
 			return err
 		}
 	}
@@ -130,6 +139,62 @@ func parseDecision(v ast.Value, d *Decision) error {
 		}
 	}
 	return nil
+}
+
+// parseModel reads a model name, or a collection of [priority, model] pairs
+// of which the highest priority wins (ties: the greatest name, as Rego's max).
+// An empty collection means no rewrite.
+func parseModel(v ast.Value) (string, error) {
+	if s, ok := v.(ast.String); ok {
+		return string(s), nil
+	}
+	var best ast.Value
+	err := eachElem(v, "model", func(e *ast.Term) error {
+		pair, ok := e.Value.(*ast.Array)
+		if !ok || pair.Len() != 2 {
+			return &TypeError{Field: "model", Want: "string or [priority, model] pairs", Got: e.Value}
+		}
+		if _, ok := pair.Elem(0).Value.(ast.Number); !ok {
+			return &TypeError{Field: "model[][0]", Want: "number", Got: pair.Elem(0).Value}
+		}
+		if _, ok := pair.Elem(1).Value.(ast.String); !ok {
+			return &TypeError{Field: "model[][1]", Want: "string", Got: pair.Elem(1).Value}
+		}
+		if best == nil || ast.Compare(pair, best) > 0 {
+			best = pair
+		}
+		return nil
+	})
+	if err != nil {
+		if te, ok := err.(*TypeError); ok && te.Field == "model" && te.Want == "array or set" {
+			te.Want = "string or [priority, model] pairs"
+		}
+		return "", err
+	}
+	if best == nil {
+		return "", nil
+	}
+	return string(best.(*ast.Array).Elem(1).Value.(ast.String)), nil
+}
+
+// smallestInt reads a non-negative integer, or a collection of them of which
+// the smallest applies; an empty collection gives unset.
+func smallestInt(v ast.Value, field string, unset int) (int, error) {
+	if _, ok := v.(ast.Number); ok {
+		return nonNegInt(v, field)
+	}
+	out, first := unset, true
+	err := eachElem(v, field, func(e *ast.Term) error {
+		n, err := nonNegInt(e.Value, field+"[]")
+		if err == nil && (first || n < out) {
+			out, first = n, false
+		}
+		return err
+	})
+	if te, ok := err.(*TypeError); ok && te.Field == field {
+		te.Want = "non-negative integer or a collection of them"
+	}
+	return out, err
 }
 
 func parseReason(v ast.Value) (Reason, error) {

@@ -40,6 +40,17 @@ func TestDecideExamples(t *testing.T) {
 	f("unhealthy", func(in *Input) { in.Health["gpt-4o"] = ModelHealth{Status: "unhealthy"} }, func(d Decision) bool {
 		return d.Allow && d.Model == "gpt-4o-mini" && d.Headers["x-tollgate-fallback-from"] == "gpt-4o"
 	})
+	f("fallback beats downgrade", func(in *Input) {
+		in.Time.Hour = 23
+		in.Health["gpt-4o"] = ModelHealth{Status: "unhealthy"}
+		in.Health["gpt-4o-mini"] = ModelHealth{Status: "unhealthy"}
+	}, func(d Decision) bool { return d.Allow && d.Model == "mock-gpt" && d.Tags["downgrade"] == "off_hours" })
+	f("denials sorted", func(in *Input) {
+		in.Request.Model = "o1-pro"
+		in.Estimate.MaxCostUSD = 1e4
+	}, func(d Decision) bool {
+		return !d.Allow && len(d.Reasons) == 2 && d.Reasons[0].Code == "budget_exceeded" && d.Reasons[1].Code == "model_not_allowed"
+	})
 	f("pii redact", func(in *Input) { in.Findings = append(in.Findings, Finding{Kind: "ssn", Score: 1, Count: 1}) },
 		func(d Decision) bool { return d.Allow && len(d.Redact) == 1 && d.Redact[0] == "ssn" })
 	f("response phase", func(in *Input) {
@@ -119,7 +130,7 @@ func TestEvalErrorsApplyOnError(t *testing.T) {
 	for _, onError := range []string{"", "deny", "allow"} {
 		f("testdata/non_object", onError, "(root): want object, got string")
 		f("testdata/undefined", onError, "undefined")
-		f("testdata/wrong_type", onError, "max_tokens: want non-negative integer, got string")
+		f("testdata/wrong_type", onError, "max_tokens: want non-negative integer or a collection of them, got string")
 	}
 	// The loop would run ~10^12 iterations: returning at all shows OPA stopped.
 	f("testdata/loop", "deny", "exceeded the 20ms timeout")

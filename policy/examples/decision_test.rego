@@ -5,7 +5,7 @@ import data.tollgate.fixtures
 
 test_typical_request if {
 	tollgate.decision == {
-		"allow": true, "reasons": [], "redact": [], "model": "", "max_tokens": 4096, "cache_ttl_s": 3600,
+		"allow": true, "reasons": set(), "redact": set(), "model": set(), "max_tokens": {4096}, "cache_ttl_s": {3600},
 		"tags": {"team": "research"}, "headers": {},
 	} with input as fixtures.request
 }
@@ -17,28 +17,29 @@ test_denials_collected if {
 	})
 	d := tollgate.decision with input as inp
 	d.allow == false
-	[r.code | some r in d.reasons] == ["budget_exceeded", "model_not_allowed"]
+	{r.code | some r in d.reasons} == {"budget_exceeded", "model_not_allowed"}
 }
 
-test_fallback_beats_downgrade if {
-	inp := fixtures.patched({"time": {"hour": 23}, "health": {"gpt-4o": {"status": "unhealthy"}}})
+# The gateway applies the highest priority: the fallback (20) over the downgrade (10).
+test_fallback_and_downgrade_both_proposed if {
+	inp := fixtures.patched({"time": {"hour": 23}, "health": {"gpt-4o": {"status": "unhealthy"}, "gpt-4o-mini": {"status": "unhealthy"}}})
 	d := tollgate.decision with input as inp
-	d.model == "gpt-4o-mini"
+	d.model == {[20, "mock-gpt"], [10, "gpt-4o-mini"]}
 	d.headers == {"x-tollgate-fallback-from": "gpt-4o"}
 	d.tags == {"team": "research", "downgrade": "off_hours"}
 }
 
-test_redact_sorted if {
+test_redact_collects_kinds if {
 	inp := fixtures.patched({"findings": [{"kind": "phone", "score": 1, "count": 1}, {"kind": "email", "score": 1, "count": 1}]})
 	d := tollgate.decision with input as inp
-	d.redact == ["email", "phone"]
+	d.redact == {"email", "phone"}
 	d.allow
 }
 
 test_response_phase_allows_clean_output if {
 	d := tollgate.decision with input as fixtures.response
 	d == {
-		"allow": true, "reasons": [], "redact": [], "model": "", "max_tokens": 0, "cache_ttl_s": -1,
+		"allow": true, "reasons": set(), "redact": set(), "model": set(), "max_tokens": set(), "cache_ttl_s": set(),
 		"tags": {"team": "research"}, "headers": {},
 	}
 }
