@@ -25,8 +25,14 @@ trap cleanup EXIT
 bin/mockllm --listen 127.0.0.1:18080 2>/dev/null & pids+=($!); mock_pid=$!
 bin/baseline --listen 127.0.0.1:18081 --upstream http://127.0.0.1:18080 2>/dev/null & pids+=($!); base_pid=$!
 bin/tollgate --config loadtest/gateway.yaml 2>/dev/null & pids+=($!); gw_pid=$!
-for port in 18080 18081 18082; do
-  for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/v1/models" && break; sleep 0.1; done
+bin/tollgate --config loadtest/gateway-full.yaml 2>/dev/null & pids+=($!); full_pid=$!
+# The same, every stage on but the policy: its cost is the difference.
+nopol=$(mktemp -d)
+sed -e 's/^listen: 127.0.0.1:18083/listen: 127.0.0.1:18084/' -e '/^policy:/,/^  dir:/d' -e 's/ledger-full/ledger-nopolicy/' \
+  loadtest/gateway-full.yaml > "$nopol/gateway-nopolicy.yaml"
+bin/tollgate --config "$nopol/gateway-nopolicy.yaml" 2>/dev/null & pids+=($!); nopol_pid=$!
+for port in 18080 18081 18082 18083 18084; do
+  for _ in $(seq 100); do curl -sf -o /dev/null -H 'Authorization: Bearer sk-load' "http://127.0.0.1:$port/v1/models" && break; sleep 0.1; done
 done
 
 clk=$(getconf CLK_TCK)
@@ -57,12 +63,18 @@ run() {
 run direct 18080 "$mock_pid"
 run baseline 18081 "$base_pid"
 run gateway 18082 "$gw_pid"
+export TG_KEY=sk-load
+run gateway_all_stages 18083 "$full_pid"
+run gateway_all_but_policy 18084 "$nopol_pid"
+unset TG_KEY
 
 ttfb_direct=$(bin/ttfb -n "$TTFB_N" -url http://127.0.0.1:18080/v1/chat/completions)
 ttfb_gw=$(bin/ttfb -n "$TTFB_N" -url http://127.0.0.1:18082/v1/chat/completions)
 
 {
   echo "Load run $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores: wrk -t$THREADS -c$CONNS -d$DURATION, non-streaming chat, zero-latency mockllm"
+  echo "(gateway = core config: no auth, policy or limits; ledger and health on. gateway_all_stages adds virtual keys,"
+  echo " rate limits and budgets, the example Rego policies in both phases and the access log.)"
   echo
   echo "| target | RPS | p50 ms | p99 ms | proxy CPU µs/request | errors |"
   echo "| --- | --- | --- | --- | --- | --- |"
@@ -70,6 +82,7 @@ ttfb_gw=$(bin/ttfb -n "$TTFB_N" -url http://127.0.0.1:18082/v1/chat/completions)
   echo
   echo "gateway/baseline RPS ratio: $(awk -v g="$rps_gateway" -v b="$rps_baseline" 'BEGIN{printf "%.2f", g/b}')"
   echo "gateway/direct RPS ratio: $(awk -v g="$rps_gateway" -v d="$rps_direct" 'BEGIN{printf "%.2f", g/d}')"
+  echo "policy on/off RPS ratio (all other stages on): $(awk -v a="$rps_gateway_all_stages" -v b="$rps_gateway_all_but_policy" 'BEGIN{printf "%.2f", a/b}')"
   echo
   echo "Streaming time to first byte (sequential, $TTFB_N requests):"
   echo "- direct:  $ttfb_direct"

@@ -1,0 +1,93 @@
+package gateway_test
+
+import (
+	"context"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/tollgate-ai/tollgate/gateway"
+	"github.com/tollgate-ai/tollgate/health"
+	"github.com/tollgate-ai/tollgate/metering"
+	"github.com/tollgate-ai/tollgate/metering/tokenizer"
+	"github.com/tollgate-ai/tollgate/policy"
+	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttputil"
+)
+
+// BenchmarkStages measures the gateway with every stage on (keys, limits,
+// budgets, the example policies in both phases, ledger, health) against the
+// same mock, in-process.
+func BenchmarkStages(b *testing.B) {
+	_, file, _, _ := runtime.Caller(0)
+	examples := filepath.Join(filepath.Dir(file), "..", "policy", "examples")
+
+	build := func(b *testing.B, withPolicy bool) *fasthttputil.InmemoryListener {
+		cfg := parseConfig(b, `
+upstreams: [{name: mock, kind: mock}]
+models: [{name: mock-gpt, deployments: [{upstream: mock}]}]
+keys: [{id: load, key: sk-load, tenant: globex, team: default, rpm: 100000000, tpm: 1000000000, budget: {daily_usd: 1000000}}]
+`, nil)
+		tokens, _ := tokenizer.New(tokenizer.Options{DefaultEncoding: tokenizer.O200KBase})
+		ledger, err := metering.OpenLedger(metering.LedgerOptions{Dir: b.TempDir()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = ledger.Close(context.Background()) })
+		hr, err := health.New(gateway.HealthOptions(cfg, nil))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(hr.Close)
+		var gw *gateway.Server
+		limiter, _ := metering.NewLimiter(metering.LimitsOptions{},
+			metering.RuleFunc(func(s metering.Subject) metering.Rules { return gw.Rules(s) }))
+		st := gateway.Stages{Tokens: tokens, Limiter: limiter, Ledger: ledger, Health: hr}
+		if withPolicy {
+			eng, err := policy.Open(policy.Options{Dir: examples, PollInterval: -1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(eng.Close)
+			st.Policy = eng
+		}
+		gw, err = gateway.New(cfg, gateway.Options{Stages: st})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ln := fasthttputil.NewInmemoryListener()
+		go func() { _ = gw.Serve(ln) }()
+		b.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = gw.Shutdown(ctx)
+		})
+		return ln
+	}
+	run := func(b *testing.B, ln *fasthttputil.InmemoryListener) {
+		c := inmemClient(ln)
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+			defer fasthttp.ReleaseRequest(req)
+			defer fasthttp.ReleaseResponse(resp)
+			for pb.Next() {
+				req.Reset()
+				req.Header.SetMethod("POST")
+				req.SetRequestURI("http://bench/v1/chat/completions")
+				req.Header.SetContentType("application/json")
+				req.Header.Set("Authorization", "Bearer sk-load")
+				req.SetBodyRaw(benchChat)
+				if err := c.Do(req, resp); err != nil {
+					b.Fatal(err)
+				}
+				if resp.StatusCode() != 200 {
+					b.Fatalf("status %d: %s", resp.StatusCode(), resp.Body())
+				}
+			}
+		})
+	}
+	b.Run("all-but-policy", func(b *testing.B) { run(b, build(b, false)) })
+	b.Run("all", func(b *testing.B) { run(b, build(b, true)) })
+}
