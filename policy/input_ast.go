@@ -3,6 +3,7 @@ package policy
 import (
 	"math"
 	"strconv"
+	"unsafe"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 )
@@ -37,116 +38,180 @@ func key(s string) *ast.Term { return ast.InternedTerm(s) }
 
 // inputValue builds the input document straight into OPA's value types.
 func (c *termCache) inputValue(in *Input) ast.Value {
+	b := inputBuilder{c: c, terms: make([]ast.Term, 0, 48), buf: make([]byte, 0, 384)}
+	return b.input(in)
+}
+
+// inputBuilder builds one input document. Terms come from one slice and
+// number texts from one buffer, instead of an allocation each: the whole
+// document is built per request and dropped together.
+type inputBuilder struct {
+	c     *termCache
+	terms []ast.Term
+	buf   []byte // number texts; never rewritten, so strings may point into it
+}
+
+func (b *inputBuilder) term(v ast.Value) *ast.Term {
+	if len(b.terms) == cap(b.terms) {
+		return &ast.Term{Value: v}
+	}
+	b.terms = b.terms[:len(b.terms)+1]
+	t := &b.terms[len(b.terms)-1]
+	t.Value = v
+	return t
+}
+
+func (b *inputBuilder) obj(kv ...[2]*ast.Term) *ast.Term { return b.term(ast.NewObject(kv...)) }
+
+func (b *inputBuilder) str(s string) *ast.Term {
+	if t, ok := b.c.strs[s]; ok {
+		return t
+	}
+	if s == "" {
+		return ast.InternedTerm("")
+	}
+	return b.term(ast.String(s))
+}
+
+func (b *inputBuilder) int(i int) *ast.Term {
+	if ast.HasInternedIntNumberTerm(i) {
+		return ast.InternedTerm(i)
+	}
+	return b.number(func(dst []byte) []byte { return strconv.AppendInt(dst, int64(i), 10) })
+}
+
+// float keeps integral values as integers and maps NaN/Inf (not JSON) to 0.
+func (b *inputBuilder) float(f float64) *ast.Term {
+	switch {
+	case math.IsNaN(f) || math.IsInf(f, 0):
+		return ast.InternedTerm(0)
+	case f == math.Trunc(f) && math.Abs(f) < 1<<53:
+		return b.int(int(f))
+	}
+	return b.number(func(dst []byte) []byte { return strconv.AppendFloat(dst, f, 'g', -1, 64) })
+}
+
+func (b *inputBuilder) number(appendText func([]byte) []byte) *ast.Term {
+	start := len(b.buf)
+	if cap(b.buf)-start < 32 { // full: a fresh string (the buffer must never move)
+		return ast.NewTerm(ast.Number(appendText(nil)))
+	}
+	b.buf = appendText(b.buf)
+	return b.term(ast.Number(unsafe.String(&b.buf[start], len(b.buf)-start)))
+}
+
+func (b *inputBuilder) input(in *Input) ast.Value {
 	n := 8
 	if in.Phase == "response" {
 		n = 9
 	}
 	var kv [9][2]*ast.Term
-	kv[0] = item(kPhase, c.str(in.Phase))
-	kv[1] = item(kRequest, c.requestTerm(&in.Request))
-	kv[2] = item(kPrincipal, c.principalTerm(&in.Principal))
-	kv[3] = item(kEstimate, ast.ObjectTerm(
-		item(kPromptTokens, intTerm(in.Estimate.PromptTokens)),
-		item(kMaxCostUSD, floatTerm(in.Estimate.MaxCostUSD))))
-	kv[4] = item(kFindings, c.findingsTerm(in.Findings))
-	kv[5] = item(kSpend, spendTerm(&in.Spend))
-	kv[6] = item(kHealth, c.healthTerm(in.Health))
-	kv[7] = item(kTime, c.timeTerm(&in.Time))
+	kv[0] = item(kPhase, b.str(in.Phase))
+	kv[1] = item(kRequest, b.request(&in.Request))
+	kv[2] = item(kPrincipal, b.c.principalTerm(&in.Principal))
+	kv[3] = item(kEstimate, b.obj(
+		item(kPromptTokens, b.int(in.Estimate.PromptTokens)),
+		item(kMaxCostUSD, b.float(in.Estimate.MaxCostUSD))))
+	kv[4] = item(kFindings, b.findings(in.Findings))
+	kv[5] = item(kSpend, b.spend(&in.Spend))
+	kv[6] = item(kHealth, b.c.healthTerm(in.Health))
+	kv[7] = item(kTime, b.c.timeTerm(&in.Time))
 	if n == 9 {
-		kv[8] = item(kResponse, c.responseTerm(&in.Response))
+		kv[8] = item(kResponse, b.response(&in.Response))
 	}
 	return ast.NewObject(kv[:n]...)
 }
 
-func (c *termCache) requestTerm(r *Request) *ast.Term {
-	var kv [12][2]*ast.Term
-	kv[0] = item(kEndpoint, c.str(r.Endpoint))
-	kv[1] = item(kModel, c.str(r.Model))
+func (b *inputBuilder) request(r *Request) *ast.Term {
+	var kv [11][2]*ast.Term
+	kv[0] = item(kEndpoint, b.str(r.Endpoint))
+	kv[1] = item(kModel, b.str(r.Model))
 	kv[2] = item(kStream, ast.InternedTerm(r.Stream))
-	kv[3] = item(kMaxTokens, intTerm(r.MaxTokens))
-	kv[4] = item(kN, intTerm(r.N))
-	kv[5] = item(kTools, c.stringsTerm(r.Tools))
-	kv[6] = item(kMessageCount, intTerm(r.MessageCount))
-	kv[7] = item(kPromptChars, intTerm(r.PromptChars))
-	kv[8] = item(kUser, c.str(r.User))
-	kv[9] = item(kMetadata, c.stringMapTerm(r.Metadata))
+	kv[3] = item(kMaxTokens, b.int(r.MaxTokens))
+	kv[4] = item(kN, b.int(r.N))
+	kv[5] = item(kTools, b.strings(r.Tools))
+	kv[6] = item(kMessageCount, b.int(r.MessageCount))
+	kv[7] = item(kPromptChars, b.int(r.PromptChars))
+	kv[8] = item(kUser, b.str(r.User))
+	kv[9] = item(kMetadata, b.stringMap(r.Metadata))
 	n := 10
 	if r.HasTemperature {
-		kv[n] = item(kTemperature, floatTerm(r.Temperature))
+		kv[n] = item(kTemperature, b.float(r.Temperature))
 		n++
 	}
-	return ast.ObjectTerm(kv[:n]...)
+	return b.obj(kv[:n]...)
 }
 
-func spendTerm(s *Spend) *ast.Term {
-	return ast.ObjectTerm(
-		item(kTenantToday, floatTerm(s.TenantToday)),
-		item(kTenantMonth, floatTerm(s.TenantMonth)),
-		item(kTeamToday, floatTerm(s.TeamToday)),
-		item(kTeamMonth, floatTerm(s.TeamMonth)),
-		item(kKeyToday, floatTerm(s.KeyToday)),
-		item(kKeyMonth, floatTerm(s.KeyMonth)),
-		item(kBudgetRemaining, floatTerm(s.BudgetRemaining)))
+func (b *inputBuilder) spend(s *Spend) *ast.Term {
+	return b.obj(
+		item(kTenantToday, b.float(s.TenantToday)),
+		item(kTenantMonth, b.float(s.TenantMonth)),
+		item(kTeamToday, b.float(s.TeamToday)),
+		item(kTeamMonth, b.float(s.TeamMonth)),
+		item(kKeyToday, b.float(s.KeyToday)),
+		item(kKeyMonth, b.float(s.KeyMonth)),
+		item(kBudgetRemaining, b.float(s.BudgetRemaining)))
 }
 
-func (c *termCache) responseTerm(r *Response) *ast.Term {
-	return ast.ObjectTerm(
-		item(kModel, c.str(r.Model)),
-		item(kFinishReason, c.str(r.FinishReason)),
-		item(kUsage, ast.ObjectTerm(
-			item(kPromptTokens, intTerm(r.Usage.PromptTokens)),
-			item(kCompletionTokens, intTerm(r.Usage.CompletionTokens)),
-			item(kTotalTokens, intTerm(r.Usage.TotalTokens)))),
-		item(kFindings, c.findingsTerm(r.Findings)))
+func (b *inputBuilder) response(r *Response) *ast.Term {
+	return b.obj(
+		item(kModel, b.str(r.Model)),
+		item(kFinishReason, b.str(r.FinishReason)),
+		item(kUsage, b.obj(
+			item(kPromptTokens, b.int(r.Usage.PromptTokens)),
+			item(kCompletionTokens, b.int(r.Usage.CompletionTokens)),
+			item(kTotalTokens, b.int(r.Usage.TotalTokens)))),
+		item(kFindings, b.findings(r.Findings)))
 }
 
-func (c *termCache) findingsTerm(fs []Finding) *ast.Term {
+func (b *inputBuilder) findings(fs []Finding) *ast.Term {
 	if len(fs) == 0 {
 		return emptyArray
 	}
 	ts := make([]*ast.Term, len(fs))
 	for i := range fs {
-		ts[i] = ast.ObjectTerm(
-			item(kKind, c.str(fs[i].Kind)),
-			item(kScore, floatTerm(fs[i].Score)),
-			item(kCount, intTerm(fs[i].Count)))
+		ts[i] = b.obj(
+			item(kKind, b.str(fs[i].Kind)),
+			item(kScore, b.float(fs[i].Score)),
+			item(kCount, b.int(fs[i].Count)))
 	}
-	return ast.ArrayTerm(ts...)
+	return b.term(ast.NewArray(ts...))
 }
 
-func (c *termCache) stringsTerm(ss []string) *ast.Term {
+func (b *inputBuilder) strings(ss []string) *ast.Term {
 	if len(ss) == 0 {
 		return emptyArray
 	}
 	ts := make([]*ast.Term, len(ss))
 	for i, s := range ss {
-		ts[i] = c.str(s)
+		ts[i] = b.str(s)
 	}
-	return ast.ArrayTerm(ts...)
+	return b.term(ast.NewArray(ts...))
 }
 
-func (c *termCache) stringMapTerm(m map[string]string) *ast.Term {
+func (b *inputBuilder) stringMap(m map[string]string) *ast.Term {
 	if len(m) == 0 {
 		return emptyObject
 	}
 	kv := make([][2]*ast.Term, 0, len(m))
 	for k, v := range m {
-		kv = append(kv, item(c.str(k), c.str(v)))
+		kv = append(kv, item(b.str(k), b.str(v)))
 	}
-	return ast.ObjectTerm(kv...)
+	return b.obj(kv...)
 }
 
 func item(k, v *ast.Term) [2]*ast.Term { return [2]*ast.Term{k, v} }
 
+// intTerm and floatTerm build terms that outlive one input (cached parts).
 func intTerm(i int) *ast.Term { return ast.InternedTerm(i) }
 
-// floatTerm keeps integral values interned and maps NaN/Inf (not JSON) to 0.
 func floatTerm(f float64) *ast.Term {
+	b := inputBuilder{}
 	switch {
 	case math.IsNaN(f) || math.IsInf(f, 0):
 		return ast.InternedTerm(0)
-	case f == math.Trunc(f) && math.Abs(f) < 1<<20:
+	case f == math.Trunc(f) && math.Abs(f) < 1<<53:
 		return ast.InternedTerm(int(f))
 	}
-	return ast.NewTerm(ast.Number(strconv.FormatFloat(f, 'g', -1, 64)))
+	return b.number(func(dst []byte) []byte { return strconv.AppendFloat(dst, f, 'g', -1, 64) })
 }

@@ -121,6 +121,18 @@ func (c *termCache) timeTerm(tm *Time) *ast.Term {
 	return t
 }
 
+// stringMapTerm builds a map term that outlives one input (cached parts).
+func (c *termCache) stringMapTerm(m map[string]string) *ast.Term {
+	if len(m) == 0 {
+		return emptyObject
+	}
+	kv := make([][2]*ast.Term, 0, len(m))
+	for k, v := range m {
+		kv = append(kv, item(c.str(k), c.str(v)))
+	}
+	return ast.ObjectTerm(kv...)
+}
+
 var principalSeed = maphash.MakeSeed()
 
 func (c *termCache) principalTerm(p *Principal) *ast.Term {
