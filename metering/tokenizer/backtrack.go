@@ -228,7 +228,7 @@ func (e *encoding) backtrackEncode(p []byte, s *scratch) int {
 		}
 		for {
 			end := pos + len(t.tokens[tok])
-			if !dead[end] && (last < 0 || t.validPair(last, tok)) {
+			if !dead[end] && (last < 0 || s.validPair(e, t, last, tok)) {
 				toks = append(toks, tok)
 				pos = end
 				if pos < n {
@@ -252,4 +252,25 @@ func (e *encoding) backtrackEncode(p []byte, s *scratch) int {
 	}
 	s.toks = toks
 	return len(toks)
+}
+
+// validPair memoizes backtrackTables.validPair in a small direct-mapped
+// cache per scratch: repetitive text re-checks the same pairs.
+func (s *scratch) validPair(e *encoding, t *backtrackTables, t1, t2 int32) bool {
+	if s.memoEnc != e {
+		clear(s.memo[:])
+		s.memoEnc = e
+	}
+	key := uint64(t1)<<32 | uint64(t2)
+	i := (key * 0x9E3779B97F4A7C15) >> (64 - memoBits)
+	if v := s.memo[i]; v>>1 == key+1 {
+		return v&1 == 1
+	}
+	ok := t.validPair(t1, t2)
+	v := (key + 1) << 1
+	if ok {
+		v |= 1
+	}
+	s.memo[i] = v
+	return ok
 }

@@ -7,6 +7,7 @@ import "math/bits"
 // to about one cache miss; validPair does several per token.
 type pairTable struct {
 	mask  uint64
+	shift uint // 64 - log2(len(slots)): the index is the product's top bits
 	slots []pairSlot
 }
 
@@ -16,14 +17,16 @@ type pairSlot struct {
 }
 
 func newPairTable(n int) *pairTable {
-	size := 1 << bits.Len(uint(n*2))
-	return &pairTable{mask: uint64(size - 1), slots: make([]pairSlot, size)}
+	b := bits.Len(uint(n * 2))
+	return &pairTable{mask: 1<<b - 1, shift: uint(64 - b), slots: make([]pairSlot, 1<<b)}
 }
 
-func pairHash(k uint64) uint64 { return (k * 0x9E3779B97F4A7C15) >> 20 }
+// index is Fibonacci hashing: the top bits of the product mix all key bits
+// (the low bits would depend on the right token only).
+func (t *pairTable) index(k uint64) uint64 { return (k * 0x9E3779B97F4A7C15) >> t.shift }
 
 func (t *pairTable) put(key uint64, val int32) {
-	for i := pairHash(key) & t.mask; ; i = (i + 1) & t.mask {
+	for i := t.index(key); ; i = (i + 1) & t.mask {
 		if t.slots[i].key == 0 || t.slots[i].key == key+1 {
 			t.slots[i] = pairSlot{key + 1, val}
 			return
@@ -32,7 +35,7 @@ func (t *pairTable) put(key uint64, val int32) {
 }
 
 func (t *pairTable) get(key uint64) (int32, bool) {
-	for i := pairHash(key) & t.mask; ; i = (i + 1) & t.mask {
+	for i := t.index(key); ; i = (i + 1) & t.mask {
 		s := t.slots[i]
 		if s.key == key+1 {
 			return s.val, true

@@ -11,12 +11,16 @@ type scratch struct {
 	heap             []uint64
 	toks             []int32
 	dead             []bool
+	memo             [1 << memoBits]uint64 // validPair results: (pair+1)<<1 | valid
+	memoEnc          *encoding             // encoding the memo belongs to
 	json             []byte
 }
 
 // maxRetained caps what a pooled scratch keeps, so one huge request does not
 // pin megabytes in the pool.
 const maxRetained = 1 << 20
+
+const memoBits = 9
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
