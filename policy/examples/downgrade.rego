@@ -5,23 +5,19 @@ package tollgate.rules
 downgrade_why := "low_budget" if {
 	input.spend.budget_remaining < tenant.downgrade_below_usd
 } else := "off_hours" if {
-	not downgrade_within_hours
+	input.time.hour < tenant.business_hours.from
+} else := "off_hours" if {
+	input.time.hour >= tenant.business_hours.to
 }
 
-downgrade_within_hours if {
-	input.time.hour >= tenant.business_hours.from
-	input.time.hour < tenant.business_hours.to
+model_rewrites contains [10, tenant.cheap_model] if {
+	input.phase == "request"
+	downgrade_why
+	input.request.model != tenant.cheap_model
 }
-
-model_rewrites contains [10, tenant.cheap_model] if downgrade_applies
 
 tags[k] := downgrade_why if {
 	k := "downgrade"
-	downgrade_applies
-}
-
-downgrade_applies if {
 	input.phase == "request"
-	downgrade_why
 	input.request.model != tenant.cheap_model
 }

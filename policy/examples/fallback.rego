@@ -11,7 +11,7 @@ fallback_alternatives := [m |
 
 fallback_applies if {
 	input.phase == "request"
-	fallback_unhealthy(input.request.model)
+	input.health[input.request.model].status == "unhealthy"
 	count(fallback_alternatives) > 0
 }
 

@@ -4,14 +4,18 @@ package tollgate.rules
 
 # PII kinds found by the input filters (request) or the output filters (response).
 pii_found contains f.kind if {
-	some f in pii_findings
-	f.count > 0
+	input.phase == "request"
+	some f in input.findings
 	data.tollgate.config.pii_kinds[f.kind]
+	f.count > 0
 }
 
-pii_findings := input.findings if input.phase == "request"
-
-pii_findings := input.response.findings if input.phase == "response"
+pii_found contains f.kind if {
+	input.phase == "response"
+	some f in input.response.findings
+	data.tollgate.config.pii_kinds[f.kind]
+	f.count > 0
+}
 
 redact contains kind if {
 	tenant.pii == "redact"
