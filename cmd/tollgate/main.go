@@ -43,6 +43,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 var subcommands = map[string]func(args []string, stdin io.Reader, stdout, stderr io.Writer) int{
 	"tokens": tokenizer.RunCLI,
 	"policy": policy.RunCLI,
+	"health": healthCLI,
 	"usage": func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return metering.RunUsageCLI(args, stdout, stderr)
 	},
@@ -57,7 +58,8 @@ commands:
              --listen ADDR   (env TOLLGATE_LISTEN; default 127.0.0.1:8080)
   policy     test|check|eval Rego policies
   tokens     count tokens: tokens --model M [FILE]
-  usage      query a running gateway's usage ledger
+  usage      query a running gateway's usage ledger (admin key)
+  health     show a running gateway's per-model health: health [--url URL] [--json]
   version    print the version
 `)
 }

@@ -69,3 +69,31 @@ func TestEmbeddedDefaultServes(t *testing.T) {
 		t.Fatalf("embeddings: %v", err)
 	}
 }
+
+func TestHealthCLIAgainstRunningGateway(t *testing.T) {
+	cfg, err := config.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Metering.LedgerDir = t.TempDir()
+	a, err := newApp(cfg, slog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = a.gw.Serve(ln) }()
+	defer func() { _ = a.shutdown(context.Background()) }()
+	var out, errb bytes.Buffer
+	if code := run([]string{"health", "--url", "http://" + ln.Addr().String()}, nil, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "mock-gpt") || !strings.Contains(out.String(), "STATUS") {
+		t.Fatalf("table:\n%s", out.String())
+	}
+	if code := run([]string{"health", "--url", "http://127.0.0.1:1"}, nil, &out, &errb); code != 1 {
+		t.Fatalf("unreachable gateway: exit %d", code)
+	}
+}
