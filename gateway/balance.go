@@ -60,11 +60,9 @@ func (weighted) pick(ds []*deployment, tried uint64, now time.Time) int {
 	return -1
 }
 
-// leastInFlight picks the lowest in-flight count per unit of weight; ties go
-// to a random one so equal deployments share load.
-type leastInFlight struct{}
-
-func (leastInFlight) pick(ds []*deployment, tried uint64, now time.Time) int {
+// minScore returns the candidate with the lowest score, scanning from a
+// random offset so ties spread load. A score below zero picks at once.
+func minScore(ds []*deployment, tried uint64, now time.Time, score func(*deployment) float64) int {
 	best, bestScore := -1, math.MaxFloat64
 	off := 0
 	if len(ds) > 1 {
@@ -76,11 +74,25 @@ func (leastInFlight) pick(ds []*deployment, tried uint64, now time.Time) int {
 		if !candidate(d, i, tried, now) {
 			continue
 		}
-		if s := float64(d.inflight.Load()) / float64(d.weight); s < bestScore {
+		s := score(d)
+		if s < 0 {
+			return i
+		}
+		if s < bestScore {
 			best, bestScore = i, s
 		}
 	}
 	return best
+}
+
+// leastInFlight picks the lowest in-flight count per unit of weight; ties go
+// to a random one so equal deployments share load.
+type leastInFlight struct{}
+
+func (leastInFlight) pick(ds []*deployment, tried uint64, now time.Time) int {
+	return minScore(ds, tried, now, func(d *deployment) float64 {
+		return float64(d.inflight.Load()) / float64(d.weight)
+	})
 }
 
 // latencyAware picks the lowest expected wait: latency EWMA × (in-flight+1)
@@ -96,24 +108,13 @@ func (latencyAware) pick(ds []*deployment, tried uint64, now time.Time) int {
 			return i
 		}
 	}
-	best, bestScore := -1, math.MaxFloat64
-	off := 0
-	if len(ds) > 1 {
-		off = rand.IntN(len(ds))
+	return minScore(ds, tried, now, latencyScore)
+}
+
+func latencyScore(d *deployment) float64 {
+	e := d.ewmaNanos.Load()
+	if e == 0 {
+		return -1 // never measured: try it
 	}
-	for k := range ds {
-		i := (k + off) % len(ds)
-		d := ds[i]
-		if !candidate(d, i, tried, now) {
-			continue
-		}
-		e := d.ewmaNanos.Load()
-		if e == 0 {
-			return i
-		}
-		if s := float64(e) * float64(d.inflight.Load()+1) / float64(d.weight); s < bestScore {
-			best, bestScore = i, s
-		}
-	}
-	return best
+	return float64(e) * float64(d.inflight.Load()+1) / float64(d.weight)
 }

@@ -22,7 +22,7 @@ func inmemClient(ln *fasthttputil.InmemoryListener) *fasthttp.HostClient {
 	return &fasthttp.HostClient{Addr: "bench", Dial: func(string) (net.Conn, error) { return ln.Dial() }, MaxConns: 1024}
 }
 
-func benchPost(b *testing.B, c *fasthttp.HostClient, body []byte, stream bool) {
+func benchPost(b *testing.B, c *fasthttp.HostClient, body []byte, stream bool, key string) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
 	b.RunParallel(func(pb *testing.PB) {
@@ -34,6 +34,9 @@ func benchPost(b *testing.B, c *fasthttp.HostClient, body []byte, stream bool) {
 			req.Header.SetMethod("POST")
 			req.SetRequestURI("http://bench/v1/chat/completions")
 			req.Header.SetContentType("application/json")
+			if key != "" {
+				req.Header.Set("Authorization", "Bearer "+key)
+			}
 			req.SetBodyRaw(body)
 			if err := c.Do(req, resp); err != nil {
 				b.Fatal(err)
@@ -72,8 +75,8 @@ func BenchmarkProxy(b *testing.B) {
 	}()
 	streamBody := append([]byte(`{"stream":true,`), benchChat[1:]...)
 
-	b.Run("direct/chat", func(b *testing.B) { benchPost(b, inmemClient(mockLn), benchChat, false) })
-	b.Run("gateway/chat", func(b *testing.B) { benchPost(b, inmemClient(gwLn), benchChat, false) })
-	b.Run("direct/stream", func(b *testing.B) { benchPost(b, inmemClient(mockLn), streamBody, true) })
-	b.Run("gateway/stream", func(b *testing.B) { benchPost(b, inmemClient(gwLn), streamBody, true) })
+	b.Run("direct/chat", func(b *testing.B) { benchPost(b, inmemClient(mockLn), benchChat, false, "") })
+	b.Run("gateway/chat", func(b *testing.B) { benchPost(b, inmemClient(gwLn), benchChat, false, "") })
+	b.Run("direct/stream", func(b *testing.B) { benchPost(b, inmemClient(mockLn), streamBody, true, "") })
+	b.Run("gateway/stream", func(b *testing.B) { benchPost(b, inmemClient(gwLn), streamBody, true, "") })
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/tollgate-ai/tollgate/metering/tokenizer"
 	"github.com/tollgate-ai/tollgate/policy"
-	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttputil"
 )
 
@@ -66,27 +65,7 @@ keys: [{id: load, key: sk-load, tenant: globex, team: default, rpm: 100000000, t
 		return ln
 	}
 	run := func(b *testing.B, ln *fasthttputil.InmemoryListener) {
-		c := inmemClient(ln)
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
-			defer fasthttp.ReleaseRequest(req)
-			defer fasthttp.ReleaseResponse(resp)
-			for pb.Next() {
-				req.Reset()
-				req.Header.SetMethod("POST")
-				req.SetRequestURI("http://bench/v1/chat/completions")
-				req.Header.SetContentType("application/json")
-				req.Header.Set("Authorization", "Bearer sk-load")
-				req.SetBodyRaw(benchChat)
-				if err := c.Do(req, resp); err != nil {
-					b.Fatal(err)
-				}
-				if resp.StatusCode() != 200 {
-					b.Fatalf("status %d: %s", resp.StatusCode(), resp.Body())
-				}
-			}
-		})
+		benchPost(b, inmemClient(ln), benchChat, false, "sk-load")
 	}
 	b.Run("all-but-policy", func(b *testing.B) { run(b, build(b, false)) })
 	b.Run("all", func(b *testing.B) { run(b, build(b, true)) })

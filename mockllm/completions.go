@@ -1,6 +1,7 @@
 package mockllm
 
 import (
+	"github.com/tollgate-ai/tollgate/internal/jsonw"
 	"github.com/valyala/fastjson"
 )
 
@@ -26,7 +27,7 @@ func (s *Server) appendCompletionResponse(dst []byte, p *genPlan, usage bool) []
 	dst = append(dst, `","object":"text_completion","created":`...)
 	dst = appendInt(dst, int(s.now().Unix()))
 	dst = append(dst, `,"model":`...)
-	dst = appendJSONString(dst, p.model)
+	dst = jsonw.Bytes(dst, p.model)
 	dst = append(dst, `,"choices":[`...)
 	for c := 0; c < p.choices(); c++ {
 		if c > 0 {

@@ -3,6 +3,7 @@ package mockllm
 import (
 	"encoding/base64"
 	"encoding/binary"
+	"github.com/tollgate-ai/tollgate/internal/jsonw"
 	"math"
 
 	"github.com/valyala/fastjson"
@@ -103,7 +104,7 @@ func (s *Server) appendEmbeddingResponse(dst, scratch []byte, p *embedPlan, usag
 		dst = append(dst, '}')
 	}
 	dst = append(dst, `],"model":`...)
-	dst = appendJSONString(dst, p.model)
+	dst = jsonw.Bytes(dst, p.model)
 	if usage {
 		dst = p.appendUsage(dst)
 	}

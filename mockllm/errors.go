@@ -1,6 +1,7 @@
 package mockllm
 
 import (
+	"github.com/tollgate-ai/tollgate/internal/jsonw"
 	"strconv"
 
 	"github.com/valyala/fasthttp"
@@ -43,14 +44,14 @@ func appendNullableString(dst []byte, s string) []byte {
 	if s == "" {
 		return append(dst, "null"...)
 	}
-	return appendJSONStr(dst, s)
+	return jsonw.String(dst, s)
 }
 
 func (e *apiError) appendJSON(dst []byte) []byte {
 	dst = append(dst, `{"error":{"message":`...)
-	dst = appendJSONStr(dst, e.message)
+	dst = jsonw.String(dst, e.message)
 	dst = append(dst, `,"type":`...)
-	dst = appendJSONStr(dst, e.typ)
+	dst = jsonw.String(dst, e.typ)
 	dst = append(dst, `,"code":`...)
 	dst = appendNullableString(dst, e.code)
 	dst = append(dst, `,"param":`...)

@@ -1,6 +1,7 @@
 package mockllm
 
 import (
+	"github.com/tollgate-ai/tollgate/internal/jsonw"
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fastjson"
 )
@@ -16,11 +17,11 @@ func (s *Server) appendInferResponse(dst []byte, name []byte, v *fastjson.Value)
 	}
 	h := hashBytes(fnvOffset64, inputs.MarshalTo(nil))
 	dst = append(dst, `{"model_name":`...)
-	dst = appendJSONString(dst, name)
+	dst = jsonw.Bytes(dst, name)
 	dst = append(dst, `,"model_version":"1"`...)
 	if id := v.Get("id"); id != nil && id.Type() == fastjson.TypeString {
 		dst = append(dst, `,"id":`...)
-		dst = appendJSONString(dst, id.GetStringBytes())
+		dst = jsonw.Bytes(dst, id.GetStringBytes())
 	}
 	dst = append(dst, `,"outputs":[{"name":"output0","shape":[1,2],"datatype":"FP32","data":[`...)
 	dst = appendFloat32(dst, float32(embeddingComponent(h, 0)))

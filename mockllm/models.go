@@ -1,5 +1,7 @@
 package mockllm
 
+import "github.com/tollgate-ai/tollgate/internal/jsonw"
+
 // Models listed by GET /v1/models. Any other model name works in requests too: the mock accepts every model.
 const (
 	ModelChat  = "mock-gpt"
@@ -11,7 +13,7 @@ const modelCreated = 1700000000
 
 func appendModel(dst, id []byte) []byte {
 	dst = append(dst, `{"id":`...)
-	dst = appendJSONString(dst, id)
+	dst = jsonw.Bytes(dst, id)
 	dst = append(dst, `,"object":"model","created":`...)
 	dst = appendInt(dst, modelCreated)
 	return append(dst, `,"owned_by":"mockllm"}`...)

@@ -130,7 +130,7 @@ func (s *Server) appendID(dst []byte) []byte {
 	seq := s.idSeq.Add(1)
 	for _, x := range [2]uint64{mix64(s.idSalt ^ seq), mix64(s.idSalt + seq*golden64)} {
 		for shift := 60; shift >= 0; shift -= 4 {
-			dst = append(dst, hexDigits[(x>>uint(shift))&0xf])
+			dst = append(dst, "0123456789abcdef"[(x>>uint(shift))&0xf])
 		}
 	}
 	return dst[:len(dst)-8]

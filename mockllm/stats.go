@@ -1,6 +1,10 @@
 package mockllm
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/tollgate-ai/tollgate/internal/jsonw"
+)
 
 // Stats is a snapshot of the server's counters.
 type Stats struct {
@@ -52,7 +56,7 @@ func appendStatsJSON(dst []byte, s Stats) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONStr(dst, f.name)
+		dst = jsonw.String(dst, f.name)
 		dst = append(dst, ':')
 		dst = appendInt(dst, int(f.v))
 	}

@@ -3,6 +3,7 @@ package mockllm
 import (
 	"bufio"
 	"errors"
+	"github.com/tollgate-ai/tollgate/internal/jsonw"
 	"time"
 )
 
@@ -51,7 +52,7 @@ func (s *Server) newStreamJob(p *genPlan, k *knobs) *streamJob {
 	}
 	j.prefix = appendInt(j.prefix, int(s.now().Unix()))
 	j.prefix = append(j.prefix, `,"model":`...)
-	j.prefix = appendJSONString(j.prefix, j.plan.model)
+	j.prefix = jsonw.Bytes(j.prefix, j.plan.model)
 	j.prefix = append(j.prefix, `,"system_fingerprint":"fp_mockllm","choices":[`...)
 	if j.usageChunk() {
 		j.suffix = []byte("],\"usage\":null}\n\n")

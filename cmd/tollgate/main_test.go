@@ -36,27 +36,9 @@ func TestServeRejectsBadConfig(t *testing.T) {
 // TestEmbeddedDefaultServes is the README's first command: no files, no
 // keys, the mock models answer a real OpenAI client.
 func TestEmbeddedDefaultServes(t *testing.T) {
-	cfg, err := config.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Metering.LedgerDir = t.TempDir()
-	a, err := newApp(cfg, slog.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = a.gw.Serve(ln) }()
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = a.shutdown(ctx)
-	}()
+	addr := startDefaultApp(t)
 	oc := openai.DefaultConfig("any")
-	oc.BaseURL = "http://" + ln.Addr().String() + "/v1"
+	oc.BaseURL = "http://" + addr + "/v1"
 	c := openai.NewClientWithConfig(oc)
 	resp, err := c.CreateChatCompletion(context.Background(), openai.ChatCompletionRequest{
 		Model: "mock-gpt", Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "hello"}},
@@ -71,6 +53,23 @@ func TestEmbeddedDefaultServes(t *testing.T) {
 }
 
 func TestHealthCLIAgainstRunningGateway(t *testing.T) {
+	addr := startDefaultApp(t)
+	var out, errb bytes.Buffer
+	if code := run([]string{"health", "--url", "http://" + addr}, nil, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "mock-gpt") || !strings.Contains(out.String(), "STATUS") {
+		t.Fatalf("table:\n%s", out.String())
+	}
+	if code := run([]string{"health", "--url", "http://127.0.0.1:1"}, nil, &out, &errb); code != 1 {
+		t.Fatalf("unreachable gateway: exit %d", code)
+	}
+}
+
+// startDefaultApp serves the embedded default config (ledger in a temp dir)
+// on loopback and returns its address.
+func startDefaultApp(t *testing.T) string {
+	t.Helper()
 	cfg, err := config.Load("")
 	if err != nil {
 		t.Fatal(err)
@@ -85,15 +84,10 @@ func TestHealthCLIAgainstRunningGateway(t *testing.T) {
 		t.Fatal(err)
 	}
 	go func() { _ = a.gw.Serve(ln) }()
-	defer func() { _ = a.shutdown(context.Background()) }()
-	var out, errb bytes.Buffer
-	if code := run([]string{"health", "--url", "http://" + ln.Addr().String()}, nil, &out, &errb); code != 0 {
-		t.Fatalf("exit %d: %s", code, errb.String())
-	}
-	if !strings.Contains(out.String(), "mock-gpt") || !strings.Contains(out.String(), "STATUS") {
-		t.Fatalf("table:\n%s", out.String())
-	}
-	if code := run([]string{"health", "--url", "http://127.0.0.1:1"}, nil, &out, &errb); code != 1 {
-		t.Fatalf("unreachable gateway: exit %d", code)
-	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = a.shutdown(ctx)
+	})
+	return ln.Addr().String()
 }
