@@ -197,3 +197,25 @@ func TestAuth(t *testing.T) {
 		t.Fatalf("api-key header: status %d", status)
 	}
 }
+
+// TestAzureClientPath: an Azure OpenAI SDK client (deployment in the URL,
+// api-key header, no model in the body) works against the gateway as is.
+func TestAzureClientPath(t *testing.T) {
+	base, _ := basicSetup(t)
+	root := strings.TrimSuffix(base, "/v1")
+	cfg := openai.DefaultAzureConfig("sk-acme", root)
+	cfg.APIVersion = "2024-10-21"
+	c := openai.NewClientWithConfig(cfg)
+	resp, err := c.CreateChatCompletion(context.Background(), chatReq("renamed", "hello from azure"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Header().Get("X-Tollgate-Model") != "renamed" || resp.Choices[0].Message.Content == "" {
+		t.Fatalf("azure path: %+v %v", resp, resp.Header())
+	}
+	status, _, body := rawPostHeader(t, root+"/openai/deployments/mock-gpt/chat/completions?api-version=2024-10-21",
+		map[string]string{"api-key": "sk-acme"}, `{"messages":[{"role":"user","content":"no model field"}]}`)
+	if status != 200 {
+		t.Fatalf("no model in body: %d %s", status, body)
+	}
+}

@@ -154,7 +154,7 @@ func (s *Server) attempt(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *dep
 	if x.fields.Stream {
 		req.Header.Set("Accept", "text/event-stream")
 	}
-	if d.upstreamModel != x.fields.Model {
+	if d.upstreamModel != x.fields.Model || x.fields.modelFromPath {
 		edited, err := setTopLevel(x.editBuf[:0], body, "model", d.modelJSON)
 		if err != nil {
 			return answered, s.failNow(ctx, x, errInvalid("", "request body is not valid JSON"))

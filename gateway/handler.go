@@ -13,7 +13,34 @@ var (
 	pathEmbeddings  = []byte("/v1/embeddings")
 	pathModels      = []byte("/v1/models")
 	pathModelsSlash = []byte("/v1/models/")
+	pathAzure       = []byte("/openai/deployments/")
 )
+
+// handleAzurePath serves Azure OpenAI style URLs, so Azure SDK clients can
+// point at the gateway unchanged: /openai/deployments/{model}/chat/completions
+// (api-version is accepted and ignored; the gateway speaks to upstreams in
+// their own dialect).
+func (s *Server) handleAzurePath(ctx *fasthttp.RequestCtx, rest []byte) {
+	i := bytes.IndexByte(rest, '/')
+	if i <= 0 {
+		writeError(ctx, &APIError{Status: 404, Type: typeNotFound, Code: "unknown_url", Message: "expected /openai/deployments/{model}/chat/completions"})
+		return
+	}
+	model, op := rest[:i], rest[i:]
+	var ep endpoint
+	switch string(op) {
+	case "/chat/completions":
+		ep = epChat
+	case "/completions":
+		ep = epCompletions
+	case "/embeddings":
+		ep = epEmbeddings
+	default:
+		writeError(ctx, &APIError{Status: 404, Type: typeNotFound, Code: "unknown_url", Message: "unknown Azure operation " + truncate(string(op), 100)})
+		return
+	}
+	s.serveModelAPI(ctx, ep, model)
+}
 
 // handle routes a request. Model APIs are matched first: they are the hot path.
 func (s *Server) handle(ctx *fasthttp.RequestCtx) {
@@ -26,6 +53,8 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 		s.handleModelAPI(ctx, epCompletions)
 	case bytes.Equal(path, pathEmbeddings):
 		s.handleModelAPI(ctx, epEmbeddings)
+	case bytes.HasPrefix(path, pathAzure):
+		s.handleAzurePath(ctx, path[len(pathAzure):])
 	case bytes.Equal(path, pathModels):
 		s.handleModels(ctx)
 	case bytes.HasPrefix(path, pathModelsSlash):
@@ -77,9 +106,16 @@ func (s *Server) handleExtra(ctx *fasthttp.RequestCtx, e extraHandler) {
 }
 
 // handleModelAPI serves chat, completions and embeddings.
-func (s *Server) handleModelAPI(ctx *fasthttp.RequestCtx, ep endpoint) {
+func (s *Server) handleModelAPI(ctx *fasthttp.RequestCtx, ep endpoint) { s.serveModelAPI(ctx, ep, nil) }
+
+// serveModelAPI runs the pipeline; pathModel is the model named by an
+// Azure-style URL (nil for OpenAI paths).
+func (s *Server) serveModelAPI(ctx *fasthttp.RequestCtx, ep endpoint, pathModel []byte) {
 	x := acquireExchange()
 	x.endpoint = ep
+	if pathModel != nil {
+		x.fields.Model, x.fields.modelFromPath = string(pathModel), true
+	}
 	x.rt = s.rt.Load()
 	x.setRequestID(&ctx.Request.Header)
 	ctx.Response.Header.SetBytesV("X-Request-Id", x.requestID)

@@ -53,6 +53,7 @@ func (e endpoint) upstreamPath() string {
 // Everything else passes through to the upstream untouched.
 type requestFields struct {
 	Model          string
+	modelFromPath  bool // Azure-style URL: /openai/deployments/{model}/…; the path wins over the body
 	Stream         bool
 	IncludeUsage   bool // stream_options.include_usage
 	MaxTokens      int  // max_tokens or max_completion_tokens; 0 = unset
@@ -87,14 +88,20 @@ func parseRequest(ep endpoint, body []byte, f *requestFields) *APIError {
 		return errInvalid("", "request body must be a JSON object, got "+v.Type().String())
 	}
 	mv := v.Get("model")
-	if mv == nil {
+	switch {
+	case mv == nil && f.modelFromPath:
+		// Azure-style path: the deployment in the URL names the model.
+	case mv == nil:
 		return errInvalid("model", "you must provide a model parameter")
+	default:
+		mb, err := mv.StringBytes()
+		if err != nil || len(mb) == 0 {
+			return errInvalid("model", "model must be a non-empty string")
+		}
+		if !f.modelFromPath {
+			f.Model = string(mb)
+		}
 	}
-	mb, err := mv.StringBytes()
-	if err != nil || len(mb) == 0 {
-		return errInvalid("model", "model must be a non-empty string")
-	}
-	f.Model = string(mb)
 	if sv := v.Get("stream"); sv != nil {
 		switch sv.Type() {
 		case fastjson.TypeTrue:
