@@ -175,7 +175,7 @@ func cliEval(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		rego.Store(inmem.NewFromObjectWithOpts(src.data, inmem.OptRoundTripOnWrite(false))),
 		rego.Input(input),
 		rego.SetRegoVersion(ast.RegoV1),
-		rego.GenerateJSON(keepASTGen),
+		rego.GenerateJSON(keepAST),
 	}
 	for _, m := range serving {
 		opts = append(opts, rego.ParsedModule(m))
@@ -205,8 +205,6 @@ func cliEval(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	return 0
 }
-
-func keepASTGen(t *ast.Term, _ *rego.EvalContext) (any, error) { return t.Value, nil }
 
 // readDocument reads a JSON or YAML document from path ("-" = stdin).
 func readDocument(path string, stdin io.Reader) (any, error) {

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -14,7 +15,7 @@ import (
 
 func TestDecisionLogFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "decisions.jsonl")
-	e, err := Open(Options{Dir: examplesDir, PollInterval: -1, Logger: quietLogger(),
+	e, err := Open(Options{Dir: examplesDir, PollInterval: -1, Logger: quietLogger(), Timeout: 10 * time.Second,
 		DecisionLog: DecisionLogOptions{Path: path, SampleRate: 1}})
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +77,7 @@ func TestDecisionLogFile(t *testing.T) {
 
 func TestDecisionLogSampling(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.jsonl")
-	e, err := Open(Options{Dir: examplesDir, PollInterval: -1, Logger: quietLogger(),
+	e, err := Open(Options{Dir: examplesDir, PollInterval: -1, Logger: quietLogger(), Timeout: 10 * time.Second,
 		DecisionLog: DecisionLogOptions{Path: path, SampleRate: 0.1, QueueSize: 10000}})
 	if err != nil {
 		t.Fatal(err)
@@ -97,13 +98,19 @@ func TestDecisionLogSampling(t *testing.T) {
 	}
 }
 
-// blockingWriter blocks every Write until released.
-type blockingWriter struct{ release chan struct{} }
+// blockingWriter blocks every Write until released, then keeps what it got.
+type blockingWriter struct {
+	release chan struct{}
+	got     *bytes.Buffer
+}
 
-func (w blockingWriter) Write(p []byte) (int, error) { <-w.release; return len(p), nil }
+func (w blockingWriter) Write(p []byte) (int, error) {
+	<-w.release
+	return w.got.Write(p)
+}
 
 func TestDecisionLogDropsCounted(t *testing.T) {
-	w := blockingWriter{release: make(chan struct{})}
+	w := blockingWriter{release: make(chan struct{}), got: &bytes.Buffer{}}
 	dl := &decisionLog{rate: 1, queue: make(chan logEntry, 2), out: w, close: func() error { return nil }, log: quietLogger()}
 	dl.done.Add(1)
 	go dl.run()
@@ -113,12 +120,15 @@ func TestDecisionLogDropsCounted(t *testing.T) {
 	for range n {
 		dl.add(logEntry{at: time.Now(), input: in})
 	}
-	// The writer holds at most one entry and the queue two: the rest dropped.
-	if dropped := decisionLogDrop.Get() - before; dropped < n-3 || dropped > n-2 {
-		t.Fatalf("dropped %d of %d with queue 2", dropped, n)
-	}
+	dropped := int(decisionLogDrop.Get() - before)
 	close(w.release)
 	dl.stop()
+	written := strings.Count(w.got.String(), "\n")
+	// The queue holds 2 and the blocked writer a few (its 4 KiB buffer):
+	// most entries are dropped, and every entry is either written or counted.
+	if dropped < n/2 || written+dropped != n {
+		t.Fatalf("%d entries: %d written, %d counted as dropped", n, written, dropped)
+	}
 }
 
 var _ io.Writer = blockingWriter{}

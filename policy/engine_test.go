@@ -249,7 +249,7 @@ func TestReloadKeepsLastGood(t *testing.T) {
 func TestWatcherReloadsOnChange(t *testing.T) {
 	dir := t.TempDir()
 	capPolicy(t, dir, "100")
-	e, err := Open(Options{Dir: dir, PollInterval: 5 * time.Millisecond, Logger: quietLogger()})
+	e, err := Open(Options{Dir: dir, PollInterval: 5 * time.Millisecond, Logger: quietLogger(), Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,5 +280,17 @@ func TestWatcherReloadsOnChange(t *testing.T) {
 	waitFor("missing dir error", func(s Status) bool { return strings.Contains(s.LastError, "no such file or directory") })
 	if d := e.Decide(context.Background(), typicalInput()); d.Err != nil || d.Revision != second {
 		t.Fatalf("after dir removal: %+v", d)
+	}
+}
+
+func TestHiddenAndForeignFilesIgnored(t *testing.T) {
+	dir := t.TempDir()
+	capPolicy(t, dir, "100")
+	os.MkdirAll(filepath.Join(dir, ".git"), 0o755)
+	writeFile(t, filepath.Join(dir, ".git", "config.json"), "{not json")
+	writeFile(t, filepath.Join(dir, "README.md"), "# notes")
+	e := openTB(t, Options{Dir: dir})
+	if d := e.Decide(context.Background(), typicalInput()); d.Err != nil || d.MaxTokens != 100 {
+		t.Fatalf("%+v", d)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"testing"
+	"time"
 )
 
 // typicalInput is a request as the gateway fills it for the example policies.
@@ -47,6 +48,11 @@ func openTB(tb testing.TB, opts Options) *Engine {
 	tb.Helper()
 	if opts.PollInterval == 0 {
 		opts.PollInterval = -1
+	}
+	if opts.Timeout == 0 {
+		// The shared test machine can stall one evaluation past the 50ms
+		// default; tests about timeouts set their own.
+		opts.Timeout = 10 * time.Second
 	}
 	if opts.Logger == nil {
 		opts.Logger = quietLogger()

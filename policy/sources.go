@@ -65,7 +65,10 @@ func readSources(paths ...string) (*sources, error) {
 		}
 	}
 	if len(plain) > 0 {
-		res, err := fl.Filtered(plain, func(_ string, info fs.FileInfo, _ int) bool {
+		res, err := fl.Filtered(plain, func(_ string, info fs.FileInfo, depth int) bool {
+			if depth > 0 && strings.HasPrefix(info.Name(), ".") {
+				return true // .git and the like
+			}
 			return !info.IsDir() && !policyFile(info.Name()) // skip READMEs and the like
 		})
 		if err != nil {
@@ -115,6 +118,12 @@ func stamps(path string) ([]fileStamp, error) {
 	err := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		if p != path && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
 		}
 		if d.IsDir() || (!isBundle(path) && !policyFile(p)) {
 			return nil
