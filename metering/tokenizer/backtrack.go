@@ -11,15 +11,15 @@ import "sync/atomic"
 // prose does, instead of a heap operation per merge.
 
 type backtrackTables struct {
-	tokens      []string         // id → bytes
-	split       []uint64         // id → left<<32 | right, the last BPE merge that builds it (id, id for bytes)
-	reachable   []bool           // BPE of the token's own bytes is the token itself
-	nextPrefix  []int32          // id → longest reachable proper prefix token, -1 for none
-	pairs       *pairTable       // left<<32 | right → token they merge into
-	prefixes    map[string]int32 // every token (→ id) and proper prefix of one (→ -1): one lookup per byte
-	extendable  []bool           // id → some longer token starts with it
-	pairPrefix  []bool           // 2-byte strings (a<<8|b) that are prefixes but not tokens
-	byteToken   [256]int32       // rank of each single byte
+	tokens      []string     // id → bytes
+	split       []uint64     // id → left<<32 | right, the last BPE merge that builds it (id, id for bytes)
+	reachable   []bool       // BPE of the token's own bytes is the token itself
+	nextPrefix  []int32      // id → longest reachable proper prefix token, -1 for none
+	pairs       *pairTable   // left<<32 | right → token they merge into
+	prefixes    *prefixTable // every token (→ id) and proper prefix of one (→ -1): one probe per byte
+	extendable  []bool       // id → some longer token starts with it
+	pairPrefix  []bool       // 2-byte strings (a<<8|b) that are prefixes but not tokens
+	byteToken   [256]int32   // rank of each single byte
 	maxTokenLen int
 }
 
@@ -53,21 +53,23 @@ func (e *encoding) buildBacktrack() *backtrackTables {
 		reachable:   make([]bool, n),
 		nextPrefix:  make([]int32, n),
 		pairs:       newPairTable(len(e.ranks)),
-		prefixes:    make(map[string]int32, 2*len(e.ranks)),
+		prefixes:    newPrefixTable(2 * len(e.ranks)),
 		extendable:  make([]bool, n),
 		pairPrefix:  make([]bool, 1<<16),
 		maxTokenLen: e.maxLen,
 	}
 	for tok, id := range e.ranks {
 		t.tokens[id] = tok
-		t.prefixes[tok] = int32(id)
+	}
+	for tok, id := range e.ranks {
+		t.prefixes.put(tok, int32(id))
+	}
+	for tok := range e.ranks {
 		for k := 1; k < len(tok); k++ {
 			if p, ok := e.ranks[tok[:k]]; ok {
 				t.extendable[p] = true
 			} else {
-				if _, seen := t.prefixes[tok[:k]]; !seen {
-					t.prefixes[tok[:k]] = -1
-				}
+				t.prefixes.put(tok[:k], -1)
 				if k == 2 {
 					t.pairPrefix[int(tok[0])<<8|int(tok[1])] = true
 				}
@@ -190,8 +192,10 @@ func (e *encoding) longestMatch(t *backtrackTables, p []byte) int32 {
 	} else if !t.pairPrefix[int(p[0])<<8|int(p[1])] {
 		return best
 	}
+	h := fnvStep(fnvStep(fnvOffset, p[0]), p[1])
 	for k := 3; k <= len(p) && k <= t.maxTokenLen; k++ {
-		id, ok := t.prefixes[string(p[:k])]
+		h = fnvStep(h, p[k-1])
+		id, ok := t.prefixes.get(p[:k], h)
 		if !ok {
 			break
 		}

@@ -33,8 +33,8 @@ func TestBacktrackTablesCost(t *testing.T) {
 		if pairs == 0 {
 			t.Fatalf("%s: no merge pairs", name)
 		}
-		t.Logf("%s: built in %v, %.1f MiB live, %d merge pairs, %d tokens and prefixes, %d unreachable tokens",
-			name, elapsed.Round(time.Millisecond), float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), pairs, len(tb.prefixes), unreachable)
+		t.Logf("%s: built in %v, %.1f MiB live, %d merge pairs, %d arena bytes, %d unreachable tokens",
+			name, elapsed.Round(time.Millisecond), float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), pairs, len(tb.prefixes.arena), unreachable)
 		runtime.KeepAlive(tb)
 	}
 }
