@@ -139,8 +139,14 @@ func (e *Engine) Decide(ctx context.Context, in *Input) Decision {
 	return d
 }
 
-// eval runs the prepared query under the engine timeout and ctx.
-func (e *Engine) eval(ctx context.Context, rev *revision, input ast.Value) (ast.Value, error) {
+// eval runs the prepared query under the engine timeout and ctx. A panic in
+// OPA (a builtin bug, say) becomes an error, so OnError decides, not a crash.
+func (e *Engine) eval(ctx context.Context, rev *revision, input ast.Value) (_ ast.Value, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("policy evaluation panicked: %v", p)
+		}
+	}()
 	c := acquireCanceler(e.opts.Timeout)
 	var stop func() bool
 	if ctx.Done() != nil {
@@ -154,7 +160,7 @@ func (e *Engine) eval(ctx context.Context, rev *revision, input ast.Value) (ast.
 	timedOut := c.timedOut.Load()
 	releaseCanceler(c, stop != nil && !stop())
 	switch {
-	case timedOut:
+	case err != nil && timedOut:
 		return nil, fmt.Errorf("policy evaluation exceeded the %v timeout", e.opts.Timeout)
 	case err != nil:
 		if ctx.Err() != nil {
