@@ -164,11 +164,11 @@ func spendInput(sp metering.Spend) policy.Spend {
 	usd := func(m int64) float64 { return float64(m) / 1e6 }
 	out := policy.Spend{TenantToday: usd(sp.Tenant.TodayMicros), TenantMonth: usd(sp.Tenant.MonthMicros),
 		TeamToday: usd(sp.Team.TodayMicros), TeamMonth: usd(sp.Team.MonthMicros),
-		KeyToday: usd(sp.Key.TodayMicros), KeyMonth: usd(sp.Key.MonthMicros), BudgetRemaining: -1}
-	// The tightest budget of any scope; -1 when none is set.
-	for _, sc := range []metering.ScopeSpend{sp.Key, sp.Team, sp.Tenant} {
-		if r, ok := sc.Remaining(); ok && (out.BudgetRemaining < 0 || usd(r) < out.BudgetRemaining) {
-			out.BudgetRemaining = usd(r)
+		KeyToday: usd(sp.Key.TodayMicros), KeyMonth: usd(sp.Key.MonthMicros)}
+	// The tightest budget of any scope; undefined for the policy when none is set.
+	for _, sc := range [3]metering.ScopeSpend{sp.Key, sp.Team, sp.Tenant} {
+		if r, ok := sc.Remaining(); ok && (!out.HasBudget || usd(r) < out.BudgetRemaining) {
+			out.BudgetRemaining, out.HasBudget = usd(r), true
 		}
 	}
 	return out

@@ -30,6 +30,7 @@ func TestDecideMatchesNaive(t *testing.T) {
 		},
 		"off hours":   func(in *Input) { in.Time.Hour = 23 },
 		"low budget":  func(in *Input) { in.Spend.BudgetRemaining = 2 },
+		"no budget":   func(in *Input) { in.Spend.HasBudget = false },
 		"over budget": func(in *Input) { in.Estimate.MaxCostUSD = 1e6 },
 		"unhealthy": func(in *Input) {
 			in.Health = map[string]ModelHealth{"gpt-4o": {Status: "unhealthy"}, "gpt-4o-mini": {Status: "unhealthy"}}

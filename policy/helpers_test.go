@@ -18,7 +18,7 @@ func typicalInput() *Input {
 	in.Principal = Principal{Tenant: "acme", Team: "research", KeyID: "key_7f3a", Tags: map[string]string{"env": "prod"}}
 	in.Estimate = Estimate{PromptTokens: 460, MaxCostUSD: 0.0063}
 	in.Findings = []Finding{{Kind: "injection", Score: 0.12, Count: 1}}
-	in.Spend = Spend{TenantToday: 12.5, TenantMonth: 310.25, TeamToday: 3.1, TeamMonth: 88.4, KeyToday: 0.9, KeyMonth: 20.5, BudgetRemaining: 189.75}
+	in.Spend = Spend{TenantToday: 12.5, TenantMonth: 310.25, TeamToday: 3.1, TeamMonth: 88.4, KeyToday: 0.9, KeyMonth: 20.5, BudgetRemaining: 189.75, HasBudget: true}
 	in.Health = map[string]ModelHealth{
 		"gpt-4o":      {Status: "healthy", ErrorRate: 0.01, P99Ms: 2300},
 		"gpt-4o-mini": {Status: "healthy", ErrorRate: 0.002, P99Ms: 900},
@@ -116,10 +116,13 @@ func inputMap(in *Input) (m map[string]any) {
 		"spend": map[string]any{
 			"tenant_today": in.Spend.TenantToday, "tenant_month": in.Spend.TenantMonth,
 			"team_today": in.Spend.TeamToday, "team_month": in.Spend.TeamMonth,
-			"key_today": in.Spend.KeyToday, "key_month": in.Spend.KeyMonth, "budget_remaining": in.Spend.BudgetRemaining,
+			"key_today": in.Spend.KeyToday, "key_month": in.Spend.KeyMonth,
 		},
 		"health": health,
 		"time":   map[string]any{"now": in.Time.Now, "hour": in.Time.Hour, "weekday": in.Time.Weekday},
+	}
+	if in.Spend.HasBudget {
+		m["spend"].(map[string]any)["budget_remaining"] = in.Spend.BudgetRemaining
 	}
 	return m
 }

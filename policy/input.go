@@ -61,7 +61,11 @@ type Spend struct {
 	TenantToday, TenantMonth float64
 	TeamToday, TeamMonth     float64
 	KeyToday, KeyMonth       float64
-	BudgetRemaining          float64
+	// BudgetRemaining is the USD left in the tightest budget of the key,
+	// team and tenant; input.spend.budget_remaining is undefined when
+	// HasBudget is false (no budget applies), so budget rules do not fire.
+	BudgetRemaining float64
+	HasBudget       bool
 }
 
 // ModelHealth is the rolling health of one model.

@@ -143,14 +143,20 @@ func (b *inputBuilder) request(r *Request) *ast.Term {
 }
 
 func (b *inputBuilder) spend(s *Spend) *ast.Term {
-	return b.obj(
+	kv := [7][2]*ast.Term{
 		item(kTenantToday, b.float(s.TenantToday)),
 		item(kTenantMonth, b.float(s.TenantMonth)),
 		item(kTeamToday, b.float(s.TeamToday)),
 		item(kTeamMonth, b.float(s.TeamMonth)),
 		item(kKeyToday, b.float(s.KeyToday)),
 		item(kKeyMonth, b.float(s.KeyMonth)),
-		item(kBudgetRemaining, b.float(s.BudgetRemaining)))
+	}
+	n := 6
+	if s.HasBudget {
+		kv[n] = item(kBudgetRemaining, b.float(s.BudgetRemaining))
+		n++
+	}
+	return b.obj(kv[:n]...)
 }
 
 func (b *inputBuilder) response(r *Response) *ast.Term {

@@ -17,3 +17,8 @@ test_estimate_over_remaining_denied if {
 	some r in rules.deny with input as inp
 	r == {"code": "budget_exceeded", "message": "estimated cost 3 USD exceeds the remaining budget 2.5 USD"}
 }
+
+test_no_budget_configured_allowed if {
+	inp := json.remove(fixtures.request, ["spend/budget_remaining"])
+	not "budget_exceeded" in fixtures.codes(rules.deny) with input as json.patch(inp, [{"op": "replace", "path": "/estimate/max_cost_usd", "value": 1000000}])
+}
