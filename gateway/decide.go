@@ -72,7 +72,7 @@ func (s *Server) decide(ctx *fasthttp.RequestCtx, x *Exchange) *APIError {
 // decideResponse runs the response phase; a denial replaces the answer.
 func (s *Server) decideResponse(x *Exchange, finishReason string) *APIError {
 	e := s.stages.Policy
-	if e == nil {
+	if e == nil || !e.UsesResponsePhase() {
 		return nil
 	}
 	in := inputPool.Get().(*policy.Input)

@@ -235,6 +235,12 @@ func (e *Engine) reloadFailed(err error) {
 }
 
 // Status reports the serving revision and reload counts.
+// UsesResponsePhase reports whether the serving policy can decide anything
+// in the response phase: a rule reads input.response or mentions the string
+// "response" (as in input.phase == "response"). When false, evaluating the
+// response phase would repeat the request phase's answer at full cost.
+func (e *Engine) UsesResponsePhase() bool { return e.rev.Load().usesResponse }
+
 func (e *Engine) Status() Status {
 	rev := e.rev.Load()
 	e.statusMu.Lock()

@@ -155,3 +155,20 @@ func TestDecideP50(t *testing.T) {
 	slices.Sort(naive)
 	t.Logf("Decide p50=%v p99=%v; naive p50=%v p99=%v", fast[n/2], fast[n*99/100], naive[n/2], naive[n*99/100])
 }
+
+// BenchmarkDecideResponse is the response phase of the same request: rules
+// guarded by input.phase == "request" are pruned by OPA's rule index.
+func BenchmarkDecideResponse(b *testing.B) {
+	e := openTB(b, Options{Dir: examplesDir})
+	in := typicalInput()
+	in.Phase = "response"
+	in.Response = Response{Model: in.Request.Model, FinishReason: "stop", Usage: Usage{PromptTokens: 30, CompletionTokens: 20, TotalTokens: 50}}
+	ctx := context.Background()
+	if d := e.Decide(ctx, in); !d.Allow || d.Err != nil {
+		b.Fatalf("typical response: %+v", d)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		decisionSink = e.Decide(ctx, in)
+	}
+}

@@ -31,6 +31,10 @@ type revision struct {
 	// an AST-valued store, a shared base-document cache, no-op metrics,
 	// results kept as ast values.
 	fixed [4]rego.EvalOption
+	// usesResponse: some serving rule reads input.response or compares
+	// against "response"; otherwise the response phase cannot decide
+	// differently and the gateway skips it.
+	usesResponse bool
 }
 
 // buildRevision compiles the serving modules, runs the test modules, and
@@ -77,10 +81,11 @@ func buildRevision(ctx context.Context, src *sources, runTests bool) (*revision,
 		mods = append(mods, m)
 	}
 	return &revision{
-		id:       src.hash,
-		terms:    newTermCache(mods, src.data),
-		loadedAt: time.Now(),
-		query:    pq,
+		id:           src.hash,
+		terms:        newTermCache(mods, src.data),
+		loadedAt:     time.Now(),
+		query:        pq,
+		usesResponse: readsResponse(mods),
 		fixed: [4]rego.EvalOption{
 			rego.EvalTransaction(txn),
 			rego.EvalBaseCache(&sharedBaseCache{}),
