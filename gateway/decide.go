@@ -15,6 +15,11 @@ import (
 
 var inputPool = sync.Pool{New: func() any { return new(policy.Input) }}
 
+func releaseInput(in *policy.Input) {
+	in.Reset()
+	inputPool.Put(in)
+}
+
 // decide evaluates the request phase of the policy and applies its
 // decision: deny, model rewrite, max_tokens cap, tags and headers.
 func (s *Server) decide(ctx *fasthttp.RequestCtx, x *Exchange) *APIError {
@@ -24,8 +29,12 @@ func (s *Server) decide(ctx *fasthttp.RequestCtx, x *Exchange) *APIError {
 	}
 	parseExtras(x.body, &x.fields)
 	in := inputPool.Get().(*policy.Input)
-	defer func() { in.Reset(); inputPool.Put(in) }()
 	s.fillInput(x, in)
+	if e.UsesResponsePhase() {
+		x.policyIn = in // reused by the response phase, released with x
+	} else {
+		defer releaseInput(in)
+	}
 	d := e.Decide(context.Background(), in)
 	x.policyResult = policyResult(d)
 	if !d.Allow {
@@ -71,13 +80,11 @@ func (s *Server) decide(ctx *fasthttp.RequestCtx, x *Exchange) *APIError {
 
 // decideResponse runs the response phase; a denial replaces the answer.
 func (s *Server) decideResponse(x *Exchange, finishReason string) *APIError {
-	e := s.stages.Policy
-	if e == nil || !e.UsesResponsePhase() {
+	e, in := s.stages.Policy, x.policyIn
+	if e == nil || in == nil {
 		return nil
 	}
-	in := inputPool.Get().(*policy.Input)
-	defer func() { in.Reset(); inputPool.Put(in) }()
-	s.fillInput(x, in)
+	// The request phase's input, as the policy saw it, plus the answer.
 	in.Phase = "response"
 	in.Response = policy.Response{Model: x.ServedModel(), FinishReason: finishReason, Usage: policy.Usage{
 		PromptTokens: x.usage.PromptTokens, CompletionTokens: x.usage.CompletionTokens,

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tollgate-ai/tollgate/metering"
+	"github.com/tollgate-ai/tollgate/policy"
 	"github.com/valyala/fasthttp"
 )
 
@@ -46,8 +47,9 @@ type Exchange struct {
 	outText       []byte
 	reservation   *metering.Reservation
 	tags          map[string]string
-	policyResult  string // allow | deny | rewrite | error; "" = no policy
-	finishReason  string // of the first choice, for the response-phase policy
+	policyResult  string        // allow | deny | rewrite | error; "" = no policy
+	finishReason  string        // of the first choice, for the response-phase policy
+	policyIn      *policy.Input // kept from the request phase when the policy has response rules
 }
 
 var exchangePool = sync.Pool{New: func() any { return &Exchange{estimate: -1} }}
@@ -64,6 +66,9 @@ func releaseExchange(x *Exchange) {
 	}
 	if x.upResp != nil {
 		fasthttp.ReleaseResponse(x.upResp)
+	}
+	if x.policyIn != nil {
+		releaseInput(x.policyIn)
 	}
 	x.reset()
 	exchangePool.Put(x)
