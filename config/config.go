@@ -63,6 +63,10 @@ type Upstream struct {
 	MaxIdleConnDuration time.Duration `yaml:"max_idle_conn_duration"`
 	Timeouts            Timeouts      `yaml:"timeouts"`
 	Mock                MockUpstream  `yaml:"mock"`
+	// StreamUsage "inject" (default) adds stream_options.include_usage to
+	// streams so they are billed from the upstream's own count; "off" for
+	// servers that reject the field (Tollgate then counts tokens itself).
+	StreamUsage string `yaml:"stream_usage"`
 }
 
 // Timeouts bound each phase of an upstream call.

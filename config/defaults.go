@@ -37,6 +37,9 @@ func applyDefaults(c *Config) {
 		setDur(&t.FirstByte, 60*time.Second)
 		setDur(&t.Idle, 60*time.Second)
 		setDur(&t.Total, 10*time.Minute)
+		if u.StreamUsage == "" {
+			u.StreamUsage = "inject"
+		}
 		if u.Kind == KindAzure && u.APIVersion == "" {
 			u.APIVersion = "2024-10-21"
 		}

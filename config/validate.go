@@ -49,6 +49,9 @@ func validate(c *Config, name string, lines lineIndex) error {
 		default:
 			at(p+".kind", "unknown kind %q (openai, azure or mock)", u.Kind)
 		}
+		if u.StreamUsage != "inject" && u.StreamUsage != "off" {
+			at(p+".stream_usage", "must be inject or off, got %q", u.StreamUsage)
+		}
 		t := u.Timeouts
 		if t.Connect < 0 || t.FirstByte < 0 || t.Idle < 0 || t.Total < 0 {
 			at(p+".timeouts", "must not be negative")

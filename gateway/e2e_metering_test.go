@@ -204,3 +204,29 @@ keys:
 		t.Fatalf("small request within budget: %d %s", status, body)
 	}
 }
+
+// TestStreamUsageOffForUpstreamsThatRejectIt: with stream_usage: off the
+// client's body goes upstream unedited, and the gateway counts the stream.
+func TestStreamUsageOffForUpstreamsThatRejectIt(t *testing.T) {
+	url, sw := startSwitchable(t)
+	base, ledger := meteredGateway(t, `
+upstreams: [{name: strict, kind: openai, base_url: "{{U}}", stream_usage: "off"}]
+models: [{name: mock-gpt, deployments: [{upstream: strict}]}]
+keys: [{id: k-m, key: sk-m, tenant: acme}]
+`, map[string]string{"U": url})
+	req := chatReq("mock-gpt", "no stream options please")
+	req.Stream = true
+	st, err := taggedClient(base, "off").CreateChatCompletionStream(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drain(t, st)
+	st.Close()
+	if b := string(sw.lastReq.Load().body); strings.Contains(b, "stream_options") {
+		t.Fatalf("stream_options sent to an upstream with stream_usage off: %s", b)
+	}
+	got := usageBy(t, ledger, "off", 1)
+	if got.CompletionTokens == 0 || got.Flagged != 1 {
+		t.Fatalf("stream not counted by the gateway: %+v", got)
+	}
+}

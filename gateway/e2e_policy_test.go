@@ -111,3 +111,20 @@ func TestPolicyResponsePhase(t *testing.T) {
 		t.Fatalf("stream not ended by the response-phase denial: %v", events)
 	}
 }
+
+// TestPolicyCapOnStreamKeepsBodyIntact: a policy edit (max_tokens) and the
+// stream-usage edit on the same request must compose, not overwrite.
+func TestPolicyCapOnStreamKeepsBodyIntact(t *testing.T) {
+	base := policyGateway(t)
+	events := readSSEWithKey(t, base+"/chat/completions", "sk-capped",
+		`{"model":"mock-gpt","stream":true,"messages":[{"role":"user","content":"a long answer please"}]}`)
+	words := 0
+	for _, e := range events {
+		if strings.Contains(e, `"content":"`) && !strings.Contains(e, `"content":""`) {
+			words++
+		}
+	}
+	if words != 3 || events[len(events)-1] != "[DONE]" {
+		t.Fatalf("want 3 content chunks then [DONE], got %d: %v", words, events)
+	}
+}

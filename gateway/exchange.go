@@ -34,10 +34,11 @@ type Exchange struct {
 	events   int           // SSE events relayed
 	attempts int
 
-	upReq   *fasthttp.Request
-	upResp  *fasthttp.Response
-	editBuf []byte // body with per-deployment edits (model rename), reused
-	reqBuf  []byte // body with per-request edits (stream usage, policy caps), reused
+	upReq    *fasthttp.Request
+	upResp   *fasthttp.Response
+	editBuf  []byte // body with per-deployment edits (model rename), reused
+	reqBuf   []byte // body with the policy's edits (max_tokens cap), reused
+	usageBuf []byte // body with stream_options.include_usage added, reused
 
 	// Metering.
 	usage         metering.Usage
@@ -75,7 +76,7 @@ func releaseExchange(x *Exchange) {
 }
 
 func (x *Exchange) reset() {
-	*x = Exchange{requestID: x.requestID[:0], editBuf: keep(x.editBuf), reqBuf: keep(x.reqBuf), outText: keep(x.outText), estimate: -1}
+	*x = Exchange{requestID: x.requestID[:0], editBuf: keep(x.editBuf), reqBuf: keep(x.reqBuf), usageBuf: keep(x.usageBuf), outText: keep(x.outText), estimate: -1}
 }
 
 // keep returns b emptied for reuse, or nil when it grew too large to pin

@@ -140,6 +140,9 @@ func sleepBackoff(attempt int, m *model, last *APIError, deadline time.Time) boo
 // attempt makes one upstream call. On success it writes the response (or
 // starts the stream relay) and returns answered.
 func (s *Server) attempt(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *deployment, body []byte, deadline time.Time) (outcome, *APIError) {
+	if x.injectedUsage && d.upstream.cfg.StreamUsage == "off" {
+		body = x.body // this upstream rejects stream_options: send what the client sent
+	}
 	if x.upReq == nil {
 		x.upReq, x.upResp = fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 	}

@@ -75,11 +75,11 @@ func (s *Server) prepareBody(x *Exchange, body []byte) []byte {
 	if !x.fields.Stream || x.fields.IncludeUsage || x.endpoint == epEmbeddings {
 		return body
 	}
-	edited, err := setTopLevel(x.reqBuf[:0], body, "stream_options", includeUsage)
+	edited, err := setTopLevel(x.usageBuf[:0], body, "stream_options", includeUsage)
 	if err != nil {
 		return body
 	}
-	x.reqBuf = edited
+	x.usageBuf = edited
 	x.injectedUsage = true
 	return edited
 }
