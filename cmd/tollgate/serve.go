@@ -22,9 +22,6 @@ func serve(args []string, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	slog.SetDefault(log)
-
 	load := func() (*config.Config, error) {
 		c, err := config.Load(*cfgPath)
 		if err == nil && *listen != "" {
@@ -37,6 +34,13 @@ func serve(args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.Log.Level)); err != nil {
+		fmt.Fprintf(stderr, "%s: log.level: %v\n", cfg.Source, err)
+		return 1
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	slog.SetDefault(log)
 	app, err := newApp(cfg, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "tollgate:", err)
