@@ -114,3 +114,33 @@ models: [{name: m, retry: {attempts: 2, backoff: 1ms}, deployments: [{upstream: 
 		t.Fatalf("mock saw %d requests, want 2 attempts", n)
 	}
 }
+
+// TestStreamFailingBeforeFirstEventIsRetried: a stream that opens with an
+// error event, or ends before any event, has sent the client nothing yet,
+// so the gateway retries it on another deployment.
+func TestStreamFailingBeforeFirstEventIsRetried(t *testing.T) {
+	for name, body := range map[string]string{
+		"error event": "data: {\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}\n\n",
+		"empty":       "",
+	} {
+		t.Run(name, func(t *testing.T) {
+			badURL, bad := startSwitchable(t)
+			bad.sse.Store(&body)
+			goodURL, good := startSwitchable(t)
+			base, _ := startGateway(t, `
+upstreams:
+  - {name: bad, kind: openai, base_url: "{{BAD}}"}
+  - {name: good, kind: openai, base_url: "{{GOOD}}"}
+models:
+  - name: m
+    balance: weighted
+    retry: {attempts: 2, backoff: 1ms}
+    deployments: [{upstream: bad, model: mock-gpt, weight: 1000000}, {upstream: good, model: mock-gpt, weight: 1}]
+`, map[string]string{"BAD": badURL, "GOOD": goodURL})
+			events := readSSE(t, base+"/chat/completions", streamBody)
+			if events[len(events)-1] != "[DONE]" || bad.hits.Load() != 1 || good.hits.Load() != 1 {
+				t.Fatalf("bad %d good %d events %v", bad.hits.Load(), good.hits.Load(), events)
+			}
+		})
+	}
+}

@@ -194,9 +194,21 @@ func (s *Server) attempt(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *dep
 	case status >= 200 && status < 300:
 		x.served, x.dep = m, d
 		if relay {
+			// Read the first event before committing: a stream that breaks
+			// or opens with an error event can still be retried elsewhere.
+			sc := acquireScanner(resp.BodyStream())
+			first, err := sc.next()
+			if e := firstEventError(x, d, first, err, deadline); e != nil {
+				releaseScanner(sc)
+				_ = resp.CloseBodyStream()
+				d.inflight.Add(-1)
+				d.breaker.record(time.Now(), false)
+				return retryable, e
+			}
 			x.errKind = "" // earlier attempts' failures are not this request's outcome
+			x.ttft = time.Since(x.start)
 			d.breaker.record(time.Now(), true)
-			s.startRelay(ctx, x, d, resp, started)
+			s.startRelay(ctx, x, d, resp, sc, first, err, started)
 			return relaying, nil
 		}
 		if x.endpoint != epPassthrough && !x.readResponse(bodyOf(resp)) {

@@ -42,6 +42,7 @@ type switchable struct {
 	mock    *mockllm.Server
 	status  atomic.Int32 // 0 = delegate to the mock
 	garbage atomic.Bool
+	sse     atomic.Pointer[string] // when set: answer 200 text/event-stream with this body
 	hits    atomic.Int64
 	lastReq atomic.Pointer[capturedRequest]
 }
@@ -63,6 +64,11 @@ func startSwitchable(t testing.TB) (string, *switchable) {
 			path:   string(ctx.RequestURI()),
 			body:   append([]byte(nil), ctx.PostBody()...),
 		})
+		if b := sw.sse.Load(); b != nil {
+			ctx.SetContentType("text/event-stream")
+			ctx.SetBodyString(*b)
+			return
+		}
 		if sw.garbage.Load() {
 			ctx.SetContentType("application/json")
 			ctx.SetBodyString("<html>oops</html>")

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/tollgate-ai/tollgate/health"
 	"github.com/valyala/fasthttp"
+	"github.com/valyala/fastjson"
 )
 
 var errClientGone = errors.New("client disconnected")
@@ -19,7 +21,11 @@ var errClientGone = errors.New("client disconnected")
 //
 // The writer runs after the handler returns, so it owns the Exchange from
 // here on and releases it; it must not touch ctx (fasthttp reuses it).
-func (s *Server) startRelay(ctx *fasthttp.RequestCtx, x *Exchange, d *deployment, resp *fasthttp.Response, started time.Time) {
+//
+// sc has already read the first event (first, with firstErr when the stream
+// ended right after it); the relay sends it before reading on.
+func (s *Server) startRelay(ctx *fasthttp.RequestCtx, x *Exchange, d *deployment, resp *fasthttp.Response,
+	sc *sseScanner, first []byte, firstErr error, started time.Time) {
 	x.status = fasthttp.StatusOK
 	ctx.SetStatusCode(fasthttp.StatusOK)
 	ctx.Response.Header.SetContentType("text/event-stream")
@@ -30,22 +36,22 @@ func (s *Server) startRelay(ctx *fasthttp.RequestCtx, x *Exchange, d *deployment
 	ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer s.finish(x)
 		defer d.inflight.Add(-1)
-		s.relayEvents(w, x, resp, deadline)
+		s.relayEvents(w, x, resp, sc, first, firstErr, deadline)
 		d.observeLatency(time.Since(started))
 	})
 }
 
-func (s *Server) relayEvents(w *bufio.Writer, x *Exchange, resp *fasthttp.Response, deadline time.Time) {
+func (s *Server) relayEvents(w *bufio.Writer, x *Exchange, resp *fasthttp.Response, sc *sseScanner,
+	first []byte, firstErr error, deadline time.Time) {
 	body := resp.BodyStream()
-	sc := acquireScanner(body)
 	defer releaseScanner(sc)
 	sawDone := false
-	for {
-		ev, err := sc.next()
+	for pending := true; ; pending = false {
+		ev, err := first, firstErr
+		if !pending {
+			ev, err = sc.next()
+		}
 		if len(ev) > 0 {
-			if x.events == 0 {
-				x.ttft = time.Since(x.start)
-			}
 			x.events++
 			if isDoneEvent(ev) {
 				sawDone = true
@@ -89,6 +95,34 @@ func (s *Server) relayEvents(w *bufio.Writer, x *Exchange, resp *fasthttp.Respon
 		}
 		return
 	}
+}
+
+// firstEventError decides whether a stream's first event makes the attempt
+// a failure (nothing reached the client yet, so it can be retried): the
+// stream ended or stalled before any event, or it opened with an error.
+func firstEventError(x *Exchange, d *deployment, ev []byte, err error, deadline time.Time) *APIError {
+	if len(ev) == 0 {
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		e := streamError(x, err, deadline)
+		e.Message = "upstream " + d.name + ": " + e.Message + " (before its first event)"
+		return e
+	}
+	data := eventData(ev)
+	if !bytes.HasPrefix(ev, []byte("event: error")) && !bytes.HasPrefix(data, []byte(`{"error"`)) {
+		return nil
+	}
+	x.errKind = health.ErrUpstream5xx
+	msg := "error event"
+	var p fastjson.Parser
+	if v, perr := p.ParseBytes(data); perr == nil {
+		if m := v.GetStringBytes("error", "message"); len(m) > 0 {
+			msg = truncate(string(m), 300)
+		}
+	}
+	return &APIError{Status: 502, Type: typeUpstream, Code: "upstream_error",
+		Message: "upstream " + d.name + " opened the stream with an error: " + msg}
 }
 
 // streamError explains why a started stream ended early.
