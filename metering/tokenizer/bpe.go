@@ -23,11 +23,12 @@ func (e *encoding) countPiece(p []byte, s *scratch) int {
 			return 1
 		}
 		return 2
-	case e.rank(p) != noRank:
-		return 1
 	case len(p) <= smallPiece:
+		if e.rank(p) != noRank {
+			return 1
+		}
 		return len(e.mergeSmall(p, s)) - 1
-	default:
+	default: // a long piece that is one token is the backtracker's first match
 		if n := e.backtrackEncode(p, s); n >= 0 {
 			return n
 		}

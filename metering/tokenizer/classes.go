@@ -89,10 +89,17 @@ func decode(t []byte, i int) (rune, int) {
 	return utf8.DecodeRune(t[i:])
 }
 
-// classAt returns the class bits and width of the rune at t[i].
+// classAt returns the class bits and width of the rune at t[i]. t is valid
+// UTF-8, so 2- and 3-byte sequences (Latin, Cyrillic, CJK…) decode inline.
 func classAt(t []byte, i int) (uint8, int) {
-	if c := t[i]; c < utf8.RuneSelf {
+	c := t[i]
+	switch {
+	case c < utf8.RuneSelf:
 		return asciiClass[c], 1
+	case c < 0xe0 && i+1 < len(t):
+		return classOf(rune(c&0x1f)<<6 | rune(t[i+1]&0x3f)), 2
+	case c < 0xf0 && i+2 < len(t):
+		return classOf(rune(c&0x0f)<<12 | rune(t[i+1]&0x3f)<<6 | rune(t[i+2]&0x3f)), 3
 	}
 	r, n := utf8.DecodeRune(t[i:])
 	return classOf(r), n

@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"slices"
 	"testing"
 )
 
@@ -18,8 +19,12 @@ func FuzzCountMatchesTiktoken(f *testing.F) {
 		}
 		for _, name := range allEncodings {
 			want := reference(t, name).EncodeOrdinary(string(data))
-			if got := encoderFor(t, name).Count(data); got != len(want) {
+			e := encoderFor(t, name)
+			if got := e.Count(data); got != len(want) {
 				t.Fatalf("%s Count(%q) = %d, tiktoken-go %d", name, data, got, len(want))
+			}
+			if got := e.Encode(data, nil); !slices.Equal(got, want) {
+				t.Fatalf("%s Encode(%q) = %v, tiktoken-go %v", name, data, got, want)
 			}
 		}
 	})
