@@ -211,6 +211,9 @@ type MeteringConfig struct {
 	Prices map[string]Price `yaml:"prices"`
 	// FallbackPrice bills models with no known price.
 	FallbackPrice Price `yaml:"fallback_price"`
+	// Ledger "on" (default) records every request; "off" keeps no ledger
+	// (no usage queries; budgets and limits still work).
+	Ledger string `yaml:"ledger"`
 	// LedgerDir holds the embedded ledger and the spool (default data/ledger).
 	LedgerDir string `yaml:"ledger_dir"`
 	// LedgerQueue bounds the queue between requests and the ledger writer.

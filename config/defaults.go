@@ -82,6 +82,9 @@ func applyDefaults(c *Config) {
 	if m.DefaultEncoding == "" {
 		m.DefaultEncoding = "o200k_base"
 	}
+	if m.Ledger == "" {
+		m.Ledger = "on"
+	}
 	if m.LedgerDir == "" {
 		m.LedgerDir = "data/ledger"
 	}

@@ -161,6 +161,9 @@ func validate(c *Config, name string, lines lineIndex) error {
 	default:
 		at("metering.default_encoding", "unknown encoding %q (o200k_base, cl100k_base, p50k_base or r50k_base)", c.Metering.DefaultEncoding)
 	}
+	if c.Metering.Ledger != "on" && c.Metering.Ledger != "off" {
+		at("metering.ledger", "must be on or off, got %q", c.Metering.Ledger)
+	}
 	switch c.Metering.RedisFailMode {
 	case "local", "open", "closed":
 	default:

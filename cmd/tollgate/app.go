@@ -18,6 +18,7 @@ import (
 	"github.com/tollgate-ai/tollgate/metering/tokenizer"
 	"github.com/tollgate-ai/tollgate/policy"
 	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/pprofhandler"
 )
 
 // app wires the gateway and its stages together. Stages that hold state
@@ -47,10 +48,12 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 	if len(cfg.Redis.Addrs) > 0 {
 		a.redis = newRedis(cfg.Redis)
 	}
-	a.ledger, err = metering.OpenLedger(metering.LedgerOptions{Dir: cfg.Metering.LedgerDir, Redis: a.redis,
-		QueueSize: cfg.Metering.LedgerQueue, Logger: log})
-	if err != nil {
-		return nil, fmt.Errorf("ledger: %w", err)
+	if cfg.Metering.Ledger == "on" {
+		a.ledger, err = metering.OpenLedger(metering.LedgerOptions{Dir: cfg.Metering.LedgerDir, Redis: a.redis,
+			QueueSize: cfg.Metering.LedgerQueue, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("ledger: %w", err)
+		}
 	}
 	a.health, err = health.New(gateway.HealthOptions(cfg, log))
 	if err != nil {
@@ -86,8 +89,11 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 	gw.Handle("/v1/health/models", a.health.ServeModelsHealth, false)
 	gw.Handle("/ui", a.health.ServeUI, false)
 	gw.Handle("/ui/", a.health.ServeUI, false)
-	gw.Handle("/v1/usage", a.ledger.ServeUsage, true)
+	if a.ledger != nil {
+		gw.Handle("/v1/usage", a.ledger.ServeUsage, true)
+	}
 	gw.Handle("/v1/health/policy", a.servePolicyStatus, false)
+	gw.Handle("/debug/pprof/", pprofhandler.PprofHandler, true) // admin: CPU and heap profiles of a live gateway
 	a.health.AddUISource("policy", func() any {
 		if a.policy == nil {
 			return map[string]any{"revision": "none (allow all)"}
