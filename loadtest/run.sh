@@ -73,8 +73,8 @@ ttfb_gw=$(bin/ttfb -n "$TTFB_N" -url http://127.0.0.1:18082/v1/chat/completions)
 
 {
   echo "Load run $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores: wrk -t$THREADS -c$CONNS -d$DURATION, non-streaming chat, zero-latency mockllm"
-  echo "(gateway = core config: no auth, policy or limits; ledger and health on. gateway_all_stages adds virtual keys,"
-  echo " rate limits and budgets, the example Rego policies in both phases and the access log.)"
+  echo "(gateway = later stages off: no auth, policy, limits or ledger; metrics and health on. gateway_all_stages:"
+  echo " virtual keys, rate limits and budgets, the example Rego policies in both phases, ledger and access log.)"
   echo
   echo "| target | RPS | p50 ms | p99 ms | proxy CPU µs/request | errors |"
   echo "| --- | --- | --- | --- | --- | --- |"
