@@ -45,6 +45,16 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: %w", err)
 	}
+	// Load the vocabularies the configured models use now, off the request
+	// path: the first load of an encoding takes 0.1–0.3 s.
+	go func() {
+		for _, m := range cfg.Models {
+			_, _ = tokens.ForModel(m.Name)
+			for _, d := range m.Deployments {
+				_, _ = tokens.ForModel(d.Model)
+			}
+		}
+	}()
 	if len(cfg.Redis.Addrs) > 0 {
 		a.redis = newRedis(cfg.Redis)
 	}
