@@ -2,6 +2,7 @@ package metering
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -166,7 +167,27 @@ func (p Prices) WorstCaseMicros(model string, promptTokens, maxOutput int) int64
 	pr, _ := p.Lookup(model)
 	out := max(pr.Output, pr.Reasoning)
 	in := max(pr.Input, pr.CachedInput)
-	return PicosToMicros(int64(max(promptTokens, 0))*in + int64(max(maxOutput, 0))*out)
+	return PicosToMicros(satAdd(satMul(int64(max(promptTokens, 0)), in), satMul(int64(max(maxOutput, 0)), out)))
+}
+
+// satMul and satAdd saturate at MaxInt64 instead of wrapping: an absurd
+// max_tokens must reserve "everything", never wrap to a negative (= free)
+// worst case that would slip past every budget.
+func satMul(a, b int64) int64 {
+	if a == 0 || b == 0 {
+		return 0
+	}
+	if a > math.MaxInt64/b {
+		return math.MaxInt64
+	}
+	return a * b
+}
+
+func satAdd(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }
 
 // PicosToMicros converts pico-USD to micro-USD, rounding up (budgets must not under-charge).

@@ -53,3 +53,13 @@ func BenchmarkRecordAppendJSON(b *testing.B) {
 		buf, _ = r.appendJSON(buf[:0])
 	}
 }
+
+func TestWorstCaseSaturates(t *testing.T) {
+	p := DefaultPrices()
+	if got := p.WorstCaseMicros("gpt-4o", 100, 1<<62); got <= 0 || got < 1e12 {
+		t.Fatalf("absurd max_tokens reserved %d micro-USD; it must saturate, not wrap", got)
+	}
+	if got := p.WorstCaseMicros("gpt-4o", 1000, 1000); got <= 0 || got > 1e6 {
+		t.Fatalf("ordinary request reserved %d", got)
+	}
+}
