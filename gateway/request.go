@@ -71,6 +71,10 @@ type requestFields struct {
 
 var parserPool fastjson.ParserPool
 
+// maxOutputTokens bounds max_tokens: no model writes more, and a larger
+// value would only inflate budget reservations.
+const maxOutputTokens = 10_000_000
+
 // parseRequest validates body for ep and fills f. fastjson parses once with a
 // pooled parser (no allocations in steady state); strings copied into f are
 // the only allocations, and only because f outlives the parser.
@@ -119,6 +123,9 @@ func parseRequest(ep endpoint, body []byte, f *requestFields) *APIError {
 			n, err := tv.Int()
 			if err != nil || n < 0 {
 				return errInvalid(k, k+" must be a non-negative integer")
+			}
+			if n > maxOutputTokens {
+				return errInvalid(k, k+" is larger than any model's output limit ("+itoa(maxOutputTokens)+")")
 			}
 			f.MaxTokens = n
 			f.maxTokensKey = k

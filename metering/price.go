@@ -195,7 +195,11 @@ func PicosToMicros(picos int64) int64 {
 	if picos <= 0 {
 		return 0
 	}
-	return (picos + picosPerMicro - 1) / picosPerMicro
+	m := picos / picosPerMicro // no (picos + d - 1) / d: it would overflow near MaxInt64
+	if picos%picosPerMicro != 0 {
+		m++
+	}
+	return m
 }
 
 // ParseUSD parses a decimal dollar amount such as "2.50" or "0.075" into micro-USD exactly
