@@ -84,6 +84,7 @@ keys: [{id: k, key: sk-good}]
 	f("stream wrong type", h(), `{"model":"mock-gpt","stream":"yes",`+msgs+`}`, 400, "invalid_request", "stream")
 	f("negative max_tokens", h(), `{"model":"mock-gpt","max_tokens":-1,`+msgs+`}`, 400, "invalid_request", "max_tokens")
 	f("absurd max_tokens", h(), `{"model":"mock-gpt","max_tokens":9000000000000,`+msgs+`}`, 400, "invalid_request", "max_tokens")
+	f("invalid tags header", h("X-Tollgate-Tags", "env=prod,oops"), `{"model":"mock-gpt",`+msgs+`}`, 400, "invalid_request", "x-tollgate-tags")
 	f("unknown model", h(), `{"model":"gpt-9",`+msgs+`}`, 404, "model_not_found", "model")
 	f("wrong content type", h("Content-Type", "text/plain"), `{"model":"mock-gpt",`+msgs+`}`, 415, "unsupported_media_type", "")
 	f("oversized body", h(), `{"model":"mock-gpt","messages":[{"role":"user","content":"`+strings.Repeat("a", 5000)+`"}]}`, 413, "request_too_large", "")

@@ -166,7 +166,12 @@ func (s *Server) serveModelAPI(ctx *fasthttp.RequestCtx, ep endpoint, pathModel 
 	if m.health != nil {
 		m.health.InFlight(1)
 	}
-	x.tags = parseTags(ctx.Request.Header.Peek("X-Tollgate-Tags"), p.Tags)
+	tags, e := parseTags(ctx.Request.Header.Peek("X-Tollgate-Tags"), p.Tags)
+	if e != nil {
+		s.failNow(ctx, x, e)
+		return
+	}
+	x.tags = tags
 	if e := s.decide(ctx, x); e != nil {
 		s.failNow(ctx, x, e)
 		return

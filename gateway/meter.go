@@ -1,8 +1,7 @@
 package gateway
 
 import (
-	"bytes"
-
+	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/valyala/fastjson"
 )
 
@@ -117,22 +116,17 @@ func (x *Exchange) readResponse(body []byte) bool {
 }
 
 // parseTags reads "x-tollgate-tags: k=v,k=v" merged over the key's tags.
-// Tag names and values are bounded so a client cannot blow up the ledger.
-func parseTags(h []byte, base map[string]string) map[string]string {
+// A malformed header is the client's to fix: 400 naming the bad part.
+func parseTags(h []byte, base map[string]string) (map[string]string, *APIError) {
 	if len(h) == 0 {
-		return base
+		return base, nil
 	}
-	out := make(map[string]string, len(base)+4)
-	for k, v := range base {
-		out[k] = v
+	t, err := metering.ParseTags(string(h))
+	if err != nil {
+		return nil, errInvalid("x-tollgate-tags", err.Error())
 	}
-	for _, part := range bytes.Split(h, []byte(",")) {
-		k, v, ok := bytes.Cut(part, []byte("="))
-		k, v = bytes.TrimSpace(k), bytes.TrimSpace(v)
-		if !ok || len(k) == 0 || len(k) > 64 || len(v) > 128 || len(out) >= 32 {
-			continue
-		}
-		out[string(k)] = string(v)
+	if len(base) == 0 {
+		return t, nil
 	}
-	return out
+	return mergeTags(base, t), nil
 }
