@@ -15,7 +15,11 @@ import (
 
 var inputPool = sync.Pool{New: func() any { return new(policy.Input) }}
 
+// releaseInput returns in to the pool. Input.Reset clears maps in place to
+// reuse them, but the gateway fills them with shared maps (the key's tags
+// from config, the health view every request sees): detach those first.
 func releaseInput(in *policy.Input) {
+	in.Principal.Tags, in.Health, in.Request.Metadata, in.Request.Tools = nil, nil, nil, nil
 	in.Reset()
 	inputPool.Put(in)
 }
