@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/tollgate-ai/tollgate/config"
@@ -101,6 +102,7 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 	gw.Handle("/ui/", a.health.ServeUI, false)
 	if a.ledger != nil {
 		gw.Handle("/v1/usage", a.ledger.ServeUsage, true)
+		a.health.AddUISource("cost_by_tenant", a.costToday)
 	}
 	gw.Handle("/v1/health/policy", a.servePolicyStatus, false)
 	gw.Handle("/debug/pprof/", pprofhandler.PprofHandler, true) // admin: CPU and heap profiles of a live gateway
@@ -141,6 +143,28 @@ func (a *app) accessLog(dest string) (*health.AccessLog, error) {
 }
 
 func (a *app) reload(cfg *config.Config) error { return a.gw.Reload(cfg) }
+
+// costToday is the ops page's cost-by-tenant/team table: today's ledger.
+func (a *app) costToday() any {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	now := time.Now().UTC()
+	rows, err := a.ledger.Query(ctx, metering.UsageQuery{GroupBy: []string{"tenant", "team"},
+		From: now.Truncate(24 * time.Hour), To: now})
+	if err != nil {
+		return []any{}
+	}
+	type row struct {
+		Tenant  string  `json:"tenant"`
+		Team    string  `json:"team"`
+		CostUSD float64 `json:"cost_usd"`
+	}
+	out := make([]row, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, row{Tenant: r.Values[0], Team: r.Values[1], CostUSD: r.CostUSD()})
+	}
+	return out
+}
 
 // servePolicyStatus answers /v1/health/policy: which revision serves and
 // how the last reloads went.
