@@ -15,20 +15,9 @@ import (
 // requests turns unhealthy in rolling health, and routing then sends the
 // traffic to the healthy one. Retries keep every client request green.
 func TestUnhealthyDeploymentLosesTraffic(t *testing.T) {
-	badURL, bad := startSwitchable(t)
+	yml, vars, bad, good := badFirstConfig(t, "    retry: {attempts: 3, backoff: 1ms}\n    circuit: {consecutive_failures: 1000, min_requests: 100000}")
 	bad.status.Store(500)
-	goodURL, good := startSwitchable(t)
-	cfg := parseConfig(t, `
-upstreams:
-  - {name: bad, kind: openai, base_url: "{{BAD}}"}
-  - {name: good, kind: openai, base_url: "{{GOOD}}"}
-models:
-  - name: m
-    balance: weighted
-    retry: {attempts: 3, backoff: 1ms}
-    circuit: {consecutive_failures: 1000, min_requests: 100000}
-    deployments: [{upstream: bad, model: mock-gpt, name: bad}, {upstream: good, model: mock-gpt, name: good}]
-`, map[string]string{"BAD": badURL, "GOOD": goodURL})
+	cfg := parseConfig(t, yml, vars)
 	opts := gateway.HealthOptions(cfg, nil)
 	opts.EvalInterval = 20 * time.Millisecond
 	hr, err := health.New(opts)

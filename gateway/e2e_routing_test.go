@@ -9,20 +9,9 @@ import (
 )
 
 func TestRetryMovesToHealthyDeployment(t *testing.T) {
-	badURL, bad := startSwitchable(t)
+	yml, vars, bad, good := badFirstConfig(t, "    retry: {attempts: 3, backoff: 1ms}\n    circuit: {consecutive_failures: 1000, min_requests: 1000}")
 	bad.status.Store(503)
-	goodURL, good := startSwitchable(t)
-	base, _ := startGateway(t, `
-upstreams:
-  - {name: bad, kind: openai, base_url: "{{BAD}}"}
-  - {name: good, kind: openai, base_url: "{{GOOD}}"}
-models:
-  - name: m
-    balance: weighted
-    retry: {attempts: 3, backoff: 1ms}
-    circuit: {consecutive_failures: 1000, min_requests: 1000}
-    deployments: [{upstream: bad, model: mock-gpt, weight: 1000}, {upstream: good, model: mock-gpt, weight: 1}]
-`, map[string]string{"BAD": badURL, "GOOD": goodURL})
+	base, _ := startGateway(t, yml, vars)
 	c := newClient(base, "")
 	for i := 0; i < 5; i++ {
 		if _, err := c.CreateChatCompletion(context.Background(), chatReq("m", "retry me")); err != nil {
@@ -132,19 +121,9 @@ models:
 }
 
 func TestRateLimitedDeploymentCoolsDown(t *testing.T) {
-	limURL, lim := startSwitchable(t)
+	yml, vars, lim, ok := badFirstConfig(t, "    retry: {attempts: 2, backoff: 1ms}")
 	lim.status.Store(429)
-	okURL, ok := startSwitchable(t)
-	base, _ := startGateway(t, `
-upstreams:
-  - {name: lim, kind: openai, base_url: "{{LIM}}"}
-  - {name: ok, kind: openai, base_url: "{{OK}}"}
-models:
-  - name: m
-    balance: weighted
-    retry: {attempts: 2, backoff: 1ms}
-    deployments: [{upstream: lim, model: mock-gpt, weight: 1000000}, {upstream: ok, model: mock-gpt, weight: 1}]
-`, map[string]string{"LIM": limURL, "OK": okURL})
+	base, _ := startGateway(t, yml, vars)
 	c := newClient(base, "")
 	for i := 0; i < 5; i++ {
 		if _, err := c.CreateChatCompletion(context.Background(), chatReq("m", "x")); err != nil {

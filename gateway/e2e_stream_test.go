@@ -124,19 +124,9 @@ func TestStreamFailingBeforeFirstEventIsRetried(t *testing.T) {
 		"empty":       "",
 	} {
 		t.Run(name, func(t *testing.T) {
-			badURL, bad := startSwitchable(t)
+			yml, vars, bad, good := badFirstConfig(t, "    retry: {attempts: 2, backoff: 1ms}")
 			bad.sse.Store(&body)
-			goodURL, good := startSwitchable(t)
-			base, _ := startGateway(t, `
-upstreams:
-  - {name: bad, kind: openai, base_url: "{{BAD}}"}
-  - {name: good, kind: openai, base_url: "{{GOOD}}"}
-models:
-  - name: m
-    balance: weighted
-    retry: {attempts: 2, backoff: 1ms}
-    deployments: [{upstream: bad, model: mock-gpt, weight: 1000000}, {upstream: good, model: mock-gpt, weight: 1}]
-`, map[string]string{"BAD": badURL, "GOOD": goodURL})
+			base, _ := startGateway(t, yml, vars)
 			events := readSSE(t, base+"/chat/completions", streamBody)
 			if events[len(events)-1] != "[DONE]" || bad.hits.Load() != 1 || good.hits.Load() != 1 {
 				t.Fatalf("bad %d good %d events %v", bad.hits.Load(), good.hits.Load(), events)

@@ -156,3 +156,24 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 	t.Fatalf("timed out waiting for %s", what)
 }
+
+// badFirstConfig starts two switchable upstreams, bad and good, and returns
+// a config serving model "m" from both, bad weighted so it is picked first.
+// modelOpts are extra YAML lines for the model (retry, circuit), indented
+// four spaces.
+func badFirstConfig(t testing.TB, modelOpts string) (yml string, vars map[string]string, bad, good *switchable) {
+	t.Helper()
+	badURL, bad := startSwitchable(t)
+	goodURL, good := startSwitchable(t)
+	yml = `
+upstreams:
+  - {name: bad, kind: openai, base_url: "{{BAD}}"}
+  - {name: good, kind: openai, base_url: "{{GOOD}}"}
+models:
+  - name: m
+    balance: weighted
+` + modelOpts + `
+    deployments: [{upstream: bad, model: mock-gpt, name: bad, weight: 1000000}, {upstream: good, model: mock-gpt, name: good, weight: 1}]
+`
+	return yml, map[string]string{"BAD": badURL, "GOOD": goodURL}, bad, good
+}
