@@ -207,8 +207,11 @@ func (s *Server) attempt(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *dep
 			}
 			x.errKind = "" // earlier attempts' failures are not this request's outcome
 			x.ttft = time.Since(x.start)
+			// Streams feed the balancer their time to first event: a stream's
+			// total time measures the answer's length, not the deployment.
+			d.observeLatency(time.Since(started))
 			d.breaker.record(time.Now(), true)
-			s.startRelay(ctx, x, d, resp, sc, first, err, started)
+			s.startRelay(ctx, x, d, resp, sc, first, err)
 			return relaying, nil
 		}
 		if x.endpoint != epPassthrough && !x.readResponse(bodyOf(resp)) {

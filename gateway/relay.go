@@ -25,7 +25,7 @@ var errClientGone = errors.New("client disconnected")
 // sc has already read the first event (first, with firstErr when the stream
 // ended right after it); the relay sends it before reading on.
 func (s *Server) startRelay(ctx *fasthttp.RequestCtx, x *Exchange, d *deployment, resp *fasthttp.Response,
-	sc *sseScanner, first []byte, firstErr error, started time.Time) {
+	sc *sseScanner, first []byte, firstErr error) {
 	x.status = fasthttp.StatusOK
 	ctx.SetStatusCode(fasthttp.StatusOK)
 	ctx.Response.Header.SetContentType("text/event-stream")
@@ -37,7 +37,6 @@ func (s *Server) startRelay(ctx *fasthttp.RequestCtx, x *Exchange, d *deployment
 		defer s.finish(x)
 		defer d.inflight.Add(-1)
 		s.relayEvents(w, x, resp, sc, first, firstErr, deadline)
-		d.observeLatency(time.Since(started))
 	})
 }
 
