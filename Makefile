@@ -3,7 +3,6 @@
 # the ops checks) when they are missing, then vets and tests with -race.
 GO      ?= go
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PKGS := redis-server prometheus chromium wrk
 
 .PHONY: test deps fmt-check vet run build bench loadtest fuzz clean
 
