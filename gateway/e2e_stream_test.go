@@ -134,3 +134,18 @@ func TestStreamFailingBeforeFirstEventIsRetried(t *testing.T) {
 		})
 	}
 }
+
+// TestStreamRequestGetsUpstreamClientError: a 4xx answer to a streaming
+// request reaches the client with the upstream's body intact.
+func TestStreamRequestGetsUpstreamClientError(t *testing.T) {
+	url, sw := startSwitchable(t)
+	sw.status.Store(400)
+	base, _ := startGateway(t, `
+upstreams: [{name: u, kind: openai, base_url: "{{U}}"}]
+models: [{name: m, deployments: [{upstream: u, model: mock-gpt}]}]
+`, map[string]string{"U": url})
+	status, _, body := rawPost(t, base+"/chat/completions", "", streamBody)
+	if status != 400 || !strings.Contains(body, "injected failure") {
+		t.Fatalf("status %d body %q", status, body)
+	}
+}

@@ -294,7 +294,7 @@ func bufferStreamBody(resp *fasthttp.Response) error {
 	if err != nil {
 		return err
 	}
-	resp.SetBodyRaw(b)
+	resp.SwapBody(b) // the body buffer, not SetBodyRaw: writeUpstreamResponse hands buffers over with SwapBody
 	return nil
 }
 

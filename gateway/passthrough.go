@@ -1,14 +1,25 @@
 package gateway
 
-import "github.com/valyala/fasthttp"
+import (
+	"bufio"
+
+	"github.com/tollgate-ai/tollgate/health"
+	"github.com/valyala/fasthttp"
+)
 
 // handlePassthrough forwards any request under a configured prefix to its
-// upstream (model servers' own APIs, e.g. KServe's /v2/models/{m}/infer).
-// Auth and the upstream's credentials apply; bodies are not parsed or
-// metered. One attempt: arbitrary methods are not known to be idempotent.
+// upstream (model servers' own APIs, e.g. KServe's /v2/models/{m}/infer or
+// TGI's /generate_stream). Auth and the upstream's credentials apply;
+// bodies are not parsed or metered. Server-sent events are relayed as they
+// arrive. One attempt: arbitrary methods are not known to be idempotent.
 func (s *Server) handlePassthrough(ctx *fasthttp.RequestCtx, r *route) {
 	x := acquireExchange()
-	defer s.finish(x)
+	handedOff := false
+	defer func() {
+		if !handedOff {
+			s.finish(x)
+		}
+	}()
 	x.endpoint = epPassthrough
 	x.rt = s.rt.Load()
 	x.setRequestID(&ctx.Request.Header)
@@ -26,9 +37,8 @@ func (s *Server) handlePassthrough(ctx *fasthttp.RequestCtx, r *route) {
 		}
 	}
 	u := r.upstream
-	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
-	defer fasthttp.ReleaseRequest(req)
-	defer fasthttp.ReleaseResponse(resp)
+	x.upReq, x.upResp = fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	req, resp := x.upReq, x.upResp
 	req.Header.SetMethodBytes(ctx.Method())
 	path := ctx.Path()
 	if r.strip {
@@ -46,16 +56,56 @@ func (s *Server) handlePassthrough(ctx *fasthttp.RequestCtx, r *route) {
 		req.Header.SetBytesV("Accept", a)
 	}
 	req.Header.SetBytesV("X-Request-Id", x.requestID)
+	setTraceContext(&ctx.Request.Header, req)
 	u.setHeaders(req)
 	req.SetBodyRaw(ctx.PostBody())
 	req.SetTimeout(u.cfg.Timeouts.Total)
-	if err := u.plain.Do(req, resp); err != nil {
+	if err := u.stream.Do(req, resp); err != nil {
 		s.failNow(ctx, x, transportError(x, "route "+r.prefix, u.cfg.Name, err))
 		return
 	}
 	x.status = resp.StatusCode()
 	ctx.SetStatusCode(x.status)
 	ctx.Response.Header.SetContentTypeBytes(resp.Header.ContentType())
+	if isEventStream(resp) && resp.IsBodyStream() {
+		ctx.Response.Header.Set("Cache-Control", "no-cache")
+		ctx.Response.Header.Set("X-Accel-Buffering", "no")
+		handedOff = true
+		ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
+			defer s.finish(x)
+			copyFlushing(w, x, resp)
+		})
+		return
+	}
+	if err := bufferStreamBody(resp); err != nil {
+		s.failNow(ctx, x, transportError(x, "route "+r.prefix, u.cfg.Name, err))
+		return
+	}
 	old := ctx.Response.SwapBody(resp.SwapBody(nil))
 	resp.SwapBody(old)
+}
+
+// copyFlushing relays a pass-through stream chunk by chunk as it arrives.
+func copyFlushing(w *bufio.Writer, x *Exchange, resp *fasthttp.Response) {
+	body := resp.BodyStream()
+	var buf [16 << 10]byte
+	for {
+		n, err := body.Read(buf[:])
+		if n > 0 {
+			if _, werr := w.Write(buf[:n]); werr != nil || w.Flush() != nil {
+				x.errKind = health.ErrClientCancel
+				if rc, ok := body.(fasthttp.ReadCloserWithError); ok {
+					_ = rc.CloseWithError(errClientGone)
+				}
+				return
+			}
+		}
+		if err != nil {
+			if err.Error() != "EOF" {
+				x.errKind = health.ErrStream
+			}
+			_ = resp.CloseBodyStream()
+			return
+		}
+	}
 }
