@@ -15,9 +15,13 @@ fallback_applies if {
 	count(fallback_alternatives) > 0
 }
 
-model_rewrites contains [20, fallback_alternatives[0]] if fallback_applies
+model_rewrites contains [20, fallback_alternatives[0]] if {
+	input.phase == "request"
+	fallback_applies
+}
 
 headers[k] := input.request.model if {
 	k := "x-tollgate-fallback-from"
+	input.phase == "request"
 	fallback_applies
 }

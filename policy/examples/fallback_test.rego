@@ -26,3 +26,9 @@ test_no_fallback_configured if {
 	inp := fixtures.patched({"request": {"model": "mock-gpt"}, "health": {"mock-gpt": {"status": "unhealthy"}}})
 	count(rules.model_rewrites) == 0 with input as inp
 }
+
+test_response_phase_not_rewritten if {
+	inp := object.union(fixtures.response, {"health": {"gpt-4o": {"status": "unhealthy"}}})
+	count(rules.model_rewrites) == 0 with input as inp
+	rules.headers == {} with input as inp
+}

@@ -6,20 +6,33 @@ package tollgate.rules
 pii_found contains f.kind if {
 	input.phase == "request"
 	some f in input.findings
-	data.tollgate.config.pii_kinds[f.kind]
-	f.count > 0
+	pii_kind(f)
 }
 
 pii_found contains f.kind if {
 	input.phase == "response"
 	some f in input.response.findings
+	pii_kind(f)
+}
+
+pii_kind(f) if {
 	data.tollgate.config.pii_kinds[f.kind]
 	f.count > 0
 }
 
-redact contains kind if {
+# The tenant's mode is checked first so the other tenants skip the findings.
+redact contains f.kind if {
+	input.phase == "request"
 	tenant.pii == "redact"
-	some kind in pii_found
+	some f in input.findings
+	pii_kind(f)
+}
+
+redact contains f.kind if {
+	input.phase == "response"
+	tenant.pii == "redact"
+	some f in input.response.findings
+	pii_kind(f)
 }
 
 deny contains {"code": "pii_detected", "message": msg} if {

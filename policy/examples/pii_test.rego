@@ -30,3 +30,14 @@ test_response_findings_redacted if {
 	inp := object.union(fixtures.response, {"response": {"findings": [{"kind": "phone", "score": 1, "count": 1}]}})
 	rules.redact == {"phone"} with input as inp
 }
+
+test_response_redacts_only_response_findings if {
+	inp := object.union(fixtures.response, {"findings": email, "response": {"findings": [{"kind": "phone", "score": 1, "count": 1}]}})
+	rules.redact == {"phone"} with input as inp
+}
+
+test_deny_tenant_refused_in_response if {
+	inp := object.union(fixtures.response, {"principal": {"tenant": "globex"}, "response": {"findings": email}})
+	some r in rules.deny with input as inp
+	r.code == "pii_detected"
+}
