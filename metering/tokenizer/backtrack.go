@@ -20,6 +20,8 @@ type backtrackTables struct {
 	extendable  []bool       // id → some longer token starts with it
 	pairPrefix  []bool       // 2-byte strings (a<<8|b) that are prefixes but not tokens
 	byteToken   [256]int32   // rank of each single byte
+	pairRanks   []int32      // the encoding's 2-byte ranks
+	rune3       []int32      // 3-byte UTF-8 rune (CJK and most scripts) → longestMatch within it <<1 | walk goes on
 	maxTokenLen int
 }
 
@@ -56,6 +58,7 @@ func (e *encoding) buildBacktrack() *backtrackTables {
 		prefixes:    newPrefixTable(2 * len(e.ranks)),
 		extendable:  make([]bool, n),
 		pairPrefix:  make([]bool, 1<<16),
+		pairRanks:   e.pairRanks,
 		maxTokenLen: e.maxLen,
 	}
 	for tok, id := range e.ranks {
@@ -104,7 +107,29 @@ func (e *encoding) buildBacktrack() *backtrackTables {
 			}
 		}
 	}
+	t.buildRune3()
 	return t
+}
+
+// buildRune3 precomputes longestMatch's first three steps for every 3-byte
+// UTF-8 sequence: CJK text is mostly such runes, and this replaces a pair
+// lookup and a prefix-table probe per rune with one load from a 256 KiB table.
+func (t *backtrackTables) buildRune3() {
+	t.rune3 = make([]int32, 1<<16)
+	var b [3]byte
+	for r := range t.rune3 {
+		b[0], b[1], b[2] = 0xE0|byte(r>>12), 0x80|byte(r>>6)&0x3F, 0x80|byte(r)&0x3F
+		best := t.longestMatchSlow(b[:])
+		v := best << 1
+		if id, ok := t.prefixes.get(b[:], fnvHash(b[:])); ok && (id < 0 || t.extendable[id]) {
+			v |= 1
+		}
+		t.rune3[r] = v
+	}
+}
+
+func rune3Index(p []byte) int {
+	return int(p[0]&0x0F)<<12 | int(p[1]&0x3F)<<6 | int(p[2]&0x3F)
 }
 
 // lastMerge runs BPE on p and returns the two tokens of its final merge, or
@@ -176,13 +201,27 @@ func (t *backtrackTables) validPair(t1, t2 int32) bool {
 }
 
 // longestMatch returns the longest reachable token that is a prefix of p,
-// walking one byte at a time while the bytes are still a token prefix.
+// walking one byte at a time while the bytes are still a token prefix. For
+// a 3-byte UTF-8 sequence (lead 0xE0–0xEF, two continuation bytes: a
+// bijection onto the table's 16-bit index) the rune3 table answers the
+// first three steps.
 func (e *encoding) longestMatch(t *backtrackTables, p []byte) int32 {
+	if len(p) >= 3 && p[0]&0xF0 == 0xE0 && p[1]&0xC0 == 0x80 && p[2]&0xC0 == 0x80 {
+		v := t.rune3[rune3Index(p)]
+		if v&1 == 0 {
+			return v >> 1
+		}
+		return t.walkFrom(p, v>>1, fnvStep(fnvStep(fnvStep(fnvOffset, p[0]), p[1]), p[2]), 4)
+	}
+	return t.longestMatchSlow(p)
+}
+
+func (t *backtrackTables) longestMatchSlow(p []byte) int32 {
 	best := t.byteToken[p[0]]
 	if len(p) == 1 || !t.extendable[best] {
 		return best
 	}
-	if r := e.pairRank(p[0], p[1]); r != noRank {
+	if r := t.pairRanks[int(p[0])<<8|int(p[1])]; r != noRank {
 		if t.reachable[r] {
 			best = r
 		}
@@ -192,8 +231,12 @@ func (e *encoding) longestMatch(t *backtrackTables, p []byte) int32 {
 	} else if !t.pairPrefix[int(p[0])<<8|int(p[1])] {
 		return best
 	}
-	h := fnvStep(fnvStep(fnvOffset, p[0]), p[1])
-	for k := 3; k <= len(p) && k <= t.maxTokenLen; k++ {
+	return t.walkFrom(p, best, fnvStep(fnvStep(fnvOffset, p[0]), p[1]), 3)
+}
+
+// walkFrom continues the walk at length k; h is the hash of p[:k-1].
+func (t *backtrackTables) walkFrom(p []byte, best int32, h uint64, k int) int32 {
+	for ; k <= len(p) && k <= t.maxTokenLen; k++ {
 		h = fnvStep(h, p[k-1])
 		id, ok := t.prefixes.get(p[:k], h)
 		if !ok {
