@@ -12,6 +12,7 @@ import "sync/atomic"
 
 type backtrackTables struct {
 	tokens      []string     // id → bytes
+	tokenLen    []uint16     // id → len(tokens[id]), a dense copy for the encoder's hot loop
 	split       []uint64     // id → left<<32 | right, the last BPE merge that builds it (id, id for bytes)
 	reachable   []bool       // BPE of the token's own bytes is the token itself
 	nextPrefix  []int32      // id → longest reachable proper prefix token, -1 for none
@@ -51,6 +52,7 @@ func (e *encoding) buildBacktrack() *backtrackTables {
 	}
 	t := &backtrackTables{
 		tokens:      make([]string, n),
+		tokenLen:    make([]uint16, n),
 		split:       make([]uint64, n),
 		reachable:   make([]bool, n),
 		nextPrefix:  make([]int32, n),
@@ -63,6 +65,7 @@ func (e *encoding) buildBacktrack() *backtrackTables {
 	}
 	for tok, id := range e.ranks {
 		t.tokens[id] = tok
+		t.tokenLen[id] = uint16(len(tok))
 	}
 	for tok, id := range e.ranks {
 		t.prefixes.put(tok, int32(id))
@@ -274,7 +277,7 @@ func (e *encoding) backtrackEncode(p []byte, s *scratch) int {
 			last = toks[len(toks)-1]
 		}
 		for {
-			end := pos + len(t.tokens[tok])
+			end := pos + int(t.tokenLen[tok])
 			if !dead[end] && (last < 0 || s.validPair(e, t, last, tok)) {
 				toks = append(toks, tok)
 				pos = end
@@ -292,7 +295,7 @@ func (e *encoding) backtrackEncode(p []byte, s *scratch) int {
 			}
 			dead[pos] = true
 			toks = toks[:len(toks)-1]
-			pos -= len(t.tokens[last])
+			pos -= int(t.tokenLen[last])
 			next = last
 			break
 		}

@@ -20,7 +20,7 @@ type scratch struct {
 // pin megabytes in the pool.
 const maxRetained = 1 << 20
 
-const memoBits = 9
+const memoBits = 11
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
