@@ -112,7 +112,13 @@ func Open(opts Options) (*Engine, error) {
 func (e *Engine) Decide(ctx context.Context, in *Input) Decision {
 	rev := e.rev.Load()
 	start := time.Now()
-	input := rev.terms.inputValue(in)
+	// The decision log shows the whole input; otherwise only what the policy reads is built.
+	var input ast.Value
+	if e.dlog != nil {
+		input = rev.terms.inputValue(in)
+	} else {
+		input = rev.terms.evalInput(in)
+	}
 	result, err := e.eval(ctx, rev, input)
 	var d Decision
 	if err == nil {

@@ -36,9 +36,14 @@ var (
 
 func key(s string) *ast.Term { return ast.InternedTerm(s) }
 
-// inputValue builds the input document straight into OPA's value types.
-func (c *termCache) inputValue(in *Input) ast.Value {
-	b := inputBuilder{c: c, terms: make([]ast.Term, 0, 48), buf: make([]byte, 0, 384)}
+// inputValue builds the whole input document straight into OPA's value types.
+func (c *termCache) inputValue(in *Input) ast.Value { return c.build(in, nil) }
+
+// evalInput builds only the part of the input the policy can read (c.shape).
+func (c *termCache) evalInput(in *Input) ast.Value { return c.build(in, c.shape) }
+
+func (c *termCache) build(in *Input, shape *inputShape) ast.Value {
+	b := inputBuilder{c: c, shape: shape, terms: make([]ast.Term, 0, 48), buf: make([]byte, 0, 384)}
 	return b.input(in)
 }
 
@@ -47,6 +52,7 @@ func (c *termCache) inputValue(in *Input) ast.Value {
 // document is built per request and dropped together.
 type inputBuilder struct {
 	c     *termCache
+	shape *inputShape // nil: everything
 	terms []ast.Term
 	buf   []byte // number texts; never rewritten, so strings may point into it
 }
@@ -101,48 +107,69 @@ func (b *inputBuilder) number(appendText func([]byte) []byte) *ast.Term {
 }
 
 func (b *inputBuilder) input(in *Input) ast.Value {
-	n := 8
-	if in.Phase == "response" {
-		n = 9
-	}
+	s := b.shape
 	var kv [9][2]*ast.Term
-	kv[0] = item(kPhase, b.str(in.Phase))
-	kv[1] = item(kRequest, b.request(&in.Request))
-	kv[2] = item(kPrincipal, b.c.principalTerm(&in.Principal))
-	kv[3] = item(kEstimate, b.obj(
-		item(kPromptTokens, b.int(in.Estimate.PromptTokens)),
-		item(kMaxCostUSD, b.float(in.Estimate.MaxCostUSD))))
-	kv[4] = item(kFindings, b.findings(in.Findings))
-	kv[5] = item(kSpend, b.spend(&in.Spend))
-	kv[6] = item(kHealth, b.c.healthTerm(in.Health))
-	kv[7] = item(kTime, b.c.timeTerm(&in.Time))
-	if n == 9 {
-		kv[8] = item(kResponse, b.response(&in.Response))
+	n := 0
+	add := func(k *ast.Term, v *ast.Term) { kv[n] = item(k, v); n++ }
+	if s.has("phase") {
+		add(kPhase, b.str(in.Phase))
+	}
+	if s.has("request") {
+		add(kRequest, b.request(&in.Request, s.sub("request")))
+	}
+	if s.has("principal") {
+		add(kPrincipal, b.c.principalTerm(&in.Principal))
+	}
+	if s.has("estimate") {
+		add(kEstimate, b.obj(
+			item(kPromptTokens, b.int(in.Estimate.PromptTokens)),
+			item(kMaxCostUSD, b.float(in.Estimate.MaxCostUSD))))
+	}
+	if s.has("findings") {
+		add(kFindings, b.findings(in.Findings))
+	}
+	if s.has("spend") {
+		add(kSpend, b.spend(&in.Spend, s.sub("spend")))
+	}
+	if s.has("health") {
+		add(kHealth, b.c.healthTerm(in.Health))
+	}
+	if s.has("time") {
+		add(kTime, b.c.timeTerm(&in.Time))
+	}
+	if in.Phase == "response" && s.has("response") {
+		add(kResponse, b.response(&in.Response, s.sub("response")))
 	}
 	return ast.NewObject(kv[:n]...)
 }
 
-func (b *inputBuilder) request(r *Request) *ast.Term {
+// request builds the request object with the keys in want (nil: all).
+func (b *inputBuilder) request(r *Request, want map[string]bool) *ast.Term {
 	var kv [11][2]*ast.Term
-	kv[0] = item(kEndpoint, b.str(r.Endpoint))
-	kv[1] = item(kModel, b.str(r.Model))
-	kv[2] = item(kStream, ast.InternedTerm(r.Stream))
-	kv[3] = item(kMaxTokens, b.int(r.MaxTokens))
-	kv[4] = item(kN, b.int(r.N))
-	kv[5] = item(kTools, b.strings(r.Tools))
-	kv[6] = item(kMessageCount, b.int(r.MessageCount))
-	kv[7] = item(kPromptChars, b.int(r.PromptChars))
-	kv[8] = item(kUser, b.str(r.User))
-	kv[9] = item(kMetadata, b.stringMap(r.Metadata))
-	n := 10
+	n := 0
+	add := func(k string, kt *ast.Term, v func() *ast.Term) {
+		if want == nil || want[k] {
+			kv[n] = item(kt, v())
+			n++
+		}
+	}
+	add("endpoint", kEndpoint, func() *ast.Term { return b.str(r.Endpoint) })
+	add("model", kModel, func() *ast.Term { return b.str(r.Model) })
+	add("stream", kStream, func() *ast.Term { return ast.InternedTerm(r.Stream) })
+	add("max_tokens", kMaxTokens, func() *ast.Term { return b.int(r.MaxTokens) })
+	add("n", kN, func() *ast.Term { return b.int(r.N) })
+	add("tools", kTools, func() *ast.Term { return b.strings(r.Tools) })
+	add("message_count", kMessageCount, func() *ast.Term { return b.int(r.MessageCount) })
+	add("prompt_chars", kPromptChars, func() *ast.Term { return b.int(r.PromptChars) })
+	add("user", kUser, func() *ast.Term { return b.str(r.User) })
+	add("metadata", kMetadata, func() *ast.Term { return b.stringMap(r.Metadata) })
 	if r.HasTemperature {
-		kv[n] = item(kTemperature, b.float(r.Temperature))
-		n++
+		add("temperature", kTemperature, func() *ast.Term { return b.float(r.Temperature) })
 	}
 	return b.obj(kv[:n]...)
 }
 
-func (b *inputBuilder) spend(s *Spend) *ast.Term {
+func (b *inputBuilder) spend(s *Spend, want map[string]bool) *ast.Term {
 	kv := [7][2]*ast.Term{
 		item(kTenantToday, b.float(s.TenantToday)),
 		item(kTenantMonth, b.float(s.TenantMonth)),
@@ -156,18 +183,43 @@ func (b *inputBuilder) spend(s *Spend) *ast.Term {
 		kv[n] = item(kBudgetRemaining, b.float(s.BudgetRemaining))
 		n++
 	}
-	return b.obj(kv[:n]...)
+	return b.obj(only(want, kv[:n])...)
 }
 
-func (b *inputBuilder) response(r *Response) *ast.Term {
-	return b.obj(
-		item(kModel, b.str(r.Model)),
-		item(kFinishReason, b.str(r.FinishReason)),
-		item(kUsage, b.obj(
+// only keeps the items whose key is in want (nil: all), in place.
+func only(want map[string]bool, kv [][2]*ast.Term) [][2]*ast.Term {
+	if want == nil {
+		return kv
+	}
+	n := 0
+	for _, it := range kv {
+		if want[string(it[0].Value.(ast.String))] {
+			kv[n] = it
+			n++
+		}
+	}
+	return kv[:n]
+}
+
+func (b *inputBuilder) response(r *Response, want map[string]bool) *ast.Term {
+	var kv [4][2]*ast.Term
+	n := 0
+	add := func(k string, kt *ast.Term, v func() *ast.Term) {
+		if want == nil || want[k] {
+			kv[n] = item(kt, v())
+			n++
+		}
+	}
+	add("model", kModel, func() *ast.Term { return b.str(r.Model) })
+	add("finish_reason", kFinishReason, func() *ast.Term { return b.str(r.FinishReason) })
+	add("usage", kUsage, func() *ast.Term {
+		return b.obj(
 			item(kPromptTokens, b.int(r.Usage.PromptTokens)),
 			item(kCompletionTokens, b.int(r.Usage.CompletionTokens)),
-			item(kTotalTokens, b.int(r.Usage.TotalTokens)))),
-		item(kFindings, b.findings(r.Findings)))
+			item(kTotalTokens, b.int(r.Usage.TotalTokens)))
+	})
+	add("findings", kFindings, func() *ast.Term { return b.findings(r.Findings) })
+	return b.obj(kv[:n]...)
 }
 
 func (b *inputBuilder) findings(fs []Finding) *ast.Term {

@@ -14,6 +14,7 @@ import (
 // principal objects, reused while the gateway passes equal values.
 type termCache struct {
 	strs       map[string]*ast.Term // read-only after build
+	shape      *inputShape          // read-only after build; nil builds everything
 	health     atomic.Pointer[healthEntry]
 	time       atomic.Pointer[timeEntry]
 	principals [64]atomic.Pointer[principalEntry]

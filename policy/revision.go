@@ -80,9 +80,15 @@ func buildRevision(ctx context.Context, src *sources, runTests bool) (*revision,
 	for _, m := range serving {
 		mods = append(mods, m)
 	}
+	terms := newTermCache(mods, src.data)
+	compiled := make([]*ast.Module, 0, len(compiler.Modules))
+	for _, m := range compiler.Modules {
+		compiled = append(compiled, m)
+	}
+	terms.shape = shapeOf(compiled)
 	return &revision{
 		id:           src.hash,
-		terms:        newTermCache(mods, src.data),
+		terms:        terms,
 		loadedAt:     time.Now(),
 		query:        pq,
 		usesResponse: readsResponse(mods),
