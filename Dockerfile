@@ -15,6 +15,9 @@ COPY --from=build /out/tollgate /out/mockllm /usr/local/bin/
 ENV TOLLGATE_LISTEN=0.0.0.0:8080
 EXPOSE 8080
 USER nonroot:nonroot
+# The embedded ledger defaults to ./data/ledger: keep it in the writable home
+# (mount a volume there, or set metering.ledger_dir, to keep it across restarts).
+WORKDIR /home/nonroot
 VOLUME ["/etc/tollgate"]
 ENTRYPOINT ["/usr/local/bin/tollgate"]
 CMD ["serve"]
