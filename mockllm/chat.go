@@ -97,13 +97,7 @@ func (mc *messageCounter) visit(key []byte, v *fastjson.Value) {
 
 // appendChatResponse renders a chat.completion object.
 func (s *Server) appendChatResponse(dst []byte, p *genPlan, usage bool) []byte {
-	dst = append(dst, `{"id":"chatcmpl-`...)
-	dst = s.appendID(dst)
-	dst = append(dst, `","object":"chat.completion","created":`...)
-	dst = appendInt(dst, int(s.now().Unix()))
-	dst = append(dst, `,"model":`...)
-	dst = jsonw.Bytes(dst, p.model)
-	dst = append(dst, `,"choices":[`...)
+	dst = s.appendHead(dst, "chatcmpl-", "chat.completion", p)
 	for c := 0; c < p.choices(); c++ {
 		if c > 0 {
 			dst = append(dst, ',')
@@ -116,6 +110,25 @@ func (s *Server) appendChatResponse(dst []byte, p *genPlan, usage bool) []byte {
 		dst = append(dst, p.finishReason()...)
 		dst = append(dst, `"}`...)
 	}
+	return p.appendTail(dst, usage)
+}
+
+// appendHead opens a response object up to its choices array.
+func (s *Server) appendHead(dst []byte, idPrefix, object string, p *genPlan) []byte {
+	dst = append(dst, `{"id":"`...)
+	dst = append(dst, idPrefix...)
+	dst = s.appendID(dst)
+	dst = append(dst, `","object":"`...)
+	dst = append(dst, object...)
+	dst = append(dst, `","created":`...)
+	dst = appendInt(dst, int(s.now().Unix()))
+	dst = append(dst, `,"model":`...)
+	dst = jsonw.Bytes(dst, p.model)
+	return append(dst, `,"choices":[`...)
+}
+
+// appendTail closes the choices array, adds usage when asked, and ends the object.
+func (p *genPlan) appendTail(dst []byte, usage bool) []byte {
 	dst = append(dst, ']')
 	if usage {
 		dst = p.appendUsage(dst)

@@ -1,9 +1,6 @@
 package mockllm
 
-import (
-	"github.com/tollgate-ai/tollgate/internal/jsonw"
-	"github.com/valyala/fastjson"
-)
+import "github.com/valyala/fastjson"
 
 // parseCompletion fills p from a legacy completions body. An array prompt yields n choices per prompt.
 func (s *Server) parseCompletion(v *fastjson.Value, deployment []byte, k *knobs, p *genPlan) *apiError {
@@ -22,13 +19,7 @@ func (s *Server) parseCompletion(v *fastjson.Value, deployment []byte, k *knobs,
 
 // appendCompletionResponse renders a text_completion object.
 func (s *Server) appendCompletionResponse(dst []byte, p *genPlan, usage bool) []byte {
-	dst = append(dst, `{"id":"cmpl-`...)
-	dst = s.appendID(dst)
-	dst = append(dst, `","object":"text_completion","created":`...)
-	dst = appendInt(dst, int(s.now().Unix()))
-	dst = append(dst, `,"model":`...)
-	dst = jsonw.Bytes(dst, p.model)
-	dst = append(dst, `,"choices":[`...)
+	dst = s.appendHead(dst, "cmpl-", "text_completion", p)
 	for c := 0; c < p.choices(); c++ {
 		if c > 0 {
 			dst = append(dst, ',')
@@ -41,9 +32,5 @@ func (s *Server) appendCompletionResponse(dst []byte, p *genPlan, usage bool) []
 		dst = append(dst, p.finishReason()...)
 		dst = append(dst, `"}`...)
 	}
-	dst = append(dst, ']')
-	if usage {
-		dst = p.appendUsage(dst)
-	}
-	return append(dst, `,"system_fingerprint":"fp_mockllm"}`...)
+	return p.appendTail(dst, usage)
 }
