@@ -25,6 +25,8 @@ type Options struct {
 	// SkipTests serves a revision without running its _test.rego files
 	// (the CLI's eval; the gateway should leave it false).
 	SkipTests bool
+	// Evaluator is EvaluatorCompiled (the default) or EvaluatorOPA.
+	Evaluator string
 }
 
 // Status is the engine's state for /v1/health/policy.
@@ -35,6 +37,8 @@ type Status struct {
 	LastErrorAt   time.Time `json:"last_error_at,omitzero"`
 	ReloadsOK     uint64    `json:"reloads_ok"`
 	ReloadsFailed uint64    `json:"reloads_failed"`
+	Evaluator     string    `json:"evaluator"`                // "compiled" or "opa": what evaluates this revision
+	EvaluatorNote string    `json:"evaluator_note,omitempty"` // why "opa" serves when "compiled" was asked for
 }
 
 // Engine evaluates data.tollgate.decision. Safe for concurrent use.
@@ -79,6 +83,13 @@ func Open(opts Options) (*Engine, error) {
 	if opts.PollInterval == 0 {
 		opts.PollInterval = time.Second
 	}
+	switch opts.Evaluator {
+	case "":
+		opts.Evaluator = EvaluatorCompiled
+	case EvaluatorCompiled, EvaluatorOPA:
+	default:
+		return nil, fmt.Errorf("policy: evaluator %q: want compiled or opa", opts.Evaluator)
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -91,7 +102,7 @@ func Open(opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	rev, err := buildRevision(context.Background(), src, !opts.SkipTests)
+	rev, err := buildRevision(context.Background(), src, !opts.SkipTests, opts.Evaluator)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +110,8 @@ func Open(opts Options) (*Engine, error) {
 	if e.dlog, err = newDecisionLog(opts.DecisionLog, e.log); err != nil {
 		return nil, err
 	}
-	e.log.Info("policy loaded", "dir", opts.Dir, "revision", rev.id)
+	e.log.Info("policy loaded", "dir", opts.Dir, "revision", rev.id, "evaluator", rev.evaluator)
+	e.noteEvaluator(rev)
 	if opts.PollInterval > 0 {
 		e.watchDone.Add(1)
 		go e.watch(st)
@@ -158,6 +170,22 @@ func (e *Engine) eval(ctx context.Context, rev *revision, input ast.Value) (_ as
 	if ctx.Done() != nil {
 		stop = context.AfterFunc(ctx, c.Cancel)
 	}
+	if rev.prog != nil {
+		res, err := rev.prog.Eval(ctx, ast.NewTerm(input), rev.data, c)
+		timedOut := c.timedOut.Load()
+		releaseCanceler(c, stop != nil && !stop())
+		switch {
+		case err != nil && timedOut:
+			return nil, fmt.Errorf("policy evaluation exceeded the %v timeout", e.opts.Timeout)
+		case err != nil && ctx.Err() != nil:
+			return nil, fmt.Errorf("policy evaluation cancelled: %w", ctx.Err())
+		case err != nil:
+			return nil, fmt.Errorf("policy evaluation: %w", err)
+		case res == nil:
+			return nil, ErrUndefined
+		}
+		return res.Value, nil
+	}
 	vc := acquireVirtualCache()
 	opts := [7]rego.EvalOption{rev.fixed[0], rev.fixed[1], rev.fixed[2], rev.fixed[3],
 		rego.EvalParsedInput(input), rego.EvalExternalCancel(c), rego.EvalVirtualCache(vc)}
@@ -198,6 +226,13 @@ func (e *Engine) errorDecision(err error) Decision {
 	return d
 }
 
+// noteEvaluator warns when the compiled evaluator was asked for but OPA serves.
+func (e *Engine) noteEvaluator(rev *revision) {
+	if rev.whyOPA != "" {
+		e.log.Warn("policy served by OPA's evaluator, not the compiled one", "revision", rev.id, "why", rev.whyOPA)
+	}
+}
+
 // Reload re-reads and swaps the policy if its content changed. On error the
 // last good revision keeps serving; the error is counted, logged and returned.
 func (e *Engine) Reload() error {
@@ -210,7 +245,7 @@ func (e *Engine) Reload() error {
 	}
 	var rev *revision
 	if err == nil {
-		rev, err = buildRevision(context.Background(), src, !e.opts.SkipTests)
+		rev, err = buildRevision(context.Background(), src, !e.opts.SkipTests, e.opts.Evaluator)
 	}
 	if err != nil {
 		e.reloadFailed(err)
@@ -220,7 +255,8 @@ func (e *Engine) Reload() error {
 	reloadsOK.Inc()
 	e.reloadsOK.Add(1)
 	e.clearLastError()
-	e.log.Info("policy reloaded", "dir", e.opts.Dir, "revision", rev.id)
+	e.log.Info("policy reloaded", "dir", e.opts.Dir, "revision", rev.id, "evaluator", rev.evaluator)
+	e.noteEvaluator(rev)
 	return nil
 }
 
@@ -255,6 +291,7 @@ func (e *Engine) Status() Status {
 		Revision: rev.id, LoadedAt: rev.loadedAt,
 		LastError: e.lastErr, LastErrorAt: e.lastErrAt,
 		ReloadsOK: e.reloadsOK.Load(), ReloadsFailed: e.reloadsKO.Load(),
+		Evaluator: rev.evaluator, EvaluatorNote: rev.whyOPA,
 	}
 }
 

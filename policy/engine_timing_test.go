@@ -18,7 +18,15 @@ var decisionSink Decision
 // BenchmarkDecide is the engine's path: input built as ast values, prepared
 // query per revision, result read as ast values.
 func BenchmarkDecide(b *testing.B) {
-	e := openTB(b, Options{Dir: examplesDir})
+	b.Run("compiled", func(b *testing.B) { benchDecide(b, EvaluatorCompiled) })
+	b.Run("opa", func(b *testing.B) { benchDecide(b, EvaluatorOPA) })
+}
+
+func benchDecide(b *testing.B, evaluator string) {
+	e := openTB(b, Options{Dir: examplesDir, Evaluator: evaluator})
+	if got := e.Status().Evaluator; got != evaluator {
+		b.Fatalf("evaluator %q serves, want %q (%s)", got, evaluator, e.Status().EvaluatorNote)
+	}
 	in := typicalInput()
 	ctx := context.Background()
 	if d := e.Decide(ctx, in); !d.Allow || d.Err != nil {
@@ -79,7 +87,7 @@ func BenchmarkDecideSmall(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rev, err := buildRevision(context.Background(), src, false)
+	rev, err := buildRevision(context.Background(), src, false, EvaluatorOPA)
 	if err != nil {
 		b.Fatal(err)
 	}

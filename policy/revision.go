@@ -13,6 +13,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/tester"
+	"github.com/tollgate-ai/tollgate/policy/ireval"
 )
 
 // DecisionPath is the rule every policy set must define.
@@ -35,11 +36,16 @@ type revision struct {
 	// against "response"; otherwise the response phase cannot decide
 	// differently and the gateway skips it.
 	usesResponse bool
+	// prog, when set, evaluates the decision instead of query (see compiled.go).
+	prog      *ireval.Program
+	data      *ast.Term
+	evaluator string // EvaluatorCompiled or EvaluatorOPA: what serves
+	whyOPA    string // why the compiled evaluator is not serving, if asked for
 }
 
 // buildRevision compiles the serving modules, runs the test modules, and
 // prepares the decision query. Errors name file:line where OPA gives one.
-func buildRevision(ctx context.Context, src *sources, runTests bool) (*revision, error) {
+func buildRevision(ctx context.Context, src *sources, runTests bool, evaluator string) (*revision, error) {
 	serving := make(map[string]*ast.Module, len(src.modules))
 	for name, m := range src.modules {
 		if !isTestFile(name) {
@@ -86,7 +92,7 @@ func buildRevision(ctx context.Context, src *sources, runTests bool) (*revision,
 		compiled = append(compiled, m)
 	}
 	terms.shape = shapeOf(compiled)
-	return &revision{
+	rev := &revision{
 		id:           src.hash,
 		terms:        terms,
 		loadedAt:     time.Now(),
@@ -98,7 +104,20 @@ func buildRevision(ctx context.Context, src *sources, runTests bool) (*revision,
 			rego.EvalMetrics(metrics.NoOp()),
 			rego.EvalGenerateJSON(keepAST),
 		},
-	}, nil
+		evaluator: EvaluatorOPA,
+	}
+	if evaluator != EvaluatorOPA {
+		dataValue, err := ast.InterfaceToValue(src.data)
+		if err != nil {
+			return nil, fmt.Errorf("policy data: %w", err)
+		}
+		rev.data = ast.NewTerm(dataValue)
+		rev.prog, rev.whyOPA = compiledEvaluator(ctx, serving, src.modules, rev.data, store, pq, rev.fixed[:])
+		if rev.prog != nil {
+			rev.evaluator = EvaluatorCompiled
+		}
+	}
+	return rev, nil
 }
 
 // keepAST replaces OPA's result-to-JSON conversion: we read ast values directly.
