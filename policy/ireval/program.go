@@ -42,7 +42,7 @@ type function struct {
 	memo    bool // params are exactly (input, data): the result is memoised per evaluation
 	index   int
 	path    string // data path for dynamic calls, NUL-joined; "" for none
-	stack   int // locals of this function and its deepest callee chain
+	stack   int    // locals of this function and its deepest callee chain
 	visited uint8
 }
 
