@@ -77,12 +77,16 @@ func parseDecision(v ast.Value, d *Decision) error {
 	}
 	d.Allow = bool(b)
 	if t = obj.Get(dReasons); t != nil {
-		if err := eachElem(t.Value, "reasons", func(e *ast.Term) error {
-			r, err := parseReason(e.Value)
+		elems, err := seqOf(t.Value, "reasons")
+		if err != nil {
+			return err
+		}
+		for i := range elems.len() {
+			r, err := parseReason(elems.at(i).Value)
+			if err != nil {
+				return err
+			}
 			d.Reasons = append(d.Reasons, r)
-			return err
-		}); err != nil {
-			return err
 		}
 		if _, ok := t.Value.(ast.Set); ok { // a set has no order of its own: make it stable
 			slices.SortFunc(d.Reasons, func(a, b Reason) int {
@@ -91,15 +95,16 @@ func parseDecision(v ast.Value, d *Decision) error {
 		}
 	}
 	if t = obj.Get(dRedact); t != nil {
-		if err := eachElem(t.Value, "redact", func(e *ast.Term) error {
-			s, ok := e.Value.(ast.String)
+		elems, err := seqOf(t.Value, "redact")
+		if err != nil {
+			return err
+		}
+		for i := range elems.len() {
+			s, ok := elems.at(i).Value.(ast.String)
 			if !ok {
-				return &TypeError{Field: "redact[]", Want: "string", Got: e.Value}
+				return &TypeError{Field: "redact[]", Want: "string", Got: elems.at(i).Value}
 			}
 			d.Redact = append(d.Redact, string(s))
-			return nil
-		}); err != nil {
-			return err
 		}
 		if _, ok := t.Value.(ast.Set); ok {
 			slices.Sort(d.Redact)
@@ -148,33 +153,31 @@ func parseModel(v ast.Value) (string, error) {
 	if s, ok := v.(ast.String); ok {
 		return string(s), nil
 	}
-	var best ast.Value
-	err := eachElem(v, "model", func(e *ast.Term) error {
+	elems, err := seqOf(v, "model")
+	if err != nil {
+		return "", &TypeError{Field: "model", Want: "string or [priority, model] pairs", Got: v}
+	}
+	var best *ast.Array
+	for i := range elems.len() {
+		e := elems.at(i)
 		pair, ok := e.Value.(*ast.Array)
 		if !ok || pair.Len() != 2 {
-			return &TypeError{Field: "model", Want: "string or [priority, model] pairs", Got: e.Value}
+			return "", &TypeError{Field: "model", Want: "string or [priority, model] pairs", Got: e.Value}
 		}
 		if _, ok := pair.Elem(0).Value.(ast.Number); !ok {
-			return &TypeError{Field: "model[][0]", Want: "number", Got: pair.Elem(0).Value}
+			return "", &TypeError{Field: "model[][0]", Want: "number", Got: pair.Elem(0).Value}
 		}
 		if _, ok := pair.Elem(1).Value.(ast.String); !ok {
-			return &TypeError{Field: "model[][1]", Want: "string", Got: pair.Elem(1).Value}
+			return "", &TypeError{Field: "model[][1]", Want: "string", Got: pair.Elem(1).Value}
 		}
 		if best == nil || ast.Compare(pair, best) > 0 {
 			best = pair
 		}
-		return nil
-	})
-	if err != nil {
-		if te, ok := err.(*TypeError); ok && te.Field == "model" && te.Want == "array or set" {
-			te.Want = "string or [priority, model] pairs"
-		}
-		return "", err
 	}
 	if best == nil {
 		return "", nil
 	}
-	return string(best.(*ast.Array).Elem(1).Value.(ast.String)), nil
+	return string(best.Elem(1).Value.(ast.String)), nil
 }
 
 // smallestInt reads a non-negative integer, or a collection of them of which
@@ -183,18 +186,21 @@ func smallestInt(v ast.Value, field string, unset int) (int, error) {
 	if _, ok := v.(ast.Number); ok {
 		return nonNegInt(v, field)
 	}
-	out, first := unset, true
-	err := eachElem(v, field, func(e *ast.Term) error {
-		n, err := nonNegInt(e.Value, field+"[]")
-		if err == nil && (first || n < out) {
-			out, first = n, false
-		}
-		return err
-	})
-	if te, ok := err.(*TypeError); ok && te.Field == field {
-		te.Want = "non-negative integer or a collection of them"
+	elems, err := seqOf(v, field)
+	if err != nil {
+		return unset, &TypeError{Field: field, Want: "non-negative integer or a collection of them", Got: v}
 	}
-	return out, err
+	out := unset
+	for i := range elems.len() {
+		n, err := nonNegInt(elems.at(i).Value, field+"[]")
+		if err != nil {
+			return out, err
+		}
+		if i == 0 || n < out {
+			out = n
+		}
+	}
+	return out, nil
 }
 
 func parseReason(v ast.Value) (Reason, error) {
@@ -223,20 +229,35 @@ func parseReason(v ast.Value) (Reason, error) {
 	return r, nil
 }
 
-// eachElem iterates an array or a set (policies often build reasons as sets).
-func eachElem(v ast.Value, field string, f func(*ast.Term) error) error {
+// seq is an array's or a set's elements by index, without a callback (a
+// closure per field was most of parseDecision's allocations).
+type seq struct {
+	arr *ast.Array
+	set []*ast.Term
+}
+
+func seqOf(v ast.Value, field string) (seq, error) {
 	switch c := v.(type) {
 	case *ast.Array:
-		for i := range c.Len() {
-			if err := f(c.Elem(i)); err != nil {
-				return err
-			}
-		}
-		return nil
+		return seq{arr: c}, nil
 	case ast.Set:
-		return c.Iter(f)
+		return seq{set: c.Slice()}, nil // sorted: a stable order
 	}
-	return &TypeError{Field: field, Want: "array or set", Got: v}
+	return seq{}, &TypeError{Field: field, Want: "array or set", Got: v}
+}
+
+func (s seq) len() int {
+	if s.arr != nil {
+		return s.arr.Len()
+	}
+	return len(s.set)
+}
+
+func (s seq) at(i int) *ast.Term {
+	if s.arr != nil {
+		return s.arr.Elem(i)
+	}
+	return s.set[i]
 }
 
 func stringMap(v ast.Value, field string) (map[string]string, error) {

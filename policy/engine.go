@@ -124,17 +124,33 @@ func Open(opts Options) (*Engine, error) {
 func (e *Engine) Decide(ctx context.Context, in *Input) Decision {
 	rev := e.rev.Load()
 	start := time.Now()
-	// The decision log shows the whole input; otherwise only what the policy reads is built.
-	var input ast.Value
-	if e.dlog != nil {
+	// The decision log shows the whole input; otherwise only what the policy
+	// reads is built: the compiled evaluator looks fields up one by one.
+	var (
+		input     ast.Value
+		inputTerm *ast.Term
+		lazy      *lazyInput
+	)
+	switch {
+	case e.dlog != nil:
 		input = rev.terms.inputValue(in)
-	} else {
+	case rev.prog != nil:
+		lazy = acquireLazyInput(rev.terms, in)
+		inputTerm = lazy.root()
+	default:
 		input = rev.terms.evalInput(in)
 	}
-	result, err := e.eval(ctx, rev, input)
+	if inputTerm == nil {
+		inputTerm = ast.NewTerm(input)
+	}
+	result, err := e.eval(ctx, rev, inputTerm)
 	var d Decision
 	if err == nil {
 		err = parseDecision(result, &d)
+	}
+	if lazy != nil {
+		releaseLazyInput(lazy) // parseDecision copied what it keeps
+		result = nil
 	}
 	took := time.Since(start)
 	evalSeconds.Update(took.Seconds())
@@ -159,7 +175,7 @@ func (e *Engine) Decide(ctx context.Context, in *Input) Decision {
 
 // eval runs the prepared query under the engine timeout and ctx. A panic in
 // OPA (a builtin bug, say) becomes an error, so OnError decides, not a crash.
-func (e *Engine) eval(ctx context.Context, rev *revision, input ast.Value) (_ ast.Value, err error) {
+func (e *Engine) eval(ctx context.Context, rev *revision, input *ast.Term) (_ ast.Value, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("policy evaluation panicked: %v", p)
@@ -171,7 +187,7 @@ func (e *Engine) eval(ctx context.Context, rev *revision, input ast.Value) (_ as
 		stop = context.AfterFunc(ctx, c.Cancel)
 	}
 	if rev.prog != nil {
-		res, err := rev.prog.Eval(ctx, ast.NewTerm(input), rev.data, c)
+		res, err := rev.prog.Eval(ctx, input, rev.data, c)
 		timedOut := c.timedOut.Load()
 		releaseCanceler(c, stop != nil && !stop())
 		switch {
@@ -188,7 +204,7 @@ func (e *Engine) eval(ctx context.Context, rev *revision, input ast.Value) (_ as
 	}
 	vc := acquireVirtualCache()
 	opts := [7]rego.EvalOption{rev.fixed[0], rev.fixed[1], rev.fixed[2], rev.fixed[3],
-		rego.EvalParsedInput(input), rego.EvalExternalCancel(c), rego.EvalVirtualCache(vc)}
+		rego.EvalParsedInput(input.Value), rego.EvalExternalCancel(c), rego.EvalVirtualCache(vc)}
 	rs, err := rev.query.Eval(ctx, opts[:]...)
 	releaseVirtualCache(vc)
 	timedOut := c.timedOut.Load()

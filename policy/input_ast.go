@@ -121,9 +121,7 @@ func (b *inputBuilder) input(in *Input) ast.Value {
 		add(kPrincipal, b.c.principalTerm(&in.Principal))
 	}
 	if s.has("estimate") {
-		add(kEstimate, b.obj(
-			item(kPromptTokens, b.int(in.Estimate.PromptTokens)),
-			item(kMaxCostUSD, b.float(in.Estimate.MaxCostUSD))))
+		add(kEstimate, b.estimate(&in.Estimate))
 	}
 	if s.has("findings") {
 		add(kFindings, b.findings(in.Findings))
@@ -212,14 +210,20 @@ func (b *inputBuilder) response(r *Response, want map[string]bool) *ast.Term {
 	}
 	add("model", kModel, func() *ast.Term { return b.str(r.Model) })
 	add("finish_reason", kFinishReason, func() *ast.Term { return b.str(r.FinishReason) })
-	add("usage", kUsage, func() *ast.Term {
-		return b.obj(
-			item(kPromptTokens, b.int(r.Usage.PromptTokens)),
-			item(kCompletionTokens, b.int(r.Usage.CompletionTokens)),
-			item(kTotalTokens, b.int(r.Usage.TotalTokens)))
-	})
+	add("usage", kUsage, func() *ast.Term { return b.usage(&r.Usage) })
 	add("findings", kFindings, func() *ast.Term { return b.findings(r.Findings) })
 	return b.obj(kv[:n]...)
+}
+
+func (b *inputBuilder) estimate(e *Estimate) *ast.Term {
+	return b.obj(item(kPromptTokens, b.int(e.PromptTokens)), item(kMaxCostUSD, b.float(e.MaxCostUSD)))
+}
+
+func (b *inputBuilder) usage(u *Usage) *ast.Term {
+	return b.obj(
+		item(kPromptTokens, b.int(u.PromptTokens)),
+		item(kCompletionTokens, b.int(u.CompletionTokens)),
+		item(kTotalTokens, b.int(u.TotalTokens)))
 }
 
 func (b *inputBuilder) findings(fs []Finding) *ast.Term {

@@ -61,6 +61,15 @@ type state struct {
 
 var capabilities = ast.CapabilitiesForThisVersion()
 
+// emptyObject and emptySet are what MakeObject and MakeSet start a local
+// with: most partial rules of a decision stay empty, and a shared empty
+// value costs no allocation. The first insert swaps in a fresh collection
+// (the term is the local's own, so aliases see it); nothing mutates these two.
+var (
+	emptyObject = ast.NewObject()
+	emptySet    = ast.NewSet()
+)
+
 var timeNow = time.Now
 
 // Eval runs the plan. The result is nil (and no error) when the entrypoint is
@@ -142,7 +151,17 @@ func (s *state) stopped() bool {
 	return false
 }
 
+// read returns an operand's value, materialising a LazyObject.
 func read(o *operand, loc []*ast.Term) *ast.Term {
+	if o.konst != nil {
+		return o.konst
+	}
+	return concrete(loc[o.local])
+}
+
+// readRaw returns an operand's value as is: for lookups, moves and call
+// arguments, which may carry a LazyObject along.
+func readRaw(o *operand, loc []*ast.Term) *ast.Term {
 	if o.konst != nil {
 		return o.konst
 	}
@@ -201,7 +220,7 @@ func (s *state) run(b *block, loc []*ast.Term) int {
 		case opBreak:
 			return st.index
 		case opDot:
-			src, key := read(&st.a, loc), read(&st.b, loc)
+			src, key := readRaw(&st.a, loc), read(&st.b, loc)
 			if src == nil || key == nil {
 				return 0
 			}
@@ -236,7 +255,7 @@ func (s *state) run(b *block, loc []*ast.Term) int {
 		case opAssignInt, opMakeNumber:
 			loc[st.target] = st.num
 		case opAssignVar:
-			loc[st.target] = read(&st.a, loc)
+			loc[st.target] = readRaw(&st.a, loc)
 		case opAssignVarOnce:
 			v := read(&st.a, loc)
 			if cur := loc[st.target]; cur != nil && v != nil && cur.Value.Compare(v.Value) != 0 {
@@ -248,10 +267,10 @@ func (s *state) run(b *block, loc []*ast.Term) int {
 			loc[st.target] = nil
 		case opMakeArray:
 			loc[st.target] = ast.NewTerm(ast.NewArrayWithCapacity(st.index))
-		case opMakeObject:
-			loc[st.target] = ast.NewTerm(ast.NewObject())
+		case opMakeObject: // the collection is allocated at its first insert
+			loc[st.target] = ast.NewTerm(emptyObject)
 		case opMakeSet:
-			loc[st.target] = ast.NewTerm(ast.NewSet())
+			loc[st.target] = ast.NewTerm(emptySet)
 		case opEqual, opNotEqual:
 			a, b := read(&st.a, loc), read(&st.b, loc)
 			if a == nil || b == nil {
@@ -293,7 +312,10 @@ func (s *state) run(b *block, loc []*ast.Term) int {
 			if !ok || k == nil || v == nil {
 				return 0
 			}
-			if st.op == opObjectInsertOnce {
+			if o == emptyObject {
+				o = ast.NewObjectWithCapacity(st.index)
+				obj.Value = o
+			} else if st.op == opObjectInsertOnce {
 				if cur := o.Get(k); cur != nil && cur.Value.Compare(v.Value) != 0 {
 					s.err = s.conflict(st, "object keys must be unique")
 					return aborted
@@ -301,7 +323,7 @@ func (s *state) run(b *block, loc []*ast.Term) int {
 			}
 			o.Insert(k, v)
 		case opObjectMerge:
-			a, b := loc[st.a.local], loc[st.b.local]
+			a, b := concrete(loc[st.a.local]), concrete(loc[st.b.local])
 			if a == nil || b == nil {
 				return 0
 			}
@@ -322,6 +344,10 @@ func (s *state) run(b *block, loc []*ast.Term) int {
 			se, ok := set.Value.(ast.Set)
 			if !ok || v == nil {
 				return 0
+			}
+			if se == emptySet {
+				se = ast.NewSetWithCapacity(st.index)
+				set.Value = se
 			}
 			se.Add(v)
 		case opWith:
@@ -356,7 +382,7 @@ func (s *state) call(fn *function, args []operand, caller []*ast.Term) (*ast.Ter
 	loc := s.stack[base : base+fn.size]
 	clear(loc)
 	for i, p := range fn.params {
-		loc[p] = read(&args[i], caller)
+		loc[p] = readRaw(&args[i], caller)
 	}
 	s.sp += fn.size
 	var res *ast.Term
@@ -424,7 +450,7 @@ func (s *state) callBuiltin(st *stmt, loc []*ast.Term) (*ast.Term, int) {
 // scan loops over a collection: the body's level 0 is "next element", level 1
 // leaves the loop.
 func (s *state) scan(st *stmt, loc []*ast.Term) int {
-	src := loc[st.a.local]
+	src := concrete(loc[st.a.local])
 	if src == nil {
 		return done
 	}
@@ -478,7 +504,7 @@ func (s *state) with(st *stmt, loc []*ast.Term) int {
 	}
 	memo, memoState := s.memo, s.memoState
 	s.memo, s.memoState = make([]*ast.Term, len(memo)), make([]uint8, len(memoState))
-	loc[st.target] = upsert(orig, st.path, val)
+	loc[st.target] = upsert(concrete(orig), st.path, val)
 	c := s.run(st.blocks[0], loc)
 	loc[st.target] = orig
 	s.memo, s.memoState = memo, memoState
@@ -518,6 +544,8 @@ func (s *state) conflict(st *stmt, msg string) error {
 
 func dot(src, key *ast.Term) *ast.Term {
 	switch v := src.Value.(type) {
+	case *LazyObject:
+		return v.get(key)
 	case ast.Object:
 		return v.Get(key)
 	case *ast.Array:

@@ -139,6 +139,7 @@ func link(p *ir.Policy) (*Program, error) {
 			if fn.blocks, err = l.blocks(f.Blocks); err != nil {
 				return nil, fmt.Errorf("ireval: %s: %w", f.Name, err)
 			}
+			sizeCollections(fn.blocks)
 			fn.size = l.max + 1
 		}
 	}
@@ -148,6 +149,7 @@ func link(p *ir.Policy) (*Program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ireval: plan %s: %w", pl.Name, err)
 	}
+	sizeCollections(blocks)
 	prog := &Program{plan: blocks, planSize: l.max + 1, funcs: l.funcs, resultKey: ast.StringTerm("result"),
 		files: l.files, dynFuncs: map[string]*function{}, usesTime: l.builtins["time.now_ns"] != nil}
 	for _, fn := range l.funcs {
@@ -226,3 +228,42 @@ func (p *Program) dynamic(st *stmt, loc []*ast.Term) *function {
 	}
 	return p.dynFuncs[b.String()]
 }
+
+// sizeCollections sets each insert's capacity hint (used when it allocates
+// the collection, see emptySet) to the number of insert statements that
+// target its local in the same function: a partial rule makes its set in one
+// block and adds to it in later ones, and the decision object gets all its
+// keys in a row, so its map does not regrow.
+func sizeCollections(blocks []*block) {
+	inserts := map[int]int{}
+	var count func(bs []*block)
+	count = func(bs []*block) {
+		for _, b := range bs {
+			for i := range b.stmts {
+				st := &b.stmts[i]
+				if st.op == opObjectInsert || st.op == opObjectInsertOnce || st.op == opSetAdd {
+					inserts[st.target]++
+				}
+				count(st.blocks)
+			}
+		}
+	}
+	count(blocks)
+	var set func(bs []*block)
+	set = func(bs []*block) {
+		for _, b := range bs {
+			for i := range b.stmts {
+				st := &b.stmts[i]
+				switch st.op {
+				case opObjectInsert, opObjectInsertOnce, opSetAdd:
+					st.index = min(inserts[st.target], maxPresize)
+				}
+				set(st.blocks)
+			}
+		}
+	}
+	set(blocks)
+}
+
+// maxPresize bounds the presized capacity: inserts in a loop add more anyway.
+const maxPresize = 16
