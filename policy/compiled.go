@@ -41,19 +41,23 @@ func compiledEvaluator(ctx context.Context, serving, all map[string]*ast.Module,
 		if errors.Is(wantErr, context.DeadlineExceeded) || isCancelled(wantErr) {
 			continue
 		}
-		got, gotErr := prog.Eval(ctx, in, data, cancelAfter(selfCheckBudget))
+		res, gotErr := prog.Eval(ctx, in, data, cancelAfter(selfCheckBudget))
+		got := res.Value
+		mismatch := ""
 		var want ast.Value
 		if wantErr == nil && len(rs) == 1 && len(rs[0].Expressions) == 1 {
 			want, _ = rs[0].Expressions[0].Value.(ast.Value)
 		}
 		switch {
 		case (gotErr != nil) != (wantErr != nil):
-			return nil, fmt.Sprintf("self-check input %d: compiled error %v, OPA error %v", i, gotErr, wantErr)
+			mismatch = fmt.Sprintf("self-check input %d: compiled error %v, OPA error %v", i, gotErr, wantErr)
 		case gotErr != nil:
-		case (got == nil) != (want == nil):
-			return nil, fmt.Sprintf("self-check input %d: compiled %v, OPA %v", i, got, want)
-		case got != nil && got.Value.Compare(want) != 0:
-			return nil, fmt.Sprintf("self-check input %d: compiled %v, OPA %v", i, got, want)
+		case (got == nil) != (want == nil), got != nil && got.Value.Compare(want) != 0:
+			mismatch = fmt.Sprintf("self-check input %d: compiled %v, OPA %v", i, got, want)
+		}
+		res.Release()
+		if mismatch != "" {
+			return nil, mismatch
 		}
 	}
 	return prog, ""

@@ -192,8 +192,9 @@ func smallestInt(v ast.Value, field string, unset int) (int, error) {
 	}
 	out := unset
 	for i := range elems.len() {
-		n, err := nonNegInt(elems.at(i).Value, field+"[]")
+		n, err := nonNegInt(elems.at(i).Value, field)
 		if err != nil {
+			err.(*TypeError).Field = field + "[]"
 			return out, err
 		}
 		if i == 0 || n < out {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/tollgate-ai/tollgate/policy/ireval"
 )
 
 // Options configures an Engine.
@@ -143,14 +144,21 @@ func (e *Engine) Decide(ctx context.Context, in *Input) Decision {
 	if inputTerm == nil {
 		inputTerm = ast.NewTerm(input)
 	}
-	result, err := e.eval(ctx, rev, inputTerm)
+	result, compiled, err := e.eval(ctx, rev, inputTerm)
 	var d Decision
 	if err == nil {
 		err = parseDecision(result, &d)
 	}
+	if compiled.Value != nil {
+		if e.dlog != nil && err == nil {
+			result = result.(ast.Object).Copy() // the log outlives the pooled result
+		} else {
+			result = nil
+		}
+		compiled.Release() // parseDecision copied what it keeps
+	}
 	if lazy != nil {
-		releaseLazyInput(lazy) // parseDecision copied what it keeps
-		result = nil
+		releaseLazyInput(lazy)
 	}
 	took := time.Since(start)
 	evalSeconds.Update(took.Seconds())
@@ -175,7 +183,10 @@ func (e *Engine) Decide(ctx context.Context, in *Input) Decision {
 
 // eval runs the prepared query under the engine timeout and ctx. A panic in
 // OPA (a builtin bug, say) becomes an error, so OnError decides, not a crash.
-func (e *Engine) eval(ctx context.Context, rev *revision, input *ast.Term) (_ ast.Value, err error) {
+//
+// The compiled evaluator's result lives in pooled memory: the caller reads
+// it, then releases the returned ireval.Result.
+func (e *Engine) eval(ctx context.Context, rev *revision, input *ast.Term) (_ ast.Value, _ ireval.Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("policy evaluation panicked: %v", p)
@@ -192,15 +203,16 @@ func (e *Engine) eval(ctx context.Context, rev *revision, input *ast.Term) (_ as
 		releaseCanceler(c, stop != nil && !stop())
 		switch {
 		case err != nil && timedOut:
-			return nil, fmt.Errorf("policy evaluation exceeded the %v timeout", e.opts.Timeout)
+			return nil, res, fmt.Errorf("policy evaluation exceeded the %v timeout", e.opts.Timeout)
 		case err != nil && ctx.Err() != nil:
-			return nil, fmt.Errorf("policy evaluation cancelled: %w", ctx.Err())
+			return nil, res, fmt.Errorf("policy evaluation cancelled: %w", ctx.Err())
 		case err != nil:
-			return nil, fmt.Errorf("policy evaluation: %w", err)
-		case res == nil:
-			return nil, ErrUndefined
+			return nil, res, fmt.Errorf("policy evaluation: %w", err)
+		case res.Value == nil:
+			res.Release()
+			return nil, ireval.Result{}, ErrUndefined
 		}
-		return res.Value, nil
+		return res.Value.Value, res, nil
 	}
 	vc := acquireVirtualCache()
 	opts := [7]rego.EvalOption{rev.fixed[0], rev.fixed[1], rev.fixed[2], rev.fixed[3],
@@ -211,20 +223,20 @@ func (e *Engine) eval(ctx context.Context, rev *revision, input *ast.Term) (_ as
 	releaseCanceler(c, stop != nil && !stop())
 	switch {
 	case err != nil && timedOut:
-		return nil, fmt.Errorf("policy evaluation exceeded the %v timeout", e.opts.Timeout)
+		return nil, ireval.Result{}, fmt.Errorf("policy evaluation exceeded the %v timeout", e.opts.Timeout)
 	case err != nil:
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("policy evaluation cancelled: %w", ctx.Err())
+			return nil, ireval.Result{}, fmt.Errorf("policy evaluation cancelled: %w", ctx.Err())
 		}
-		return nil, fmt.Errorf("policy evaluation: %w", err)
+		return nil, ireval.Result{}, fmt.Errorf("policy evaluation: %w", err)
 	case len(rs) == 0 || len(rs[0].Expressions) == 0:
-		return nil, ErrUndefined
+		return nil, ireval.Result{}, ErrUndefined
 	}
 	v, ok := rs[0].Expressions[0].Value.(ast.Value)
 	if !ok {
-		return nil, fmt.Errorf("policy evaluation: unexpected result %T", rs[0].Expressions[0].Value)
+		return nil, ireval.Result{}, fmt.Errorf("policy evaluation: unexpected result %T", rs[0].Expressions[0].Value)
 	}
-	return v, nil
+	return v, ireval.Result{}, nil
 }
 
 // errorDecision applies OnError, counts the error and logs it at most once a second.

@@ -21,8 +21,13 @@ type lazyInput struct {
 	objs     [viewCount]ireval.LazyObject
 	terms    [viewCount]ast.Term
 	docs     [viewCount]viewDoc
-	findings *ast.Term // built once per decision: several rules scan them
+	// got caches each field's term for the decision: rules look the same
+	// fields up again and again (input.phase once per rule).
+	got [viewCount][maxViewFields]*ast.Term
 }
+
+// maxViewFields is the most keys one view has (the request's 11).
+const maxViewFields = 11
 
 type viewKind uint8
 
@@ -63,7 +68,8 @@ func acquireLazyInput(c *termCache, in *Input) *lazyInput {
 func releaseLazyInput(li *lazyInput) {
 	clear(li.b.terms[:cap(li.b.terms)])
 	li.b.terms, li.b.buf = li.b.terms[:0], li.b.buf[:0]
-	li.in, li.findings, li.b.c, li.b.shape = nil, nil, nil, nil
+	li.in, li.b.c, li.b.shape = nil, nil, nil
+	clear(li.got[:])
 	for k := range viewCount {
 		li.objs[k].Reset(nil)
 	}
@@ -74,6 +80,46 @@ func releaseLazyInput(li *lazyInput) {
 func (li *lazyInput) root() *ast.Term { return &li.terms[viewInput] }
 
 func (d *viewDoc) Get(key string) *ast.Term {
+	i := fieldIndex(d.kind, key)
+	if i < 0 {
+		return nil
+	}
+	slot := &d.li.got[d.kind][i]
+	if *slot == nil {
+		*slot = d.build(key)
+		if *slot == nil {
+			*slot = undefinedField
+		}
+	}
+	if *slot == undefinedField {
+		return nil
+	}
+	return *slot
+}
+
+// undefinedField marks a cached lookup that found nothing.
+var undefinedField = ast.NewTerm(ast.Null{})
+
+// fieldIndex numbers a view's keys for the cache; -1: not a key of the view.
+func fieldIndex(kind viewKind, key string) int {
+	keys := viewKeys[kind]
+	for i, k := range keys {
+		if k == key {
+			return i
+		}
+	}
+	return -1
+}
+
+var viewKeys = [viewCount][]string{
+	viewInput:    {"phase", "request", "principal", "estimate", "findings", "spend", "health", "time", "response"},
+	viewRequest:  {"endpoint", "model", "stream", "max_tokens", "temperature", "n", "tools", "message_count", "prompt_chars", "user", "metadata"},
+	viewEstimate: {"prompt_tokens", "max_cost_usd"},
+	viewSpend:    {"tenant_today", "tenant_month", "team_today", "team_month", "key_today", "key_month", "budget_remaining"},
+	viewResponse: {"model", "finish_reason", "usage", "findings"},
+}
+
+func (d *viewDoc) build(key string) *ast.Term {
 	li, b, in := d.li, &d.li.b, d.li.in
 	switch d.kind {
 	case viewInput:
@@ -87,10 +133,7 @@ func (d *viewDoc) Get(key string) *ast.Term {
 		case "estimate":
 			return &li.terms[viewEstimate]
 		case "findings":
-			if li.findings == nil {
-				li.findings = b.findings(in.Findings)
-			}
-			return li.findings
+			return b.findings(in.Findings)
 		case "spend":
 			return &li.terms[viewSpend]
 		case "health":

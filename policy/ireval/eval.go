@@ -52,6 +52,7 @@ type state struct {
 	bctx      topdown.BuiltinContext
 	cache     builtins.Cache
 	args      []*ast.Term
+	terms     []ast.Term // slab for made collections, see newTerm
 	out       *ast.Term
 	outs      []*ast.Term
 	collect   bool // the builtin being called is a relation
@@ -72,11 +73,28 @@ var (
 
 var timeNow = time.Now
 
-// Eval runs the plan. The result is nil (and no error) when the entrypoint is
-// undefined. cancel may be nil; it is polled at every call and loop step.
-func (p *Program) Eval(ctx context.Context, input, data *ast.Term, cancel topdown.Cancel) (*ast.Term, error) {
+// termSlab is how many made collections an evaluation holds without allocating terms.
+const termSlab = 64
+
+// Result is an evaluation's value: nil when the entrypoint is undefined. It
+// may point into pooled memory, so read it before calling Release, once.
+type Result struct {
+	Value *ast.Term
+	s     *state
+	p     *Program
+}
+
+// Release returns the evaluation's memory to the pool.
+func (r Result) Release() {
+	if r.s != nil {
+		r.p.release(r.s)
+	}
+}
+
+// Eval runs the plan. cancel may be nil; it is polled at every call and loop
+// step. On error nothing needs releasing.
+func (p *Program) Eval(ctx context.Context, input, data *ast.Term, cancel topdown.Cancel) (Result, error) {
 	s := p.acquire()
-	defer p.release(s)
 	s.cancel = cancel
 	s.bctx.Context, s.bctx.Cancel = ctx, cancel
 	if p.usesTime {
@@ -85,6 +103,23 @@ func (p *Program) Eval(ctx context.Context, input, data *ast.Term, cancel topdow
 	loc := s.stack[:p.planSize]
 	loc[0], loc[1] = input, data
 	s.sp = p.planSize
+	v, err := s.runPlan(loc)
+	if err != nil {
+		p.release(s)
+		return Result{}, err
+	}
+	return Result{Value: v, s: s, p: p}, nil
+}
+
+func (s *state) runPlan(loc []*ast.Term) (*ast.Term, error) {
+	p := s.prog
+	if p.entry != nil { // the plan only wraps one function's value as {"result": v}
+		v, c := s.call(p.entry, p.entryArgs[:], loc)
+		if c == aborted {
+			return nil, s.err
+		}
+		return concrete(v), nil
+	}
 	for _, b := range p.plan {
 		if s.run(b, loc) == aborted {
 			return nil, s.err
@@ -100,6 +135,18 @@ func (p *Program) Eval(ctx context.Context, input, data *ast.Term, cancel topdow
 	return obj.Get(p.resultKey), nil
 }
 
+// newTerm takes a term from the evaluation's slab: made collections are
+// only read until Release.
+func (s *state) newTerm(v ast.Value) *ast.Term {
+	if len(s.terms) == cap(s.terms) {
+		return ast.NewTerm(v)
+	}
+	s.terms = s.terms[:len(s.terms)+1]
+	t := &s.terms[len(s.terms)-1]
+	t.Value = v
+	return t
+}
+
 func (p *Program) acquire() *state {
 	if s, ok := p.pool.Get().(*state); ok {
 		return s
@@ -108,6 +155,7 @@ func (p *Program) acquire() *state {
 		stack:     make([]*ast.Term, p.maxStack),
 		memo:      make([]*ast.Term, len(p.funcs)),
 		memoState: make([]uint8, len(p.funcs)),
+		terms:     make([]ast.Term, 0, termSlab),
 		cache:     builtins.Cache{},
 		prog:      p,
 	}
@@ -128,6 +176,8 @@ func (p *Program) release(s *state) {
 	clear(s.cache)
 	clear(s.args[:cap(s.args)])
 	clear(s.outs[:cap(s.outs)])
+	clear(s.terms)
+	s.terms = s.terms[:0]
 	s.ret, s.result, s.err, s.cancel, s.out = nil, nil, nil, nil, nil
 	s.bctx.Context, s.bctx.Cancel, s.bctx.Time = nil, nil, nil
 	p.pool.Put(s)
@@ -266,11 +316,11 @@ func (s *state) run(b *block, loc []*ast.Term) int {
 		case opResetLocal:
 			loc[st.target] = nil
 		case opMakeArray:
-			loc[st.target] = ast.NewTerm(ast.NewArrayWithCapacity(st.index))
+			loc[st.target] = s.newTerm(ast.NewArrayWithCapacity(st.index))
 		case opMakeObject: // the collection is allocated at its first insert
-			loc[st.target] = ast.NewTerm(emptyObject)
+			loc[st.target] = s.newTerm(emptyObject)
 		case opMakeSet:
-			loc[st.target] = ast.NewTerm(emptySet)
+			loc[st.target] = s.newTerm(emptySet)
 		case opEqual, opNotEqual:
 			a, b := read(&st.a, loc), read(&st.b, loc)
 			if a == nil || b == nil {
@@ -402,7 +452,6 @@ func (s *state) call(fn *function, args []operand, caller []*ast.Term) (*ast.Ter
 		res = loc[fn.ret]
 	}
 	s.sp = base
-	clear(loc)
 	if fn.memo {
 		s.memo[fn.index] = res
 		s.memoState[fn.index] = 1

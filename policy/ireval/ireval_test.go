@@ -49,7 +49,8 @@ func differential(t *testing.T, name, policy, data string, inputs ...string) {
 			if round == 2 {
 				input = lazyOf(inVal) // the same document, read key by key
 			}
-			got, err := prog.Eval(ctx, input, dataTerm, nil)
+			res, err := prog.Eval(ctx, input, dataTerm, nil)
+			got := res.Value
 			switch {
 			case tdErr != nil && err == nil:
 				t.Fatalf("%s, input %s: topdown failed (%v), ireval returned %v", name, in, tdErr, got)
@@ -62,6 +63,7 @@ func differential(t *testing.T, name, policy, data string, inputs ...string) {
 			case got != nil && got.Value.Compare(want) != 0:
 				t.Fatalf("%s, input %s:\nireval  %v\ntopdown %v", name, in, got, want)
 			}
+			res.Release()
 		}
 	}
 }
@@ -178,11 +180,12 @@ keys contains k if some k, _ in input.o`, ast.ParserOptions{RegoVersion: ast.Reg
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := prog.Eval(ctx, ast.MustParseTerm(`{"x": 4, "o": {"a": 1, "b": 2}}`), ast.NewTerm(ast.NewObject()), nil)
+	res, err := prog.Eval(ctx, ast.MustParseTerm(`{"x": 4, "o": {"a": 1, "b": 2}}`), ast.NewTerm(ast.NewObject()), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := ast.MustParseTerm(`{"d": 8, "k": {"a", "b"}}`); got.Value.Compare(want.Value) != 0 {
+	defer res.Release()
+	if got, want := res.Value, ast.MustParseTerm(`{"d": 8, "k": {"a", "b"}}`); got.Value.Compare(want.Value) != 0 {
 		t.Fatalf("got %v, want %v", got, want)
 	}
 }
@@ -200,10 +203,11 @@ out := count([x | some x in numbers.range(1, 100000); x % 7 == 0])`, ast.ParserO
 	if _, err := prog.Eval(ctx, ast.NewTerm(ast.NewObject()), ast.NewTerm(ast.NewObject()), c); err != ErrCancelled {
 		t.Fatalf("err = %v, want ErrCancelled", err)
 	}
-	got, err := prog.Eval(ctx, ast.NewTerm(ast.NewObject()), ast.NewTerm(ast.NewObject()), nil)
-	if err != nil || got.Value.Compare(ast.Number("14285")) != 0 {
-		t.Fatalf("got %v, %v; want 14285", got, err)
+	res, err := prog.Eval(ctx, ast.NewTerm(ast.NewObject()), ast.NewTerm(ast.NewObject()), nil)
+	if err != nil || res.Value.Value.Compare(ast.Number("14285")) != 0 {
+		t.Fatalf("got %v, %v; want 14285", res.Value, err)
 	}
+	res.Release()
 }
 
 func TestUnsupportedBuiltinIsReported(t *testing.T) {

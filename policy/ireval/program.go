@@ -29,6 +29,8 @@ type Program struct {
 	resultKey *ast.Term
 	files     []string
 	dynFuncs  map[string]*function // by path, for CallDynamicStmt
+	entry     *function            // set when the plan is just {"result": entry(input, data)}
+	entryArgs [2]operand
 	usesTime  bool                 // time.now_ns needs the evaluation's clock
 	pool      sync.Pool
 }
@@ -152,6 +154,8 @@ func link(p *ir.Policy) (*Program, error) {
 	sizeCollections(blocks)
 	prog := &Program{plan: blocks, planSize: l.max + 1, funcs: l.funcs, resultKey: ast.StringTerm("result"),
 		files: l.files, dynFuncs: map[string]*function{}, usesTime: l.builtins["time.now_ns"] != nil}
+	prog.entry = wrappedEntry(blocks)
+	prog.entryArgs = [2]operand{{local: 0}, {local: 1}}
 	for _, fn := range l.funcs {
 		if fn.path != "" {
 			prog.dynFuncs[fn.path] = fn
@@ -267,3 +271,26 @@ func sizeCollections(blocks []*block) {
 
 // maxPresize bounds the presized capacity: inserts in a loop add more anyway.
 const maxPresize = 16
+
+// wrappedEntry recognises the planner's plan for one rule, which calls the
+// rule's function and wraps its value as {"result": value}: Eval then calls
+// the function itself and skips building the wrapper.
+func wrappedEntry(plan []*block) *function {
+	if len(plan) != 1 || len(plan[0].stmts) != 5 {
+		return nil
+	}
+	st := plan[0].stmts
+	call, mov, mk, ins, add := &st[0], &st[1], &st[2], &st[3], &st[4]
+	switch {
+	case call.op != opCall || len(call.args) != 2 || call.args[0].konst != nil || call.args[0].local != 0 ||
+		call.args[1].konst != nil || call.args[1].local != 1:
+	case mov.op != opAssignVar || mov.a.konst != nil || mov.a.local != call.target:
+	case mk.op != opMakeObject:
+	case ins.op != opObjectInsert || ins.target != mk.target || ins.b.konst != nil || ins.b.local != mov.target ||
+		ins.a.konst == nil || !ins.a.konst.Equal(ast.StringTerm("result")):
+	case add.op != opResultSetAdd || add.target != mk.target:
+	default:
+		return call.fn
+	}
+	return nil
+}
