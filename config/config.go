@@ -192,6 +192,10 @@ type PolicyConfig struct {
 	Timeout      time.Duration     `yaml:"timeout"`
 	PollInterval time.Duration     `yaml:"poll_interval"`
 	DecisionLog  DecisionLogConfig `yaml:"decision_log"`
+	// Evaluator: "compiled" (default) runs OPA's query plan of the policy in
+	// Tollgate's interpreter, falling back to "opa" (topdown) per revision
+	// when the plan cannot be built or disagrees with topdown at load.
+	Evaluator string `yaml:"evaluator"`
 }
 
 // DecisionLogConfig: Path "" = off, "-" = stdout.

@@ -78,6 +78,7 @@ func TestInvalidConfigs(t *testing.T) {
 	f("keys:\n  - {id: k, key_sha256: abc}\n", "key_sha256: must be 64 hex")
 	f("server:\n  read_timeout: soon\n", "line 2", "soon")
 	f("policy:\n  on_error: maybe\n", "cfg.yaml:2: policy.on_error")
+	f("policy:\n  evaluator: wasm\n", "cfg.yaml:2: policy.evaluator")
 	f("routing:\n  balance: random\n", "routing.balance: unknown strategy")
 	f("upstreams:\n  - {name: a, kind: mock}\n  - {name: a, kind: mock}\n", "duplicate upstream \"a\"")
 }

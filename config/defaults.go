@@ -94,6 +94,9 @@ func applyDefaults(c *Config) {
 	if c.Policy.OnError == "" {
 		c.Policy.OnError = "deny"
 	}
+	if c.Policy.Evaluator == "" {
+		c.Policy.Evaluator = "compiled"
+	}
 	setDur(&c.Policy.Timeout, 50*time.Millisecond)
 	if c.Log.Level == "" {
 		c.Log.Level = "info"

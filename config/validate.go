@@ -179,6 +179,11 @@ func validate(c *Config, name string, lines lineIndex) error {
 	default:
 		at("policy.on_error", "must be deny or allow, got %q", c.Policy.OnError)
 	}
+	switch c.Policy.Evaluator {
+	case "compiled", "opa":
+	default:
+		at("policy.evaluator", "must be compiled or opa, got %q", c.Policy.Evaluator)
+	}
 	return errs.err()
 }
 

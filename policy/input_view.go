@@ -16,11 +16,11 @@ import (
 // Pooled: nothing built here may outlive the decision (parseDecision copies
 // what it keeps into Go values before release).
 type lazyInput struct {
-	b        inputBuilder
-	in       *Input
-	objs     [viewCount]ireval.LazyObject
-	terms    [viewCount]ast.Term
-	docs     [viewCount]viewDoc
+	b     inputBuilder
+	in    *Input
+	objs  [viewCount]ireval.LazyObject
+	terms [viewCount]ast.Term
+	docs  [viewCount]viewDoc
 	// got caches each field's term for the decision: rules look the same
 	// fields up again and again (input.phase once per rule).
 	got [viewCount][maxViewFields]*ast.Term

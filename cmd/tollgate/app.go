@@ -79,7 +79,7 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 	}
 	if cfg.Policy.Dir != "" {
 		pc := cfg.Policy
-		a.policy, err = policy.Open(policy.Options{Dir: pc.Dir, OnError: pc.OnError, Timeout: pc.Timeout,
+		a.policy, err = policy.Open(policy.Options{Dir: pc.Dir, OnError: pc.OnError, Timeout: pc.Timeout, Evaluator: pc.Evaluator,
 			PollInterval: pc.PollInterval, Logger: log, DecisionLog: policy.DecisionLogOptions{
 				Path: pc.DecisionLog.Path, SampleRate: pc.DecisionLog.SampleRate, QueueSize: pc.DecisionLog.QueueSize}})
 		if err != nil {

@@ -29,6 +29,9 @@ func (l *linker) builtin(name string) (*builtin, error) {
 		return nil, &compileError{msg: fmt.Sprintf("builtin %q has no implementation", name)}
 	}
 	b := &builtin{name: name, fn: fn, relation: decl.Relation, void: decl.Decl.Result() == nil}
+	if decl.Nondeterministic {
+		l.nondeterministic = append(l.nondeterministic, name)
+	}
 	l.builtins[name] = b
 	return b, nil
 }

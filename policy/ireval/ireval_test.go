@@ -144,6 +144,16 @@ out := [x, y] if {
 	x := inner with input.x as 42
 	y := inner with input as {"x": [input.x]}
 }`, ""},
+		{"with function mock", `package t
+mock(_) := 7
+out := y if { y := count(input.ys) with count as mock }`, ""},
+		{"with on a virtual document", `package t
+x := y
+y := input.x
+out := [a, b] if {
+	a := x with y as 1
+	b := x
+}`, ""},
 		{"every", `package t
 out if every y in input.ys { y != "zz" }`, ""},
 		{"some in object", `package t

@@ -31,7 +31,8 @@ type Program struct {
 	dynFuncs  map[string]*function // by path, for CallDynamicStmt
 	entry     *function            // set when the plan is just {"result": entry(input, data)}
 	entryArgs [2]operand
-	usesTime  bool                 // time.now_ns needs the evaluation's clock
+	usesTime  bool     // time.now_ns needs the evaluation's clock
+	nondet    []string // see Nondeterministic
 	pool      sync.Pool
 }
 
@@ -154,6 +155,7 @@ func link(p *ir.Policy) (*Program, error) {
 	sizeCollections(blocks)
 	prog := &Program{plan: blocks, planSize: l.max + 1, funcs: l.funcs, resultKey: ast.StringTerm("result"),
 		files: l.files, dynFuncs: map[string]*function{}, usesTime: l.builtins["time.now_ns"] != nil}
+	prog.nondet = l.nondeterministic
 	prog.entry = wrappedEntry(blocks)
 	prog.entryArgs = [2]operand{{local: 0}, {local: 1}}
 	for _, fn := range l.funcs {
@@ -182,7 +184,10 @@ type linker struct {
 	builtins map[string]*builtin
 	callees  map[*function][]*function
 	current  *function
-	max      int // highest local index seen in the unit being linked
+	// nondeterministic lists the builtins called whose answer can change
+	// between two calls with the same arguments (time.now_ns, http.send...).
+	nondeterministic []string
+	max              int // highest local index seen in the unit being linked
 }
 
 // stackDepth is the locals needed by fn and its deepest chain of callees. Rego
@@ -212,6 +217,11 @@ func stackDepth(fn *function, callees map[*function][]*function) (int, error) {
 type compileError struct{ msg string }
 
 func (e *compileError) Error() string { return "ireval: " + e.msg }
+
+// Nondeterministic names the builtins the plan calls whose answer can change
+// from one call to the next with the same arguments (time.now_ns, rand.intn,
+// http.send...): two evaluations of such a policy need not agree.
+func (p *Program) Nondeterministic() []string { return p.nondet }
 
 // dynamic finds the data function a CallDynamicStmt names, or nil.
 func (p *Program) dynamic(st *stmt, loc []*ast.Term) *function {
