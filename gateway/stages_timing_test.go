@@ -22,7 +22,7 @@ func BenchmarkStages(b *testing.B) {
 	_, file, _, _ := runtime.Caller(0)
 	examples := filepath.Join(filepath.Dir(file), "..", "policy", "examples")
 
-	build := func(b *testing.B, withPolicy bool) *fasthttputil.InmemoryListener {
+	build := func(b *testing.B, evaluator string) *fasthttputil.InmemoryListener {
 		cfg := parseConfig(b, `
 upstreams: [{name: mock, kind: mock}]
 models: [{name: mock-gpt, deployments: [{upstream: mock}]}]
@@ -43,8 +43,8 @@ keys: [{id: load, key: sk-load, tenant: globex, team: default, rpm: 100000000, t
 		limiter, _ := metering.NewLimiter(metering.LimitsOptions{},
 			metering.RuleFunc(func(s metering.Subject) metering.Rules { return gw.Rules(s) }))
 		st := gateway.Stages{Tokens: tokens, Limiter: limiter, Ledger: ledger, Health: hr}
-		if withPolicy {
-			eng, err := policy.Open(policy.Options{Dir: examples, PollInterval: -1})
+		if evaluator != "" {
+			eng, err := policy.Open(policy.Options{Dir: examples, PollInterval: -1, Evaluator: evaluator})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -67,6 +67,7 @@ keys: [{id: load, key: sk-load, tenant: globex, team: default, rpm: 100000000, t
 	run := func(b *testing.B, ln *fasthttputil.InmemoryListener) {
 		benchPost(b, inmemClient(ln), benchChat, false, "sk-load")
 	}
-	b.Run("all-but-policy", func(b *testing.B) { run(b, build(b, false)) })
-	b.Run("all", func(b *testing.B) { run(b, build(b, true)) })
+	b.Run("all-but-policy", func(b *testing.B) { run(b, build(b, "")) })
+	b.Run("all", func(b *testing.B) { run(b, build(b, policy.EvaluatorCompiled)) })
+	b.Run("all-opa-evaluator", func(b *testing.B) { run(b, build(b, policy.EvaluatorOPA)) })
 }

@@ -31,7 +31,11 @@ nopol=$(mktemp -d)
 sed -e 's/^listen: 127.0.0.1:18083/listen: 127.0.0.1:18084/' -e '/^policy:/,/^  dir:/d' -e 's/ledger-full/ledger-nopolicy/' \
   loadtest/gateway-full.yaml > "$nopol/gateway-nopolicy.yaml"
 bin/tollgate --config "$nopol/gateway-nopolicy.yaml" 2>/dev/null & pids+=($!); nopol_pid=$!
-for port in 18080 18081 18082 18083 18084; do
+# The same with the policy evaluated by OPA's topdown instead of the compiled evaluator.
+sed -e 's/^listen: 127.0.0.1:18083/listen: 127.0.0.1:18085/' -e 's/^policy:/policy:\n  evaluator: opa/' -e 's/ledger-full/ledger-opa/' \
+  loadtest/gateway-full.yaml > "$nopol/gateway-opa.yaml"
+bin/tollgate --config "$nopol/gateway-opa.yaml" 2>/dev/null & pids+=($!); opa_pid=$!
+for port in 18080 18081 18082 18083 18084 18085; do
   for _ in $(seq 100); do curl -sf -o /dev/null -H 'Authorization: Bearer sk-load' "http://127.0.0.1:$port/v1/models" && break; sleep 0.1; done
 done
 
@@ -66,6 +70,7 @@ run gateway 18082 "$gw_pid"
 export TG_KEY=sk-load
 run gateway_all_stages 18083 "$full_pid"
 run gateway_all_but_policy 18084 "$nopol_pid"
+run gateway_all_stages_opa_evaluator 18085 "$opa_pid"
 unset TG_KEY
 
 ttfb_direct=$(bin/ttfb -n "$TTFB_N" -url http://127.0.0.1:18080/v1/chat/completions)
@@ -83,6 +88,7 @@ ttfb_gw=$(bin/ttfb -n "$TTFB_N" -url http://127.0.0.1:18082/v1/chat/completions)
   echo "gateway/baseline RPS ratio: $(awk -v g="$rps_gateway" -v b="$rps_baseline" 'BEGIN{printf "%.2f", g/b}')"
   echo "gateway/direct RPS ratio: $(awk -v g="$rps_gateway" -v d="$rps_direct" 'BEGIN{printf "%.2f", g/d}')"
   echo "policy on/off RPS ratio (all other stages on): $(awk -v a="$rps_gateway_all_stages" -v b="$rps_gateway_all_but_policy" 'BEGIN{printf "%.2f", a/b}')"
+  echo "policy on, OPA topdown evaluator/off RPS ratio: $(awk -v a="$rps_gateway_all_stages_opa_evaluator" -v b="$rps_gateway_all_but_policy" 'BEGIN{printf "%.2f", a/b}')"
   echo
   echo "Streaming time to first byte (sequential, $TTFB_N requests):"
   echo "- direct:  $ttfb_direct"
