@@ -21,7 +21,8 @@ import (
 
 const cliUsage = `usage: tollgate policy <command> ...
   test DIR...                              run the test_ rules (PASS/FAIL per test, summary)
-  check DIR...                             compile and type-check; errors as file:line: message
+  check DIR...                             compile and type-check; errors as file:line: message;
+                                           says which evaluator the gateway will use, and why
   eval DIR... --input FILE [--data FILE]   print data.tollgate.decision as indented JSON
                                            (FILE "-" = stdin; JSON or YAML)
 `
@@ -38,7 +39,7 @@ func RunCLI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "test":
 		return cliTest(ctx, args[1:], stdout, stderr)
 	case "check":
-		return cliCheck(args[1:], stderr)
+		return cliCheck(ctx, args[1:], stdout, stderr)
 	case "eval":
 		return cliEval(ctx, args[1:], stdin, stdout, stderr)
 	case "help", "-h", "--help":
@@ -97,7 +98,7 @@ func cliTest(ctx context.Context, dirs []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func cliCheck(dirs []string, stderr io.Writer) int {
+func cliCheck(ctx context.Context, dirs []string, stdout, stderr io.Writer) int {
 	if len(dirs) == 0 {
 		fmt.Fprint(stderr, "tollgate policy check: need at least one DIR\n", cliUsage)
 		return 2
@@ -115,6 +116,17 @@ func cliCheck(dirs []string, stderr io.Writer) int {
 	if len(c.GetRulesForVirtualDocument(decisionRef)) == 0 {
 		fmt.Fprintf(stderr, "%s: no rule defines %s\n", strings.Join(dirs, ","), DecisionPath)
 		return 1
+	}
+	rev, err := buildRevision(ctx, src, false, EvaluatorCompiled)
+	if err != nil {
+		printErrors(stderr, err)
+		return 1
+	}
+	if rev.evaluator == EvaluatorCompiled {
+		n := len(testInputs(ctx, src.modules, inmem.NewFromObject(src.data)))
+		fmt.Fprintf(stdout, "evaluator: compiled (OPA's query plan, matched topdown on the empty input and %d test inputs)\n", n)
+	} else {
+		fmt.Fprintf(stdout, "evaluator: opa (topdown), because %s\n", rev.whyOPA)
 	}
 	return 0
 }

@@ -42,6 +42,12 @@ func TestCLICheck(t *testing.T) {
 		}
 	}
 	f("examples", 0, "")
+	if _, out, _ := runCLI("check", "examples"); !regexp.MustCompile(`^evaluator: compiled .* and 33 test inputs\)\n$`).MatchString(out) {
+		t.Fatalf("check examples: %q", out)
+	}
+	if _, out, _ := runCLI("check", "testdata/nondeterministic"); !strings.Contains(out, "evaluator: opa (topdown), because the policy calls time.now_ns") {
+		t.Fatalf("check nondeterministic: %q", out)
+	}
 	f("testdata/broken_rego", 1, "testdata/broken_rego/policy.rego:6: rego_parse_error: unexpected } token")
 	f("testdata/bad_json", 1, "testdata/bad_json/data.json:")
 	f("testdata/no_decision", 1, "no rule defines data.tollgate.decision")
