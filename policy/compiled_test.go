@@ -7,6 +7,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/tollgate-ai/tollgate/policy/ireval"
 )
 
 func TestEvaluatorOption(t *testing.T) {
@@ -61,5 +62,31 @@ func TestSelfCheckInputsFromTests(t *testing.T) {
 	}
 	if rev.evaluator != EvaluatorCompiled {
 		t.Fatalf("examples served by %s: %s", rev.evaluator, rev.whyOPA)
+	}
+}
+
+// crashingDoc panics on every lookup: a stand-in for an interpreter bug.
+type crashingDoc struct{ full ast.Value }
+
+func (crashingDoc) Get(string) *ast.Term { panic("interpreter bug") }
+func (d crashingDoc) Full() ast.Value    { return d.full }
+
+// A crash of the compiled evaluator is not the policy's fault: OPA's
+// evaluator answers the request instead, and the crash is counted.
+func TestCompiledCrashFallsBackToOPA(t *testing.T) {
+	e := openTB(t, Options{Dir: examplesDir})
+	rev := e.rev.Load()
+	in := rev.terms.inputValue(typicalInput())
+	before := compiledCrashes.Get()
+	got, res, err := e.eval(context.Background(), rev, ireval.NewLazy(crashingDoc{full: in}))
+	if err != nil || res.Value != nil {
+		t.Fatalf("eval after a crash: %v (result %v)", err, res.Value)
+	}
+	want, err := e.evalTopdown(context.Background(), rev, ast.NewTerm(in))
+	if err != nil || got.Compare(want) != 0 {
+		t.Fatalf("fallback decision %v, topdown %v (%v)", got, want, err)
+	}
+	if n := compiledCrashes.Get() - before; n != 1 {
+		t.Fatalf("crashes counted: %d, want 1", n)
 	}
 }

@@ -50,13 +50,14 @@ type Engine struct {
 	dlog    *decisionLog
 	denyErr bool
 
-	reloadMu  sync.Mutex // serialises Reload (watcher and SIGHUP)
-	statusMu  sync.Mutex
-	lastErr   string
-	lastErrAt time.Time
-	reloadsOK atomic.Uint64
-	reloadsKO atomic.Uint64
-	lastWarn  atomic.Int64 // unix nanos of the last logged eval error (rate limit)
+	reloadMu      sync.Mutex // serialises Reload (watcher and SIGHUP)
+	statusMu      sync.Mutex
+	lastErr       string
+	lastErrAt     time.Time
+	reloadsOK     atomic.Uint64
+	reloadsKO     atomic.Uint64
+	lastWarn      atomic.Int64 // unix nanos of the last logged eval error (rate limit)
+	lastCrashWarn atomic.Int64
 
 	stop      chan struct{}
 	watchDone sync.WaitGroup
@@ -181,12 +182,61 @@ func (e *Engine) Decide(ctx context.Context, in *Input) Decision {
 	return d
 }
 
-// eval runs the prepared query under the engine timeout and ctx. A panic in
-// OPA (a builtin bug, say) becomes an error, so OnError decides, not a crash.
-//
-// The compiled evaluator's result lives in pooled memory: the caller reads
-// it, then releases the returned ireval.Result.
-func (e *Engine) eval(ctx context.Context, rev *revision, input *ast.Term) (_ ast.Value, _ ireval.Result, err error) {
+// eval evaluates under the engine timeout and ctx, with the compiled
+// evaluator when the revision has one. The compiled result lives in pooled
+// memory: the caller reads it, then releases the returned ireval.Result.
+func (e *Engine) eval(ctx context.Context, rev *revision, input *ast.Term) (ast.Value, ireval.Result, error) {
+	if rev.prog != nil {
+		v, res, crashed, err := e.evalCompiled(ctx, rev, input)
+		if crashed == nil {
+			return v, res, err
+		}
+		// A bug of the interpreter, not of the policy: topdown answers this
+		// request, and the crash is counted and logged for a report.
+		compiledCrashes.Inc()
+		e.warnOnce(&e.lastCrashWarn, "compiled policy evaluator crashed; OPA's evaluator answered this request",
+			"revision", rev.id, "panic", crashed)
+		input = ireval.Concrete(input)
+	}
+	v, err := e.evalTopdown(ctx, rev, input)
+	return v, ireval.Result{}, err
+}
+
+// evalCompiled runs the revision's plan; crashed is the value of a panic.
+func (e *Engine) evalCompiled(ctx context.Context, rev *revision, input *ast.Term) (_ ast.Value, _ ireval.Result, crashed any, err error) {
+	c := acquireCanceler(e.opts.Timeout)
+	var stop func() bool
+	if ctx.Done() != nil {
+		stop = context.AfterFunc(ctx, c.Cancel)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			crashed = p
+			if stop != nil {
+				stop()
+			}
+		}
+	}()
+	res, err := rev.prog.Eval(ctx, input, rev.data, c)
+	timedOut := c.timedOut.Load()
+	releaseCanceler(c, stop != nil && !stop())
+	switch {
+	case err != nil && timedOut:
+		return nil, res, nil, fmt.Errorf("policy evaluation exceeded the %v timeout", e.opts.Timeout)
+	case err != nil && ctx.Err() != nil:
+		return nil, res, nil, fmt.Errorf("policy evaluation cancelled: %w", ctx.Err())
+	case err != nil:
+		return nil, res, nil, fmt.Errorf("policy evaluation: %w", err)
+	case res.Value == nil:
+		res.Release()
+		return nil, ireval.Result{}, nil, ErrUndefined
+	}
+	return res.Value.Value, res, nil, nil
+}
+
+// evalTopdown runs the prepared query. A panic in OPA (a builtin bug, say)
+// becomes an error, so OnError decides, not a crash.
+func (e *Engine) evalTopdown(ctx context.Context, rev *revision, input *ast.Term) (_ ast.Value, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("policy evaluation panicked: %v", p)
@@ -197,23 +247,6 @@ func (e *Engine) eval(ctx context.Context, rev *revision, input *ast.Term) (_ as
 	if ctx.Done() != nil {
 		stop = context.AfterFunc(ctx, c.Cancel)
 	}
-	if rev.prog != nil {
-		res, err := rev.prog.Eval(ctx, input, rev.data, c)
-		timedOut := c.timedOut.Load()
-		releaseCanceler(c, stop != nil && !stop())
-		switch {
-		case err != nil && timedOut:
-			return nil, res, fmt.Errorf("policy evaluation exceeded the %v timeout", e.opts.Timeout)
-		case err != nil && ctx.Err() != nil:
-			return nil, res, fmt.Errorf("policy evaluation cancelled: %w", ctx.Err())
-		case err != nil:
-			return nil, res, fmt.Errorf("policy evaluation: %w", err)
-		case res.Value == nil:
-			res.Release()
-			return nil, ireval.Result{}, ErrUndefined
-		}
-		return res.Value.Value, res, nil
-	}
 	vc := acquireVirtualCache()
 	opts := [7]rego.EvalOption{rev.fixed[0], rev.fixed[1], rev.fixed[2], rev.fixed[3],
 		rego.EvalParsedInput(input.Value), rego.EvalExternalCancel(c), rego.EvalVirtualCache(vc)}
@@ -223,30 +256,35 @@ func (e *Engine) eval(ctx context.Context, rev *revision, input *ast.Term) (_ as
 	releaseCanceler(c, stop != nil && !stop())
 	switch {
 	case err != nil && timedOut:
-		return nil, ireval.Result{}, fmt.Errorf("policy evaluation exceeded the %v timeout", e.opts.Timeout)
+		return nil, fmt.Errorf("policy evaluation exceeded the %v timeout", e.opts.Timeout)
 	case err != nil:
 		if ctx.Err() != nil {
-			return nil, ireval.Result{}, fmt.Errorf("policy evaluation cancelled: %w", ctx.Err())
+			return nil, fmt.Errorf("policy evaluation cancelled: %w", ctx.Err())
 		}
-		return nil, ireval.Result{}, fmt.Errorf("policy evaluation: %w", err)
+		return nil, fmt.Errorf("policy evaluation: %w", err)
 	case len(rs) == 0 || len(rs[0].Expressions) == 0:
-		return nil, ireval.Result{}, ErrUndefined
+		return nil, ErrUndefined
 	}
 	v, ok := rs[0].Expressions[0].Value.(ast.Value)
 	if !ok {
-		return nil, ireval.Result{}, fmt.Errorf("policy evaluation: unexpected result %T", rs[0].Expressions[0].Value)
+		return nil, fmt.Errorf("policy evaluation: unexpected result %T", rs[0].Expressions[0].Value)
 	}
-	return v, ireval.Result{}, nil
+	return v, nil
+}
+
+// warnOnce logs at most once a second per last (a unix-nanos rate limiter).
+func (e *Engine) warnOnce(last *atomic.Int64, msg string, args ...any) {
+	now := time.Now().UnixNano()
+	if l := last.Load(); now-l > int64(time.Second) && last.CompareAndSwap(l, now) {
+		e.log.Warn(msg, args...)
+	}
 }
 
 // errorDecision applies OnError, counts the error and logs it at most once a second.
 func (e *Engine) errorDecision(err error) Decision {
 	decisionsError.Inc()
 	evalErrors.Inc()
-	now := time.Now().UnixNano()
-	if last := e.lastWarn.Load(); now-last > int64(time.Second) && e.lastWarn.CompareAndSwap(last, now) {
-		e.log.Warn("policy evaluation failed", "on_error", e.opts.OnError, "err", err)
-	}
+	e.warnOnce(&e.lastWarn, "policy evaluation failed", "on_error", e.opts.OnError, "err", err)
 	d := Decision{Allow: !e.denyErr, CacheTTLSeconds: -1, Err: err}
 	if e.denyErr {
 		d.Reasons = []Reason{{Code: ReasonPolicyError, Message: "request denied: the policy could not be evaluated"}}

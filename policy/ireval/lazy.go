@@ -53,6 +53,9 @@ func (o *LazyObject) get(key *ast.Term) *ast.Term {
 	return o.Doc.Get(string(s))
 }
 
+// Concrete returns t, or for a LazyObject its materialised object.
+func Concrete(t *ast.Term) *ast.Term { return concrete(t) }
+
 // concrete replaces a lazy term by its materialised object.
 func concrete(t *ast.Term) *ast.Term {
 	if t != nil {
