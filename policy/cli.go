@@ -25,6 +25,7 @@ const cliUsage = `usage: tollgate policy <command> ...
                                            says which evaluator the gateway will use, and why
   eval DIR... --input FILE [--data FILE]   print data.tollgate.decision as indented JSON
                                            (FILE "-" = stdin; JSON or YAML)
+  bench DIR... --input FILE [--n N]        time N decisions (default 20000) with each evaluator
 `
 
 // RunCLI runs `tollgate policy ARGS...` and returns the exit code: 0 ok,
@@ -42,6 +43,8 @@ func RunCLI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cliCheck(ctx, args[1:], stdout, stderr)
 	case "eval":
 		return cliEval(ctx, args[1:], stdin, stdout, stderr)
+	case "bench":
+		return cliBench(ctx, args[1:], stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, cliUsage)
 		return 0
@@ -132,32 +135,11 @@ func cliCheck(ctx context.Context, dirs []string, stdout, stderr io.Writer) int 
 }
 
 func cliEval(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	var dirs []string
 	var inputFile, dataFile string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			dirs = append(dirs, a)
-			continue
-		}
-		if !hasVal {
-			if i+1 >= len(args) {
-				fmt.Fprintf(stderr, "tollgate policy eval: %s needs a value\n", a)
-				return 2
-			}
-			i++
-			val = args[i]
-		}
-		switch name {
-		case "input", "i":
-			inputFile = val
-		case "data", "d":
-			dataFile = val
-		default:
-			fmt.Fprintf(stderr, "tollgate policy eval: unknown flag %s\n%s", a, cliUsage)
-			return 2
-		}
+	dirs, err := parseArgs(args, map[string]*string{"input": &inputFile, "i": &inputFile, "data": &dataFile, "d": &dataFile})
+	if err != nil {
+		fmt.Fprintf(stderr, "tollgate policy eval: %v\n%s", err, cliUsage)
+		return 2
 	}
 	if len(dirs) == 0 || inputFile == "" {
 		fmt.Fprint(stderr, "tollgate policy eval: need DIR and --input FILE\n", cliUsage)
@@ -274,4 +256,31 @@ func astErrorLine(e *ast.Error) string {
 		return fmt.Sprintf("%s: %s", e.Code, e.Message)
 	}
 	return fmt.Sprintf("%s:%d: %s: %s", e.Location.File, e.Location.Row, e.Code, e.Message)
+}
+
+// parseArgs splits args into positional DIRs and --flag VALUE / --flag=VALUE
+// pairs, the flags named in flags ("-" alone is a positional: stdin).
+func parseArgs(args []string, flags map[string]*string) ([]string, error) {
+	var dirs []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			dirs = append(dirs, a)
+			continue
+		}
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		dst, ok := flags[name]
+		if !ok {
+			return nil, fmt.Errorf("unknown flag %s", a)
+		}
+		if !hasVal {
+			if i+1 >= len(args) {
+				return nil, fmt.Errorf("%s needs a value", a)
+			}
+			i++
+			val = args[i]
+		}
+		*dst = val
+	}
+	return dirs, nil
 }

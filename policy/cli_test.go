@@ -84,3 +84,20 @@ func TestCLIEval(t *testing.T) {
 		t.Fatalf("unknown command: %d", code)
 	}
 }
+
+func TestCLIBench(t *testing.T) {
+	code, out, stderr := runCLI("bench", "examples", "--input", "testdata/inputs/typical.json", "--n", "200")
+	rows := regexp.MustCompile(`(?m)^(compiled|opa) +200 +\S+ +\S+ +\d+  (compiled|opa)$`).FindAllStringSubmatch(out, -1)
+	if code != 0 || len(rows) != 2 || rows[0][1] != "compiled" || rows[0][2] != "compiled" || rows[1][2] != "opa" {
+		t.Fatalf("bench: code %d\n%s\n%s", code, out, stderr)
+	}
+	if code, _, stderr = runCLI("bench", "examples", "--input", "testdata/inputs/typical.json", "--n", "0"); code != 2 || !strings.Contains(stderr, `--n "0"`) {
+		t.Fatalf("bad --n: %d %s", code, stderr)
+	}
+	if code, _, stderr = runCLI("bench", "examples", "--frob", "1"); code != 2 || !strings.Contains(stderr, "unknown flag --frob") {
+		t.Fatalf("unknown flag: %d %s", code, stderr)
+	}
+	if code, _, stderr = runCLI("bench", "testdata/wrong_type", "--input", "testdata/inputs/typical.json", "--n", "5"); code != 1 || !strings.Contains(stderr, "max_tokens") {
+		t.Fatalf("policy error: %d %s", code, stderr)
+	}
+}
