@@ -184,6 +184,10 @@ func cliEval(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return 1
 	}
 	v := rs[0].Expressions[0].Value.(ast.Value)
+	if msg := compiledDisagrees(ctx, src, input, v); msg != "" {
+		fmt.Fprintln(stderr, "tollgate policy eval: the compiled evaluator decides differently on this input (a bug: please report it with the policy and input):", msg)
+		return 1
+	}
 	var d Decision
 	perr := parseDecision(v, &d)
 	out, _ := ast.JSON(v)
@@ -283,4 +287,27 @@ func parseArgs(args []string, flags map[string]*string) ([]string, error) {
 		*dst = val
 	}
 	return dirs, nil
+}
+
+// compiledDisagrees evaluates the input with the compiled evaluator too, when
+// it would serve the policy, and describes any difference from topdown's
+// answer want: every eval is one more differential check.
+func compiledDisagrees(ctx context.Context, src *sources, input any, want ast.Value) string {
+	rev, err := buildRevision(ctx, src, false, EvaluatorCompiled)
+	if err != nil || rev.prog == nil {
+		return ""
+	}
+	in, err := ast.InterfaceToValue(input)
+	if err != nil {
+		return ""
+	}
+	res, err := rev.prog.Eval(ctx, ast.NewTerm(in), rev.data, nil)
+	if err != nil {
+		return "compiled: " + err.Error()
+	}
+	defer res.Release()
+	if res.Value == nil || res.Value.Value.Compare(want) != 0 {
+		return fmt.Sprintf("compiled %v, opa %v", res.Value, want)
+	}
+	return ""
 }
