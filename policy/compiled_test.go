@@ -90,3 +90,25 @@ func TestCompiledCrashFallsBackToOPA(t *testing.T) {
 		t.Fatalf("crashes counted: %d, want 1", n)
 	}
 }
+
+// On a conflict OPA's rule index may skip, the compiled evaluator hands the
+// decision to topdown, so both evaluators answer the same.
+func TestConflictDecidedByOPA(t *testing.T) {
+	compiled := openTB(t, Options{Dir: "testdata/conflict_skipped"})
+	topdown := openTB(t, Options{Dir: "testdata/conflict_skipped", Evaluator: EvaluatorOPA})
+	if st := compiled.Status(); st.Evaluator != EvaluatorCompiled {
+		t.Fatalf("status %+v: the self-check must accept a conflict (decided by topdown at run time)", st)
+	}
+	before := compiledConflicts.Get()
+	for _, model := range []string{"mock-gpt", "gpt-4o"} {
+		in := typicalInput()
+		in.Request.Model = model
+		got, want := compiled.Decide(context.Background(), in), topdown.Decide(context.Background(), in)
+		if (got.Err == nil) != (want.Err == nil) || got.Allow != want.Allow {
+			t.Fatalf("model %s: compiled %+v, topdown %+v", model, got, want)
+		}
+	}
+	if n := compiledConflicts.Get() - before; n != 2 {
+		t.Fatalf("conflict fallbacks counted: %d, want 2", n)
+	}
+}

@@ -188,14 +188,23 @@ func (e *Engine) Decide(ctx context.Context, in *Input) Decision {
 func (e *Engine) eval(ctx context.Context, rev *revision, input *ast.Term) (ast.Value, ireval.Result, error) {
 	if rev.prog != nil {
 		v, res, crashed, err := e.evalCompiled(ctx, rev, input)
-		if crashed == nil {
+		var conflict *ireval.ConflictError
+		switch {
+		case crashed != nil:
+			// A bug of the interpreter, not of the policy: topdown answers
+			// this request, and the crash is counted and logged for a report.
+			compiledCrashes.Inc()
+			e.warnOnce(&e.lastCrashWarn, "compiled policy evaluator crashed; OPA's evaluator answered this request",
+				"revision", rev.id, "panic", crashed)
+		case errors.As(err, &conflict):
+			// Topdown's rule index can skip a body before it reaches a
+			// conflicting rule the plan evaluates in order (and an `every`
+			// stops at its first failure), so a conflict is the one answer
+			// on which they can differ: topdown's is the reference.
+			compiledConflicts.Inc()
+		default:
 			return v, res, err
 		}
-		// A bug of the interpreter, not of the policy: topdown answers this
-		// request, and the crash is counted and logged for a report.
-		compiledCrashes.Inc()
-		e.warnOnce(&e.lastCrashWarn, "compiled policy evaluator crashed; OPA's evaluator answered this request",
-			"revision", rev.id, "panic", crashed)
 		input = ireval.Concrete(input)
 	}
 	v, err := e.evalTopdown(ctx, rev, input)

@@ -13,6 +13,8 @@ var (
 	reloadsOK       = metrics.NewCounter(`tollgate_policy_reloads_total{result="ok"}`)
 	reloadsError    = metrics.NewCounter(`tollgate_policy_reloads_total{result="error"}`)
 	decisionLogDrop = metrics.NewCounter(`tollgate_queue_dropped_total{queue="decision_log"}`)
-	// compiledCrashes counts panics of the compiled evaluator (topdown answered instead).
-	compiledCrashes = metrics.NewCounter(`tollgate_policy_compiled_crashes_total`)
+	// Decisions the compiled evaluator handed to topdown: its panics (a bug)
+	// and conflict errors (topdown may skip them, see Engine.eval).
+	compiledCrashes   = metrics.NewCounter(`tollgate_policy_compiled_fallbacks_total{reason="crash"}`)
+	compiledConflicts = metrics.NewCounter(`tollgate_policy_compiled_fallbacks_total{reason="conflict"}`)
 )
