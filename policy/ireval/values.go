@@ -1,0 +1,64 @@
+package ireval
+
+import "github.com/open-policy-agent/opa/v1/ast"
+
+// Value helpers with the IR's semantics (Wasm's opa_value_get, opa_value_length).
+
+func upsert(orig *ast.Term, path []*ast.Term, val *ast.Term) *ast.Term {
+	if len(path) == 0 {
+		return val
+	}
+	var obj ast.Object
+	if orig != nil {
+		if o, ok := orig.Value.(ast.Object); ok {
+			obj = o.Copy()
+		}
+	}
+	if obj == nil {
+		obj = ast.NewObject()
+	}
+	obj.Insert(path[0], upsert(obj.Get(path[0]), path[1:], val))
+	return ast.NewTerm(obj)
+}
+
+func dot(src, key *ast.Term) *ast.Term {
+	switch v := src.Value.(type) {
+	case *LazyObject:
+		return v.get(key)
+	case ast.Object:
+		return v.Get(key)
+	case *ast.Array:
+		n, ok := key.Value.(ast.Number)
+		if !ok {
+			return nil
+		}
+		i, ok := n.Int()
+		if !ok || i < 0 || i >= v.Len() {
+			return nil
+		}
+		return v.Elem(i)
+	case ast.Set:
+		if v.Contains(key) {
+			return key
+		}
+	}
+	return nil
+}
+
+func length(v ast.Value) (int, bool) {
+	switch x := v.(type) {
+	case *ast.Array:
+		return x.Len(), true
+	case ast.Object:
+		return x.Len(), true
+	case ast.Set:
+		return x.Len(), true
+	case ast.String:
+		return len([]rune(x)), true
+	}
+	return 0, false
+}
+
+func isArray(v ast.Value) bool  { _, ok := v.(*ast.Array); return ok }
+func isObject(v ast.Value) bool { _, ok := v.(ast.Object); return ok }
+func isSet(v ast.Value) bool    { _, ok := v.(ast.Set); return ok }
