@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tollgate-ai/tollgate/health"
@@ -77,6 +78,10 @@ func (s *Server) decide(ctx *fasthttp.RequestCtx, x *Exchange) *APIError {
 	for k, v := range d.Headers {
 		if safePolicyHeader(k) {
 			ctx.Response.Header.Set(k, v)
+		} else if now := time.Now().UnixNano(); now-droppedHeaderWarn.Load() > int64(time.Minute) {
+			droppedHeaderWarn.Store(now)
+			s.log.Warn("policy header not set: names must start with x- and not be the gateway's own "+
+				"(x-tollgate-*, x-ratelimit-*, x-request-id)", "header", k)
 		}
 	}
 	return nil
@@ -126,6 +131,9 @@ func policyResult(d policy.Decision) string {
 	}
 	return "allow"
 }
+
+// droppedHeaderWarn is when a dropped policy header was last logged (unix nanos).
+var droppedHeaderWarn atomic.Int64
 
 // safePolicyHeader keeps policies to informational headers: they may not
 // override framing, content type or the gateway's own headers.

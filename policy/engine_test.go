@@ -38,7 +38,7 @@ func TestDecideExamples(t *testing.T) {
 		return !d.Allow && d.Reasons[0].Code == "budget_exceeded"
 	})
 	f("unhealthy", func(in *Input) { in.Health["gpt-4o"] = ModelHealth{Status: "unhealthy"} }, func(d Decision) bool {
-		return d.Allow && d.Model == "gpt-4o-mini" && d.Headers["x-tollgate-fallback-from"] == "gpt-4o"
+		return d.Allow && d.Model == "gpt-4o-mini" && d.Headers["x-fallback-from"] == "gpt-4o"
 	})
 	f("fallback beats downgrade", func(in *Input) {
 		in.Time.Hour = 23

@@ -25,7 +25,7 @@ test_fallback_and_downgrade_both_proposed if {
 	inp := fixtures.patched({"time": {"hour": 23}, "health": {"gpt-4o": {"status": "unhealthy"}, "gpt-4o-mini": {"status": "unhealthy"}}})
 	d := tollgate.decision with input as inp
 	d.model == {[20, "mock-gpt"], [10, "gpt-4o-mini"]}
-	d.headers == {"x-tollgate-fallback-from": "gpt-4o"}
+	d.headers == {"x-fallback-from": "gpt-4o"}
 	d.tags == {"team": "research", "downgrade": "off_hours"}
 }
 

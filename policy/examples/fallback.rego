@@ -21,7 +21,7 @@ model_rewrites contains [20, fallback_alternatives[0]] if {
 }
 
 headers[k] := input.request.model if {
-	k := "x-tollgate-fallback-from"
+	k := "x-fallback-from"
 	input.phase == "request"
 	fallback_applies
 }

@@ -10,7 +10,7 @@ test_healthy_model_kept if {
 test_unhealthy_model_falls_back if {
 	inp := fixtures.patched({"health": {"gpt-4o": {"status": "unhealthy"}}})
 	rules.model_rewrites == {[20, "gpt-4o-mini"]} with input as inp
-	rules.headers == {"x-tollgate-fallback-from": "gpt-4o"} with input as inp
+	rules.headers == {"x-fallback-from": "gpt-4o"} with input as inp
 }
 
 test_skips_unhealthy_fallback if {
