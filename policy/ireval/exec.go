@@ -172,13 +172,18 @@ func (s *state) run(b *block, loc []*ast.Term) int {
 			if o == emptyObject {
 				o = ast.NewObjectWithCapacity(st.index)
 				obj.Value = o
-			} else if st.op == opObjectInsertOnce {
-				if cur := o.Get(k); cur != nil && cur.Value.Compare(v.Value) != 0 {
-					s.err = s.conflict(st, "object keys must be unique")
-					return aborted
-				}
 			}
-			o.Insert(k, v)
+			cur := o.Get(k)
+			switch {
+			case cur == nil:
+				o.Insert(k, v)
+			case cur.Value.Compare(v.Value) == 0: // already there
+			case st.op == opObjectInsertOnce:
+				s.err = s.conflict(st, "object keys must be unique")
+				return aborted
+			default:
+				obj.Value = replaced(o, k, v)
+			}
 		case opObjectMerge:
 			a, b := concrete(loc[st.a.local]), concrete(loc[st.b.local])
 			if a == nil || b == nil {

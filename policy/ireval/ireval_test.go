@@ -154,6 +154,13 @@ out := [a, b] if {
 	a := x with y as 1
 	b := x
 }`, ""},
+		{"colliding object keys", `package t
+# [-1, 0, 1, 2] and 2 hash alike in ast objects; 2 is inserted twice
+o[k] := "b" if {
+	some y in [2, 5, 2, 3]
+	some k in [y, [-1, 0, 1, 2]]
+}
+out := o`, ""},
 		{"every", `package t
 out if every y in input.ys { y != "zz" }`, ""},
 		{"some in object", `package t

@@ -10,6 +10,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/topdown"
 )
 
 // Random Rego programs, typed loosely enough that OPA's type checker accepts
@@ -374,10 +375,10 @@ func TestRandomPrograms(t *testing.T) {
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(20240611, 7))
 	opts := ast.ParserOptions{RegoVersion: ast.RegoV1}
-	var generated, compiled, unsupported, evaluated, defined, undefined, errs, conflicts int
+	var generated, compiled, unsupported, evaluated, defined, undefined, errs, conflicts, internal int
 	defer func() { // also after a mismatch
-		t.Logf("programs: %d generated, %d compiled, %d unsupported by the planner, %d evaluated; results: %d defined, %d undefined, %d errors; %d conflicts only ireval raised",
-			generated, compiled, unsupported, evaluated, defined, undefined, errs, conflicts)
+		t.Logf("programs: %d generated, %d compiled, %d unsupported by the planner, %d evaluated; results: %d defined, %d undefined, %d errors; %d conflicts only ireval raised, %d topdown internal errors",
+			generated, compiled, unsupported, evaluated, defined, undefined, errs, conflicts, internal)
 	}()
 	for range 200 {
 		src := newProgram(r)
@@ -415,6 +416,14 @@ func TestRandomPrograms(t *testing.T) {
 				var conflict *ConflictError
 				if errors.As(err, &conflict) && tdErr == nil { // the engine asks topdown then (see conflictSkipped)
 					conflicts++
+					res.Release()
+					continue
+				}
+				var tdInternal *topdown.Error
+				if errors.As(tdErr, &tdInternal) && tdInternal.Code == topdown.InternalErr {
+					// A topdown bug (seen: "built-in function gte called with operand 2 that
+					// requires evaluation" in a comprehension in a function): nothing to compare.
+					internal++
 					res.Release()
 					continue
 				}

@@ -62,3 +62,20 @@ func length(v ast.Value) (int, bool) {
 func isArray(v ast.Value) bool  { _, ok := v.(*ast.Array); return ok }
 func isObject(v ast.Value) bool { _, ok := v.(ast.Object); return ok }
 func isSet(v ast.Value) bool    { _, ok := v.(ast.Set); return ok }
+
+// replaced returns a copy of o with k's value set to v. ast's in-place
+// update of an existing key makes that key the head of its hash bucket and
+// drops the keys chained before it (a key whose hash collides: [-1, 0, 1, 2]
+// and 2 both hash to 2), so a later insert of a dropped key duplicates it.
+// Updates are rare (inserts of a new key and of an equal value are not
+// updates); rebuilding keeps them correct.
+func replaced(o ast.Object, k, v *ast.Term) ast.Object {
+	out := ast.NewObjectWithCapacity(o.Len())
+	o.Foreach(func(ok, ov *ast.Term) {
+		if ok.Equal(k) {
+			ov = v
+		}
+		out.Insert(ok, ov)
+	})
+	return out
+}
