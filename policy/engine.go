@@ -188,15 +188,16 @@ func (e *Engine) Decide(ctx context.Context, in *Input) Decision {
 func (e *Engine) eval(ctx context.Context, rev *revision, input *ast.Term) (ast.Value, ireval.Result, error) {
 	if rev.prog != nil {
 		v, res, crashed, err := e.evalCompiled(ctx, rev, input)
-		var conflict *ireval.ConflictError
 		switch {
+		case crashed == nil && err == nil:
+			return v, res, nil
 		case crashed != nil:
 			// A bug of the interpreter, not of the policy: topdown answers
 			// this request, and the crash is counted and logged for a report.
 			compiledCrashes.Inc()
 			e.warnOnce(&e.lastCrashWarn, "compiled policy evaluator crashed; OPA's evaluator answered this request",
 				"revision", rev.id, "panic", crashed)
-		case errors.As(err, &conflict):
+		case isConflict(err):
 			// Topdown's rule index can skip a body before it reaches a
 			// conflicting rule the plan evaluates in order (and an `every`
 			// stops at its first failure), so a conflict is the one answer
@@ -209,6 +210,13 @@ func (e *Engine) eval(ctx context.Context, rev *revision, input *ast.Term) (ast.
 	}
 	v, err := e.evalTopdown(ctx, rev, input)
 	return v, ireval.Result{}, err
+}
+
+// isConflict reports an ireval.ConflictError (a function, so the error
+// path's target variable does not escape on every decision).
+func isConflict(err error) bool {
+	var conflict *ireval.ConflictError
+	return errors.As(err, &conflict)
 }
 
 // evalCompiled runs the revision's plan; crashed is the value of a panic.
