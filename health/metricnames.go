@@ -28,6 +28,7 @@ var ExternalMetricNames = []string{
 	"tollgate_policy_decisions_total",
 	"tollgate_policy_eval_seconds",
 	"tollgate_policy_reloads_total",
+	"tollgate_policy_compiled_fallbacks_total",
 	"tollgate_filter_findings_total",
 	"tollgate_drift_score",
 }
