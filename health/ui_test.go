@@ -26,7 +26,9 @@ func uiRegistry(t *testing.T) *Registry {
 	hit.Cache = "hit"
 	feed(r, "mock-embed", "local", 5, hit)
 	r.evaluate()
-	r.AddUISource("policy", func() any { return map[string]any{"revision": "rev-42", "loaded_at": "2026-11-23T12:00:00Z"} })
+	r.AddUISource("policy", func() any {
+		return map[string]any{"revision": "rev-42", "loaded_at": "2026-11-23T12:00:00Z", "evaluator": "compiled"}
+	})
 	r.AddUISource("drift", func() any { return map[string]any{"status": "stable", "max_psi": 0.03} })
 	r.AddUISource("cost_by_tenant", func() any {
 		return []map[string]any{{"tenant": "acme", "team": "search", "cost_usd": 12.5}, {"tenant": "globex", "team": "ads", "cost_usd": 3.25}}
@@ -100,13 +102,13 @@ func TestUIRendersLiveDataInChromium(t *testing.T) {
 	dom := runChromium(t, "--dump-dom", url)
 	for _, want := range []string{
 		`data-name="mock-gpt"`, `data-name="primary"`, `data-name="backup"`, `data-name="mock-embed"`,
-		">22<",                // mock-gpt requests in the 1m window
-		">unhealthy<",         // backup deployment status
-		">degraded<",          // mock-gpt model status
-		"policy: rev-42",      // serving policy revision
-		"drift: stable",       // drift status
-		"cache hit rate (5m)", // cache badge
-		">search<", ">12.5<",  // cost by tenant/team from the ledger source
+		">22<",                      // mock-gpt requests in the 1m window
+		">unhealthy<",               // backup deployment status
+		">degraded<",                // mock-gpt model status
+		"policy: rev-42 (compiled)", // serving policy revision and evaluator
+		"drift: stable",             // drift status
+		"cache hit rate (5m)",       // cache badge
+		">search<", ">12.5<",        // cost by tenant/team from the ledger source
 		"TollgateDeploymentUnhealthy", // recent alerts
 		`data-source="ledger_queue"`,  // generic source card
 	} {

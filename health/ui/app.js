@@ -91,7 +91,9 @@ function badgeText(v, keys) {
 
 function renderBadges(data) {
   const s = data.sources || {};
-  document.getElementById("policy").textContent = "policy: " + badgeText(s.policy, ["revision", "version"]);
+  let policy = "policy: " + badgeText(s.policy, ["revision", "version"]);
+  if (s.policy && s.policy.evaluator) policy += " (" + s.policy.evaluator + ")"; // compiled, or opa when it fell back
+  document.getElementById("policy").textContent = policy;
   document.getElementById("drift").textContent = "drift: " + badgeText(s.drift, ["status"]);
   document.getElementById("cache").textContent = "cache hit rate (5m): " + pct(data.cache_hit_rate_5m);
   document.getElementById("updated").textContent = "updated " + new Date(data.generated_at).toISOString().slice(11, 19) + " UTC";
