@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/cover"
 	"github.com/open-policy-agent/opa/v1/loader"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
@@ -20,7 +22,9 @@ import (
 )
 
 const cliUsage = `usage: tollgate policy <command> ...
-  test DIR...                              run the test_ rules (PASS/FAIL per test, summary)
+  test DIR... [--run REGEX] [--coverage]   run the test_ rules (PASS/FAIL per test, summary); --run
+                                           keeps tests whose name matches; --coverage prints the lines
+                                           of each policy file the tests ran
   check DIR...                             compile and type-check; errors as file:line: message;
                                            says which evaluator the gateway will use, and why
   eval DIR... --input FILE [--data FILE]   print data.tollgate.decision as indented JSON
@@ -53,7 +57,14 @@ func RunCLI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 2
 }
 
-func cliTest(ctx context.Context, dirs []string, stdout, stderr io.Writer) int {
+func cliTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var run string
+	var coverage bool
+	dirs, err := parseArgs(args, map[string]*string{"run": &run, "r": &run}, map[string]*bool{"coverage": &coverage, "c": &coverage})
+	if err != nil {
+		fmt.Fprintf(stderr, "tollgate policy test: %v\n%s", err, cliUsage)
+		return 2
+	}
 	if len(dirs) == 0 {
 		fmt.Fprint(stderr, "tollgate policy test: need at least one DIR\n", cliUsage)
 		return 2
@@ -65,8 +76,21 @@ func cliTest(ctx context.Context, dirs []string, stdout, stderr io.Writer) int {
 	}
 	store := inmem.NewFromObjectWithOpts(src.data, inmem.OptRoundTripOnWrite(false))
 	// One at a time so the output order is stable; tracing gives failure lines.
-	ch, err := tester.NewRunner().SetStore(store).SetDefaultRegoVersion(ast.RegoV1).
-		SetParallel(1).EnableTracing(true).SetTimeout(30*time.Second).Run(ctx, src.modules)
+	runner := tester.NewRunner().SetStore(store).SetDefaultRegoVersion(ast.RegoV1).
+		SetParallel(1).EnableTracing(true).SetTimeout(30 * time.Second)
+	if run != "" {
+		if _, err := regexp.Compile(run); err != nil {
+			fmt.Fprintf(stderr, "tollgate policy test: --run %q: %v\n", run, err)
+			return 2
+		}
+		runner = runner.Filter(run)
+	}
+	var cov *cover.Cover
+	if coverage {
+		cov = cover.New()
+		runner = runner.SetCoverageQueryTracer(cov)
+	}
+	ch, err := runner.Run(ctx, src.modules)
 	if err != nil {
 		printErrors(stderr, err)
 		return 2
@@ -91,7 +115,13 @@ func cliTest(ctx context.Context, dirs []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "tollgate policy test:", err)
 		return 2
 	}
+	if cov != nil {
+		printCoverage(stdout, cov, src.modules)
+	}
 	switch {
+	case total == 0 && run != "":
+		fmt.Fprintf(stderr, "tollgate policy test: no test matches --run %q\n", run)
+		return 2
 	case total == 0:
 		fmt.Fprintln(stderr, "tollgate policy test: no tests found (rules named test_* in *_test.rego)")
 		return 2
@@ -262,9 +292,10 @@ func astErrorLine(e *ast.Error) string {
 	return fmt.Sprintf("%s:%d: %s: %s", e.Location.File, e.Location.Row, e.Code, e.Message)
 }
 
-// parseArgs splits args into positional DIRs and --flag VALUE / --flag=VALUE
-// pairs, the flags named in flags ("-" alone is a positional: stdin).
-func parseArgs(args []string, flags map[string]*string) ([]string, error) {
+// parseArgs splits args into positional DIRs, --flag VALUE / --flag=VALUE
+// pairs for the flags named in flags, and bare --flag switches named in
+// bools ("-" alone is a positional: stdin).
+func parseArgs(args []string, flags map[string]*string, bools ...map[string]*bool) ([]string, error) {
 	var dirs []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -273,6 +304,10 @@ func parseArgs(args []string, flags map[string]*string) ([]string, error) {
 			continue
 		}
 		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if len(bools) > 0 && bools[0][name] != nil && !hasVal {
+			*bools[0][name] = true
+			continue
+		}
 		dst, ok := flags[name]
 		if !ok {
 			return nil, fmt.Errorf("unknown flag %s", a)

@@ -101,3 +101,22 @@ func TestCLIBench(t *testing.T) {
 		t.Fatalf("policy error: %d %s", code, stderr)
 	}
 }
+
+func TestCLITestRunAndCoverage(t *testing.T) {
+	code, out, stderr := runCLI("test", "examples", "--run", "budget_test", "--coverage")
+	if code != 0 || !strings.Contains(out, "PASS: 4/4") || strings.Contains(out, "allowlist_test") {
+		t.Fatalf("--run budget_test: code %d\n%s\n%s", code, out, stderr)
+	}
+	// Only the budget module's tests ran: budget.rego fully, decision.rego not at all.
+	if !regexp.MustCompile(`examples/budget.rego +100.0%  \(4/4\)\n`).MatchString(out) ||
+		!regexp.MustCompile(`examples/decision.rego +0.0%  \(0/10\)  not run: 25-34\n`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^  total +\d+\.\d%`).MatchString(out) || strings.Contains(out, "_test.rego  ") {
+		t.Fatalf("coverage report:\n%s", out)
+	}
+	if code, _, stderr = runCLI("test", "examples", "--run", "no_such_test"); code != 2 || !strings.Contains(stderr, `no test matches --run "no_such_test"`) {
+		t.Fatalf("no match: %d %s", code, stderr)
+	}
+	if code, _, stderr = runCLI("test", "examples", "--run", "("); code != 2 || !strings.Contains(stderr, "--run \"(\"") {
+		t.Fatalf("bad regex: %d %s", code, stderr)
+	}
+}
