@@ -29,6 +29,7 @@ var ExternalMetricNames = []string{
 	"tollgate_policy_eval_seconds",
 	"tollgate_policy_reloads_total",
 	"tollgate_policy_compiled_fallbacks_total",
+	"tollgate_policy_denials_total",
 	"tollgate_filter_findings_total",
 	"tollgate_drift_score",
 }

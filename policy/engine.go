@@ -170,6 +170,9 @@ func (e *Engine) Decide(ctx context.Context, in *Input) Decision {
 		decisionsAllow.Inc()
 	} else {
 		decisionsDeny.Inc()
+		if len(d.Reasons) > 0 {
+			denials.inc(d.Reasons[0].Code)
+		}
 	}
 	d.Revision = rev.id
 	if e.dlog != nil {
