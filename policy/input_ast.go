@@ -13,22 +13,15 @@ var (
 	kPhase, kRequest, kPrincipal, kEstimate, kFindings = key("phase"), key("request"), key("principal"), key("estimate"), key("findings")
 	kSpend, kHealth, kTime, kResponse                  = key("spend"), key("health"), key("time"), key("response")
 
-	kEndpoint, kModel, kStream, kMaxTokens, kTemperature = key("endpoint"), key("model"), key("stream"), key("max_tokens"), key("temperature")
-	kN, kTools, kMessageCount, kPromptChars, kUser       = key("n"), key("tools"), key("message_count"), key("prompt_chars"), key("user")
-	kMetadata                                            = key("metadata")
-
 	kTenant, kTeam, kKeyID, kTags = key("tenant"), key("team"), key("key_id"), key("tags")
 
-	kPromptTokens, kMaxCostUSD = key("prompt_tokens"), key("max_cost_usd")
-	kKind, kScore, kCount      = key("kind"), key("score"), key("count")
-
-	kTenantToday, kTenantMonth, kTeamToday, kTeamMonth = key("tenant_today"), key("tenant_month"), key("team_today"), key("team_month")
-	kKeyToday, kKeyMonth, kBudgetRemaining             = key("key_today"), key("key_month"), key("budget_remaining")
+	kPromptTokens         = key("prompt_tokens")
+	kKind, kScore, kCount = key("kind"), key("score"), key("count")
 
 	kStatus, kErrorRate, kP99Ms = key("status"), key("error_rate"), key("p99_ms")
 	kNow, kHour, kWeekday       = key("now"), key("hour"), key("weekday")
 
-	kFinishReason, kUsage, kCompletionTokens, kTotalTokens = key("finish_reason"), key("usage"), key("completion_tokens"), key("total_tokens")
+	kCompletionTokens, kTotalTokens = key("completion_tokens"), key("total_tokens")
 
 	emptyArray  = ast.ArrayTerm()
 	emptyObject = ast.ObjectTerm()
@@ -115,19 +108,19 @@ func (b *inputBuilder) input(in *Input) ast.Value {
 		add(kPhase, b.str(in.Phase))
 	}
 	if s.has("request") {
-		add(kRequest, b.request(&in.Request, s.sub("request")))
+		add(kRequest, b.part(objRequest, in))
 	}
 	if s.has("principal") {
 		add(kPrincipal, b.c.principalTerm(&in.Principal))
 	}
 	if s.has("estimate") {
-		add(kEstimate, b.estimate(&in.Estimate))
+		add(kEstimate, b.part(objEstimate, in))
 	}
 	if s.has("findings") {
 		add(kFindings, b.findings(in.Findings))
 	}
 	if s.has("spend") {
-		add(kSpend, b.spend(&in.Spend, s.sub("spend")))
+		add(kSpend, b.part(objSpend, in))
 	}
 	if s.has("health") {
 		add(kHealth, b.c.healthTerm(in.Health))
@@ -136,87 +129,146 @@ func (b *inputBuilder) input(in *Input) ast.Value {
 		add(kTime, b.c.timeTerm(&in.Time))
 	}
 	if in.Phase == "response" && s.has("response") {
-		add(kResponse, b.response(&in.Response, s.sub("response")))
+		add(kResponse, b.part(objResponse, in))
 	}
 	return ast.NewObject(kv[:n]...)
 }
 
-// request builds the request object with the keys in want (nil: all).
-func (b *inputBuilder) request(r *Request, want map[string]bool) *ast.Term {
-	var kv [11][2]*ast.Term
-	n := 0
-	add := func(k string, kt *ast.Term, v func() *ast.Term) {
-		if want == nil || want[k] {
-			kv[n] = item(kt, v())
-			n++
+// The request, estimate, spend and response objects are built from one
+// table: objectKeys lists each object's keys and field returns the value
+// under one key, so the whole object (here) and a single lookup of the
+// compiled evaluator's lazy input (input_view.go) cannot disagree.
+type objectKind uint8
+
+const (
+	objInput objectKind = iota // the document itself: its keys for the lazy input's cache
+	objRequest
+	objEstimate
+	objSpend
+	objResponse
+	objectKinds
+)
+
+var objectKeys = [objectKinds][]string{
+	objInput:    {"phase", "request", "principal", "estimate", "findings", "spend", "health", "time", "response"},
+	objRequest:  {"endpoint", "model", "stream", "max_tokens", "temperature", "n", "tools", "message_count", "prompt_chars", "user", "metadata"},
+	objEstimate: {"prompt_tokens", "max_cost_usd"},
+	objSpend:    {"tenant_today", "tenant_month", "team_today", "team_month", "key_today", "key_month", "budget_remaining"},
+	objResponse: {"model", "finish_reason", "usage", "findings"},
+}
+
+// maxObjectKeys is the most keys one object has (the request's 11).
+const maxObjectKeys = 11
+
+// objectKeyTerms are objectKeys as shared terms.
+var objectKeyTerms = func() (out [objectKinds][]*ast.Term) {
+	for k, keys := range objectKeys {
+		for _, name := range keys {
+			out[k] = append(out[k], key(name))
 		}
 	}
-	add("endpoint", kEndpoint, func() *ast.Term { return b.str(r.Endpoint) })
-	add("model", kModel, func() *ast.Term { return b.str(r.Model) })
-	add("stream", kStream, func() *ast.Term { return ast.InternedTerm(r.Stream) })
-	add("max_tokens", kMaxTokens, func() *ast.Term { return b.int(r.MaxTokens) })
-	add("n", kN, func() *ast.Term { return b.int(r.N) })
-	add("tools", kTools, func() *ast.Term { return b.strings(r.Tools) })
-	add("message_count", kMessageCount, func() *ast.Term { return b.int(r.MessageCount) })
-	add("prompt_chars", kPromptChars, func() *ast.Term { return b.int(r.PromptChars) })
-	add("user", kUser, func() *ast.Term { return b.str(r.User) })
-	add("metadata", kMetadata, func() *ast.Term { return b.stringMap(r.Metadata) })
-	if r.HasTemperature {
-		add("temperature", kTemperature, func() *ast.Term { return b.float(r.Temperature) })
+	return out
+}()
+
+// objectName is the input key each object sits under.
+var objectName = [objectKinds]string{objRequest: "request", objEstimate: "estimate", objSpend: "spend", objResponse: "response"}
+
+// part builds the object under its input key, pruned to the keys the policy can read.
+func (b *inputBuilder) part(kind objectKind, in *Input) *ast.Term {
+	return b.object(kind, in, b.shape.sub(objectName[kind]))
+}
+
+// object builds one of the objects with the keys in want (nil: all); a field
+// that is undefined (nil) is left out.
+func (b *inputBuilder) object(kind objectKind, in *Input, want map[string]bool) *ast.Term {
+	var kv [maxObjectKeys][2]*ast.Term
+	n := 0
+	for i, name := range objectKeys[kind] {
+		if want != nil && !want[name] {
+			continue
+		}
+		if v := b.field(kind, in, name); v != nil {
+			kv[n] = item(objectKeyTerms[kind][i], v)
+			n++
+		}
 	}
 	return b.obj(kv[:n]...)
 }
 
-func (b *inputBuilder) spend(s *Spend, want map[string]bool) *ast.Term {
-	kv := [7][2]*ast.Term{
-		item(kTenantToday, b.float(s.TenantToday)),
-		item(kTenantMonth, b.float(s.TenantMonth)),
-		item(kTeamToday, b.float(s.TeamToday)),
-		item(kTeamMonth, b.float(s.TeamMonth)),
-		item(kKeyToday, b.float(s.KeyToday)),
-		item(kKeyMonth, b.float(s.KeyMonth)),
-	}
-	n := 6
-	if s.HasBudget {
-		kv[n] = item(kBudgetRemaining, b.float(s.BudgetRemaining))
-		n++
-	}
-	return b.obj(only(want, kv[:n])...)
-}
-
-// only keeps the items whose key is in want (nil: all), in place.
-func only(want map[string]bool, kv [][2]*ast.Term) [][2]*ast.Term {
-	if want == nil {
-		return kv
-	}
-	n := 0
-	for _, it := range kv {
-		if want[string(it[0].Value.(ast.String))] {
-			kv[n] = it
-			n++
+// field is the value of one key of a request, estimate, spend or response
+// object, or nil when it is undefined (input.request.temperature when the
+// client sent none, input.spend.budget_remaining when no budget applies).
+func (b *inputBuilder) field(kind objectKind, in *Input, name string) *ast.Term {
+	switch kind {
+	case objRequest:
+		r := &in.Request
+		switch name {
+		case "endpoint":
+			return b.str(r.Endpoint)
+		case "model":
+			return b.str(r.Model)
+		case "stream":
+			return ast.InternedTerm(r.Stream)
+		case "max_tokens":
+			return b.int(r.MaxTokens)
+		case "temperature":
+			if r.HasTemperature {
+				return b.float(r.Temperature)
+			}
+		case "n":
+			return b.int(r.N)
+		case "tools":
+			return b.strings(r.Tools)
+		case "message_count":
+			return b.int(r.MessageCount)
+		case "prompt_chars":
+			return b.int(r.PromptChars)
+		case "user":
+			return b.str(r.User)
+		case "metadata":
+			return b.stringMap(r.Metadata)
+		}
+	case objEstimate:
+		switch name {
+		case "prompt_tokens":
+			return b.int(in.Estimate.PromptTokens)
+		case "max_cost_usd":
+			return b.float(in.Estimate.MaxCostUSD)
+		}
+	case objSpend:
+		s := &in.Spend
+		switch name {
+		case "tenant_today":
+			return b.float(s.TenantToday)
+		case "tenant_month":
+			return b.float(s.TenantMonth)
+		case "team_today":
+			return b.float(s.TeamToday)
+		case "team_month":
+			return b.float(s.TeamMonth)
+		case "key_today":
+			return b.float(s.KeyToday)
+		case "key_month":
+			return b.float(s.KeyMonth)
+		case "budget_remaining":
+			if s.HasBudget {
+				return b.float(s.BudgetRemaining)
+			}
+		}
+	case objResponse:
+		r := &in.Response
+		switch name {
+		case "model":
+			return b.str(r.Model)
+		case "finish_reason":
+			return b.str(r.FinishReason)
+		case "usage":
+			return b.usage(&r.Usage)
+		case "findings":
+			return b.findings(r.Findings)
 		}
 	}
-	return kv[:n]
-}
-
-func (b *inputBuilder) response(r *Response, want map[string]bool) *ast.Term {
-	var kv [4][2]*ast.Term
-	n := 0
-	add := func(k string, kt *ast.Term, v func() *ast.Term) {
-		if want == nil || want[k] {
-			kv[n] = item(kt, v())
-			n++
-		}
-	}
-	add("model", kModel, func() *ast.Term { return b.str(r.Model) })
-	add("finish_reason", kFinishReason, func() *ast.Term { return b.str(r.FinishReason) })
-	add("usage", kUsage, func() *ast.Term { return b.usage(&r.Usage) })
-	add("findings", kFindings, func() *ast.Term { return b.findings(r.Findings) })
-	return b.obj(kv[:n]...)
-}
-
-func (b *inputBuilder) estimate(e *Estimate) *ast.Term {
-	return b.obj(item(kPromptTokens, b.int(e.PromptTokens)), item(kMaxCostUSD, b.float(e.MaxCostUSD)))
+	return nil
 }
 
 func (b *inputBuilder) usage(u *Usage) *ast.Term {

@@ -18,32 +18,18 @@ import (
 type lazyInput struct {
 	b     inputBuilder
 	in    *Input
-	objs  [viewCount]ireval.LazyObject
-	terms [viewCount]ast.Term
-	docs  [viewCount]viewDoc
+	objs  [objectKinds]ireval.LazyObject
+	terms [objectKinds]ast.Term
+	docs  [objectKinds]viewDoc
 	// got caches each field's term for the decision: rules look the same
 	// fields up again and again (input.phase once per rule).
-	got [viewCount][maxViewFields]*ast.Term
+	got [objectKinds][maxObjectKeys]*ast.Term
 }
-
-// maxViewFields is the most keys one view has (the request's 11).
-const maxViewFields = 11
-
-type viewKind uint8
-
-const (
-	viewInput viewKind = iota
-	viewRequest
-	viewEstimate
-	viewSpend
-	viewResponse
-	viewCount
-)
 
 // viewDoc is one lazy object of the input; it implements ireval.LazyDoc.
 type viewDoc struct {
 	li   *lazyInput
-	kind viewKind
+	kind objectKind
 }
 
 var lazyInputPool sync.Pool
@@ -52,14 +38,14 @@ func acquireLazyInput(c *termCache, in *Input) *lazyInput {
 	li, _ := lazyInputPool.Get().(*lazyInput)
 	if li == nil {
 		li = &lazyInput{b: inputBuilder{terms: make([]ast.Term, 0, 32), buf: make([]byte, 0, 256)}}
-		for k := range viewCount {
+		for k := range objectKinds {
 			li.docs[k] = viewDoc{li: li, kind: k}
 			li.terms[k].Value = &li.objs[k]
 		}
 	}
 	li.in = in
 	li.b.c, li.b.shape = c, c.shape
-	for k := range viewCount {
+	for k := range objectKinds {
 		li.objs[k].Reset(&li.docs[k])
 	}
 	return li
@@ -70,14 +56,14 @@ func releaseLazyInput(li *lazyInput) {
 	li.b.terms, li.b.buf = li.b.terms[:0], li.b.buf[:0]
 	li.in, li.b.c, li.b.shape = nil, nil, nil
 	clear(li.got[:])
-	for k := range viewCount {
+	for k := range objectKinds {
 		li.objs[k].Reset(nil)
 	}
 	lazyInputPool.Put(li)
 }
 
 // root is the input document's term.
-func (li *lazyInput) root() *ast.Term { return &li.terms[viewInput] }
+func (li *lazyInput) root() *ast.Term { return &li.terms[objInput] }
 
 func (d *viewDoc) Get(key string) *ast.Term {
 	i := fieldIndex(d.kind, key)
@@ -100,10 +86,9 @@ func (d *viewDoc) Get(key string) *ast.Term {
 // undefinedField marks a cached lookup that found nothing.
 var undefinedField = ast.NewTerm(ast.Null{})
 
-// fieldIndex numbers a view's keys for the cache; -1: not a key of the view.
-func fieldIndex(kind viewKind, key string) int {
-	keys := viewKeys[kind]
-	for i, k := range keys {
+// fieldIndex numbers an object's keys for the cache; -1: not one of its keys.
+func fieldIndex(kind objectKind, key string) int {
+	for i, k := range objectKeys[kind] {
 		if k == key {
 			return i
 		}
@@ -111,134 +96,41 @@ func fieldIndex(kind viewKind, key string) int {
 	return -1
 }
 
-var viewKeys = [viewCount][]string{
-	viewInput:    {"phase", "request", "principal", "estimate", "findings", "spend", "health", "time", "response"},
-	viewRequest:  {"endpoint", "model", "stream", "max_tokens", "temperature", "n", "tools", "message_count", "prompt_chars", "user", "metadata"},
-	viewEstimate: {"prompt_tokens", "max_cost_usd"},
-	viewSpend:    {"tenant_today", "tenant_month", "team_today", "team_month", "key_today", "key_month", "budget_remaining"},
-	viewResponse: {"model", "finish_reason", "usage", "findings"},
-}
-
+// build is the value under key: the top-level document's own fields (the
+// objects below it are lazy too), or the shared field table's.
 func (d *viewDoc) build(key string) *ast.Term {
 	li, b, in := d.li, &d.li.b, d.li.in
-	switch d.kind {
-	case viewInput:
-		switch key {
-		case "phase":
-			return b.str(in.Phase)
-		case "request":
-			return &li.terms[viewRequest]
-		case "principal":
-			return b.c.principalTerm(&in.Principal)
-		case "estimate":
-			return &li.terms[viewEstimate]
-		case "findings":
-			return b.findings(in.Findings)
-		case "spend":
-			return &li.terms[viewSpend]
-		case "health":
-			return b.c.healthTerm(in.Health)
-		case "time":
-			return b.c.timeTerm(&in.Time)
-		case "response":
-			if in.Phase == "response" {
-				return &li.terms[viewResponse]
-			}
+	if d.kind != objInput {
+		return b.field(d.kind, in, key)
+	}
+	switch key {
+	case "phase":
+		return b.str(in.Phase)
+	case "principal":
+		return b.c.principalTerm(&in.Principal)
+	case "findings":
+		return b.findings(in.Findings)
+	case "health":
+		return b.c.healthTerm(in.Health)
+	case "time":
+		return b.c.timeTerm(&in.Time)
+	case "request":
+		return &li.terms[objRequest]
+	case "estimate":
+		return &li.terms[objEstimate]
+	case "spend":
+		return &li.terms[objSpend]
+	case "response":
+		if in.Phase == "response" {
+			return &li.terms[objResponse]
 		}
-	case viewRequest:
-		return requestField(b, &in.Request, key)
-	case viewEstimate:
-		switch key {
-		case "prompt_tokens":
-			return b.int(in.Estimate.PromptTokens)
-		case "max_cost_usd":
-			return b.float(in.Estimate.MaxCostUSD)
-		}
-	case viewSpend:
-		return spendField(b, &in.Spend, key)
-	case viewResponse:
-		return responseField(b, &in.Response, key)
 	}
 	return nil
 }
 
 func (d *viewDoc) Full() ast.Value {
-	b, in, s := &d.li.b, d.li.in, d.li.b.shape
-	switch d.kind {
-	case viewRequest:
-		return b.request(&in.Request, s.sub("request")).Value
-	case viewEstimate:
-		return b.estimate(&in.Estimate).Value
-	case viewSpend:
-		return b.spend(&in.Spend, s.sub("spend")).Value
-	case viewResponse:
-		return b.response(&in.Response, s.sub("response")).Value
+	if d.kind == objInput {
+		return d.li.b.input(d.li.in)
 	}
-	return b.input(in)
-}
-
-func requestField(b *inputBuilder, r *Request, key string) *ast.Term {
-	switch key {
-	case "endpoint":
-		return b.str(r.Endpoint)
-	case "model":
-		return b.str(r.Model)
-	case "stream":
-		return ast.InternedTerm(r.Stream)
-	case "max_tokens":
-		return b.int(r.MaxTokens)
-	case "temperature":
-		if r.HasTemperature {
-			return b.float(r.Temperature)
-		}
-	case "n":
-		return b.int(r.N)
-	case "tools":
-		return b.strings(r.Tools)
-	case "message_count":
-		return b.int(r.MessageCount)
-	case "prompt_chars":
-		return b.int(r.PromptChars)
-	case "user":
-		return b.str(r.User)
-	case "metadata":
-		return b.stringMap(r.Metadata)
-	}
-	return nil
-}
-
-func spendField(b *inputBuilder, s *Spend, key string) *ast.Term {
-	switch key {
-	case "tenant_today":
-		return b.float(s.TenantToday)
-	case "tenant_month":
-		return b.float(s.TenantMonth)
-	case "team_today":
-		return b.float(s.TeamToday)
-	case "team_month":
-		return b.float(s.TeamMonth)
-	case "key_today":
-		return b.float(s.KeyToday)
-	case "key_month":
-		return b.float(s.KeyMonth)
-	case "budget_remaining":
-		if s.HasBudget {
-			return b.float(s.BudgetRemaining)
-		}
-	}
-	return nil
-}
-
-func responseField(b *inputBuilder, r *Response, key string) *ast.Term {
-	switch key {
-	case "model":
-		return b.str(r.Model)
-	case "finish_reason":
-		return b.str(r.FinishReason)
-	case "usage":
-		return b.usage(&r.Usage)
-	case "findings":
-		return b.findings(r.Findings)
-	}
-	return nil
+	return d.li.b.part(d.kind, d.li.in).Value
 }
