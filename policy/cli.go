@@ -188,23 +188,17 @@ func cliEval(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		printErrors(stderr, err)
 		return 2
 	}
-	var serving []*ast.Module
-	for name, m := range src.modules {
-		if !isTestFile(name) {
-			serving = append(serving, m)
-		}
+	in, err := ast.InterfaceToValue(input)
+	if err != nil {
+		fmt.Fprintln(stderr, "tollgate policy eval:", err)
+		return 2
 	}
-	opts := []func(*rego.Rego){
-		rego.ParsedQuery(ast.NewBody(ast.NewExpr(ast.NewTerm(decisionRef)))),
-		rego.Store(inmem.NewFromObjectWithOpts(src.data, inmem.OptRoundTripOnWrite(false))),
-		rego.Input(input),
-		rego.SetRegoVersion(ast.RegoV1),
-		rego.GenerateJSON(keepAST),
+	rev, err := buildRevision(ctx, src, false, EvaluatorCompiled)
+	if err != nil {
+		printErrors(stderr, err)
+		return 1
 	}
-	for _, m := range serving {
-		opts = append(opts, rego.ParsedModule(m))
-	}
-	rs, err := rego.New(opts...).Eval(ctx)
+	rs, err := rev.query.Eval(ctx, append(rev.fixed[:], rego.EvalParsedInput(in))...)
 	if err != nil {
 		printErrors(stderr, err)
 		return 1
@@ -214,7 +208,7 @@ func cliEval(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return 1
 	}
 	v := rs[0].Expressions[0].Value.(ast.Value)
-	if msg := compiledDisagrees(ctx, src, input, v); msg != "" {
+	if msg := compiledDisagrees(ctx, rev, in, v); msg != "" {
 		fmt.Fprintln(stderr, "tollgate policy eval: the compiled evaluator decides differently on this input (a bug: please report it with the policy and input):", msg)
 		return 1
 	}
@@ -326,18 +320,17 @@ func parseArgs(args []string, flags map[string]*string, bools ...map[string]*boo
 
 // compiledDisagrees evaluates the input with the compiled evaluator too, when
 // it would serve the policy, and describes any difference from topdown's
-// answer want: every eval is one more differential check.
-func compiledDisagrees(ctx context.Context, src *sources, input any, want ast.Value) string {
-	rev, err := buildRevision(ctx, src, false, EvaluatorCompiled)
-	if err != nil || rev.prog == nil {
+// answer want (but a conflict, which the gateway hands to topdown): every
+// eval is one more differential check.
+func compiledDisagrees(ctx context.Context, rev *revision, input, want ast.Value) string {
+	if rev.prog == nil {
 		return ""
 	}
-	in, err := ast.InterfaceToValue(input)
-	if err != nil {
-		return ""
-	}
-	res, err := rev.prog.Eval(ctx, ast.NewTerm(in), rev.data, nil)
-	if err != nil {
+	res, err := rev.prog.Eval(ctx, ast.NewTerm(input), rev.data, nil)
+	switch {
+	case isConflict(err):
+		return "" // the gateway asks topdown then (Engine.eval)
+	case err != nil:
 		return "compiled: " + err.Error()
 	}
 	defer res.Release()

@@ -50,14 +50,19 @@ func cliBench(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return 2
 	}
 	fmt.Fprintf(stdout, "%-9s %10s %10s %10s %8s  %s\n", "evaluator", "decisions", "p50", "p99", "allocs", "serves")
-	for _, evaluator := range []string{EvaluatorCompiled, EvaluatorOPA} {
-		rev, err := buildRevision(ctx, src, false, evaluator)
-		if err != nil {
-			printErrors(stderr, err)
-			return 1
-		}
+	compiled, err := buildRevision(ctx, src, false, EvaluatorCompiled)
+	if err != nil {
+		printErrors(stderr, err)
+		return 1
+	}
+	topdown := *compiled // the same prepared query, without the plan
+	topdown.prog, topdown.evaluator, topdown.whyOPA = nil, EvaluatorOPA, ""
+	for _, row := range []struct {
+		evaluator string
+		rev       *revision
+	}{{EvaluatorCompiled, compiled}, {EvaluatorOPA, &topdown}} {
+		evaluator, rev := row.evaluator, row.rev
 		e := &Engine{opts: Options{Timeout: time.Second, OnError: "deny"}, log: slog.New(slog.DiscardHandler), denyErr: true}
-		e.rev.Store(rev)
 		p50, p99, allocs, err := timeDecisions(ctx, e, rev, ast.NewTerm(input), n)
 		if err != nil {
 			fmt.Fprintf(stderr, "tollgate policy bench: %s: %v\n", evaluator, err)

@@ -2,7 +2,6 @@ package policy
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -11,7 +10,6 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
-	"github.com/open-policy-agent/opa/v1/topdown"
 	"github.com/tollgate-ai/tollgate/policy/ireval"
 )
 
@@ -43,21 +41,25 @@ func compiledEvaluator(ctx context.Context, serving, all map[string]*ast.Module,
 	for i, in := range inputs {
 		// A budget per input: a deliberately slow policy must not stall the load.
 		// Inputs OPA cannot finish in time prove nothing and are skipped.
+		c := acquireCanceler(selfCheckBudget)
 		rs, wantErr := pq.Eval(ctx, append(fixed[:len(fixed):len(fixed)], rego.EvalParsedInput(in.Value),
-			rego.EvalExternalCancel(cancelAfter(selfCheckBudget)))...)
-		if errors.Is(wantErr, context.DeadlineExceeded) || isCancelled(wantErr) {
+			rego.EvalExternalCancel(c))...)
+		slow := c.timedOut.Load()
+		releaseCanceler(c, false)
+		if slow {
 			continue
 		}
-		res, gotErr := prog.Eval(ctx, in, data, cancelAfter(selfCheckBudget))
+		c = acquireCanceler(selfCheckBudget)
+		res, gotErr := prog.Eval(ctx, in, data, c)
+		releaseCanceler(c, false)
 		got := res.Value
 		mismatch := ""
 		var want ast.Value
 		if wantErr == nil && len(rs) == 1 && len(rs[0].Expressions) == 1 {
 			want, _ = rs[0].Expressions[0].Value.(ast.Value)
 		}
-		var conflict *ireval.ConflictError
 		switch {
-		case errors.As(gotErr, &conflict):
+		case isConflict(gotErr):
 			// Served by topdown at run time (see Engine.eval): nothing to compare.
 		case (gotErr != nil) != (wantErr != nil):
 			mismatch = fmt.Sprintf("self-check input %d: compiled error %v, OPA error %v", i, gotErr, wantErr)
@@ -76,39 +78,24 @@ func compiledEvaluator(ctx context.Context, serving, all map[string]*ast.Module,
 // selfCheckBudget bounds each self-check evaluation.
 const selfCheckBudget = 500 * time.Millisecond
 
-func cancelAfter(d time.Duration) topdown.Cancel {
-	c := topdown.NewCancel()
-	time.AfterFunc(d, c.Cancel)
-	return c
-}
-
-func isCancelled(err error) bool {
-	var te *topdown.Error
-	return errors.As(err, &te) && te.Code == topdown.CancelErr
-}
-
 // testInputs evaluates the `with input as <term>` values of the test modules
 // (fixtures and helper calls included), in a stable order. A term that needs
 // the test's local variables cannot be evaluated alone and is skipped.
 func testInputs(ctx context.Context, modules map[string]*ast.Module, store storage.Store) []*ast.Term {
-	hasTests := false
-	for name := range modules {
-		hasTests = hasTests || isTestFile(name)
-	}
-	if !hasTests {
-		return nil
-	}
-	compiler := ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1)
-	if compiler.Compile(modules); compiler.Failed() {
-		return nil // the tests' own run reports this
-	}
-	names := make([]string, 0, len(modules))
+	var names []string
 	for name := range modules {
 		if isTestFile(name) {
 			names = append(names, name)
 		}
 	}
+	if len(names) == 0 {
+		return nil
+	}
 	sort.Strings(names)
+	compiler := ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1)
+	if compiler.Compile(modules); compiler.Failed() {
+		return nil // the tests' own run reports this
+	}
 	var out []*ast.Term
 	seen := map[string]bool{}
 	for _, name := range names {

@@ -97,18 +97,18 @@ type operand struct {
 }
 
 type stmt struct {
-	op      opcode
-	a, b, c operand // sources: Dot(source, key), Equal(a, b), ObjectInsert(key, value), ...
-	target  int
-	index   int // break depth, capacity, or the AssignInt value's slot
-	num     *ast.Term
-	blocks  []*block // BlockStmt's blocks; Scan, Not and With use blocks[0]
-	args    []operand
-	fn      *function
-	bi      *builtin
-	path    []*ast.Term // With's upsert path; CallDynamic's path operands use args
-	dynOps  []operand   // CallDynamic's arguments
-	loc     ir.Location
+	op     opcode
+	a, b   operand // sources: Dot(source, key), Equal(a, b), ObjectInsert(key, value), ...
+	target int
+	index  int // break depth, capacity, or the AssignInt value's slot
+	num    *ast.Term
+	blocks []*block // BlockStmt's blocks; Scan, Not and With use blocks[0]
+	args   []operand
+	fn     *function
+	bi     *builtin
+	path   []*ast.Term // With's upsert path; CallDynamic's path operands use args
+	dynOps []operand   // CallDynamic's arguments
+	loc    ir.Location
 }
 
 // link resolves a planned policy into a Program.
@@ -116,7 +116,7 @@ func link(p *ir.Policy) (*Program, error) {
 	if p.Plans == nil || len(p.Plans.Plans) != 1 {
 		return nil, fmt.Errorf("ireval: want exactly one plan")
 	}
-	l := &linker{policy: p, byName: map[string]*function{}, builtins: map[string]*builtin{}, callees: map[*function][]*function{}}
+	l := &linker{byName: map[string]*function{}, builtins: map[string]*builtin{}, callees: map[*function][]*function{}}
 	for _, s := range p.Static.Strings {
 		l.strings = append(l.strings, ast.StringTerm(s.Value))
 	}
@@ -176,7 +176,6 @@ func link(p *ir.Policy) (*Program, error) {
 }
 
 type linker struct {
-	policy   *ir.Policy
 	strings  []*ast.Term
 	files    []string
 	byName   map[string]*function
