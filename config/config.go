@@ -138,11 +138,25 @@ type Deployment struct {
 	Weight   int    `yaml:"weight"`
 }
 
-// Route passes any request under Prefix through to Upstream (no token metering).
+// Route passes any request under Prefix through to Upstream as it is.
 type Route struct {
+	// Prefix is matched on whole path segments ("/pt" matches /pt and /pt/x,
+	// never /ptx). One segment may be "{model}": it matches any single
+	// segment and names the model the request counts as (keys' models
+	// allowlists, limits, ledger).
 	Prefix      string `yaml:"prefix"`
 	Upstream    string `yaml:"upstream"`
 	StripPrefix bool   `yaml:"strip_prefix"`
+	// Model is the model every request on the route counts as, for routes
+	// whose path names none (e.g. TGI's /generate serving one model).
+	Model string `yaml:"model"`
+	// Models, when set, are the only names the {model} segment may take
+	// (others get 404); keys' models lists may name them.
+	Models []string `yaml:"models"`
+	// Keys are the key ids allowed on the route; empty = every key. A key
+	// with a models allowlist may use a route that names no model only
+	// when listed here.
+	Keys []string `yaml:"keys"`
 }
 
 // Key is a virtual key: what clients send as their API key.

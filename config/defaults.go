@@ -1,6 +1,9 @@
 package config
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Defaults chosen for LLM traffic: bodies carry long prompts, answers take
 // minutes, streams may pause for a while between events.
@@ -69,6 +72,14 @@ func applyDefaults(c *Config) {
 			}
 			if d.Name == "" {
 				d.Name = d.Upstream + "/" + d.Model
+			}
+		}
+	}
+	for i := range c.Routes {
+		// "/v2/models/" and "/v2/models" are the same segment prefix.
+		if r := &c.Routes[i]; len(r.Prefix) > 1 && strings.HasPrefix(r.Prefix, "/") {
+			if r.Prefix = strings.TrimRight(r.Prefix, "/"); r.Prefix == "" {
+				r.Prefix = "/"
 			}
 		}
 	}

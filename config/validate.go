@@ -100,18 +100,11 @@ func validate(c *Config, name string, lines lineIndex) error {
 		}
 	}
 
-	for i, r := range c.Routes {
-		p := indexPath("routes", i)
-		if !strings.HasPrefix(r.Prefix, "/") {
-			at(p+".prefix", "must start with '/', got %q", r.Prefix)
-		}
-		if strings.HasPrefix(r.Prefix, "/v1/chat") || strings.HasPrefix(r.Prefix, "/v1/embeddings") || strings.HasPrefix(r.Prefix, "/v1/completions") {
-			at(p+".prefix", "%q would shadow a built-in OpenAI endpoint", r.Prefix)
-		}
-		if upstreams[r.Upstream] == nil {
-			at(p+".upstream", "unknown upstream %q", r.Upstream)
-		}
+	keyIDs := map[string]bool{}
+	for _, k := range c.Keys {
+		keyIDs[k.ID] = true
 	}
+	routeModels := validateRoutes(c.Routes, upstreams, keyIDs, at)
 
 	ids := map[string]bool{}
 	for i, k := range c.Keys {
@@ -129,8 +122,8 @@ func validate(c *Config, name string, lines lineIndex) error {
 		}
 		ids[k.ID] = true
 		for j, m := range k.Models {
-			if !models[m] {
-				at(indexPath(p+".models", j), "unknown model %q", m)
+			if !models[m] && !routeModels[m] {
+				at(indexPath(p+".models", j), "unknown model %q (not in models, nor in any route's models)", m)
 			}
 		}
 		if k.RPM < 0 || k.TPM < 0 || k.Budget.DailyUSD < 0 || k.Budget.MonthlyUSD < 0 || k.Budget.TotalUSD < 0 {

@@ -13,6 +13,10 @@ import (
 // cost, budget settlement, the ledger record, metrics and the access log.
 // It never blocks on I/O: the ledger and health take copies into queues.
 func (s *Server) account(x *Exchange) {
+	if x.endpoint == epPassthrough {
+		s.accountPassthrough(x) // gateway/passthrough_meter.go
+		return
+	}
 	var flags metering.Flags
 	u := x.usage
 	model := ""

@@ -51,6 +51,11 @@ type Exchange struct {
 	policyResult  string        // allow | deny | rewrite | error; "" = no policy
 	finishReason  string        // of the first choice, for the response-phase policy
 	policyIn      *policy.Input // kept from the request phase when the policy has response rules
+
+	// Pass-through: the route, once the caller was allowed on it (its
+	// ledger record is written from then on), and the bytes relayed.
+	route             *route
+	bytesIn, bytesOut int64
 }
 
 var exchangePool = sync.Pool{New: func() any { return &Exchange{estimate: -1} }}

@@ -9,9 +9,11 @@ import (
 
 // handlePassthrough forwards any request under a configured prefix to its
 // upstream (model servers' own APIs, e.g. KServe's /v2/models/{m}/infer or
-// TGI's /generate_stream). Auth and the upstream's credentials apply;
-// bodies are not parsed or metered. Server-sent events are relayed as they
-// arrive. One attempt: arbitrary methods are not known to be idempotent.
+// TGI's /generate_stream). Bodies are forwarded as they are, but the
+// gateway's rules still apply: auth, the route's keys and the model the
+// path names (keys' allowlists), rate limits and budgets, and a ledger
+// record. Server-sent events are relayed as they arrive. One attempt:
+// arbitrary methods are not known to be idempotent.
 func (s *Server) handlePassthrough(ctx *fasthttp.RequestCtx, r *route) {
 	x := acquireExchange()
 	handedOff := false
@@ -30,6 +32,25 @@ func (s *Server) handlePassthrough(ctx *fasthttp.RequestCtx, r *route) {
 		return
 	}
 	x.principal = p
+	rest, pathModel, _ := r.match(ctx.Path())
+	x.fields.Model = r.model
+	if pathModel != nil {
+		x.fields.Model, x.fields.modelFromPath = string(pathModel), true
+	}
+	if e := r.authorize(p, x.fields.Model); e != nil {
+		s.failNow(ctx, x, e)
+		return
+	}
+	tags, e := parseTags(ctx.Request.Header.Peek("X-Tollgate-Tags"), p.Tags)
+	if e != nil {
+		s.failNow(ctx, x, e)
+		return
+	}
+	x.tags, x.route, x.bytesIn = tags, r, int64(len(ctx.PostBody()))
+	if e := s.limitPassthrough(ctx, x); e != nil {
+		s.failNow(ctx, x, e)
+		return
+	}
 	for _, h := range s.hooks.BeforeUpstream {
 		if e := h(x, nil); e != nil {
 			s.failNow(ctx, x, e)
@@ -42,12 +63,16 @@ func (s *Server) handlePassthrough(ctx *fasthttp.RequestCtx, r *route) {
 	req.Header.SetMethodBytes(ctx.Method())
 	path := ctx.Path()
 	if r.strip {
-		path = path[len(r.prefix)-1:] // keep the leading slash
+		path = rest
 	}
 	uri := req.URI()
 	uri.SetScheme(u.scheme)
 	uri.SetHost(u.host)
-	uri.SetPathBytes(append(append(uri.Path()[:0], u.prefix...), path...))
+	up := append(append(uri.Path()[:0], u.prefix...), path...)
+	if len(up) == 0 {
+		up = append(up, '/')
+	}
+	uri.SetPathBytes(up)
 	uri.SetQueryStringBytes(ctx.URI().QueryString())
 	if ct := ctx.Request.Header.ContentType(); len(ct) > 0 {
 		req.Header.SetContentTypeBytes(ct)
@@ -81,6 +106,7 @@ func (s *Server) handlePassthrough(ctx *fasthttp.RequestCtx, r *route) {
 		s.failNow(ctx, x, transportError(x, "route "+r.prefix, u.cfg.Name, err))
 		return
 	}
+	x.readPassthroughUsage(resp)
 	old := ctx.Response.SwapBody(resp.SwapBody(nil))
 	resp.SwapBody(old)
 }

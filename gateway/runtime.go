@@ -2,8 +2,6 @@ package gateway
 
 import (
 	"fmt"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/tollgate-ai/tollgate/config"
@@ -21,7 +19,7 @@ type runtime struct {
 	models    map[string]*model
 	order     []*model // config order, for /v1/models
 	upstreams map[string]*upstream
-	routes    []route // longest prefix first
+	routes    []route // most specific first (sortRoutes)
 	prices    metering.Prices
 	rules     *metering.StaticRules
 	limitsOn  bool // any limit or budget configured
@@ -36,12 +34,6 @@ type model struct {
 	retry       config.RetryConfig
 	total       time.Duration // longest total timeout of its upstreams
 	health      *health.Model // nil when health is off
-}
-
-type route struct {
-	prefix   string
-	upstream *upstream
-	strip    bool
 }
 
 func buildRuntime(c *config.Config, prev *runtime, hr *health.Registry) (*runtime, error) {
@@ -101,10 +93,10 @@ func buildRuntime(c *config.Config, prev *runtime, hr *health.Registry) (*runtim
 		}
 	}
 	for _, r := range c.Routes {
-		rt.routes = append(rt.routes, route{prefix: r.Prefix, upstream: rt.upstreams[r.Upstream], strip: r.StripPrefix})
+		rt.routes = append(rt.routes, newRoute(r, rt.upstreams[r.Upstream]))
 	}
+	sortRoutes(rt.routes)
 	rt.rules, rt.limitsOn = buildRules(c)
-	sort.SliceStable(rt.routes, func(i, j int) bool { return len(rt.routes[i].prefix) > len(rt.routes[j].prefix) })
 	return rt, nil
 }
 
@@ -148,14 +140,4 @@ func (rt *runtime) retire(next *runtime) {
 			u.close()
 		}
 	}
-}
-
-// route finds the pass-through route for path, if any.
-func (rt *runtime) route(path []byte) *route {
-	for i := range rt.routes {
-		if strings.HasPrefix(string(path), rt.routes[i].prefix) {
-			return &rt.routes[i]
-		}
-	}
-	return nil
 }

@@ -35,6 +35,10 @@ type Record struct {
 	CacheHit        bool  `json:"cache_hit,omitempty"`
 	LatencyMs       int64 `json:"latency_ms"`
 	Flags           Flags `json:"flags,omitempty"`
+	// BytesIn and BytesOut are the request and response body sizes of
+	// pass-through requests (0 = not measured; absent from older lines).
+	BytesIn  int64 `json:"bytes_in,omitempty"`
+	BytesOut int64 `json:"bytes_out,omitempty"`
 }
 
 // model is the model a record is grouped and priced under: what served it, else what was asked for.
@@ -125,6 +129,8 @@ func (r *Record) appendJSON(dst []byte) ([]byte, error) {
 	}
 	dst = appendInt(dst, `,"latency_ms":`, r.LatencyMs)
 	dst = optInt(dst, `,"flags":`, int64(r.Flags))
+	dst = optInt(dst, `,"bytes_in":`, r.BytesIn)
+	dst = optInt(dst, `,"bytes_out":`, r.BytesOut)
 	return append(dst, "}\n"...), nil
 }
 

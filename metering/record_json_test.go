@@ -40,6 +40,20 @@ func TestRecordJSONMatchesEncodingJSON(t *testing.T) {
 		CostPicos: 123456789, CostMicros: 124, CostSavedPicos: 5, CostSavedMicros: 1, Status: 200, CacheHit: true,
 		LatencyMs: 42, Flags: FlagEstimatedUsage | FlagClientAborted})
 	f(Record{Time: now.In(time.FixedZone("x", 3600)), RequestID: "r3", Status: 502, Flags: FlagUnknownPrice})
+	f(Record{Time: now, RequestID: "r4", Endpoint: "passthrough", Status: 200, BytesIn: 12, BytesOut: 3456})
+}
+
+// TestRecordLineWithoutBytesParses: lines written before bytes_in/bytes_out
+// existed still parse (the fields read as zero).
+func TestRecordLineWithoutBytesParses(t *testing.T) {
+	r, err := parseRecordLine([]byte(`{"time":"2026-11-23T18:00:00Z","request_id":"old","prompt_tokens":1,"completion_tokens":2,"cost_picos":0,"cost_micros":0,"status":200,"latency_ms":5}`))
+	if err != nil || r.BytesIn != 0 || r.BytesOut != 0 || r.CompletionTokens != 2 {
+		t.Fatalf("%+v %v", r, err)
+	}
+	line, _ := (&Record{Time: r.Time, RequestID: "new", BytesOut: 7}).appendJSON(nil)
+	if back, err := parseRecordLine(line); err != nil || back.BytesOut != 7 || strings.Contains(string(line), "bytes_in") {
+		t.Fatalf("%s: %+v %v", line, back, err)
+	}
 }
 
 func BenchmarkRecordAppendJSON(b *testing.B) {
