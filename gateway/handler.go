@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"encoding/json"
 	"runtime/debug"
 
 	"github.com/valyala/fasthttp"
@@ -286,5 +287,9 @@ func (s *Server) handleAdminReload(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	ctx.SetContentType("application/json")
-	ctx.SetBodyString(`{"status":"reloaded"}`)
+	b, _ := json.Marshal(struct {
+		Status       string   `json:"status"`
+		NeedsRestart []string `json:"needs_restart,omitempty"`
+	}{"reloaded", s.PendingRestart()})
+	ctx.SetBody(b)
 }

@@ -48,6 +48,10 @@ type Server struct {
 	closed     atomic.Bool
 	reloadFn   atomic.Pointer[ReloadFunc]
 	healthView atomic.Pointer[healthView]
+	// started is the config the process started with: the settings in
+	// restartOnly keep its values until a restart.
+	started *config.Config
+	pending atomic.Pointer[[]string] // restartOnly settings the last reload could not apply
 }
 
 type extraHandler struct {
@@ -64,12 +68,16 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{log: opts.Logger, hooks: opts.Hooks, stages: opts.Stages, extra: map[string]extraHandler{}}
+	s := &Server{log: opts.Logger, hooks: opts.Hooks, stages: opts.Stages, extra: map[string]extraHandler{}, started: cfg}
 	s.rt.Store(rt)
 	sc := cfg.Server
 	s.srv = &fasthttp.Server{
-		Handler:            s.handle,
-		Name:               "tollgate",
+		Handler: s.handle,
+		Name:    "tollgate",
+		// HeaderReceived applies the body limit of the config serving now,
+		// so a reload changes it (fasthttp reads the struct's fields
+		// unsynchronised: they are never written after Serve).
+		HeaderReceived:     s.requestLimits,
 		ReadBufferSize:     sc.ReadBufferBytes,
 		MaxRequestBodySize: sc.MaxBodyBytes,
 		ReadTimeout:        sc.ReadTimeout,
@@ -92,9 +100,17 @@ func (s *Server) Handle(path string, h fasthttp.RequestHandler, admin bool) {
 	s.extra[path] = extraHandler{h: h, admin: admin}
 }
 
+// requestLimits gives fasthttp the body limit of the config serving now.
+func (s *Server) requestLimits(*fasthttp.RequestHeader) fasthttp.RequestConfig {
+	return fasthttp.RequestConfig{MaxRequestBodySize: s.rt.Load().cfg.Server.MaxBodyBytes}
+}
+
 // Reload swaps in a new config. A config that cannot be built is rejected
 // and the running one keeps serving. In-flight requests finish on the
-// runtime they started with.
+// runtime they started with. Settings that only a restart applies
+// (restartOnly) keep their running values: a reload that changes them is
+// applied otherwise, logged as a warning naming them, and reported by
+// PendingRestart (and in the /admin/reload answer).
 func (s *Server) Reload(cfg *config.Config) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -110,10 +126,26 @@ func (s *Server) Reload(cfg *config.Config) error {
 	}
 	s.rt.Store(next)
 	prev.retire(next)
+	pending := needsRestart(s.started, cfg)
+	s.pending.Store(&pending)
+	if len(pending) > 0 {
+		s.log.Warn("config reloaded, but these settings need a restart to take effect; they keep their running values",
+			"needs_restart", pending)
+	}
 	return nil
 }
 
-// Config returns the config currently serving.
+// PendingRestart names the settings of the last reloaded config that
+// differ from the running process's and need a restart to take effect.
+func (s *Server) PendingRestart() []string {
+	if p := s.pending.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Config returns the config currently serving. Its restartOnly settings
+// may differ from those in force (see PendingRestart).
 func (s *Server) Config() *config.Config { return s.rt.Load().cfg }
 
 // Serve accepts connections on ln until Shutdown.
@@ -121,9 +153,9 @@ func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
 
 // ListenAndServe listens on the config's address.
 func (s *Server) ListenAndServe() error {
-	ln, err := net.Listen("tcp", s.Config().Listen)
+	ln, err := net.Listen("tcp", s.started.Listen)
 	if err != nil {
-		return fmt.Errorf("listen %s: %w", s.Config().Listen, err)
+		return fmt.Errorf("listen %s: %w", s.started.Listen, err)
 	}
 	return s.Serve(ln)
 }
@@ -145,11 +177,15 @@ func (s *Server) serverError(ctx *fasthttp.RequestCtx, err error) {
 	var e *APIError
 	switch {
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		// The limit requestLimits applied: the serving config's (a reload
+		// between the headers and here is the only way they could differ).
 		e = &APIError{Status: 413, Type: typeInvalidRequest, Code: "request_too_large",
 			Message: fmt.Sprintf("request body exceeds %d bytes (server.max_body_bytes)", s.Config().Server.MaxBodyBytes)}
 	case isHeaderTooLarge(err):
+		// read_buffer_bytes needs a restart: the value in force is the
+		// one the server started with, not the reloaded config's.
 		e = &APIError{Status: 431, Type: typeInvalidRequest, Code: "headers_too_large",
-			Message: fmt.Sprintf("request headers exceed %d bytes (server.read_buffer_bytes)", s.Config().Server.ReadBufferBytes)}
+			Message: fmt.Sprintf("request headers exceed %d bytes (server.read_buffer_bytes)", s.started.Server.ReadBufferBytes)}
 	default:
 		e = &APIError{Status: 400, Type: typeInvalidRequest, Code: "bad_request", Message: "malformed HTTP request: " + err.Error()}
 	}
