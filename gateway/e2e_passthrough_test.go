@@ -132,6 +132,7 @@ routes:
   - {prefix: "/v2/models/{model}/", upstream: kserve, models: [m1, gpt-4o]}
   - {prefix: /raw, upstream: kserve, strip_prefix: true}
   - {prefix: /granted, upstream: kserve, strip_prefix: true, keys: [one]}
+  - {prefix: /tgi, upstream: kserve, strip_prefix: true, model: tgi-llama}
 keys:
   - {id: one, key: sk-one, models: [m1]}
   - {id: all, key: sk-all}
@@ -159,8 +160,13 @@ keys:
 	if status != 403 || !strings.Contains(resp, "route_not_allowed") || up.hits.Load() != 1 {
 		t.Fatalf("key missing from the route's keys: %d %s", status, resp)
 	}
+	status, _, resp = rawPost(t, gw+"/tgi/v2/models/m1/infer", "sk-one", body)
+	if status != 403 || !strings.Contains(resp, "model_not_allowed") || up.hits.Load() != 1 {
+		t.Fatalf("route with a fixed model the key may not use: %d %s", status, resp)
+	}
 	for _, c := range []struct{ path, key string }{
 		{"/v2/models/gpt-4o/infer", "sk-all"}, {"/raw/v2/models/m1/infer", "sk-all"}, {"/granted/v2/models/m1/infer", "sk-one"},
+		{"/tgi/v2/models/m1/infer", "sk-all"},
 	} {
 		if status, _, resp := rawPost(t, gw+c.path, c.key, body); status != 200 {
 			t.Fatalf("%s with %s: %d %s", c.path, c.key, status, resp)
@@ -254,6 +260,8 @@ routes:
 		{"/pt/a/../b", "/b"},
 		{"/pt/a%2Fb", "/a/b"},
 		{"/keep/a/%2e%2e/b", "/keep/b"},
+		{"/pt/a%3Fb?q=1", "/a%3Fb?q=1"}, // an encoded '?' stays in the path, re-encoded
+		{"/pt/a%20b%23c", "/a%20b%23c"},
 	}
 	for _, c := range forwarded {
 		before := up.hits.Load()
@@ -274,6 +282,38 @@ routes:
 		before := up.hits.Load()
 		if st := rawRequest(t, hostport, "GET", target); st != 404 || up.hits.Load() != before {
 			t.Errorf("%s: status %d, upstream hits +%d; want 404 and none", target, st, up.hits.Load()-before)
+		}
+	}
+}
+
+// TestPassthroughSettlesUsageAgainstLimits: a pass-through request reserves
+// almost nothing, settles the tokens and cost an OpenAI-shaped answer
+// reports, and the next request is refused once the TPM window or the
+// budget is spent.
+func TestPassthroughSettlesUsageAgainstLimits(t *testing.T) {
+	upURL, up := startSwitchable(t)
+	root := strings.TrimSuffix(upURL, "/v1")
+	gw, ledgerFile := meteredPassthrough(t, `
+upstreams: [{name: raw, kind: openai, base_url: "{{ROOT}}"}]
+routes: [{prefix: "/raw/{model}", upstream: raw, strip_prefix: true, models: [gpt-4o]}]
+keys:
+  - {id: k-tpm, key: sk-tpm, tpm: 100}
+  - {id: k-budget, key: sk-budget, budget: {total_usd: 0.0001}}
+`, map[string]string{"ROOT": root})
+	body := `{"model":"mock-gpt","messages":[{"role":"user","content":"` + strings.Repeat("tell me more ", 100) + `"}]}`
+	for _, c := range []struct{ key, code string }{{"sk-tpm", "rate_limit_exceeded"}, {"sk-budget", "budget_exceeded"}} {
+		status, h, resp := rawPost(t, gw+"/raw/gpt-4o/v1/chat/completions", c.key, body)
+		if status != 200 {
+			t.Fatalf("%s first: %d %s", c.key, status, resp)
+		}
+		rec := ledgerRecord(t, ledgerFile, h.Get("X-Request-Id"))
+		if rec.PromptTokens < 100 || rec.CostPicos == 0 {
+			t.Fatalf("%s: usage not settled from the answer: %+v", c.key, rec)
+		}
+		hits := up.hits.Load()
+		status, _, resp = rawPost(t, gw+"/raw/gpt-4o/v1/chat/completions", c.key, body)
+		if status != 429 || !strings.Contains(resp, c.code) || up.hits.Load() != hits {
+			t.Fatalf("%s second: %d %s", c.key, status, resp)
 		}
 	}
 }
