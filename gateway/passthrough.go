@@ -33,9 +33,9 @@ func (s *Server) handlePassthrough(ctx *fasthttp.RequestCtx, r *route) {
 	}
 	x.principal = p
 	rest, pathModel, _ := r.match(ctx.Path())
-	x.fields.Model = r.model
+	x.fields.Model = r.model // the model the request counts as: allowlist, limits, ledger
 	if pathModel != nil {
-		x.fields.Model, x.fields.modelFromPath = string(pathModel), true
+		x.fields.Model = string(pathModel)
 	}
 	if e := r.authorize(p, x.fields.Model); e != nil {
 		s.failNow(ctx, x, e)
