@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/hex"
+	"net"
 	"net/url"
 	"sort"
 	"strings"
@@ -18,6 +19,14 @@ func validate(c *Config, name string, lines lineIndex) error {
 	}
 	if c.Admin.KeySHA256 != "" && !isSHA256Hex(c.Admin.KeySHA256) {
 		at("admin.key_sha256", "must be 64 hex characters (sha256 of the key)")
+	}
+	if c.Ops.KeySHA256 != "" && !isSHA256Hex(c.Ops.KeySHA256) {
+		at("ops.key_sha256", "must be 64 hex characters (sha256 of the key)")
+	}
+	if c.Ops.Listen != OpsListenOff {
+		if _, _, err := net.SplitHostPort(c.Ops.Listen); err != nil {
+			at("ops.listen", "must be host:port or off, got %q", c.Ops.Listen)
+		}
 	}
 	validateBalance(c.Routing.Balance, "routing.balance", at)
 
