@@ -166,3 +166,65 @@ func TestServeRefusesOpenProxy(t *testing.T) {
 		t.Fatalf("exit %d: %s; want 1 and a message naming auth.allow_unauthenticated", code, errb.String())
 	}
 }
+
+// fakeAddrListener reports a pod-IP address while accepting on loopback
+// (tests may bind loopback only; the gateway decides from Addr()).
+type fakeAddrListener struct{ net.Listener }
+
+func (fakeAddrListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(10, 0, 0, 1), Port: 8080} }
+
+// TestDockerDefaultOnExposedAddress is `docker run` of the image: the
+// embedded default on a non-loopback address. The mock models answer and
+// the probes stay open; usage, reload, pprof, metrics and the UI answer 401
+// (they used to answer anyone), and 200 with TOLLGATE_ADMIN_KEY.
+func TestDockerDefaultOnExposedAddress(t *testing.T) {
+	for _, key := range []string{"", "adm-from-env"} {
+		t.Setenv("TOLLGATE_ADMIN_KEY", key)
+		cfg, err := config.Load("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Metering.LedgerDir = t.TempDir()
+		a, err := newApp(cfg, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() { _ = a.gw.Serve(fakeAddrListener{ln}) }()
+		addr := ln.Addr().String()
+		oc := openai.DefaultConfig("any")
+		oc.BaseURL = "http://" + addr + "/v1"
+		if _, err := openai.NewClientWithConfig(oc).CreateChatCompletion(context.Background(), openai.ChatCompletionRequest{
+			Model: "mock-gpt", Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "hello"}}}); err != nil {
+			t.Fatalf("mock model on an exposed address: %v", err)
+		}
+		want := 401
+		if key != "" {
+			want = 200
+		}
+		for _, p := range []string{"/v1/usage", "/debug/pprof/", "/metrics", "/ui/data.json", "/v1/health/models"} {
+			if code, body := get(t, addr, p, key); code != want {
+				t.Fatalf("GET %s (admin key %q): %d %.200s; want %d", p, key, code, body, want)
+			}
+		}
+		req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+		req.SetRequestURI("http://" + addr + "/admin/reload")
+		req.Header.SetMethod("POST")
+		if err := fasthttp.DoTimeout(req, resp, 10*time.Second); err != nil || resp.StatusCode() != 401 {
+			t.Fatalf("POST /admin/reload without a key: %v %d", err, resp.StatusCode())
+		}
+		fasthttp.ReleaseRequest(req)
+		fasthttp.ReleaseResponse(resp)
+		for _, p := range []string{"/healthz", "/readyz"} {
+			if code, _ := get(t, addr, p, ""); code != 200 {
+				t.Fatalf("GET %s: %d; want 200", p, code)
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = a.shutdown(ctx)
+		cancel()
+	}
+}
