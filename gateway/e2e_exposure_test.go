@@ -249,3 +249,26 @@ func TestIsLoopbackListen(t *testing.T) {
 	f("gateway.internal:8080", false)
 	f("127.0.0.1", false) // not host:port
 }
+
+// TestReloadRefusesToMoveListeners: a reload cannot move a listener, and
+// used to ignore a new listen or ops.listen without a word; it now says a
+// restart is needed, and the running config keeps serving.
+func TestReloadRefusesToMoveListeners(t *testing.T) {
+	const base = "upstreams: [{name: mock, kind: mock}]\nmodels: [{name: m, deployments: [{upstream: mock}]}]\n"
+	gw, err := gateway.New(parseConfig(t, base, nil), gateway.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := func(extra, want string) {
+		t.Helper()
+		err := gw.Reload(parseConfig(t, base+extra, nil))
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "restart") {
+			t.Fatalf("reload with %q: %v; want an error naming %s and a restart", extra, err, want)
+		}
+	}
+	f("listen: 127.0.0.1:18999\n", "listen changed")
+	f("ops: {listen: 127.0.0.1:19999}\n", "ops.listen changed")
+	if err := gw.Reload(parseConfig(t, base+"admin: {key: k}\n", nil)); err != nil {
+		t.Fatalf("a reload that keeps the listeners: %v", err)
+	}
+}

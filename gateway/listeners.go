@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -46,9 +47,17 @@ func (l *listeners) mainLocal(ctx *fasthttp.RequestCtx) bool {
 	return l.mainSeen.Load() && l.exposedAt.Load() == nil && fromLoopbackPeer(ctx)
 }
 
-// checkReloadExposure rejects a reload that would open the proxy on an
-// exposed listener. The caller holds s.mu.
-func (s *Server) checkReloadExposure(cfg *config.Config) error {
+// checkReloadListeners rejects a reload that would open the proxy on an
+// exposed listener, or that moves a listener (that needs a restart; saying
+// so beats ignoring it). The caller holds s.mu.
+func (s *Server) checkReloadListeners(cfg *config.Config) error {
+	prev := s.Config()
+	if cfg.Listen != prev.Listen {
+		return fmt.Errorf("listen changed from %s to %s: a restart is needed to move the listener", prev.Listen, cfg.Listen)
+	}
+	if cfg.Ops.Listen != prev.Ops.Listen {
+		return fmt.Errorf("ops.listen changed from %s to %s: a restart is needed to move the ops listener", prev.Ops.Listen, cfg.Ops.Listen)
+	}
 	addr := s.listeners.exposedAt.Load()
 	if addr == nil {
 		return nil

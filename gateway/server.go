@@ -100,7 +100,7 @@ func (s *Server) Handle(path string, h fasthttp.RequestHandler, access Access) {
 func (s *Server) Reload(cfg *config.Config) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.checkReloadExposure(cfg); err != nil {
+	if err := s.checkReloadListeners(cfg); err != nil {
 		return err
 	}
 	prev := s.rt.Load()
