@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/hex"
 
 	"github.com/tollgate-ai/tollgate/config"
@@ -147,7 +148,7 @@ func (kr *keyring) authorize(h *fasthttp.RequestHeader, a Access, on listenerKin
 	if !kr.adminSet && !opsKeyWorks {
 		return errNoAdminKey
 	}
-	k := clientKey(h)
+	k := opsKey(h)
 	if len(k) == 0 {
 		return errAdminKeyNeeded
 	}
@@ -159,6 +160,26 @@ func (kr *keyring) authorize(h *fasthttp.RequestHeader, a Access, on listenerKin
 		return nil
 	}
 	return errNotAdmin
+}
+
+var basicPrefix = []byte("Basic ")
+
+// opsKey is clientKey, or else the password of HTTP Basic auth: what a
+// browser sends for /ui once it has prompted (the user name is ignored).
+func opsKey(h *fasthttp.RequestHeader) []byte {
+	if k := clientKey(h); len(k) > 0 {
+		return k
+	}
+	a := h.Peek(fasthttp.HeaderAuthorization)
+	if len(a) <= len(basicPrefix) || !bytes.EqualFold(a[:len(basicPrefix)], basicPrefix) {
+		return nil
+	}
+	dec, err := base64.StdEncoding.DecodeString(string(bytes.TrimSpace(a[len(basicPrefix):])))
+	if err != nil {
+		return nil
+	}
+	_, pass, _ := bytes.Cut(dec, []byte{':'})
+	return pass
 }
 
 // openLocally: which endpoints need no key from this host. The loopback

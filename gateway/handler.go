@@ -99,6 +99,10 @@ func (s *Server) extraPrefix(path []byte) (extraHandler, bool) {
 // may use it there (keyring.authorize).
 func (s *Server) handleExtra(ctx *fasthttp.RequestCtx, e extraHandler, on listenerKind, local bool) {
 	if err := s.rt.Load().keys.authorize(&ctx.Request.Header, e.access, on, local); err != nil {
+		if err.Status == 401 {
+			// A browser opening /ui prompts for it; the password is the key.
+			ctx.Response.Header.Set("WWW-Authenticate", `Basic realm="tollgate ops", charset="UTF-8"`)
+		}
 		writeError(ctx, err)
 		return
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"log/slog"
 	"net"
@@ -94,6 +95,22 @@ func TestOpsEndpointsNeedAdminKeyWithAuthOn(t *testing.T) {
 	for _, p := range []string{"/metrics", "/ui/data.json", "/v1/health/models", "/healthz", "/readyz"} {
 		f(opsAddr, p, "", 200)
 	}
+	// A browser opening /ui on the main port is asked for the key (HTTP Basic, the key as password).
+	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	req.SetRequestURI("http://" + mainAddr + "/ui/data.json")
+	if err := fasthttp.DoTimeout(req, resp, 10*time.Second); err != nil || resp.StatusCode() != 401 ||
+		!strings.HasPrefix(string(resp.Header.Peek("WWW-Authenticate")), "Basic ") {
+		t.Fatalf("/ui/data.json without a key: %v %d, WWW-Authenticate %q", err, resp.StatusCode(), resp.Header.Peek("WWW-Authenticate"))
+	}
+	for pass, want := range map[string]int{"adm": 200, "client-key": 403} {
+		req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("ops:"+pass)))
+		if err := fasthttp.DoTimeout(req, resp, 10*time.Second); err != nil || resp.StatusCode() != want {
+			t.Fatalf("/ui/data.json with Basic password %q: %v %d; want %d", pass, err, resp.StatusCode(), want)
+		}
+	}
+	fasthttp.ReleaseRequest(req)
+	fasthttp.ReleaseResponse(resp)
+
 	f(opsAddr, "/v1/usage", "", 401) // admin endpoints keep the admin key when one is set
 	f(opsAddr, "/v1/usage", "adm", 200)
 	f(opsAddr, "/v1/models", "client-key", 404) // no model API on the ops listener
