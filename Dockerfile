@@ -12,8 +12,11 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}"
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/tollgate /out/mockllm /usr/local/bin/
 # Without a mounted config the embedded default serves the mock models.
-ENV TOLLGATE_LISTEN=0.0.0.0:8080
-EXPOSE 8080
+# 8080: the model API. 9090: the ops listener (metrics, /ui, health, usage,
+# pprof, reload); off loopback its endpoints need the admin key
+# (TOLLGATE_ADMIN_KEY) or, for metrics/ui/health, the ops key (TOLLGATE_OPS_KEY).
+ENV TOLLGATE_LISTEN=0.0.0.0:8080 TOLLGATE_OPS_LISTEN=0.0.0.0:9090
+EXPOSE 8080 9090
 USER nonroot:nonroot
 # The embedded ledger defaults to ./data/ledger: keep it in the writable home
 # (mount a volume there, or set metering.ledger_dir, to keep it across restarts).

@@ -10,6 +10,8 @@ type Config struct {
 	Listen    string         `yaml:"listen"`
 	Server    ServerConfig   `yaml:"server"`
 	Admin     AdminConfig    `yaml:"admin"`
+	Auth      AuthConfig     `yaml:"auth"`
+	Ops       OpsConfig      `yaml:"ops"`
 	Routing   RoutingConfig  `yaml:"routing"`
 	Upstreams []Upstream     `yaml:"upstreams"`
 	Models    []Model        `yaml:"models"`
@@ -42,6 +44,30 @@ type AdminConfig struct {
 	Key       string `yaml:"key"`
 	KeySHA256 string `yaml:"key_sha256"`
 }
+
+// AuthConfig holds what auth itself cannot infer from the keys.
+type AuthConfig struct {
+	// AllowUnauthenticated lets a gateway with no keys proxy to a real
+	// (non-mock) upstream on a non-loopback address: without it such a
+	// gateway refuses to start (and such a reload is rejected), since anyone
+	// who reaches it spends on the upstream's key.
+	AllowUnauthenticated bool `yaml:"allow_unauthenticated"`
+}
+
+// OpsConfig is the ops listener: metrics, /ui, /v1/health/*, and the admin
+// endpoints, apart from client traffic.
+type OpsConfig struct {
+	// Listen is the ops address (default 127.0.0.1:9090); "off" serves no
+	// ops listener (ops endpoints then need the admin key on the main one).
+	Listen string `yaml:"listen"`
+	// Key (or KeySHA256) lets a scraper read the ops endpoints (not the
+	// admin ones) where a key is needed; the admin key works too.
+	Key       string `yaml:"key"`
+	KeySHA256 string `yaml:"key_sha256"`
+}
+
+// OpsListenOff disables the ops listener.
+const OpsListenOff = "off"
 
 // Upstream kinds.
 const (

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"testing"
 	"time"
@@ -81,6 +83,16 @@ func TestInvalidConfigs(t *testing.T) {
 	f("policy:\n  evaluator: wasm\n", "cfg.yaml:2: policy.evaluator")
 	f("routing:\n  balance: random\n", "routing.balance: unknown strategy")
 	f("upstreams:\n  - {name: a, kind: mock}\n  - {name: a, kind: mock}\n", "duplicate upstream \"a\"")
+	f("admin: {key: same}\nkeys:\n  - {id: k, key: same}\n", "keys[0]: is the admin key")
+	f("ops: {key: scrape}\nkeys:\n  - {id: k, key_sha256: "+sha256Hex("scrape")+"}\n", "keys[0]: is the ops key")
+	f("ops: {listen: 127.0.0.1:8080}\n", "ops.listen: is 127.0.0.1:8080, the same as listen")
+	f("ops: {listen: nine}\n", "ops.listen: must be host:port or off")
+	f("ops: {key_sha256: xyz}\n", "ops.key_sha256: must be 64 hex")
+}
+
+func sha256Hex(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
 }
 
 func TestEnvExpansionKeepsStructure(t *testing.T) {

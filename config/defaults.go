@@ -9,6 +9,7 @@ import (
 // minutes, streams may pause for a while between events.
 const (
 	DefaultListen          = "127.0.0.1:8080"
+	DefaultOpsListen       = "127.0.0.1:9090"
 	defaultMaxBodyBytes    = 8 << 20
 	defaultReadBufferBytes = 64 << 10 // the 4 KiB fasthttp default answers 431 to large headers
 )
@@ -16,6 +17,9 @@ const (
 func applyDefaults(c *Config) {
 	if c.Listen == "" {
 		c.Listen = DefaultListen
+	}
+	if c.Ops.Listen == "" {
+		c.Ops.Listen = DefaultOpsListen
 	}
 	s := &c.Server
 	setInt(&s.MaxBodyBytes, defaultMaxBodyBytes)

@@ -1,7 +1,9 @@
 package config
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
+	"net"
 	"net/url"
 	"sort"
 	"strings"
@@ -18,6 +20,27 @@ func validate(c *Config, name string, lines lineIndex) error {
 	}
 	if c.Admin.KeySHA256 != "" && !isSHA256Hex(c.Admin.KeySHA256) {
 		at("admin.key_sha256", "must be 64 hex characters (sha256 of the key)")
+	}
+	if c.Ops.KeySHA256 != "" && !isSHA256Hex(c.Ops.KeySHA256) {
+		at("ops.key_sha256", "must be 64 hex characters (sha256 of the key)")
+	}
+	if c.Ops.Listen != OpsListenOff {
+		if _, _, err := net.SplitHostPort(c.Ops.Listen); err != nil {
+			at("ops.listen", "must be host:port or off, got %q", c.Ops.Listen)
+		} else if c.Ops.Listen == c.Listen {
+			at("ops.listen", "is %s, the same as listen: set ops.listen to another address, or off", c.Ops.Listen)
+		}
+	}
+	// A client holding the admin or ops key would read every tenant's figures.
+	adminSum, opsSum := keySum(c.Admin.Key, c.Admin.KeySHA256), keySum(c.Ops.Key, c.Ops.KeySHA256)
+	for i, k := range c.Keys {
+		switch sum := keySum(k.Key, k.KeySHA256); {
+		case sum == "":
+		case sum == adminSum:
+			at(indexPath("keys", i), "is the admin key: give clients their own keys")
+		case sum == opsSum:
+			at(indexPath("keys", i), "is the ops key: give clients their own keys")
+		}
 	}
 	validateBalance(c.Routing.Balance, "routing.balance", at)
 
@@ -186,6 +209,15 @@ func validateBalance(b, path string, at func(string, string, ...any)) {
 	default:
 		at(path, "unknown strategy %q (weighted, least_inflight or latency)", b)
 	}
+}
+
+// keySum is a key's SHA-256 in lower-case hex, from the key or its sum; "" when neither is set.
+func keySum(plain, sum string) string {
+	if plain != "" {
+		h := sha256.Sum256([]byte(plain))
+		return hex.EncodeToString(h[:])
+	}
+	return strings.ToLower(sum)
 }
 
 func isSHA256Hex(s string) bool {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/hex"
 
 	"github.com/tollgate-ai/tollgate/config"
@@ -33,6 +34,8 @@ type keyring struct {
 	byHash    map[[32]byte]*Principal
 	adminHash [32]byte
 	adminSet  bool
+	opsHash   [32]byte // ops.key: reads ops endpoints, not admin ones
+	opsSet    bool
 }
 
 func newKeyring(c *config.Config) *keyring {
@@ -49,6 +52,9 @@ func newKeyring(c *config.Config) *keyring {
 	}
 	if c.Admin.Key != "" || c.Admin.KeySHA256 != "" {
 		kr.adminHash, kr.adminSet = hashKey(c.Admin.Key, c.Admin.KeySHA256), true
+	}
+	if c.Ops.Key != "" || c.Ops.KeySHA256 != "" {
+		kr.opsHash, kr.opsSet = hashKey(c.Ops.Key, c.Ops.KeySHA256), true
 	}
 	return kr
 }
@@ -102,23 +108,88 @@ func (kr *keyring) authenticate(h *fasthttp.RequestHeader) (*Principal, *APIErro
 	return p, nil
 }
 
-// authorizeAdmin guards admin endpoints: the admin key when one is set;
-// with auth off and no admin key, admin endpoints are open (local use).
-func (kr *keyring) authorizeAdmin(h *fasthttp.RequestHeader) *APIError {
-	if !kr.adminSet {
-		if kr.enabled() {
-			return &APIError{Status: 403, Type: typePermission, Code: "admin_disabled",
-				Message: "admin endpoints are disabled: set admin.key or admin.key_sha256 in the config"}
-		}
+// Access says who may call an endpoint served by another package.
+type Access uint8
+
+const (
+	// Ops endpoints (metrics, /ui, /v1/health/*) read every tenant's
+	// figures: the admin or ops key, or no key on a loopback ops listener.
+	Ops Access = iota
+	// Admin endpoints (usage, reload, pprof): the admin key, or no key on a
+	// loopback listener while no admin key is configured.
+	Admin
+)
+
+// listenerKind tells the client-facing listener from the ops one.
+type listenerKind uint8
+
+const (
+	onMain listenerKind = iota
+	onOps
+)
+
+var (
+	errNotAdmin = &APIError{Status: 403, Type: typePermission, Code: "not_admin",
+		Message: "this endpoint needs the admin key (ops endpoints also take the ops key)"}
+	errAdminKeyNeeded = &APIError{Status: 401, Type: typeAuth, Code: "admin_key_required",
+		Message: "this endpoint needs the admin key: send it as 'Authorization: Bearer <key>'"}
+	errNoAdminKey = &APIError{Status: 401, Type: typeAuth, Code: "admin_key_required",
+		Message: "this endpoint needs a key and none is configured: set admin.key (or ops.key for ops endpoints); " +
+			"without one it answers only on a loopback listener"}
+)
+
+// authorize guards ops and admin endpoints. local means the listener is
+// bound to loopback and the peer is loopback (see exposure.go).
+func (kr *keyring) authorize(h *fasthttp.RequestHeader, a Access, on listenerKind, local bool) *APIError {
+	if local && kr.openLocally(a, on) {
 		return nil
 	}
-	k := clientKey(h)
+	opsKeyWorks := a == Ops && kr.opsSet
+	if !kr.adminSet && !opsKeyWorks {
+		return errNoAdminKey
+	}
+	k := opsKey(h)
 	if len(k) == 0 {
-		return errMissingKey
+		return errAdminKeyNeeded
 	}
 	sum := sha256.Sum256(k)
-	if subtle.ConstantTimeCompare(sum[:], kr.adminHash[:]) != 1 {
-		return &APIError{Status: 403, Type: typePermission, Code: "not_admin", Message: "this endpoint needs the admin key"}
+	if kr.adminSet && subtle.ConstantTimeCompare(sum[:], kr.adminHash[:]) == 1 {
+		return nil
 	}
-	return nil
+	if opsKeyWorks && subtle.ConstantTimeCompare(sum[:], kr.opsHash[:]) == 1 {
+		return nil
+	}
+	return errNotAdmin
+}
+
+var basicPrefix = []byte("Basic ")
+
+// opsKey is clientKey, or else the password of HTTP Basic auth: what a
+// browser sends for /ui once it has prompted (the user name is ignored).
+func opsKey(h *fasthttp.RequestHeader) []byte {
+	if k := clientKey(h); len(k) > 0 {
+		return k
+	}
+	a := h.Peek(fasthttp.HeaderAuthorization)
+	if len(a) <= len(basicPrefix) || !bytes.EqualFold(a[:len(basicPrefix)], basicPrefix) {
+		return nil
+	}
+	dec, err := base64.StdEncoding.DecodeString(string(bytes.TrimSpace(a[len(basicPrefix):])))
+	if err != nil {
+		return nil
+	}
+	_, pass, _ := bytes.Cut(dec, []byte{':'})
+	return pass
+}
+
+// openLocally: which endpoints need no key from this host. The loopback
+// ops listener serves ops endpoints to anyone on the host, and admin ones
+// while no admin key is set. On the main listener, where clients hold
+// virtual keys, only a gateway with neither keys nor an admin key (local
+// development) leaves them open.
+func (kr *keyring) openLocally(a Access, on listenerKind) bool {
+	if on == onOps {
+		return a == Ops || !kr.adminSet
+	}
+	return !kr.adminSet && !kr.enabled()
 }

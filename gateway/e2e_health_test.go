@@ -29,7 +29,7 @@ func TestUnhealthyDeploymentLosesTraffic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw.Handle("/v1/health/models", hr.ServeModelsHealth, false)
+	gw.Handle("/v1/health/models", hr.ServeModelsHealth, gateway.Ops)
 	ln := listenLoopback(t)
 	go func() { _ = gw.Serve(ln) }()
 	defer gw.Shutdown(context.Background())

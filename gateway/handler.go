@@ -66,10 +66,10 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	case string(path) == "/readyz":
 		s.handleReady(ctx)
 	case string(path) == "/admin/reload":
-		s.handleAdminReload(ctx)
+		s.handleAdminReload(ctx, onMain, s.listeners.mainLocal(ctx))
 	default:
 		if e, ok := s.extra[string(path)]; ok {
-			s.handleExtra(ctx, e)
+			s.handleExtra(ctx, e, onMain, s.listeners.mainLocal(ctx))
 			return
 		}
 		if r := s.rt.Load().route(path); r != nil {
@@ -77,7 +77,7 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 			return
 		}
 		if e, ok := s.extraPrefix(path); ok {
-			s.handleExtra(ctx, e)
+			s.handleExtra(ctx, e, onMain, s.listeners.mainLocal(ctx))
 			return
 		}
 		writeError(ctx, &APIError{Status: 404, Type: typeNotFound, Code: "unknown_url",
@@ -96,12 +96,16 @@ func (s *Server) extraPrefix(path []byte) (extraHandler, bool) {
 	return extraHandler{}, false
 }
 
-func (s *Server) handleExtra(ctx *fasthttp.RequestCtx, e extraHandler) {
-	if e.admin {
-		if err := s.rt.Load().keys.authorizeAdmin(&ctx.Request.Header); err != nil {
-			writeError(ctx, err)
-			return
+// handleExtra serves an endpoint registered with Handle once the caller
+// may use it there (keyring.authorize).
+func (s *Server) handleExtra(ctx *fasthttp.RequestCtx, e extraHandler, on listenerKind, local bool) {
+	if err := s.rt.Load().keys.authorize(&ctx.Request.Header, e.access, on, local); err != nil {
+		if err.Status == 401 {
+			// A browser opening /ui prompts for it; the password is the key.
+			ctx.Response.Header.Set("WWW-Authenticate", `Basic realm="tollgate ops", charset="UTF-8"`)
 		}
+		writeError(ctx, err)
+		return
 	}
 	e.h(ctx)
 }
@@ -267,8 +271,8 @@ type ReloadFunc func() error
 // SetReloadFunc installs the function behind POST /admin/reload.
 func (s *Server) SetReloadFunc(f ReloadFunc) { s.reloadFn.Store(&f) }
 
-func (s *Server) handleAdminReload(ctx *fasthttp.RequestCtx) {
-	if err := s.rt.Load().keys.authorizeAdmin(&ctx.Request.Header); err != nil {
+func (s *Server) handleAdminReload(ctx *fasthttp.RequestCtx, on listenerKind, local bool) {
+	if err := s.rt.Load().keys.authorize(&ctx.Request.Header, Admin, on, local); err != nil {
 		writeError(ctx, err)
 		return
 	}

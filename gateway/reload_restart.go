@@ -7,17 +7,17 @@ import (
 )
 
 // restartOnly lists the settings a running gateway reads once, so a reload
-// cannot apply them: the listener and the fasthttp options it cannot change
+// cannot apply them: the fasthttp options it cannot change
 // safely while serving (fasthttp reads them from its Server struct without
 // synchronisation), and the stages cmd/tollgate builds at start (ledger,
 // Redis, limiter, tokenizer, policy engine, health push and alerts, logs).
 // Everything else (upstreams, models, routes, keys, limits, prices, admin
 // key, health SLOs and tenants, server.max_body_bytes) applies on reload.
+// A change of listen or ops.listen is rejected outright (checkReloadListeners).
 var restartOnly = []struct {
 	name string
 	get  func(c *config.Config) any
 }{
-	{"listen", func(c *config.Config) any { return c.Listen }},
 	{"server.read_buffer_bytes", func(c *config.Config) any { return c.Server.ReadBufferBytes }},
 	{"server.read_timeout", func(c *config.Config) any { return c.Server.ReadTimeout }},
 	{"server.idle_timeout", func(c *config.Config) any { return c.Server.IdleTimeout }},

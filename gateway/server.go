@@ -50,13 +50,14 @@ type Server struct {
 	healthView atomic.Pointer[healthView]
 	// started is the config the process started with: the settings in
 	// restartOnly keep its values until a restart.
-	started *config.Config
-	pending atomic.Pointer[[]string] // restartOnly settings the last reload could not apply
+	started   *config.Config
+	pending   atomic.Pointer[[]string] // restartOnly settings the last reload could not apply
+	listeners listeners
 }
 
 type extraHandler struct {
-	h     fasthttp.RequestHandler
-	admin bool
+	h      fasthttp.RequestHandler
+	access Access
 }
 
 // New builds a server for cfg. It does not listen yet.
@@ -95,9 +96,10 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 }
 
 // Handle adds an endpoint served by another package (metrics, health,
-// usage). admin endpoints require the admin key.
-func (s *Server) Handle(path string, h fasthttp.RequestHandler, admin bool) {
-	s.extra[path] = extraHandler{h: h, admin: admin}
+// usage) on both listeners; access says which key it needs (auth.go).
+// Call it before serving.
+func (s *Server) Handle(path string, h fasthttp.RequestHandler, access Access) {
+	s.extra[path] = extraHandler{h: h, access: access}
 }
 
 // requestLimits gives fasthttp the body limit of the config serving now.
@@ -114,6 +116,9 @@ func (s *Server) requestLimits(*fasthttp.RequestHeader) fasthttp.RequestConfig {
 func (s *Server) Reload(cfg *config.Config) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.checkReloadListeners(cfg); err != nil {
+		return err
+	}
 	prev := s.rt.Load()
 	if h := s.stages.Health; h != nil {
 		if err := h.Reload(HealthOptions(cfg, s.log)); err != nil {
@@ -148,8 +153,14 @@ func (s *Server) PendingRestart() []string {
 // may differ from those in force (see PendingRestart).
 func (s *Server) Config() *config.Config { return s.rt.Load().cfg }
 
-// Serve accepts connections on ln until Shutdown.
-func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
+// Serve accepts client connections on ln until Shutdown. It refuses an
+// open proxy on an address other hosts reach (CheckExposure).
+func (s *Server) Serve(ln net.Listener) error {
+	if err := s.listeners.addMain(s, ln); err != nil {
+		return err
+	}
+	return s.srv.Serve(ln)
+}
 
 // ListenAndServe listens on the config's address.
 func (s *Server) ListenAndServe() error {
@@ -164,7 +175,7 @@ func (s *Server) ListenAndServe() error {
 // included) until ctx ends, then closes upstream pools.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.closed.Store(true)
-	err := s.srv.ShutdownWithContext(ctx)
+	err := errors.Join(s.srv.ShutdownWithContext(ctx), s.listeners.shutdownOps(ctx))
 	rt := s.rt.Load()
 	for _, u := range rt.upstreams {
 		u.close()

@@ -48,6 +48,8 @@ type Ledger struct {
 
 	abort   chan struct{} // Close's context expired: spool what is left instead of writing to the store
 	stopped chan struct{} // writer exited
+
+	today todayCosts // today's cost by tenant and team, for the ops page
 }
 
 type ledgerStore interface {
@@ -179,6 +181,8 @@ func (l *Ledger) run() {
 	tick := time.NewTicker(l.opts.FlushInterval)
 	defer tick.Stop()
 	w := writer{l: l, down: l.spool.hasPending()}
+	l.loadToday()
+	lastLoad := time.Now()
 	if w.down {
 		w.replay() // records of an earlier run first
 	}
@@ -206,6 +210,10 @@ func (l *Ledger) run() {
 			w.write(batch)
 			clear(batch)
 		case <-tick.C:
+			if l.opts.Redis != nil && time.Since(lastLoad) >= todayRefresh {
+				l.loadToday() // take in other replicas' records
+				lastLoad = time.Now()
+			}
 			if l.spool.hasPending() {
 				w.replay()
 			}
@@ -261,8 +269,10 @@ func (w *writer) storeWrite(batch []*Record) error {
 	err := w.l.store.write(ctx, batch)
 	if err != nil {
 		ledgerStoreErrorsTotal.Inc()
+		return err
 	}
-	return err
+	w.l.today.add(batch)
+	return nil
 }
 
 // replay moves spooled records into the store, file by file; a file is deleted only after all its

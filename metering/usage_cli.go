@@ -17,7 +17,7 @@ import (
 func RunUsageCLI(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("usage", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	base := fs.String("url", envOr("TOLLGATE_URL", "http://127.0.0.1:8080"), "gateway base URL (env TOLLGATE_URL)")
+	base := fs.String("url", envOr("TOLLGATE_URL", "http://127.0.0.1:9090"), "gateway ops base URL (env TOLLGATE_URL)")
 	adminKey := fs.String("admin-key", "", "admin key sent as a bearer token (env TOLLGATE_ADMIN_KEY)")
 	groupBy := fs.String("group-by", "", "comma-separated groups: tenant, team, key, model, day, tag:NAME")
 	from := fs.String("from", "", "start, RFC 3339 or YYYY-MM-DD (default: start of this UTC month)")

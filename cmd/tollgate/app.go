@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/tollgate-ai/tollgate/config"
@@ -96,16 +95,18 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 	if err != nil {
 		return nil, err
 	}
-	gw.Handle("/metrics", a.health.ServeMetrics, false)
-	gw.Handle("/v1/health/models", a.health.ServeModelsHealth, false)
-	gw.Handle("/ui", a.health.ServeUI, false)
-	gw.Handle("/ui/", a.health.ServeUI, false)
+	// Ops endpoints read every tenant's figures: on the ops listener (open on
+	// loopback) or with the admin/ops key. Admin ones change or cost things.
+	gw.Handle("/metrics", a.health.ServeMetrics, gateway.Ops)
+	gw.Handle("/v1/health/models", a.health.ServeModelsHealth, gateway.Ops)
+	gw.Handle("/ui", a.health.ServeUI, gateway.Ops)
+	gw.Handle("/ui/", a.health.ServeUI, gateway.Ops)
 	if a.ledger != nil {
-		gw.Handle("/v1/usage", a.ledger.ServeUsage, true)
-		a.health.AddUISource("cost_by_tenant", a.costToday)
+		gw.Handle("/v1/usage", a.ledger.ServeUsage, gateway.Admin)
+		a.health.AddUISource("cost_by_tenant", func() any { return a.ledger.CostToday() })
 	}
-	gw.Handle("/v1/health/policy", a.servePolicyStatus, false)
-	gw.Handle("/debug/pprof/", pprofhandler.PprofHandler, true) // admin: CPU and heap profiles of a live gateway
+	gw.Handle("/v1/health/policy", a.servePolicyStatus, gateway.Ops)
+	gw.Handle("/debug/pprof/", pprofhandler.PprofHandler, gateway.Admin) // CPU and heap profiles of a live gateway
 	a.health.AddUISource("policy", func() any {
 		if a.policy == nil {
 			return map[string]any{"revision": "none (allow all)"}
@@ -143,28 +144,6 @@ func (a *app) accessLog(dest string) (*health.AccessLog, error) {
 }
 
 func (a *app) reload(cfg *config.Config) error { return a.gw.Reload(cfg) }
-
-// costToday is the ops page's cost-by-tenant/team table: today's ledger.
-func (a *app) costToday() any {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	now := time.Now().UTC()
-	rows, err := a.ledger.Query(ctx, metering.UsageQuery{GroupBy: []string{"tenant", "team"},
-		From: now.Truncate(24 * time.Hour), To: now})
-	if err != nil {
-		return []any{}
-	}
-	type row struct {
-		Tenant  string  `json:"tenant"`
-		Team    string  `json:"team"`
-		CostUSD float64 `json:"cost_usd"`
-	}
-	out := make([]row, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, row{Tenant: r.Values[0], Team: r.Values[1], CostUSD: r.CostUSD()})
-	}
-	return out
-}
 
 // servePolicyStatus answers /v1/health/policy: which revision serves and
 // how the last reloads went.

@@ -6,22 +6,34 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
 
 // healthCLI prints a running gateway's per-model health as a table
-// (tollgate health [--url URL] [--json]).
+// (tollgate health [--url URL] [--admin-key K] [--json]). It asks the ops
+// listener by default; elsewhere the endpoint needs the admin or ops key.
 func healthCLI(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("health", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	url := fs.String("url", "http://127.0.0.1:8080", "gateway base URL")
+	url := fs.String("url", envOr("TOLLGATE_URL", defaultOpsURL), "gateway ops base URL (env TOLLGATE_URL)")
+	key := fs.String("admin-key", os.Getenv("TOLLGATE_ADMIN_KEY"), "admin or ops key sent as a bearer token (env TOLLGATE_ADMIN_KEY)")
 	raw := fs.Bool("json", false, "print the raw JSON")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	req, err := http.NewRequest(http.MethodGet, strings.TrimRight(*url, "/")+"/v1/health/models", nil)
+	if err != nil {
+		fmt.Fprintln(stderr, "tollgate health:", err)
+		return 2
+	}
+	if *key != "" {
+		req.Header.Set("Authorization", "Bearer "+*key)
+	}
 	client := &http.Client{Timeout: 10 * time.Second}
-	resp, err := client.Get(*url + "/v1/health/models")
+	resp, err := client.Do(req)
 	if err != nil {
 		fmt.Fprintln(stderr, "tollgate health:", err)
 		return 1
@@ -69,4 +81,14 @@ func healthCLI(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	_ = tw.Flush()
 	return 0
+}
+
+// defaultOpsURL is where the CLIs find a local gateway's ops endpoints.
+const defaultOpsURL = "http://127.0.0.1:9090"
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
 }

@@ -56,10 +56,12 @@ commands:
   serve      run the gateway (default)
              --config FILE   (env TOLLGATE_CONFIG; none = embedded default)
              --listen ADDR   (env TOLLGATE_LISTEN; default 127.0.0.1:8080)
+             --ops-listen ADDR|off (env TOLLGATE_OPS_LISTEN; default 127.0.0.1:9090)
   policy     test|check|eval Rego policies
   tokens     count tokens: tokens --model M [FILE]
-  usage      query a running gateway's usage ledger (admin key)
-  health     show a running gateway's per-model health: health [--url URL] [--json]
+  usage      query a running gateway's usage ledger: usage [--url OPS_URL] [--admin-key K]
+  health     show a running gateway's per-model health: health [--url OPS_URL] [--admin-key K] [--json]
+             (both default to http://127.0.0.1:9090, env TOLLGATE_URL and TOLLGATE_ADMIN_KEY)
   version    print the version
 `)
 }

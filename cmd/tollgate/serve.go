@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/tollgate-ai/tollgate/config"
+	"github.com/tollgate-ai/tollgate/gateway"
 )
 
 func serve(args []string, stderr io.Writer) int {
@@ -19,13 +21,23 @@ func serve(args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", os.Getenv("TOLLGATE_CONFIG"), "config file (env TOLLGATE_CONFIG); empty = embedded default")
 	listen := fs.String("listen", os.Getenv("TOLLGATE_LISTEN"), "listen address (env TOLLGATE_LISTEN); overrides the config")
+	opsListen := fs.String("ops-listen", os.Getenv("TOLLGATE_OPS_LISTEN"),
+		"ops listener address or off (env TOLLGATE_OPS_LISTEN); overrides ops.listen")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	override := func(c *config.Config) {
+		if *listen != "" {
+			c.Listen = *listen
+		}
+		if *opsListen != "" {
+			c.Ops.Listen = *opsListen
+		}
+	}
 	load := func() (*config.Config, error) {
 		c, err := config.Load(*cfgPath)
-		if err == nil && *listen != "" {
-			c.Listen = *listen
+		if err == nil {
+			override(c)
 		}
 		return c, err
 	}
@@ -41,6 +53,10 @@ func serve(args []string, stderr io.Writer) int {
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(log)
+	if err := gateway.CheckExposure(cfg, cfg.Listen); err != nil { // before anything starts
+		fmt.Fprintln(stderr, "tollgate:", err)
+		return 1
+	}
 	app, err := newApp(cfg, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "tollgate:", err)
@@ -49,9 +65,7 @@ func serve(args []string, stderr io.Writer) int {
 	var watcher *config.Watcher
 	if *cfgPath != "" {
 		apply := func(c *config.Config) error {
-			if *listen != "" {
-				c.Listen = *listen
-			}
+			override(c)
 			return app.reload(c)
 		}
 		watcher = config.NewWatcher(*cfgPath, 0, apply, log)
@@ -65,9 +79,19 @@ func serve(args []string, stderr io.Writer) int {
 		})
 	}
 
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	if cfg.Ops.Listen != config.OpsListenOff {
+		ln, err := net.Listen("tcp", cfg.Ops.Listen)
+		if err != nil {
+			fmt.Fprintf(stderr, "tollgate: ops listener (ops.listen, or off): %v\n", err)
+			_ = app.shutdown(context.Background())
+			return 1
+		}
+		go func() { errc <- app.gw.ServeOps(ln) }()
+	}
 	go func() { errc <- app.gw.ListenAndServe() }()
-	log.Info("tollgate listening", "addr", cfg.Listen, "config", cfg.Source, "models", len(cfg.Models), "auth", len(cfg.Keys) > 0)
+	log.Info("tollgate listening", "addr", cfg.Listen, "ops", cfg.Ops.Listen, "config", cfg.Source,
+		"models", len(cfg.Models), "auth", len(cfg.Keys) > 0)
 
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM)
