@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/tollgate-ai/tollgate/config"
@@ -26,6 +27,9 @@ type upstream struct {
 	authName  string
 	authValue string
 	closeMock func()
+	// stale counts reused connections found closed before they answered
+	// (timedConn): a failed call that saw it move was a stale-pool race.
+	stale atomic.Uint64
 }
 
 func newUpstream(cfg config.Upstream, mockDial func() (net.Conn, error)) (*upstream, error) {
@@ -66,16 +70,16 @@ func newUpstream(cfg config.Upstream, mockDial func() (net.Conn, error)) (*upstr
 		}
 	}
 	mk := func(stream bool) *fasthttp.HostClient {
-		d := dial
+		var firstByte, idle time.Duration
 		if stream {
-			t := cfg.Timeouts
-			d = func(addr string, timeout time.Duration) (net.Conn, error) {
-				c, err := dial(addr, timeout)
-				if err != nil {
-					return nil, err
-				}
-				return &timedConn{Conn: c, firstByte: t.FirstByte, idle: t.Idle}, nil
+			firstByte, idle = cfg.Timeouts.FirstByte, cfg.Timeouts.Idle
+		}
+		d := func(addr string, timeout time.Duration) (net.Conn, error) {
+			c, err := dial(addr, timeout)
+			if err != nil {
+				return nil, err
 			}
+			return &timedConn{Conn: c, firstByte: firstByte, idle: idle, stale: &u.stale}, nil
 		}
 		return &fasthttp.HostClient{
 			Addr:                          addr,
@@ -86,7 +90,7 @@ func newUpstream(cfg config.Upstream, mockDial func() (net.Conn, error)) (*upstr
 			MaxIdleConnDuration:           cfg.MaxIdleConnDuration,
 			MaxConnWaitTimeout:            cfg.Timeouts.Connect,
 			StreamResponseBody:            stream,
-			MaxResponseBodySize:           64 << 20,
+			MaxResponseBodySize:           int(maxBufferedBody.Load()), // over it: ErrBodyTooLarge, a 502
 			ReadBufferSize:                16 << 10,
 			DisableHeaderNamesNormalizing: false,
 			NoDefaultUserAgentHeader:      true,
@@ -95,6 +99,27 @@ func newUpstream(cfg config.Upstream, mockDial func() (net.Conn, error)) (*upstr
 	}
 	u.plain, u.stream = mk(false), mk(true)
 	return u, nil
+}
+
+// do sends req on client within deadline. When a reused pooled connection
+// turns out closed by the upstream before its first response byte (an idle
+// timeout or a restart: the request never reached a live server), it sends
+// once more at once on a fresh connection: that is neither an attempt nor a
+// failure of the deployment.
+func (u *upstream) do(client *fasthttp.HostClient, req *fasthttp.Request, resp *fasthttp.Response, deadline time.Time) error {
+	req.SetTimeout(time.Until(deadline))
+	stale := u.stale.Load()
+	err := client.Do(req, resp)
+	if err == nil || u.stale.Load() == stale || !isStaleConnErr(err) {
+		return err
+	}
+	left := time.Until(deadline)
+	if left <= 0 {
+		return err
+	}
+	client.CloseIdleConnections() // its pooled siblings saw the same restart
+	req.SetTimeout(left)
+	return client.Do(req, resp)
 }
 
 // setURI points req at path under this upstream. For Azure the deployment
