@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/tollgate-ai/tollgate/config"
-	"github.com/tollgate-ai/tollgate/health"
 )
 
 func testBreaker() *breaker {
@@ -112,43 +111,5 @@ func TestBreakerReleaseFromAnEarlierHalfOpenIsIgnored(t *testing.T) {
 	old.release()
 	if _, ok := b.allow(again); ok {
 		t.Fatal("a stale release freed a slot of the new half-open period")
-	}
-}
-
-// TestBreakerStatesAreHealths: the states reach health.SetCircuit and the
-// tollgate_circuit_state gauge; the gateway's numbers once swapped open
-// and half-open there, so health judged an open circuit merely degraded.
-func TestBreakerStatesAreHealths(t *testing.T) {
-	if circuitOpen != health.CircuitOpen || circuitHalfOpen != health.CircuitHalfOpen || circuitClosed != health.CircuitClosed {
-		t.Fatal("breaker states differ from health's")
-	}
-}
-
-func TestBreakerErrorRateWindow(t *testing.T) {
-	b := testBreaker()
-	now := time.Unix(2000, 0)
-	// Alternate: never 3 in a row, but 50% errors over >= 10 requests.
-	for i := 0; i < 10; i++ {
-		b.record(now.Add(time.Duration(i)*100*time.Millisecond), i%2 == 0)
-	}
-	if b.current() != circuitOpen {
-		t.Fatal("error-rate window did not open the circuit")
-	}
-}
-
-func TestBreakerWindowForgetsOldFailures(t *testing.T) {
-	b := testBreaker()
-	now := time.Unix(3000, 0)
-	for i := 0; i < 9; i++ {
-		b.record(now, i%3 == 0) // 6 failures, 3 ok, never 3 in a row
-	}
-	// 20 s later the old failures are out of the window.
-	later := now.Add(20 * time.Second)
-	for i := 0; i < 9; i++ {
-		b.record(later, true)
-	}
-	b.record(later, false)
-	if b.current() != circuitClosed {
-		t.Fatal("old failures counted after the window passed")
 	}
 }

@@ -416,3 +416,42 @@ func TestRequestErrorAfterAFailedAttemptBlamesTheClient(t *testing.T) {
 		t.Fatalf("the failed attempt is not recorded:\n%s", errs)
 	}
 }
+
+// TestOpenCircuitShowsOpenInHealth: the breaker's states reach health as
+// health's values. The gateway numbered open 1 and half-open 2, health the
+// other way round: an open circuit was shown half-open and judged merely
+// degraded.
+func TestOpenCircuitShowsOpenInHealth(t *testing.T) {
+	url, up := startSwitchable(t)
+	up.status.Store(500)
+	cfg := parseConfig(t, `
+upstreams: [{name: u, kind: openai, base_url: "{{U}}"}]
+models:
+  - {name: m, retry: {attempts: 1}, circuit: {consecutive_failures: 1, cooldown: 1m}, deployments: [{upstream: u, model: mock-gpt, name: d}]}
+`, map[string]string{"U": url})
+	hr, err := health.New(gateway.HealthOptions(cfg, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hr.Close()
+	gw, err := gateway.New(cfg, gateway.Options{Stages: gateway.Stages{Health: hr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := listenLoopback(t)
+	go func() { _ = gw.Serve(ln) }()
+	defer gw.Shutdown(context.Background())
+	_, err = newClient("http://"+ln.Addr().String()+"/v1", "").CreateChatCompletion(context.Background(), chatReq("m", "x"))
+	apiErr(t, err, 502, "upstream_error")
+	circuit := ""
+	for _, m := range hr.Snapshot() {
+		for _, d := range m.Deployments {
+			if m.Model == "m" && d.Deployment == "d" {
+				circuit = d.Circuit
+			}
+		}
+	}
+	if circuit != "open" {
+		t.Fatalf("health shows the tripped circuit as %q, want open", circuit)
+	}
+}

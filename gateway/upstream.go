@@ -102,10 +102,14 @@ func newUpstream(cfg config.Upstream, mockDial func() (net.Conn, error)) (*upstr
 }
 
 // do sends req on client within deadline. When a reused pooled connection
-// turns out closed by the upstream before its first response byte (an idle
-// timeout or a restart: the request never reached a live server), it sends
-// once more at once on a fresh connection: that is neither an attempt nor a
-// failure of the deployment.
+// turns out closed by the upstream before its first response byte, it sends
+// once more at once on a fresh connection: neither an attempt nor a failure
+// of the deployment. That is the keep-alive race every HTTP client retries:
+// the upstream closed the idle connection (idle timeout, restart) as the
+// request went out, so no live server read it. A server that read it and
+// died before answering looks the same; the gateway retries failures of
+// that kind anyway. The counter is per upstream, so a concurrent stale
+// connection can earn a genuine close one resend too, never more.
 func (u *upstream) do(client *fasthttp.HostClient, req *fasthttp.Request, resp *fasthttp.Response, deadline time.Time) error {
 	req.SetTimeout(time.Until(deadline))
 	stale := u.stale.Load()
