@@ -173,7 +173,8 @@ func sizedUpstream(t *testing.T, contentType string) (string, *atomic.Int64) {
 
 // TestOversizedUpstreamAnswerIs502: an upstream answer over the buffer limit
 // is a 502, never a 200 with the body cut at the limit (pass-through) nor
-// "unreachable" (the plain pool's MaxResponseBodySize).
+// "unreachable" (the plain pool's MaxResponseBodySize), and not a failure
+// of the deployment.
 func TestOversizedUpstreamAnswerIs502(t *testing.T) {
 	const limit = 4 << 10
 	gateway.SetMaxBufferedBody(t, limit)
@@ -181,7 +182,7 @@ func TestOversizedUpstreamAnswerIs502(t *testing.T) {
 	base, _ := startGateway(t, `
 upstreams: [{name: big, kind: openai, base_url: "{{ROOT}}/v1"}, {name: raw, kind: openai, base_url: "{{ROOT}}"}]
 routes: [{prefix: /raw/, upstream: raw}]
-models: [{name: m, retry: {attempts: 1}, deployments: [{upstream: big, model: mock-gpt}]}]
+models: [{name: m, retry: {attempts: 1}, circuit: {consecutive_failures: 1, cooldown: 1m}, deployments: [{upstream: big, model: mock-gpt}]}]
 `, map[string]string{"ROOT": root})
 	gwRoot := strings.TrimSuffix(base, "/v1")
 	cases := []struct{ name, url, body string }{
@@ -200,6 +201,12 @@ models: [{name: m, retry: {attempts: 1}, deployments: [{upstream: big, model: mo
 	status, _, body := rawPost(t, gwRoot+"/raw/anything", "", `{}`)
 	if status != 200 || len(body) != limit {
 		t.Fatalf("pass-through at the limit: %d, %d bytes", status, len(body))
+	}
+	// The gateway's limit is no failure of the deployment: its circuit
+	// (consecutive_failures 1) stayed closed.
+	status, _, body = rawPost(t, base+"/chat/completions", "", cases[1].body)
+	if status != 200 || len(body) != limit {
+		t.Fatalf("after oversized answers: %d %.200s", status, body)
 	}
 }
 

@@ -309,19 +309,20 @@ func (s *Server) attempt(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *dep
 
 // transportFailure classifies an attempt that got no usable answer: the
 // client already gone (nobody waits: stop, not d's fault), an answer over
-// the size limit (final: the same request would get it again), or a
-// failure of d to retry elsewhere.
+// the gateway's size limit (final, and no circuit outcome: the same request
+// gets the same answer anywhere, and a large embeddings batch gets there
+// legitimately), or a failure of d to retry elsewhere.
 func (s *Server) transportFailure(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *deployment, tk *ticket, err error) (outcome, *APIError) {
 	if peerClosed(ctx.Conn()) {
 		return abandoned, nil
 	}
-	tk.fail(time.Now())
 	e := transportError(x, m.name, d.name, err)
 	if isTooLarge(err) {
 		x.blamedBy, x.blamed = m, d
 		s.fail(ctx, x, e)
 		return answered, nil
 	}
+	tk.fail(time.Now())
 	return retryable, e
 }
 
@@ -383,7 +384,7 @@ func (s *Server) writeUpstreamResponse(ctx *fasthttp.RequestCtx, x *Exchange, re
 
 func transportError(x *Exchange, model, target string, err error) *APIError {
 	if isTooLarge(err) {
-		x.errKind = health.ErrUpstream5xx
+		x.errKind = health.ErrInternal // the gateway's limit, not the upstream's fault
 		return &APIError{Status: 502, Type: typeUpstream, Code: "upstream_response_too_large",
 			Message: "upstream " + target + " for " + model + " answered more than " +
 				strconv.FormatInt(maxBufferedBody.Load()>>10, 10) + " KiB; the gateway does not pass on a truncated answer"}
