@@ -28,6 +28,15 @@ type timedConn struct {
 	stale     *atomic.Uint64
 }
 
+// Handshake tells fasthttp the connection is TLS already where it is
+// (tlsDial handshakes below timedConn), so fasthttp does not wrap it again.
+func (c *timedConn) Handshake() error {
+	if h, ok := c.Conn.(interface{ Handshake() error }); ok {
+		return h.Handshake()
+	}
+	return nil
+}
+
 func (c *timedConn) SetReadDeadline(t time.Time) error {
 	c.outer = t
 	return c.Conn.SetReadDeadline(t)

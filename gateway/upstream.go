@@ -1,6 +1,9 @@
 package gateway
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"net/url"
@@ -32,6 +35,9 @@ type upstream struct {
 	stale atomic.Uint64
 }
 
+// upstreamRootCAs verifies upstream certificates; nil is the system roots.
+var upstreamRootCAs *x509.CertPool
+
 func newUpstream(cfg config.Upstream, mockDial func() (net.Conn, error)) (*upstream, error) {
 	u := &upstream{cfg: cfg, fp: fmt.Sprintf("%#v", cfg)}
 	var dial fasthttp.DialFuncWithTimeout
@@ -51,6 +57,10 @@ func newUpstream(cfg config.Upstream, mockDial func() (net.Conn, error)) (*upstr
 				timeout = connect
 			}
 			return dialer.DialTimeout(addr, timeout)
+		}
+		if u.scheme == "https" {
+			dial = tlsDial(dial, &tls.Config{ServerName: pu.Hostname(), RootCAs: upstreamRootCAs,
+				ClientSessionCache: tls.NewLRUClientSessionCache(0), MinVersion: tls.VersionTLS12}, connect)
 		}
 	}
 	addr := u.host
@@ -124,6 +134,32 @@ func (u *upstream) do(client *fasthttp.HostClient, req *fasthttp.Request, resp *
 	client.CloseIdleConnections() // its pooled siblings saw the same restart
 	req.SetTimeout(left)
 	return client.Do(req, resp)
+}
+
+// tlsDial handshakes inside the dial, under timedConn, instead of letting
+// fasthttp wrap the connection: timedConn must see HTTP bytes, not TLS
+// records. A closing TLS server sends close_notify before its FIN, which
+// below TLS looks like the first byte of an answer and hid a stale pooled
+// connection. The connect timeout bounds dial and handshake together.
+func tlsDial(dial fasthttp.DialFuncWithTimeout, cfg *tls.Config, connect time.Duration) fasthttp.DialFuncWithTimeout {
+	return func(addr string, timeout time.Duration) (net.Conn, error) {
+		if timeout <= 0 || timeout > connect {
+			timeout = connect
+		}
+		deadline := time.Now().Add(timeout)
+		c, err := dial(addr, timeout)
+		if err != nil {
+			return nil, err
+		}
+		tc := tls.Client(c, cfg)
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		defer cancel()
+		if err := tc.HandshakeContext(ctx); err != nil {
+			_ = c.Close()
+			return nil, err
+		}
+		return tc, nil
+	}
 }
 
 // setURI points req at path under this upstream. For Azure the deployment
