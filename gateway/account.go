@@ -57,7 +57,7 @@ func (s *Server) account(x *Exchange) {
 		p := x.principal
 		rec := metering.Record{
 			Time: x.start, RequestID: string(x.requestID), Tenant: p.Tenant, Team: p.Team, KeyID: p.KeyID,
-			ModelRequested: x.requested.name, ModelServed: x.ServedModel(), Deployment: x.Deployment(),
+			ModelRequested: x.requested.name, ModelServed: x.ServedModel(), Deployment: x.accountableDeployment(),
 			Endpoint: x.endpoint.String(), Tags: x.tags, Usage: u, CostPicos: picos, Status: x.status,
 			LatencyMs: dur.Milliseconds(), Flags: flags,
 		}
@@ -88,13 +88,13 @@ func (s *Server) observe(x *Exchange, u metering.Usage, costMicros int64, dur ti
 	if h := s.stages.Health; h != nil {
 		var m *health.Model
 		var d *health.Deployment
-		if x.served != nil {
-			m = x.served.health
-		} else if x.requested != nil {
+		switch {
+		case x.served != nil:
+			m, d = x.served.health, x.dep.health
+		case x.blamed != nil:
+			m, d = x.blamedBy.health, x.blamed.health // a failed request counts against what failed
+		case x.requested != nil:
 			m = x.requested.health
-		}
-		if x.dep != nil {
-			d = x.dep.health
 		}
 		if x.requested != nil && x.requested.health != nil {
 			x.requested.health.InFlight(-1)
@@ -112,7 +112,7 @@ func (s *Server) observe(x *Exchange, u metering.Usage, costMicros int64, dur ti
 	}
 	if a := s.stages.Access; a != nil {
 		e := health.AccessEntry{RequestID: string(x.requestID), Tenant: tenant, Model: x.ServedModel(),
-			Deployment: x.Deployment(), Status: x.status, ErrKind: x.errKind, Latency: dur, TTFT: x.ttft,
+			Deployment: x.accountableDeployment(), Status: x.status, ErrKind: x.errKind, Latency: dur, TTFT: x.ttft,
 			PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, CostMicros: costMicros,
 			Stream: x.fields.Stream, Policy: x.policyResult}
 		if x.principal != nil {
@@ -123,4 +123,16 @@ func (s *Server) observe(x *Exchange, u metering.Usage, costMicros int64, dur ti
 		}
 		a.Log(&e)
 	}
+}
+
+// accountableDeployment names the deployment a request's records carry:
+// the one that answered, else the last one that failed ("" when none was).
+func (x *Exchange) accountableDeployment() string {
+	switch {
+	case x.dep != nil:
+		return x.dep.name
+	case x.blamed != nil:
+		return x.blamed.name
+	}
+	return ""
 }

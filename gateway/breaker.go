@@ -5,13 +5,17 @@ import (
 	"time"
 
 	"github.com/tollgate-ai/tollgate/config"
+	"github.com/tollgate-ai/tollgate/health"
 )
 
-// Circuit states, exported as tollgate_circuit_state values.
+// Circuit states. They are health's values: onChange hands them to
+// health.Deployment.SetCircuit, which exports them as tollgate_circuit_state
+// and judges an open circuit unhealthy (own numbers here once swapped open
+// and half-open there).
 const (
-	circuitClosed   = 0
-	circuitOpen     = 1
-	circuitHalfOpen = 2
+	circuitClosed   = health.CircuitClosed
+	circuitOpen     = health.CircuitOpen
+	circuitHalfOpen = health.CircuitHalfOpen
 )
 
 const breakerBuckets = 10
@@ -21,6 +25,10 @@ const breakerBuckets = 10
 // After Cooldown it lets HalfOpenProbes requests through; one success closes
 // it, one failure opens it again. The window is a ring of buckets: no timers
 // or goroutines per failure.
+//
+// Every admission is a ticket (allow) that must be resolved: a half-open
+// probe slot is only given back by its ticket, so a lost ticket would keep
+// the circuit half-open and refusing forever.
 type breaker struct {
 	cfg config.CircuitConfig
 
@@ -28,7 +36,8 @@ type breaker struct {
 	state       int
 	openedAt    time.Time
 	consecutive int
-	probes      int
+	probes      int    // half-open probe slots taken
+	halfOpens   uint64 // counts entries into half-open: a ticket's slot belongs to one of them
 	buckets     [breakerBuckets]struct {
 		start     int64 // unix nanos of the bucket's slot
 		ok, fails int
@@ -38,26 +47,73 @@ type breaker struct {
 
 func newBreaker(cfg config.CircuitConfig) *breaker { return &breaker{cfg: cfg} }
 
-// allow reports whether a request may go to this deployment now.
-func (b *breaker) allow(now time.Time) bool {
+// ticket is one request admitted by allow. Its holder resolves it exactly
+// once: succeed or fail feed the outcome, release gives the admission back
+// with no outcome (the deployment said nothing about its health: a 429, a
+// stale pooled connection, a client that left, a panic). Resolving again is
+// a no-op, so `defer t.release()` right after allow covers every exit.
+type ticket struct {
+	b        *breaker
+	halfOpen uint64 // the half-open period whose probe slot this holds; 0 = no slot
+	done     bool
+}
+
+// allow admits a request to this deployment now, or reports false.
+func (b *breaker) allow(now time.Time) (ticket, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	switch b.state {
 	case circuitOpen:
 		if now.Sub(b.openedAt) < b.cfg.Cooldown {
-			return false
+			return ticket{}, false
 		}
+		b.halfOpens++
 		b.setState(circuitHalfOpen)
 		b.probes = 1
-		return true
+		return ticket{b: b, halfOpen: b.halfOpens}, true
 	case circuitHalfOpen:
 		if b.probes >= b.cfg.HalfOpenProbes {
-			return false
+			return ticket{}, false
 		}
 		b.probes++
-		return true
+		return ticket{b: b, halfOpen: b.halfOpens}, true
 	}
-	return true
+	return ticket{b: b}, true
+}
+
+// succeed records that the deployment answered well.
+func (t *ticket) succeed(now time.Time) {
+	if t.b != nil && !t.done {
+		t.done = true
+		t.b.record(now, true)
+	}
+}
+
+// fail records a failure of the deployment.
+func (t *ticket) fail(now time.Time) {
+	if t.b != nil && !t.done {
+		t.done = true
+		t.b.record(now, false)
+	}
+}
+
+// release resolves the ticket without an outcome. A half-open probe slot
+// is given back, so the next request probes instead of the circuit staying
+// half-open with no probe in flight.
+func (t *ticket) release() {
+	if t.b == nil || t.done {
+		return
+	}
+	t.done = true
+	if t.halfOpen == 0 {
+		return
+	}
+	b := t.b
+	b.mu.Lock()
+	if b.state == circuitHalfOpen && b.halfOpens == t.halfOpen && b.probes > 0 {
+		b.probes--
+	}
+	b.mu.Unlock()
 }
 
 // available is allow without taking a probe slot: for the balancer's scan.

@@ -24,9 +24,11 @@ type Exchange struct {
 	rt        *runtime
 	body      []byte // the client's body; valid only while the handler runs
 
-	requested *model // what the client asked for
-	served    *model // what answered (differs after a fallback)
-	dep       *deployment
+	requested *model      // what the client asked for
+	served    *model      // what answered (differs after a fallback); set only by commit
+	dep       *deployment // the deployment that answered; set only by commit
+	blamed    *deployment // when nothing answered: the last deployment that failed,
+	blamedBy  *model      // and its model; health and the records name them
 
 	status   int
 	errKind  string        // "" or a health.Err* constant

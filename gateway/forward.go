@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/tollgate-ai/tollgate/health"
@@ -17,9 +18,11 @@ import (
 type outcome uint8
 
 const (
-	answered  outcome = iota // the client has its response (success or a final upstream answer)
+	answered  outcome = iota // the client has its response (success or a final answer)
 	relaying                 // a stream writer owns the Exchange now: do not touch it again
 	retryable                // failed before any byte reached the client: try again or elsewhere
+	refused                  // the circuit admitted nothing: not an attempt, pick again
+	abandoned                // the client left before an answer: nobody to retry for
 )
 
 // forward sends the request to the model's deployments, retrying and falling
@@ -30,10 +33,14 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx, x *Exchange, body []byte) (ha
 	m := x.requested
 	deadline := x.start.Add(m.total)
 	var last *APIError
-	var failed *deployment // the last failed attempt, not yet reported to health
+	// The last failed attempt, not yet reported to health: it is reported
+	// when the request moves on, or blamed by the final record.
+	var failed *deployment
+	var failedModel *model
+	var failedKind string
 	report := func() {
 		if failed != nil && s.stages.Health != nil {
-			s.stages.Health.RecordAttempt(failed.health, x.errKind)
+			s.stages.Health.RecordAttempt(failed.health, failedKind)
 		}
 		failed = nil
 	}
@@ -60,38 +67,47 @@ chain:
 				break
 			}
 			d := cur.deployments[i]
-			if !d.breaker.allow(now) {
-				tried |= 1 << uint(i&63)
-				continue
-			}
 			sameAgain := tried&(1<<uint(i&63)) != 0
 			tried |= 1 << uint(i&63)
-			if attempt > 0 && sameAgain {
-				if !sleepBackoff(attempt, cur, last, deadline) {
-					break
-				}
+			if x.attempts > 0 && peerClosed(ctx.Conn()) {
+				report()
+				s.abandon(ctx, x)
+				return false
 			}
-			attempt++
-			x.attempts++
-			report()
+			if attempt > 0 && sameAgain && !sleepBackoff(attempt, cur, last, deadline) {
+				break
+			}
 			res, apiErr := s.attempt(ctx, x, cur, d, body, deadline)
 			switch res {
-			case answered:
+			case refused:
+				continue
+			case answered, relaying:
+				report()
+				return res == relaying
+			case abandoned:
+				report()
+				s.abandon(ctx, x)
 				return false
-			case relaying:
-				return true
 			}
-			last, failed = apiErr, d
+			attempt++
+			report()
+			last, failed, failedModel, failedKind = apiErr, d, cur, x.errKind
 		}
 	}
 	if last == nil {
 		last = noDeployment(m.name)
 	}
-	if failed != nil {
-		x.dep = failed // the final record blames the last deployment tried
-	}
+	x.blamedBy, x.blamed = failedModel, failed // the final record blames the last failure
 	s.fail(ctx, x, last)
 	return false
+}
+
+// abandon ends a request whose client hung up before any answer: 499 in
+// the records, no upstream failure, nothing more sent upstream.
+func (s *Server) abandon(ctx *fasthttp.RequestCtx, x *Exchange) {
+	x.errKind = health.ErrClientCancel
+	s.fail(ctx, x, &APIError{Status: 499, Type: typeInvalidRequest, Code: "client_closed_request",
+		Message: "the client closed the connection before the upstream answered"})
 }
 
 // unhealthyMask marks deployments rolling health calls unhealthy: they
@@ -137,9 +153,29 @@ func sleepBackoff(attempt int, m *model, last *APIError, deadline time.Time) boo
 	return true
 }
 
-// attempt makes one upstream call. On success it writes the response (or
-// starts the stream relay) and returns answered.
+// commit makes m and d the request's served model and deployment: the
+// attempt is good and its answer goes to the client. Only committed
+// requests are billed, named in x-tollgate-model and recorded against a
+// deployment as served; a failed attempt before it leaves no trace here.
+func (x *Exchange) commit(m *model, d *deployment) {
+	x.served, x.dep = m, d
+	x.errKind = "" // earlier attempts' failures are not this request's outcome
+}
+
+// attempt makes one upstream call through d's circuit. On success it
+// commits and writes the response (or starts the stream relay).
+//
+// The circuit's ticket is resolved on every exit: succeed and fail where
+// the deployment showed its health, and the deferred release everywhere
+// else (a 429, a departed client, an invalid request, a panic), so a
+// half-open probe slot is never kept.
 func (s *Server) attempt(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *deployment, body []byte, deadline time.Time) (outcome, *APIError) {
+	tk, ok := d.breaker.allow(time.Now())
+	if !ok {
+		return refused, nil
+	}
+	defer tk.release()
+	x.attempts++
 	if x.injectedUsage && d.upstream.cfg.StreamUsage == "off" {
 		body = x.body // this upstream rejects stream_options: send what the client sent
 	}
@@ -167,32 +203,31 @@ func (s *Server) attempt(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *dep
 	} else {
 		req.SetBodyRaw(body)
 	}
-	req.SetTimeout(time.Until(deadline))
 
 	client := d.upstream.plain
 	if x.fields.Stream {
 		client = d.upstream.stream
 	}
 	d.inflight.Add(1)
+	handed := false // the stream writer decrements in-flight once it ends
+	defer func() {
+		if !handed {
+			d.inflight.Add(-1)
+		}
+	}()
 	started := time.Now()
-	err := client.Do(req, resp)
-	if err != nil {
-		d.inflight.Add(-1)
-		d.breaker.record(time.Now(), false)
-		return retryable, transportError(x, m.name, d.name, err)
+	if err := d.upstream.do(client, req, resp, deadline); err != nil {
+		return s.transportFailure(ctx, x, m, d, &tk, err)
 	}
 	status := resp.StatusCode()
 	relay := x.fields.Stream && status >= 200 && status < 300 && isEventStream(resp)
 	if resp.IsBodyStream() && !relay {
 		if err := bufferStreamBody(resp); err != nil {
-			d.inflight.Add(-1)
-			d.breaker.record(time.Now(), false)
-			return retryable, transportError(x, m.name, d.name, err)
+			return s.transportFailure(ctx, x, m, d, &tk, err)
 		}
 	}
 	switch {
 	case status >= 200 && status < 300:
-		x.served, x.dep = m, d
 		if relay {
 			// Read the first event before committing: a stream that breaks
 			// or opens with an error event can still be retried elsewhere.
@@ -201,34 +236,36 @@ func (s *Server) attempt(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *dep
 			if e := firstEventError(x, d, first, err, deadline); e != nil {
 				releaseScanner(sc)
 				_ = resp.CloseBodyStream()
-				d.inflight.Add(-1)
-				d.breaker.record(time.Now(), false)
+				if len(first) == 0 && peerClosed(ctx.Conn()) {
+					return abandoned, nil // the stream stalled while the client left: not d's fault
+				}
+				tk.fail(time.Now())
 				return retryable, e
 			}
-			x.errKind = "" // earlier attempts' failures are not this request's outcome
+			x.commit(m, d)
 			x.ttft = time.Since(x.start)
 			// Streams feed the balancer their time to first event: a stream's
 			// total time measures the answer's length, not the deployment.
 			d.observeLatency(time.Since(started))
-			d.breaker.record(time.Now(), true)
+			tk.succeed(time.Now())
+			handed = true
 			s.startRelay(ctx, x, d, resp, sc, first, err)
 			return relaying, nil
 		}
 		if x.endpoint != epPassthrough && !x.readResponse(bodyOf(resp)) {
-			d.inflight.Add(-1)
-			d.breaker.record(time.Now(), false)
+			tk.fail(time.Now())
 			x.errKind = health.ErrUpstream5xx
 			return retryable, &APIError{Status: 502, Type: typeUpstream, Code: "upstream_invalid_response",
 				Message: "upstream " + d.name + " answered 200 with a body that is not JSON"}
 		}
+		// Committed before the response-phase policy: the upstream did the
+		// work, so a withheld answer is still billed to the caller.
+		x.commit(m, d)
 		if !x.usageKnown && s.stages.Tokens != nil {
 			s.promptEstimate(x)
 		}
-		x.errKind = ""
-		d.inflight.Add(-1)
-		lat := time.Since(started)
-		d.observeLatency(lat)
-		d.breaker.record(time.Now(), true)
+		d.observeLatency(time.Since(started))
+		tk.succeed(time.Now())
 		if e := s.decideResponse(x, x.finishReason); e != nil {
 			s.fail(ctx, x, e)
 			return answered, nil
@@ -236,38 +273,57 @@ func (s *Server) attempt(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *dep
 		s.writeUpstreamResponse(ctx, x, resp)
 		return answered, nil
 	case status == fasthttp.StatusTooManyRequests:
+		// Alive but busy: no circuit outcome (the deferred release gives a
+		// half-open probe slot back, so the next request probes again);
+		// the Retry-After cool-down keeps traffic away meanwhile.
 		ra := retryAfterSeconds(resp)
 		if ra > 0 {
 			d.coolUntil.Store(time.Now().Add(time.Duration(ra) * time.Second).UnixNano())
 		}
-		d.inflight.Add(-1)
 		x.errKind = health.ErrUpstream429
 		return retryable, &APIError{Status: 429, Type: typeRateLimit, Code: "rate_limit_exceeded", RetryAfter: ra,
 			Message: "upstream " + d.name + " is rate limiting: " + upstreamMessage(resp)}
 	case status >= 500:
 		ra := retryAfterSeconds(resp)
-		d.inflight.Add(-1)
-		d.breaker.record(time.Now(), false)
+		tk.fail(time.Now())
 		x.errKind = health.ErrUpstream5xx
 		return retryable, &APIError{Status: 502, Type: typeUpstream, Code: "upstream_error", RetryAfter: ra,
 			Message: "upstream " + d.name + " answered " + strconv.Itoa(status) + ": " + upstreamMessage(resp)}
 	case status == 401 || status == 403:
 		// The upstream refused the gateway's own credentials: the client
 		// cannot fix that, ops can. Other deployments may still work.
-		d.inflight.Add(-1)
-		d.breaker.record(time.Now(), false)
+		tk.fail(time.Now())
 		x.errKind = health.ErrUpstream5xx
 		return retryable, &APIError{Status: 502, Type: typeUpstream, Code: "upstream_auth_failed",
 			Message: "upstream " + d.name + " rejected the gateway's credentials (" + strconv.Itoa(status) + "): check its api_key"}
 	default:
 		// Other 4xx: the request itself is wrong; the upstream's answer is
 		// the most useful thing the client can get. Not retried.
-		d.inflight.Add(-1)
-		d.breaker.record(time.Now(), true)
-		x.served, x.dep = m, d
+		tk.succeed(time.Now())
+		x.commit(m, d)
+		x.errKind = health.ErrUpstream4xx // the client's fault, not d's
 		s.writeUpstreamResponse(ctx, x, resp)
 		return answered, nil
 	}
+}
+
+// transportFailure classifies an attempt that got no usable answer: the
+// client already gone (nobody waits: stop, not d's fault), an answer over
+// the gateway's size limit (final, and no circuit outcome: the same request
+// gets the same answer anywhere, and a large embeddings batch gets there
+// legitimately), or a failure of d to retry elsewhere.
+func (s *Server) transportFailure(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *deployment, tk *ticket, err error) (outcome, *APIError) {
+	if peerClosed(ctx.Conn()) {
+		return abandoned, nil
+	}
+	e := transportError(x, m.name, d.name, err)
+	if isTooLarge(err) {
+		x.blamedBy, x.blamed = m, d
+		s.fail(ctx, x, e)
+		return answered, nil
+	}
+	tk.fail(time.Now())
+	return retryable, e
 }
 
 func bodyOf(resp *fasthttp.Response) []byte {
@@ -282,15 +338,32 @@ func isEventStream(resp *fasthttp.Response) bool {
 	return len(ct) >= 17 && string(ct[:17]) == "text/event-stream"
 }
 
-// maxBufferedBody bounds how much of a non-relayed streamed body
-// (an error answer, or JSON where SSE was asked for) is read into memory.
-const maxBufferedBody = 64 << 20
+// maxBufferedBody bounds an upstream answer the gateway holds in memory:
+// a non-relayed streamed body (pass-through, an error answer, JSON where
+// SSE was asked for) and the plain pool's MaxResponseBodySize. Atomic so a
+// test can lower it without allocating the real limit.
+var maxBufferedBody atomic.Int64
+
+func init() { maxBufferedBody.Store(64 << 20) }
+
+// errBodyTooLarge: an upstream answer over maxBufferedBody. Cutting it
+// would hand the client a truncated body with a 200.
+var errBodyTooLarge = errors.New("the upstream's answer is larger than the gateway buffers")
+
+func isTooLarge(err error) bool {
+	return errors.Is(err, errBodyTooLarge) || errors.Is(err, fasthttp.ErrBodyTooLarge)
+}
 
 // bufferStreamBody turns a streamed upstream body into a buffered one, for
-// answers that are not relayed event by event.
+// answers that are not relayed event by event. It reads one byte past the
+// limit to tell a body of exactly the limit from a longer one.
 func bufferStreamBody(resp *fasthttp.Response) error {
-	b, err := io.ReadAll(io.LimitReader(resp.BodyStream(), maxBufferedBody))
-	_ = resp.CloseBodyStream()
+	limit := maxBufferedBody.Load()
+	b, err := io.ReadAll(io.LimitReader(resp.BodyStream(), limit+1))
+	_ = resp.CloseBodyStream() // unread bytes: the connection is discarded, not drained
+	if err == nil && int64(len(b)) > limit {
+		err = errBodyTooLarge
+	}
 	if err != nil {
 		return err
 	}
@@ -310,6 +383,12 @@ func (s *Server) writeUpstreamResponse(ctx *fasthttp.RequestCtx, x *Exchange, re
 }
 
 func transportError(x *Exchange, model, target string, err error) *APIError {
+	if isTooLarge(err) {
+		x.errKind = health.ErrInternal // the gateway's limit, not the upstream's fault
+		return &APIError{Status: 502, Type: typeUpstream, Code: "upstream_response_too_large",
+			Message: "upstream " + target + " for " + model + " answered more than " +
+				strconv.FormatInt(maxBufferedBody.Load()>>10, 10) + " KiB; the gateway does not pass on a truncated answer"}
+	}
 	var ne net.Error
 	if errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) || (errors.As(err, &ne) && ne.Timeout()) {
 		x.errKind = health.ErrTimeout

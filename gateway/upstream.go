@@ -1,10 +1,14 @@
 package gateway
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/tollgate-ai/tollgate/config"
@@ -26,7 +30,13 @@ type upstream struct {
 	authName  string
 	authValue string
 	closeMock func()
+	// stale counts reused connections found closed before they answered
+	// (timedConn): a failed call that saw it move was a stale-pool race.
+	stale atomic.Uint64
 }
+
+// upstreamRootCAs verifies upstream certificates; nil is the system roots.
+var upstreamRootCAs *x509.CertPool
 
 func newUpstream(cfg config.Upstream, mockDial func() (net.Conn, error)) (*upstream, error) {
 	u := &upstream{cfg: cfg, fp: fmt.Sprintf("%#v", cfg)}
@@ -48,6 +58,10 @@ func newUpstream(cfg config.Upstream, mockDial func() (net.Conn, error)) (*upstr
 			}
 			return dialer.DialTimeout(addr, timeout)
 		}
+		if u.scheme == "https" {
+			dial = tlsDial(dial, &tls.Config{ServerName: pu.Hostname(), RootCAs: upstreamRootCAs,
+				ClientSessionCache: tls.NewLRUClientSessionCache(0), MinVersion: tls.VersionTLS12}, connect)
+		}
 	}
 	addr := u.host
 	if !strings.Contains(addr, ":") || strings.HasSuffix(addr, "]") {
@@ -66,16 +80,16 @@ func newUpstream(cfg config.Upstream, mockDial func() (net.Conn, error)) (*upstr
 		}
 	}
 	mk := func(stream bool) *fasthttp.HostClient {
-		d := dial
+		var firstByte, idle time.Duration
 		if stream {
-			t := cfg.Timeouts
-			d = func(addr string, timeout time.Duration) (net.Conn, error) {
-				c, err := dial(addr, timeout)
-				if err != nil {
-					return nil, err
-				}
-				return &timedConn{Conn: c, firstByte: t.FirstByte, idle: t.Idle}, nil
+			firstByte, idle = cfg.Timeouts.FirstByte, cfg.Timeouts.Idle
+		}
+		d := func(addr string, timeout time.Duration) (net.Conn, error) {
+			c, err := dial(addr, timeout)
+			if err != nil {
+				return nil, err
 			}
+			return &timedConn{Conn: c, firstByte: firstByte, idle: idle, stale: &u.stale}, nil
 		}
 		return &fasthttp.HostClient{
 			Addr:                          addr,
@@ -86,7 +100,7 @@ func newUpstream(cfg config.Upstream, mockDial func() (net.Conn, error)) (*upstr
 			MaxIdleConnDuration:           cfg.MaxIdleConnDuration,
 			MaxConnWaitTimeout:            cfg.Timeouts.Connect,
 			StreamResponseBody:            stream,
-			MaxResponseBodySize:           64 << 20,
+			MaxResponseBodySize:           int(maxBufferedBody.Load()), // over it: ErrBodyTooLarge, a 502
 			ReadBufferSize:                16 << 10,
 			DisableHeaderNamesNormalizing: false,
 			NoDefaultUserAgentHeader:      true,
@@ -95,6 +109,57 @@ func newUpstream(cfg config.Upstream, mockDial func() (net.Conn, error)) (*upstr
 	}
 	u.plain, u.stream = mk(false), mk(true)
 	return u, nil
+}
+
+// do sends req on client within deadline. When a reused pooled connection
+// turns out closed by the upstream before its first response byte, it sends
+// once more at once on a fresh connection: neither an attempt nor a failure
+// of the deployment. That is the keep-alive race every HTTP client retries:
+// the upstream closed the idle connection (idle timeout, restart) as the
+// request went out, so no live server read it. A server that read it and
+// died before answering looks the same; the gateway retries failures of
+// that kind anyway. The counter is per upstream, so a concurrent stale
+// connection can earn a genuine close one resend too, never more.
+func (u *upstream) do(client *fasthttp.HostClient, req *fasthttp.Request, resp *fasthttp.Response, deadline time.Time) error {
+	req.SetTimeout(time.Until(deadline))
+	stale := u.stale.Load()
+	err := client.Do(req, resp)
+	if err == nil || u.stale.Load() == stale || !isStaleConnErr(err) {
+		return err
+	}
+	left := time.Until(deadline)
+	if left <= 0 {
+		return err
+	}
+	client.CloseIdleConnections() // its pooled siblings saw the same restart
+	req.SetTimeout(left)
+	return client.Do(req, resp)
+}
+
+// tlsDial handshakes inside the dial, under timedConn, instead of letting
+// fasthttp wrap the connection: timedConn must see HTTP bytes, not TLS
+// records. A closing TLS server sends close_notify before its FIN, which
+// below TLS looks like the first byte of an answer and hid a stale pooled
+// connection. The connect timeout bounds dial and handshake together.
+func tlsDial(dial fasthttp.DialFuncWithTimeout, cfg *tls.Config, connect time.Duration) fasthttp.DialFuncWithTimeout {
+	return func(addr string, timeout time.Duration) (net.Conn, error) {
+		if timeout <= 0 || timeout > connect {
+			timeout = connect
+		}
+		deadline := time.Now().Add(timeout)
+		c, err := dial(addr, timeout)
+		if err != nil {
+			return nil, err
+		}
+		tc := tls.Client(c, cfg)
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		defer cancel()
+		if err := tc.HandshakeContext(ctx); err != nil {
+			_ = c.Close()
+			return nil, err
+		}
+		return tc, nil
+	}
 }
 
 // setURI points req at path under this upstream. For Azure the deployment
