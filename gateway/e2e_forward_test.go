@@ -325,7 +325,7 @@ models:
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw.Handle("/metrics", hr.ServeMetrics, false)
+	gw.Handle("/metrics", hr.ServeMetrics, gateway.Ops)
 	ln := listenLoopback(t)
 	go func() { _ = gw.Serve(ln) }()
 	defer gw.Shutdown(context.Background())
@@ -403,7 +403,7 @@ func TestRequestErrorAfterAFailedAttemptBlamesTheClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw.Handle("/metrics", hr.ServeMetrics, false)
+	gw.Handle("/metrics", hr.ServeMetrics, gateway.Ops)
 	ln := listenLoopback(t)
 	go func() { _ = gw.Serve(ln) }()
 	defer gw.Shutdown(context.Background())
