@@ -15,6 +15,10 @@ import (
 // healthCLI prints a running gateway's per-model health as a table
 // (tollgate health [--url URL] [--admin-key K] [--json]). It asks the ops
 // listener by default; elsewhere the endpoint needs the admin or ops key.
+// maxHealthAnswer bounds what the CLI reads: more is an error, never a
+// silently cut document.
+const maxHealthAnswer = 16 << 20
+
 func healthCLI(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("health", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -39,7 +43,11 @@ func healthCLI(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxHealthAnswer+1))
+	if err == nil && len(body) > maxHealthAnswer {
+		fmt.Fprintf(stderr, "tollgate health: %s answered more than %d bytes; refusing a truncated answer\n", *url, maxHealthAnswer)
+		return 1
+	}
 	if err != nil || resp.StatusCode != http.StatusOK {
 		fmt.Fprintf(stderr, "tollgate health: %s answered %d: %s\n", *url, resp.StatusCode, body)
 		return 1
