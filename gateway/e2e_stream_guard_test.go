@@ -139,12 +139,18 @@ func stalledReader(t *testing.T, base, tag string) net.Conn {
 }
 
 // TestSlowClientStreamIsCut (issue 10 item 3): a client that stops reading
-// loses its stream after server.stream_write_timeout; the upstream is
+// loses its stream after server.stream_write_timeout (as reloaded); the upstream is
 // cancelled (its connection released), the cut is counted, and what was
 // relayed is billed with the client-aborted flag.
 func TestSlowClientStreamIsCut(t *testing.T) {
 	mockURL, mock := startMock(t, mockllm.Options{})
-	base, dir, _ := guardedGateway(t, slowClientConfig, map[string]string{"U": mockURL}, gateway.Hooks{})
+	vars := map[string]string{"U": mockURL}
+	// Started with a write timeout no test would wait out: the reload to 1 s
+	// must apply to the next stream.
+	base, dir, gw := guardedGateway(t, strings.Replace(slowClientConfig, "1s", "1h", 1), vars, gateway.Hooks{})
+	if err := gw.Reload(parseConfig(t, slowClientConfig, vars)); err != nil {
+		t.Fatal(err)
+	}
 	series := `tollgate_streams_cut_total{reason="slow_client"}`
 	before := counterValue(t, series)
 	stalledReader(t, base, "slow")

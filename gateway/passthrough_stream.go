@@ -30,10 +30,10 @@ func (s *Server) copyFlushing(w *bufio.Writer, x *Exchange, cl *streamClient, re
 			continue
 		}
 		switch {
-		case cl.clientLeft(), isTimeout(err) && peerClosed(cl.conn):
-			s.clientGone(x, cl, rc, false)
 		case errors.Is(err, io.EOF):
 			_ = resp.CloseBodyStream()
+		case cl.clientLeft(), isTimeout(err) && peerClosed(cl.conn):
+			s.clientGone(x, cl, rc, false)
 		default:
 			x.errKind = health.ErrStream
 			_ = resp.CloseBodyStream()

@@ -76,14 +76,14 @@ func (s *Server) relayEvents(w *bufio.Writer, x *Exchange, cl *streamClient, res
 			continue
 		}
 		switch {
+		case err == io.EOF && sawDone:
+			_ = resp.CloseBodyStream()
 		case err == errClientGone, cl.clientLeft(), isTimeout(err) && peerClosed(cl.conn):
 			// The client is gone (or stopped reading): cancel the upstream,
 			// as closing its connection stops generation (and billing) on
 			// servers that watch for it. A client that hung up while the
 			// upstream was silent is its own doing, not the deployment's.
 			s.clientGone(x, cl, rc, err == errClientGone)
-		case err == io.EOF && sawDone:
-			_ = resp.CloseBodyStream()
 		default:
 			_ = resp.CloseBodyStream()
 			e := streamError(x, err, deadline)
@@ -122,6 +122,9 @@ func firstEventError(x *Exchange, d *deployment, ev []byte, err error, deadline 
 }
 
 func isTimeout(err error) bool {
+	if err == io.EOF {
+		return false // the common end: skip errors.As, which allocates
+	}
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }
