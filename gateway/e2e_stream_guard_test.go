@@ -161,8 +161,8 @@ func TestSlowClientStreamIsCut(t *testing.T) {
 	if s := mock.Stats(); s.StreamsCompleted != 0 {
 		t.Fatalf("the stream ran to its end for a client that stopped reading: %+v", s)
 	}
-	if got := counterValue(t, series); got != before+1 {
-		t.Fatalf("%s = %v, want %v", series, got, before+1)
+	if got := counterValue(t, series); got < before+1 {
+		t.Fatalf("%s = %v, want at least %v", series, got, before+1)
 	}
 	rec := ledgerRecord(t, dir, "slow")
 	if rec.Flags&metering.FlagClientAborted == 0 || rec.CompletionTokens == 0 || rec.Status != 200 {
