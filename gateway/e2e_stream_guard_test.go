@@ -154,10 +154,12 @@ func TestSlowClientStreamIsCut(t *testing.T) {
 	series := `tollgate_streams_cut_total{reason="slow_client"}`
 	before := counterValue(t, series)
 	stalledReader(t, base, "slow")
+	stalled := time.Now()
 	waitUpTo(t, 20*time.Second, "the upstream stream cancelled and released", func() bool {
 		s := mock.Stats()
 		return s.StreamsCancelled == 1 && s.InFlight == 0
 	})
+	t.Logf("stream cut and upstream released %s after the client stopped reading", time.Since(stalled).Round(time.Millisecond))
 	if s := mock.Stats(); s.StreamsCompleted != 0 {
 		t.Fatalf("the stream ran to its end for a client that stopped reading: %+v", s)
 	}
