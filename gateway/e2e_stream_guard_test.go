@@ -55,15 +55,26 @@ func guardedGateway(t *testing.T, yml string, vars map[string]string, hooks gate
 	return "http://" + ln.Addr().String() + "/v1", dir, gw
 }
 
+// ledgerRecords reads the records the ledger has written so far.
+func ledgerRecords(dir string) []metering.Record {
+	b, _ := os.ReadFile(filepath.Join(dir, "ledger.jsonl"))
+	var out []metering.Record
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		var r metering.Record
+		if json.Unmarshal(line, &r) == nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // ledgerRecord waits (bounded) for the ledger record tagged case=tag.
 func ledgerRecord(t *testing.T, dir, tag string) metering.Record {
 	t.Helper()
 	var rec metering.Record
 	waitFor(t, "the ledger record of "+tag, func() bool {
-		b, _ := os.ReadFile(filepath.Join(dir, "ledger.jsonl"))
-		for _, line := range bytes.Split(b, []byte("\n")) {
-			var r metering.Record
-			if json.Unmarshal(line, &r) == nil && r.Tags["case"] == tag {
+		for _, r := range ledgerRecords(dir) {
+			if r.Tags["case"] == tag {
 				rec = r
 				return true
 			}
@@ -367,5 +378,11 @@ models: [{name: m, deployments: [{upstream: u, model: mock-gpt}]}]
 	armed.Store(false)
 	if ev := readSSE(t, base+"/chat/completions", `{"model":"m","stream":true,"max_tokens":5,"messages":[{"role":"user","content":"hi"}]}`); ev[len(ev)-1] != "[DONE]" {
 		t.Fatal(fmt.Sprint("the gateway stopped serving streams after the panic: ", ev))
+	}
+	// Accounted exactly once: the follow-up's record lands after any
+	// duplicate of the panicked one would have.
+	waitFor(t, "the follow-up's ledger record", func() bool { return len(ledgerRecords(dir)) >= 2 })
+	if recs := ledgerRecords(dir); len(recs) != 2 {
+		t.Fatalf("%d ledger records for 2 requests: the panicked stream was accounted more than once", len(recs))
 	}
 }
