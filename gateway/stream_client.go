@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bufio"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -80,6 +81,20 @@ func (c *streamClient) armWrite() {
 	}
 	c.deadline = time.Now().Add(c.writeTimeout)
 	_ = c.conn.SetWriteDeadline(c.deadline)
+}
+
+// send writes one event and flushes it to the client, the writes bounded
+// by the stream write timeout.
+func (c *streamClient) send(w *bufio.Writer, ev []byte) error {
+	c.armWrite()
+	if _, err := w.Write(ev); err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	c.relayed()
+	return nil
 }
 
 // writeTimedOut tells a client that stopped reading (its write deadline

@@ -25,20 +25,6 @@ var errStreamPanic = errors.New("stream writer panicked")
 var errInternal = APIError{Status: 500, Type: typeServer, Code: "internal_error",
 	Message: "the gateway hit an internal error; it was logged with this request's x-request-id"}
 
-// send writes one event and flushes it to the client, the writes bounded
-// by the stream write timeout.
-func (c *streamClient) send(w *bufio.Writer, ev []byte) error {
-	c.armWrite()
-	if _, err := w.Write(ev); err != nil {
-		return err
-	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	c.relayed()
-	return nil
-}
-
 // clientGone ends a stream whose client left or stopped reading: the
 // upstream is cancelled (closing its connection stops generation, and
 // billing, on servers that watch for it). What was relayed is billed:
