@@ -37,6 +37,11 @@ type ServerConfig struct {
 	IdleTimeout     time.Duration `yaml:"idle_timeout"`
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	Concurrency     int           `yaml:"concurrency"`
+	// StreamWriteTimeout bounds each write of a stream to its client: a
+	// client that stops reading for this long loses its stream (and frees
+	// the upstream connection). Not a whole-response timeout, which would
+	// cut long streams.
+	StreamWriteTimeout time.Duration `yaml:"stream_write_timeout"`
 }
 
 // AdminConfig guards admin endpoints (usage, reload, status).

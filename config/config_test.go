@@ -26,6 +26,9 @@ func TestEmbeddedDefaultLoads(t *testing.T) {
 	if c.Models[0].Deployments[0].Model != "mock-gpt" || c.Models[0].Retry.Attempts != 3 {
 		t.Fatalf("defaults not applied: %+v", c.Models[0])
 	}
+	if c.Server.StreamWriteTimeout != 30*time.Second {
+		t.Fatalf("server.stream_write_timeout default %s", c.Server.StreamWriteTimeout)
+	}
 }
 
 func TestFullConfig(t *testing.T) {
@@ -79,6 +82,7 @@ func TestInvalidConfigs(t *testing.T) {
 	f("keys:\n  - {id: k, tenant: t}\n", "keys[0]: exactly one of key or key_sha256")
 	f("keys:\n  - {id: k, key_sha256: abc}\n", "key_sha256: must be 64 hex")
 	f("server:\n  read_timeout: soon\n", "line 2", "soon")
+	f("server:\n  stream_write_timeout: -1s\n", "cfg.yaml:2: server.stream_write_timeout: must be positive")
 	f("policy:\n  on_error: maybe\n", "cfg.yaml:2: policy.on_error")
 	f("policy:\n  evaluator: wasm\n", "cfg.yaml:2: policy.evaluator")
 	f("routing:\n  balance: random\n", "routing.balance: unknown strategy")

@@ -27,6 +27,7 @@ func applyDefaults(c *Config) {
 	setDur(&s.ReadTimeout, 60*time.Second)
 	setDur(&s.IdleTimeout, 120*time.Second)
 	setDur(&s.ShutdownTimeout, 30*time.Second)
+	setDur(&s.StreamWriteTimeout, 30*time.Second)
 
 	r := &c.Routing
 	if r.Balance == "" {

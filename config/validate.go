@@ -18,6 +18,9 @@ func validate(c *Config, name string, lines lineIndex) error {
 	if c.Server.MaxBodyBytes < 1024 {
 		at("server.max_body_bytes", "must be at least 1024, got %d", c.Server.MaxBodyBytes)
 	}
+	if c.Server.StreamWriteTimeout < 0 {
+		at("server.stream_write_timeout", "must be positive, got %s", c.Server.StreamWriteTimeout)
+	}
 	if c.Admin.KeySHA256 != "" && !isSHA256Hex(c.Admin.KeySHA256) {
 		at("admin.key_sha256", "must be 64 hex characters (sha256 of the key)")
 	}

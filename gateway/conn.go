@@ -90,11 +90,6 @@ func (c *timedConn) markStale() {
 	c.stale = nil // once per connection: fasthttp discards it now
 }
 
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
-}
-
 // isStaleConnErr is the error class a stale pooled connection produces:
 // fasthttp reports any failure to read the first response byte as
 // ErrConnectionClosed; a write into a reset connection fails with EPIPE

@@ -3,13 +3,10 @@ package gateway_test
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -98,14 +95,7 @@ func ledgerRecords(t *testing.T, dir string, n int) []metering.Record {
 	t.Helper()
 	var recs []metering.Record
 	waitFor(t, "ledger records", func() bool {
-		b, _ := os.ReadFile(filepath.Join(dir, "ledger.jsonl"))
-		recs = recs[:0]
-		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-			var r metering.Record
-			if json.Unmarshal([]byte(line), &r) == nil {
-				recs = append(recs, r)
-			}
-		}
+		recs = readLedger(dir)
 		return len(recs) >= n
 	})
 	return recs

@@ -248,9 +248,11 @@ func (s *Server) finish(x *Exchange) {
 
 func (s *Server) recoverPanic(ctx *fasthttp.RequestCtx) {
 	if r := recover(); r != nil {
-		s.log.Error("panic serving request", "path", string(ctx.Path()), "panic", r, "stack", string(debug.Stack()))
-		writeError(ctx, &APIError{Status: 500, Type: typeServer, Code: "internal_error",
-			Message: "the gateway hit an internal error; it was logged with this request's x-request-id"})
+		panicsHandler.Inc()
+		s.log.Error("panic serving request", "path", string(ctx.Path()),
+			"request_id", string(ctx.Response.Header.Peek("X-Request-Id")), "panic", r, "stack", string(debug.Stack()))
+		e := errInternal
+		writeError(ctx, &e)
 	}
 }
 

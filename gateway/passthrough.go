@@ -3,7 +3,6 @@ package gateway
 import (
 	"bufio"
 
-	"github.com/tollgate-ai/tollgate/health"
 	"github.com/valyala/fasthttp"
 )
 
@@ -96,9 +95,11 @@ func (s *Server) handlePassthrough(ctx *fasthttp.RequestCtx, r *route) {
 		ctx.Response.Header.Set("Cache-Control", "no-cache")
 		ctx.Response.Header.Set("X-Accel-Buffering", "no")
 		handedOff = true
+		cl := holdClient(ctx, x.rt.cfg.Server.StreamWriteTimeout)
 		ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
-			defer s.finish(x)
-			copyFlushing(w, x, resp)
+			defer s.endStream(x, cl, nil)
+			defer s.recoverStream(w, x, cl, resp)
+			s.copyFlushing(w, x, cl, resp)
 		})
 		return
 	}
@@ -109,29 +110,4 @@ func (s *Server) handlePassthrough(ctx *fasthttp.RequestCtx, r *route) {
 	x.readPassthroughUsage(resp)
 	old := ctx.Response.SwapBody(resp.SwapBody(nil))
 	resp.SwapBody(old)
-}
-
-// copyFlushing relays a pass-through stream chunk by chunk as it arrives.
-func copyFlushing(w *bufio.Writer, x *Exchange, resp *fasthttp.Response) {
-	body := resp.BodyStream()
-	var buf [16 << 10]byte
-	for {
-		n, err := body.Read(buf[:])
-		if n > 0 {
-			if _, werr := w.Write(buf[:n]); werr != nil || w.Flush() != nil {
-				x.errKind = health.ErrClientCancel
-				if rc, ok := body.(fasthttp.ReadCloserWithError); ok {
-					_ = rc.CloseWithError(errClientGone)
-				}
-				return
-			}
-		}
-		if err != nil {
-			if err.Error() != "EOF" {
-				x.errKind = health.ErrStream
-			}
-			_ = resp.CloseBodyStream()
-			return
-		}
-	}
 }

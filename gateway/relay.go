@@ -33,17 +33,21 @@ func (s *Server) startRelay(ctx *fasthttp.RequestCtx, x *Exchange, d *deployment
 	ctx.Response.Header.Set("X-Accel-Buffering", "no")
 	s.setModelHeader(ctx, x)
 	deadline := x.start.Add(x.requested.total)
+	cl := holdClient(ctx, x.rt.cfg.Server.StreamWriteTimeout)
 	ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
-		defer s.finish(x)
-		defer d.inflight.Add(-1)
-		s.relayEvents(w, x, resp, sc, first, firstErr, deadline)
+		defer s.endStream(x, cl, d)
+		defer s.recoverStream(w, x, cl, resp)
+		s.relayEvents(w, x, cl, resp, sc, first, firstErr, deadline)
 	})
 }
 
-func (s *Server) relayEvents(w *bufio.Writer, x *Exchange, resp *fasthttp.Response, sc *sseScanner,
+func (s *Server) relayEvents(w *bufio.Writer, x *Exchange, cl *streamClient, resp *fasthttp.Response, sc *sseScanner,
 	first []byte, firstErr error, deadline time.Time) {
 	body := resp.BodyStream()
 	defer releaseScanner(sc)
+	rc, _ := body.(fasthttp.ReadCloserWithError)
+	cl.watch(rc)
+	defer cl.stopWatch()
 	sawDone := false
 	for pending := true; ; pending = false {
 		ev, err := first, firstErr
@@ -64,12 +68,7 @@ func (s *Server) relayEvents(w *bufio.Writer, x *Exchange, resp *fasthttp.Respon
 			for _, h := range s.hooks.OnEvent {
 				ev = h(x, ev)
 			}
-			if _, werr := w.Write(ev); werr == nil {
-				werr = w.Flush()
-				if werr != nil {
-					err = errClientGone
-				}
-			} else {
+			if cl.send(w, ev) != nil {
 				err = errClientGone
 			}
 		}
@@ -77,20 +76,18 @@ func (s *Server) relayEvents(w *bufio.Writer, x *Exchange, resp *fasthttp.Respon
 			continue
 		}
 		switch {
-		case err == errClientGone:
-			// Cancel the upstream: closing its connection stops generation
-			// (and billing) on servers that watch for it.
-			x.errKind = health.ErrClientCancel
-			if rc, ok := body.(fasthttp.ReadCloserWithError); ok {
-				_ = rc.CloseWithError(errClientGone)
-			}
 		case err == io.EOF && sawDone:
 			_ = resp.CloseBodyStream()
+		case err == errClientGone, cl.clientLeft(), isTimeout(err) && peerClosed(cl.conn):
+			// The client is gone (or stopped reading): cancel the upstream,
+			// as closing its connection stops generation (and billing) on
+			// servers that watch for it. A client that hung up while the
+			// upstream was silent is its own doing, not the deployment's.
+			s.clientGone(x, cl, rc, err == errClientGone)
 		default:
 			_ = resp.CloseBodyStream()
 			e := streamError(x, err, deadline)
-			_, _ = w.Write(appendErrorEvent(nil, e))
-			_ = w.Flush()
+			_ = cl.send(w, appendErrorEvent(nil, e))
 		}
 		return
 	}
@@ -124,10 +121,17 @@ func firstEventError(x *Exchange, d *deployment, ev []byte, err error, deadline 
 		Message: "upstream " + d.name + " opened the stream with an error: " + msg}
 }
 
+func isTimeout(err error) bool {
+	if err == io.EOF {
+		return false // the common end: skip errors.As, which allocates
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
 // streamError explains why a started stream ended early.
 func streamError(x *Exchange, err error, deadline time.Time) *APIError {
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
+	if isTimeout(err) {
 		x.errKind = health.ErrTimeout
 		why := "the upstream sent nothing for longer than the idle timeout"
 		if !time.Now().Before(deadline) {

@@ -52,6 +52,10 @@ func (s *sseScanner) next() ([]byte, error) {
 		return nil, s.err
 	}
 	s.ev = s.ev[:0]
+	// inLine: the previous read ended inside a line (a line longer than the
+	// buffer comes back in pieces), so what follows is that line's tail,
+	// never a blank line, even when it is just "\n" or "\r\n".
+	inLine := false
 	for {
 		line, err := s.br.ReadSlice('\n')
 		if len(line) > 0 {
@@ -60,7 +64,7 @@ func (s *sseScanner) next() ([]byte, error) {
 				return nil, s.err
 			}
 			s.ev = append(s.ev, line...)
-			if err == nil && isBlankLine(line) {
+			if err == nil && !inLine && isBlankLine(line) {
 				if len(s.ev) == len(line) { // stray blank line between events
 					s.ev = s.ev[:0]
 					continue
@@ -70,8 +74,9 @@ func (s *sseScanner) next() ([]byte, error) {
 		}
 		switch err {
 		case nil:
+			inLine = false
 		case bufio.ErrBufferFull:
-			continue
+			inLine = true
 		default:
 			s.err = err
 			if len(bytes.TrimSpace(s.ev)) > 0 {

@@ -49,6 +49,33 @@ func TestSSEScanner(t *testing.T) {
 	f(long, long)
 }
 
+// TestSSEScannerLineAtBufferBoundary: a line whose length is a multiple of
+// the reader's 32 KiB buffer is returned in pieces (bufio.ErrBufferFull);
+// the "\n" ending it must not then pass for a blank line, or the event
+// loses its terminator and merges with the next one.
+func TestSSEScannerLineAtBufferBoundary(t *testing.T) {
+	for _, size := range []int{32 << 10, 64 << 10, 128 << 10} {
+		for _, delta := range []int{-2, -1, 0, 1, 2} {
+			for _, nl := range []string{"\n", "\r\n"} {
+				// The line is "data: " plus padding, size+delta bytes before its line end.
+				line := "data: " + strings.Repeat("x", size+delta-6)
+				in := line + nl + nl + "data: b" + nl + nl
+				want := []string{line + nl + nl, "data: b" + nl + nl}
+				for _, r := range []io.Reader{strings.NewReader(in), iotest.OneByteReader(strings.NewReader(in)), iotest.HalfReader(strings.NewReader(in))} {
+					got, err := scanAll(t, r)
+					if err != io.EOF {
+						t.Fatalf("size %d%+d %q: err %v", size, delta, nl, err)
+					}
+					if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+						t.Fatalf("size %d%+d %q: got %d events (first %d bytes), want 2 (first %d bytes)",
+							size, delta, nl, len(got), len(got[0]), len(want[0]))
+					}
+				}
+			}
+		}
+	}
+}
+
 func TestSSEScannerBoundsEventSize(t *testing.T) {
 	in := "data: " + strings.Repeat("x", maxEventBytes+10) + "\n\n"
 	_, err := scanAll(t, strings.NewReader(in))
@@ -64,12 +91,25 @@ func TestIsDoneEvent(t *testing.T) {
 }
 
 // FuzzSSEScanner: concatenating the events gives back the input, minus
-// stray blank lines, whatever the chunking.
+// stray blank lines, whatever the chunking; and every event is framed
+// right: it ends with its blank line (only the last may lack one, at the
+// end of input) and holds no blank line before that.
 func FuzzSSEScanner(f *testing.F) {
 	f.Add([]byte("data: a\n\ndata: b\r\n\r\n"), uint8(3))
 	f.Add([]byte("\n\n\ndata"), uint8(1))
+	// Lines at and around the reader's 32 KiB buffer and its multiples,
+	// where a line comes back in pieces.
+	for _, size := range []int{32 << 10, 64 << 10, 128 << 10} {
+		for _, delta := range []int{-1, 0, 1} {
+			for _, nl := range []string{"\n", "\r\n"} {
+				line := "data: " + strings.Repeat("x", size+delta-6)
+				f.Add([]byte(line+nl+nl+"data: b"+nl+nl), uint8(0))
+				f.Add([]byte(line+nl+"data: c"+nl+nl), uint8(1))
+			}
+		}
+	}
 	f.Fuzz(func(t *testing.T, in []byte, chunk uint8) {
-		if len(in) > 1<<16 {
+		if len(in) > 1<<18 {
 			return
 		}
 		r := io.Reader(bytes.NewReader(in))
@@ -88,5 +128,30 @@ func FuzzSSEScanner(f *testing.F) {
 		if strip(strings.Join(got, "")) != strip(string(in)) {
 			t.Fatalf("events %q lost or changed bytes of %q", got, in)
 		}
+		for i, ev := range got {
+			if msg := eventFraming(ev, i == len(got)-1); msg != "" {
+				t.Fatalf("event %d of %d (%d bytes): %s", i, len(got), len(ev), msg)
+			}
+		}
 	})
+}
+
+// eventFraming checks that ev is one event: lines that are not blank, then
+// the blank line ending it (optional for the last event of the input).
+func eventFraming(ev string, last bool) string {
+	lines := strings.SplitAfter(ev, "\n")
+	blank := func(l string) bool { return l == "\n" || l == "\r\n" }
+	terminated := len(lines) >= 2 && lines[len(lines)-1] == "" && blank(lines[len(lines)-2])
+	body := lines
+	if terminated {
+		body = lines[:len(lines)-2]
+	} else if !last {
+		return "does not end with a blank line"
+	}
+	for _, l := range body {
+		if blank(l) {
+			return "holds a blank line before its end"
+		}
+	}
+	return ""
 }

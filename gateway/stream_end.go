@@ -1,0 +1,91 @@
+package gateway
+
+import (
+	"bufio"
+	"errors"
+	"runtime/debug"
+
+	"github.com/VictoriaMetrics/metrics"
+	"github.com/tollgate-ai/tollgate/health"
+	"github.com/valyala/fasthttp"
+)
+
+// How stream writers end when something other than the upstream ends them.
+// Label values are fixed: reason is slow_client or client_gone.
+var (
+	streamsCutSlowClient = metrics.NewCounter(`tollgate_streams_cut_total{reason="slow_client"}`)
+	streamsCutClientGone = metrics.NewCounter(`tollgate_streams_cut_total{reason="client_gone"}`)
+	panicsStream         = metrics.NewCounter(`tollgate_panics_total{where="stream"}`)
+	panicsHandler        = metrics.NewCounter(`tollgate_panics_total{where="handler"}`)
+)
+
+var errStreamPanic = errors.New("stream writer panicked")
+
+// errInternal is what a client sees when the gateway itself failed.
+var errInternal = APIError{Status: 500, Type: typeServer, Code: "internal_error",
+	Message: "the gateway hit an internal error; it was logged with this request's x-request-id"}
+
+// clientGone ends a stream whose client left or stopped reading: the
+// upstream is cancelled (closing its connection stops generation, and
+// billing, on servers that watch for it). What was relayed is billed:
+// account counts the relayed text when the upstream's usage never came.
+// writeFailed is true when a write to the client failed, false when the
+// watchdog saw the client hang up while the upstream was silent.
+func (s *Server) clientGone(x *Exchange, c *streamClient, rc fasthttp.ReadCloserWithError, writeFailed bool) {
+	x.errKind = health.ErrClientCancel
+	if rc != nil {
+		_ = rc.CloseWithError(errClientGone)
+	}
+	if writeFailed && c.writeTimedOut() {
+		streamsCutSlowClient.Inc()
+		s.log.Warn("stream cut: the client stopped reading", "request_id", string(x.requestID),
+			"model", x.ServedModel(), "events", x.events, "stream_write_timeout", c.writeTimeout)
+		return
+	}
+	streamsCutClientGone.Inc()
+	s.log.Debug("stream ended: the client went away", "request_id", string(x.requestID),
+		"model", x.ServedModel(), "events", x.events, "while_upstream_silent", !writeFailed)
+}
+
+// recoverStream, deferred by a stream writer, turns a panic in a stage it
+// runs (an OnEvent hook, the response policy, metering) into a logged,
+// counted error event instead of a crash of the whole process: fasthttp
+// runs the writer on a goroutine of its own, where the handler's recover
+// cannot reach. The upstream stream is closed; endStream still runs once.
+func (s *Server) recoverStream(w *bufio.Writer, x *Exchange, c *streamClient, resp *fasthttp.Response) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	panicsStream.Inc()
+	s.log.Error("panic in stream writer", "request_id", string(x.requestID), "panic", r, "stack", string(debug.Stack()))
+	c.stopWatch()
+	if rc, ok := resp.BodyStream().(fasthttp.ReadCloserWithError); ok {
+		_ = rc.CloseWithError(errStreamPanic)
+	}
+	x.errKind, x.status = health.ErrInternal, errInternal.Status
+	e := errInternal
+	_ = c.send(w, appendErrorEvent(nil, &e))
+}
+
+// endStream is a stream writer's last step, exactly once: it gives back
+// the deployment's in-flight slot (d is nil for pass-through) and the
+// client hold, then runs finish (account, OnDone) and releases x.
+func (s *Server) endStream(x *Exchange, c *streamClient, d *deployment) {
+	defer s.recoverFinish(x)
+	if d != nil {
+		d.inflight.Add(-1)
+	}
+	c.release()
+	s.finish(x)
+}
+
+// recoverFinish keeps a panic in an end-of-request stage from killing the
+// process. x is not released then: a half-finished Exchange must not go
+// back to the pool.
+func (s *Server) recoverFinish(x *Exchange) {
+	if r := recover(); r != nil {
+		panicsStream.Inc()
+		s.log.Error("panic finishing a stream", "request_id", string(x.requestID), "panic", r, "stack", string(debug.Stack()))
+	}
+}
