@@ -16,6 +16,7 @@ import (
 	"github.com/tollgate-ai/tollgate/gateway"
 	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/tollgate-ai/tollgate/mockllm"
+	"github.com/valyala/fasthttp"
 )
 
 func TestPassthroughRoute(t *testing.T) {
@@ -315,5 +316,42 @@ keys:
 		if status != 429 || !strings.Contains(resp, c.code) || up.hits.Load() != hits {
 			t.Fatalf("%s second: %d %s", c.key, status, resp)
 		}
+	}
+}
+
+// TestPassthroughUpstreamRestartIsResent: a pass-through request on a pooled
+// connection the upstream closed while restarting is sent again on a fresh
+// one, as model API requests are, instead of answering 502.
+func TestPassthroughUpstreamRestartIsResent(t *testing.T) {
+	mock := mockllm.New(mockllm.Options{})
+	t.Cleanup(func() { _ = mock.Close() })
+	serve := func(ln net.Listener) *fasthttp.Server {
+		srv := &fasthttp.Server{Handler: mock.Handler}
+		go func() { _ = srv.Serve(ln) }()
+		return srv
+	}
+	ln := listenLoopback(t)
+	addr := ln.Addr().String()
+	srv := serve(ln)
+	base, _ := startGateway(t, `
+upstreams: [{name: raw, kind: openai, base_url: "http://{{ADDR}}"}]
+routes: [{prefix: /raw/, upstream: raw, strip_prefix: true}]
+`, map[string]string{"ADDR": addr})
+	url := strings.TrimSuffix(base, "/v1") + "/raw/v1/chat/completions"
+	body := `{"model":"mock-gpt","messages":[{"role":"user","content":"hi"}]}`
+	if status, _, resp := rawPost(t, url, "", body); status != 200 {
+		t.Fatalf("before the restart: %d %s", status, resp)
+	}
+	if err := srv.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
+	ln2, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv2 := serve(ln2)
+	t.Cleanup(func() { _ = srv2.Shutdown() })
+	if status, _, resp := rawPost(t, url, "", body); status != 200 {
+		t.Fatalf("after the restart: %d %s", status, resp)
 	}
 }

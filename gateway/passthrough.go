@@ -83,8 +83,13 @@ func (s *Server) handlePassthrough(ctx *fasthttp.RequestCtx, r *route) {
 	setTraceContext(&ctx.Request.Header, req)
 	u.setHeaders(req)
 	req.SetBodyRaw(ctx.PostBody())
-	req.SetTimeout(u.cfg.Timeouts.Total)
-	if err := u.stream.Do(req, resp); err != nil {
+	// u.do resends once on a fresh connection when a pooled one turns out
+	// stale (closed before any answer byte), as the model APIs do.
+	if err := u.do(u.stream, req, resp, x.start.Add(u.cfg.Timeouts.Total)); err != nil {
+		if peerClosed(ctx.Conn()) { // the client left: not the upstream's failure
+			s.abandon(ctx, x)
+			return
+		}
 		s.failNow(ctx, x, transportError(x, "route "+r.prefix, u.cfg.Name, err))
 		return
 	}
