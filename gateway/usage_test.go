@@ -32,6 +32,36 @@ func TestObserveEvent(t *testing.T) {
 	}
 }
 
+// TestObserveEventSpacing: upstreams that write JSON with spaces (Python's
+// json.dumps: `"usage": {`) are read like compact ones; null values and
+// lookalike text inside strings are not taken for members.
+func TestObserveEventSpacing(t *testing.T) {
+	x := &Exchange{estimate: -1, injectedUsage: true}
+	events := []string{
+		`data: {"choices": [{"index": 0, "delta": {"content": "Hi \"usage\": {", "tool_calls": [{"function": {"arguments" : "{}"}}]}, "finish_reason": null}], "usage": null}` + "\n\n",
+		`data: {"choices": [{"index": 0, "delta": {}, "finish_reason" :  "length"}], "usage": null}` + "\n\n",
+		`data: {"choices": [], "usage" : {"prompt_tokens": 11, "completion_tokens": 13, "total_tokens": 24}}` + "\n\n",
+	}
+	var hidden []int
+	for i, ev := range events {
+		if x.observeEvent([]byte(ev)) {
+			hidden = append(hidden, i)
+		}
+	}
+	if len(hidden) != 1 || hidden[0] != 2 {
+		t.Fatalf("hidden %v, want only the injected usage chunk", hidden)
+	}
+	if !x.usageKnown || x.usage.PromptTokens != 11 || x.usage.CompletionTokens != 13 {
+		t.Fatalf("usage %+v", x.usage)
+	}
+	if x.finishReason != "length" {
+		t.Fatalf("finish reason %q", x.finishReason)
+	}
+	if want := `Hi "usage": {{}`; string(x.outText) != want {
+		t.Fatalf("text %q, want %q", x.outText, want)
+	}
+}
+
 func FuzzAppendUnescaped(f *testing.F) {
 	f.Add(`a\"b\\c\u00e9\ud83d\ude00"rest`)
 	f.Fuzz(func(t *testing.T, s string) {
