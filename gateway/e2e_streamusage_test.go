@@ -80,3 +80,25 @@ models: [{name: mock-gpt, deployments: [{upstream: up}]}]
 		}
 	}
 }
+
+// TestStreamOpeningWithErrorMemberAnywhere: a first event carrying an
+// "error" member is a failed attempt whatever its spacing or place in the
+// object (OpenRouter puts it after id and object), not a 200 stream.
+func TestStreamOpeningWithErrorMemberAnywhere(t *testing.T) {
+	url, sw := startSwitchable(t)
+	base, _ := startGateway(t, `
+upstreams: [{name: up, kind: openai, base_url: "{{U}}"}]
+models: [{name: m, retry: {attempts: 1}, deployments: [{upstream: up, model: mock-gpt}]}]
+`, map[string]string{"U": url})
+	for _, first := range []string{
+		`data: { "error" : {"message": "overloaded", "type": "server_error"}}`,
+		`data: {"id": "c1", "object": "chat.completion.chunk", "error": {"message": "overloaded", "code": 502}, "choices": [{"index": 0, "delta": {}, "finish_reason": "error"}]}`,
+	} {
+		body := first + "\n\ndata: [DONE]\n\n"
+		sw.sse.Store(&body)
+		req := chatReq("m", "x")
+		req.Stream = true
+		_, err := newClient(base, "").CreateChatCompletionStream(context.Background(), req)
+		apiErr(t, err, 502, "upstream_error")
+	}
+}

@@ -33,6 +33,7 @@ var (
 	finishKey    = []byte(`"finish_reason"`)
 	contentKey   = []byte(`"content"`)
 	argumentsKey = []byte(`"arguments"`)
+	errorKey     = []byte(`"error"`)
 )
 
 // internFinish maps OpenAI's finish reasons to constants (no allocation);
@@ -128,6 +129,18 @@ func nextValue(data, key []byte) []byte {
 func hasObjectValue(data, key []byte) bool {
 	for v := nextValue(data, key); len(v) > 0; v = nextValue(v, key) {
 		if v[0] == '{' {
+			return true
+		}
+	}
+	return false
+}
+
+// hasErrorMember reports whether an event carries a non-null "error"
+// member, wherever it sits ({"id":…,"error":{…}} as OpenRouter sends) and
+// however it is spaced.
+func hasErrorMember(data []byte) bool {
+	for v := nextValue(data, errorKey); len(v) > 0; v = nextValue(v, errorKey) {
+		if !bytes.HasPrefix(v, []byte("null")) {
 			return true
 		}
 	}
