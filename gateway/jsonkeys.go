@@ -71,18 +71,15 @@ func (w *keyWalker) check(root *fastjson.Value) *APIError {
 	for len(w.todo) > 0 {
 		p := w.todo[len(w.todo)-1]
 		w.todo = w.todo[:len(w.todo)-1]
-		switch p.v.Type() {
-		case fastjson.TypeObject:
-			o, _ := p.v.Object()
+		if o := p.v.GetObject(); o != nil {
 			if err := w.object(o, p.node); err != nil {
 				return err
 			}
-		case fastjson.TypeArray:
-			arr, _ := p.v.Array()
-			for i, e := range arr {
-				if isContainer(e) {
-					w.push(e, pathNode{parent: p.node, elem: true, index: int32(i)})
-				}
+			continue
+		}
+		for i, e := range p.v.GetArray() {
+			if isContainer(e) {
+				w.push(e, pathNode{parent: p.node, elem: true, index: int32(i)})
 			}
 		}
 	}
@@ -132,9 +129,10 @@ func (w *keyWalker) push(v *fastjson.Value, n pathNode) {
 	w.todo = append(w.todo, pending{v: v, node: int32(len(w.nodes) - 1)})
 }
 
+// isContainer avoids Value.Type, which unescapes a string value (a pass
+// over its bytes) and would make the check cost as much as the parse.
 func isContainer(v *fastjson.Value) bool {
-	t := v.Type()
-	return t == fastjson.TypeObject || t == fastjson.TypeArray
+	return v.GetObject() != nil || len(v.GetArray()) > 0
 }
 
 // path renders a node as messages[2].content; "" at the top.
