@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -74,6 +76,65 @@ func FuzzAppendUnescaped(f *testing.F) {
 		_ = json.Unmarshal(quoted, &want)
 		if string(got) != want {
 			t.Fatalf("%q: got %q want %q", s, got, want)
+		}
+	})
+}
+
+// spaced re-writes compact JSON with a space around every colon and after
+// every comma outside strings, as Python's json.dumps and others do.
+func spaced(b []byte) []byte {
+	var out []byte
+	inStr, esc := false, false
+	for _, c := range b {
+		switch {
+		case inStr:
+			out = append(out, c)
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '"':
+				inStr = false
+			}
+			continue
+		case c == '"':
+			inStr = true
+		case c == ':':
+			out = append(out, ' ', ':', ' ')
+			continue
+		case c == ',':
+			out = append(out, ',', ' ')
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// FuzzObserveEventSpacing: what metering reads from an event (usage,
+// finish reason, text, whether it is hidden) does not depend on spacing.
+func FuzzObserveEventSpacing(f *testing.F) {
+	f.Add(`{"choices":[{"index":0,"delta":{"content":"a\"b, c: d"},"finish_reason":null}],"usage":null}`)
+	f.Add(`{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`)
+	f.Add(`{"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":7,"completion_tokens_details":{"reasoning_tokens":2}}}`)
+	f.Add(`{"choices":[{"delta":{"tool_calls":[{"function":{"name":"f","arguments":"{\"x\": 1}"}}]}}]}`)
+	f.Fuzz(func(t *testing.T, data string) {
+		var v map[string]any
+		if strings.ContainsAny(data, "\r\n") || json.Unmarshal([]byte(data), &v) != nil {
+			return
+		}
+		var compact bytes.Buffer
+		if json.Compact(&compact, []byte(data)) != nil {
+			return
+		}
+		a := &Exchange{estimate: -1, injectedUsage: true}
+		b := &Exchange{estimate: -1, injectedUsage: true}
+		ha := a.observeEvent(append([]byte("data: "), compact.Bytes()...))
+		hb := b.observeEvent(append([]byte("data: "), spaced(compact.Bytes())...))
+		if ha != hb || a.usageKnown != b.usageKnown || a.usage != b.usage || a.finishReason != b.finishReason || string(a.outText) != string(b.outText) {
+			t.Fatalf("compact and spaced differ:\n%s\n%v %v %+v %q %q\n%v %v %+v %q %q", spaced(compact.Bytes()),
+				ha, a.usageKnown, a.usage, a.finishReason, a.outText, hb, b.usageKnown, b.usage, b.finishReason, b.outText)
 		}
 	})
 }
