@@ -22,33 +22,19 @@ const pairwiseKeys = 16
 
 // keyWalker checks every object of a body without recursion or closures
 // that capture state (both make the Go compiler move it to the heap): an
-// explicit stack of containers to visit, and the path to each as nodes
-// pointing at their parent. Pooled, so a check allocates nothing.
+// explicit stack of containers still to check. Pooled, so a check
+// allocates nothing. Paths are not tracked while walking (that cost as much
+// as the check itself): an error finds its path again from the root.
 type keyWalker struct {
-	todo  []pending
-	nodes []pathNode
-	keys  [][]byte // the keys of the object being checked
-	node  int32    // that object's node
-	bad   bool     // it has a key parsers decode differently
-}
-
-type pending struct {
-	v    *fastjson.Value
-	node int32
-}
-
-// pathNode is one step of a value's path: a member name or an array index.
-type pathNode struct {
-	parent int32 // -1 at the top
-	elem   bool  // an array element: index, not key
-	index  int32
-	key    []byte
+	todo []*fastjson.Value
+	keys [][]byte // the keys of the object being checked
+	bad  bool     // it has a key parsers decode differently
 }
 
 var keyWalkers = sync.Pool{New: func() any { return new(keyWalker) }}
 
-// maxPooledNodes: a walker grown by a huge body is dropped, not kept.
-const maxPooledNodes = 1 << 12
+// maxPooledKeys: a walker grown by a huge body is dropped, not kept.
+const maxPooledKeys = 1 << 12
 
 // checkKeys refuses any object in v that repeats a key or has a key that is
 // not plain text. fastjson unescapes an object's keys in place when they
@@ -56,9 +42,8 @@ const maxPooledNodes = 1 << 12
 func checkKeys(v *fastjson.Value) *APIError {
 	w := keyWalkers.Get().(*keyWalker)
 	err := w.check(v)
-	if cap(w.nodes) <= maxPooledNodes && cap(w.todo) <= maxPooledNodes && cap(w.keys) <= maxPooledNodes {
-		clear(w.nodes)
-		clear(w.todo)
+	if cap(w.todo) <= maxPooledKeys && cap(w.keys) <= maxPooledKeys {
+		clear(w.todo) // non-empty only after an error
 		clear(w.keys)
 		keyWalkers.Put(w)
 	}
@@ -66,51 +51,51 @@ func checkKeys(v *fastjson.Value) *APIError {
 }
 
 func (w *keyWalker) check(root *fastjson.Value) *APIError {
-	w.nodes = append(w.nodes[:0], pathNode{parent: -1})
-	w.todo = append(w.todo[:0], pending{v: root, node: 0})
+	w.todo = append(w.todo[:0], root)
 	for len(w.todo) > 0 {
-		p := w.todo[len(w.todo)-1]
+		v := w.todo[len(w.todo)-1]
 		w.todo = w.todo[:len(w.todo)-1]
-		if o := p.v.GetObject(); o != nil {
-			if err := w.object(o, p.node); err != nil {
-				return err
+		if o := v.GetObject(); o != nil {
+			if dup, bad := w.object(o); bad {
+				return keyError(root, o, dup)
 			}
 			continue
 		}
-		for i, e := range p.v.GetArray() {
+		for _, e := range v.GetArray() {
 			if isContainer(e) {
-				w.push(e, pathNode{parent: p.node, elem: true, index: int32(i)})
+				w.todo = append(w.todo, e)
 			}
 		}
 	}
 	return nil
 }
 
-func (w *keyWalker) object(o *fastjson.Object, node int32) *APIError {
-	w.keys, w.node, w.bad = w.keys[:0], node, false
+// object checks one object's keys: bad with dup nil for a key that is not
+// plain, bad with dup set for a repeated key.
+func (w *keyWalker) object(o *fastjson.Object) (dup []byte, bad bool) {
+	w.keys, w.bad = w.keys[:0], false
 	o.Visit(w.member)
 	if w.bad {
-		return errInvalid(w.path(node), "a key "+w.where(node)+" has a backslash, a control character or invalid UTF-8, "+
-			"which JSON parsers decode differently; send plain keys")
+		return nil, true
 	}
 	keys := w.keys
 	if len(keys) <= pairwiseKeys {
 		for i := 1; i < len(keys); i++ {
 			for _, p := range keys[:i] {
 				if string(p) == string(keys[i]) {
-					return w.duplicate(keys[i], node)
+					return keys[i], true
 				}
 			}
 		}
-		return nil
+		return nil, false
 	}
 	slices.SortFunc(keys, bytes.Compare)
 	for i := 1; i < len(keys); i++ {
 		if bytes.Equal(keys[i-1], keys[i]) {
-			return w.duplicate(keys[i], node)
+			return keys[i], true
 		}
 	}
-	return nil
+	return nil, false
 }
 
 // member is the Visit callback: it records the key and queues containers.
@@ -120,53 +105,64 @@ func (w *keyWalker) member(k []byte, v *fastjson.Value) {
 	}
 	w.keys = append(w.keys, k)
 	if isContainer(v) {
-		w.push(v, pathNode{parent: w.node, key: k})
+		w.todo = append(w.todo, v)
 	}
 }
 
-func (w *keyWalker) push(v *fastjson.Value, n pathNode) {
-	w.nodes = append(w.nodes, n)
-	w.todo = append(w.todo, pending{v: v, node: int32(len(w.nodes) - 1)})
-}
-
-// isContainer avoids Value.Type, which unescapes a string value (a pass
-// over its bytes) and would make the check cost as much as the parse.
+// isContainer uses Value.Type, which also unescapes a string value in
+// place: the gateway reads most of those strings next (model, role,
+// content), so that work is moved, not added (GetObject/GetArray, two
+// calls, measured slower overall).
 func isContainer(v *fastjson.Value) bool {
-	return v.GetObject() != nil || len(v.GetArray()) > 0
+	t := v.Type()
+	return t == fastjson.TypeObject || t == fastjson.TypeArray
 }
 
-// path renders a node as messages[2].content; "" at the top.
-func (w *keyWalker) path(node int32) string {
-	if node < 0 {
-		return ""
+// keyError is the client's error for object o, with its path (messages[2])
+// found again from root: a repeated key dup, or a key that is not plain.
+func keyError(root *fastjson.Value, o *fastjson.Object, dup []byte) *APIError {
+	path, _ := pathTo(root, o, "")
+	where := "in the request body"
+	if path != "" {
+		where = "in " + path
 	}
-	n := w.nodes[node]
-	s := w.path(n.parent)
-	switch {
-	case n.parent < 0:
-		return s
-	case n.elem:
-		return s + "[" + itoa(int(n.index)) + "]"
-	case s == "":
-		return string(n.key)
+	if dup == nil {
+		return errInvalid(path, "a key "+where+" has a backslash, a control character or invalid UTF-8, "+
+			"which JSON parsers decode differently; send plain keys")
 	}
-	return s + "." + string(n.key)
-}
-
-func (w *keyWalker) where(node int32) string {
-	if node == 0 {
-		return "in the request body"
+	param := string(dup)
+	if path != "" {
+		param = path + "." + param
 	}
-	return "in " + w.path(node)
-}
-
-func (w *keyWalker) duplicate(k []byte, node int32) *APIError {
-	param := string(k)
-	if p := w.path(node); p != "" {
-		param = p + "." + param
-	}
-	return errInvalid(param, `duplicate key "`+truncate(string(k), 64)+`" `+w.where(node)+
+	return errInvalid(param, `duplicate key "`+truncate(string(dup), 64)+`" `+where+
 		": each key may appear once in an object (keys are compared after unescaping)")
+}
+
+// pathTo finds o under v (depth first; on the error path only) and renders
+// its path as messages[2].content.
+func pathTo(v *fastjson.Value, o *fastjson.Object, at string) (string, bool) {
+	if vo := v.GetObject(); vo != nil {
+		if vo == o {
+			return at, true
+		}
+		found, ok := "", false
+		vo.Visit(func(k []byte, c *fastjson.Value) {
+			if !ok && isContainer(c) {
+				p := string(k)
+				if at != "" {
+					p = at + "." + p
+				}
+				found, ok = pathTo(c, o, p)
+			}
+		})
+		return found, ok
+	}
+	for i, c := range v.GetArray() {
+		if p, ok := pathTo(c, o, at+"["+itoa(i)+"]"); ok {
+			return p, true
+		}
+	}
+	return "", false
 }
 
 // plainKey reports whether an unescaped key reads the same in every parser.
