@@ -46,6 +46,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseRequest -fuzztime 30s ./gateway
 	$(GO) test -run '^$$' -fuzz FuzzSSEScanner -fuzztime 30s ./gateway
 	$(GO) test -run '^$$' -fuzz FuzzSetTopLevel -fuzztime 30s ./gateway
+	$(GO) test -run '^$$' -fuzz FuzzForwardedBody -fuzztime 30s ./gateway
+	$(GO) test -run '^$$' -fuzz FuzzObserveEventSpacing -fuzztime 30s ./gateway
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./config
 
 clean:

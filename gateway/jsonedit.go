@@ -1,35 +1,69 @@
 package gateway
 
-import "errors"
+import (
+	"bytes"
+	"errors"
+)
 
-var errBadJSON = errors.New("malformed JSON")
+var (
+	errBadJSON      = errors.New("malformed JSON")
+	errDuplicateKey = errors.New("duplicate key")
+)
 
 // setTopLevel returns body with top-level key set to the raw JSON value,
 // appended into dst. Only the edited span changes: every other byte the
 // client sent (unknown fields, number formats, key order) reaches the
 // upstream as it was. A missing key is added at the end of the object.
+// Keys are compared after unescaping, and a body holding the key twice is
+// refused (errDuplicateKey): the upstream would read the one not edited.
 func setTopLevel(dst, body []byte, key string, raw []byte) ([]byte, error) {
+	m, err := findMember(body, key)
+	if err != nil {
+		return dst, err
+	}
+	return m.set(dst, body, key, raw), nil
+}
+
+// member is where a top-level key's value sits in an object: [vs, ve), or
+// vs < 0 when absent; end is the index of the object's closing brace.
+type member struct{ vs, ve, end int }
+
+// set writes body with the member's value replaced by raw (or the member
+// added before the closing brace) into dst.
+func (m member) set(dst, body []byte, key string, raw []byte) []byte {
+	if m.vs < 0 {
+		dst = append(dst, body[:m.end]...)
+		if hasMembers(body, m.end) {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, '"')
+		dst = append(dst, key...)
+		dst = append(dst, `":`...)
+		dst = append(dst, raw...)
+		return append(dst, body[m.end:]...)
+	}
+	dst = append(dst, body[:m.vs]...)
+	dst = append(dst, raw...)
+	return append(dst, body[m.ve:]...)
+}
+
+// findMember scans the object at the start of body for key. It reads the
+// whole object (not only up to the first match) to refuse a duplicate.
+func findMember(body []byte, key string) (member, error) {
+	m := member{vs: -1}
 	i := skipWS(body, 0)
 	if i >= len(body) || body[i] != '{' {
-		return dst, errBadJSON
+		return m, errBadJSON
 	}
 	i++
 	for {
 		i = skipWS(body, i)
 		if i >= len(body) {
-			return dst, errBadJSON
+			return m, errBadJSON
 		}
 		if body[i] == '}' {
-			// Not found: insert before the closing brace.
-			dst = append(dst, body[:i]...)
-			if hasMembers(body, i) {
-				dst = append(dst, ',')
-			}
-			dst = append(dst, '"')
-			dst = append(dst, key...)
-			dst = append(dst, `":`...)
-			dst = append(dst, raw...)
-			return append(dst, body[i:]...), nil
+			m.end = i
+			return m, nil
 		}
 		if body[i] == ',' {
 			i++
@@ -38,24 +72,39 @@ func setTopLevel(dst, body []byte, key string, raw []byte) ([]byte, error) {
 		ks := i
 		ke, err := skipString(body, i)
 		if err != nil {
-			return dst, err
+			return m, err
 		}
 		i = skipWS(body, ke)
 		if i >= len(body) || body[i] != ':' {
-			return dst, errBadJSON
+			return m, errBadJSON
 		}
 		vs := skipWS(body, i+1)
 		ve, err := skipValue(body, vs)
 		if err != nil {
-			return dst, err
+			return m, err
 		}
-		if string(body[ks+1:ke-1]) == key {
-			dst = append(dst, body[:vs]...)
-			dst = append(dst, raw...)
-			return append(dst, body[ve:]...), nil
+		if keyIs(body[ks+1:ke-1], key) {
+			if m.vs >= 0 {
+				return m, errDuplicateKey
+			}
+			m.vs, m.ve = vs, ve
 		}
 		i = ve
 	}
+}
+
+// keyIs compares a raw (still escaped) key with key: "\u006dodel" is
+// "model". Keys without a backslash, nearly all, compare directly.
+func keyIs(raw []byte, key string) bool {
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw) == key
+	}
+	if len(raw) > 12*len(key) { // each byte of key takes at most 12 escaped bytes (a surrogate pair)
+		return false
+	}
+	var buf [64]byte
+	u, _ := appendUnescaped(buf[:0], raw)
+	return string(u) == key
 }
 
 // hasMembers reports whether the object closing at end has any member.
@@ -80,19 +129,27 @@ func skipWS(b []byte, i int) int {
 }
 
 // skipString returns the index after the string starting at b[i] == '"'.
+// It jumps from quote to quote (IndexByte is vectorised): a quote ends the
+// string unless an odd run of backslashes precedes it.
 func skipString(b []byte, i int) (int, error) {
 	if i >= len(b) || b[i] != '"' {
 		return i, errBadJSON
 	}
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
+	start := i + 1
+	for i = start; ; i++ {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			return len(b), errBadJSON
+		}
+		i += j
+		k := i
+		for k > start && b[k-1] == '\\' {
+			k--
+		}
+		if (i-k)%2 == 0 {
 			return i + 1, nil
 		}
 	}
-	return i, errBadJSON
 }
 
 // skipValue returns the index after the JSON value starting at b[i].

@@ -23,6 +23,45 @@ func TestSetTopLevel(t *testing.T) {
 	f(`{}`, "model", `"b"`, `{"model":"b"}`)
 	f(`{"x":1}`, "stream_options", `{"include_usage":true}`, `{"x":1,"stream_options":{"include_usage":true}}`)
 	f(`{"temperature":0,"model":"a","n":1e2}`, "model", `"b"`, `{"temperature":0,"model":"b","n":1e2}`)
+	// Keys compare after unescaping: the escaped key is the one rewritten.
+	f(`{"\u006dodel":"a","x":1}`, "model", `"b"`, `{"\u006dodel":"b","x":1}`)
+	f(`{"max\u005ftokens":9}`, "max_tokens", `5`, `{"max\u005ftokens":5}`)
+	f(`{"s":"a\\","model":"a"}`, "model", `"b"`, `{"s":"a\\","model":"b"}`)
+	f(`{"s":"a\\\"model\":","model":"a"}`, "model", `"b"`, `{"s":"a\\\"model\":","model":"b"}`)
+}
+
+// TestSetTopLevelRefusesDuplicates: editing one of two equal keys would
+// leave the upstream reading the other.
+func TestSetTopLevelRefusesDuplicates(t *testing.T) {
+	for _, in := range []string{`{"model":"a","model":"b"}`, `{"model":"a","\u006dodel":"b"}`, `{"m\u006fdel":"a","x":{},"model":"b"}`} {
+		if _, err := setTopLevel(nil, []byte(in), "model", []byte(`"z"`)); err != errDuplicateKey {
+			t.Fatalf("%s: err %v, want errDuplicateKey", in, err)
+		}
+	}
+	if _, err := setTopLevel(nil, []byte(`{"model":"a","x":{"model":1,"model":2}}`), "model", []byte(`"z"`)); err != nil {
+		t.Fatalf("nested keys are not top-level duplicates: %v", err)
+	}
+}
+
+// TestWithIncludeUsage: include_usage is set inside the client's own
+// stream_options; its other fields reach the upstream.
+func TestWithIncludeUsage(t *testing.T) {
+	f := func(body, want string) {
+		t.Helper()
+		got, err := withIncludeUsage(nil, []byte(body))
+		if err != nil {
+			t.Fatalf("%s: %v", body, err)
+		}
+		if string(got) != want {
+			t.Fatalf("withIncludeUsage(%s)\n got %s\nwant %s", body, got, want)
+		}
+	}
+	f(`{"stream":true}`, `{"stream":true,"stream_options":{"include_usage":true}}`)
+	f(`{"stream":true,"stream_options":null}`, `{"stream":true,"stream_options":{"include_usage":true}}`)
+	f(`{"stream_options":{"continuous_usage_stats":true},"stream":true}`, `{"stream_options":{"continuous_usage_stats":true,"include_usage":true},"stream":true}`)
+	f(`{"stream_options": { "include_usage" : false, "x": [1] } }`, `{"stream_options": { "include_usage" : true, "x": [1] } }`)
+	f(`{"stream_options":{}}`, `{"stream_options":{"include_usage":true}}`)
+	f(`{"stream_options":{"include\u005fusage":null}}`, `{"stream_options":{"include\u005fusage":true}}`)
 }
 
 func TestSetTopLevelRejectsMalformed(t *testing.T) {
@@ -44,6 +83,9 @@ func FuzzSetTopLevel(f *testing.F) {
 			return
 		}
 		out, err := setTopLevel(nil, []byte(body), "model", []byte(`"zz"`))
+		if err == errDuplicateKey {
+			return // parseRequest refuses such bodies first
+		}
 		if err != nil {
 			t.Fatalf("valid object %q rejected: %v", body, err)
 		}

@@ -65,7 +65,10 @@ func countValue(v *fastjson.Value, count func([]byte) int) int {
 	return 0
 }
 
-var includeUsage = []byte(`{"include_usage":true}`)
+var (
+	includeUsage = []byte(`{"include_usage":true}`)
+	jsonTrue     = []byte(`true`)
+)
 
 // prepareBody applies per-request edits before any attempt: streams ask the
 // upstream for usage (hidden from clients that did not ask) so streamed
@@ -74,13 +77,33 @@ func (s *Server) prepareBody(x *Exchange, body []byte) []byte {
 	if !x.fields.Stream || x.fields.IncludeUsage || x.endpoint == epEmbeddings {
 		return body
 	}
-	edited, err := setTopLevel(x.usageBuf[:0], body, "stream_options", includeUsage)
+	edited, err := withIncludeUsage(x.usageBuf[:0], body)
 	if err != nil {
 		return body
 	}
 	x.usageBuf = edited
 	x.injectedUsage = true
 	return edited
+}
+
+// withIncludeUsage sets stream_options.include_usage to true, appending the
+// result into dst. The client's other stream_options fields (such as
+// continuous_usage_stats) are kept: only include_usage is written.
+func withIncludeUsage(dst, body []byte) ([]byte, error) {
+	m, err := findMember(body, "stream_options")
+	if err != nil {
+		return dst, err
+	}
+	if m.vs < 0 || body[m.vs] != '{' { // absent or null
+		return m.set(dst, body, "stream_options", includeUsage), nil
+	}
+	inner, err := findMember(body[m.vs:m.ve], "include_usage")
+	if err != nil {
+		return dst, err
+	}
+	dst = append(dst, body[:m.vs]...)
+	dst = inner.set(dst, body[m.vs:m.ve], "include_usage", jsonTrue)
+	return append(dst, body[m.ve:]...), nil
 }
 
 // readResponse extracts usage from a buffered upstream answer, and keeps

@@ -106,7 +106,7 @@ func firstEventError(x *Exchange, d *deployment, ev []byte, err error, deadline 
 		return e
 	}
 	data := eventData(ev)
-	if !bytes.HasPrefix(ev, []byte("event: error")) && !bytes.HasPrefix(data, []byte(`{"error"`)) {
+	if !bytes.HasPrefix(ev, []byte("event: error")) && !hasErrorMember(data) {
 		return nil
 	}
 	x.errKind = health.ErrUpstream5xx

@@ -91,6 +91,9 @@ func parseRequest(ep endpoint, body []byte, f *requestFields) *APIError {
 	if v.Type() != fastjson.TypeObject {
 		return errInvalid("", "request body must be a JSON object, got "+v.Type().String())
 	}
+	if e := checkKeys(v); e != nil {
+		return e
+	}
 	mv := v.Get("model")
 	switch {
 	case mv == nil && f.modelFromPath:
@@ -115,11 +118,27 @@ func parseRequest(ep endpoint, body []byte, f *requestFields) *APIError {
 			return errInvalid("stream", "stream must be a boolean")
 		}
 	}
-	if f.Stream {
-		f.IncludeUsage = v.GetBool("stream_options", "include_usage")
+	if so := v.Get("stream_options"); so != nil && so.Type() != fastjson.TypeNull {
+		if so.Type() != fastjson.TypeObject {
+			return errInvalid("stream_options", "stream_options must be an object")
+		}
+		if iu := so.Get("include_usage"); iu != nil {
+			switch iu.Type() {
+			case fastjson.TypeTrue:
+				f.IncludeUsage = f.Stream
+			case fastjson.TypeFalse, fastjson.TypeNull:
+			default:
+				return errInvalid("stream_options.include_usage", "stream_options.include_usage must be a boolean")
+			}
+		}
 	}
 	for _, k := range [...]string{"max_tokens", "max_completion_tokens"} {
 		if tv := v.Get(k); tv != nil && tv.Type() != fastjson.TypeNull {
+			if f.maxTokensKey != "" {
+				// Upstreams differ on which one wins; the cap and the
+				// reservation must bound what the upstream will use.
+				return errInvalid(k, "send either max_tokens or max_completion_tokens, not both")
+			}
 			n, err := tv.Int()
 			if err != nil || n < 0 {
 				return errInvalid(k, k+" must be a non-negative integer")

@@ -25,9 +25,15 @@ func readUsage(v *fastjson.Value, u *metering.Usage) bool {
 	return true
 }
 
+// Member names the per-event scan looks for, quotes included. Values are
+// found after optional whitespace around the colon: upstreams written in
+// Python send `"usage": {` (json.dumps' default separators).
 var (
-	usageKey  = []byte(`"usage":{`)
-	finishKey = []byte(`"finish_reason":"`)
+	usageKey     = []byte(`"usage"`)
+	finishKey    = []byte(`"finish_reason"`)
+	contentKey   = []byte(`"content"`)
+	argumentsKey = []byte(`"arguments"`)
+	errorKey     = []byte(`"error"`)
 )
 
 // internFinish maps OpenAI's finish reasons to constants (no allocation);
@@ -63,7 +69,7 @@ func (x *Exchange) observeEvent(ev []byte) (hide bool) {
 	if len(data) == 0 || data[0] != '{' {
 		return false
 	}
-	if bytes.Contains(data, usageKey) {
+	if hasObjectValue(data, usageKey) {
 		p := parserPool.Get()
 		defer parserPool.Put(p)
 		v, err := p.ParseBytes(data)
@@ -77,15 +83,66 @@ func (x *Exchange) observeEvent(ev []byte) (hide bool) {
 			}
 		}
 	}
-	if i := bytes.Index(data, finishKey); i >= 0 {
-		rest := data[i+len(finishKey):]
-		if j := bytes.IndexByte(rest, '"'); j >= 0 {
-			x.finishReason = internFinish(rest[:j])
+	for v := nextValue(data, finishKey); len(v) > 0; v = nextValue(v, finishKey) {
+		if v[0] == '"' { // the first choice that finished; null on the others
+			if j := bytes.IndexByte(v[1:], '"'); j >= 0 {
+				x.finishReason = internFinish(v[1 : 1+j])
+			}
+			break
 		}
 	}
 	if len(x.outText) < maxOutText {
-		x.outText = appendStringValues(x.outText, data, `"content":"`)
-		x.outText = appendStringValues(x.outText, data, `"arguments":"`)
+		x.outText = appendStringValues(x.outText, data, contentKey)
+		x.outText = appendStringValues(x.outText, data, argumentsKey)
+	}
+	return false
+}
+
+// nextValue returns data from the value of the first member named key
+// (quoted) on, whitespace skipped; nil when there is none. A match not
+// followed by a colon is a string value, not a key, and is skipped.
+func nextValue(data, key []byte) []byte {
+	for {
+		i := bytes.Index(data, key)
+		if i < 0 {
+			return nil
+		}
+		escaped := i > 0 && data[i-1] == '\\' // inside a string: a key's quote follows '{', ',' or space
+		data = data[i+len(key):]
+		if escaped {
+			continue
+		}
+		j := skipWS(data, 0)
+		if j < len(data) && data[j] == ':' {
+			j = skipWS(data, j+1)
+			if j < len(data) {
+				return data[j:]
+			}
+			return nil
+		}
+	}
+}
+
+// hasObjectValue reports whether a member named key holds an object: the
+// cheap test before parsing an event for usage (OpenAI sends "usage":null
+// on every chunk but the last).
+func hasObjectValue(data, key []byte) bool {
+	for v := nextValue(data, key); len(v) > 0; v = nextValue(v, key) {
+		if v[0] == '{' {
+			return true
+		}
+	}
+	return false
+}
+
+// hasErrorMember reports whether an event carries a non-null "error"
+// member, wherever it sits ({"id":…,"error":{…}} as OpenRouter sends) and
+// however it is spaced.
+func hasErrorMember(data []byte) bool {
+	for v := nextValue(data, errorKey); len(v) > 0; v = nextValue(v, errorKey) {
+		if !bytes.HasPrefix(v, []byte("null")) {
+			return true
+		}
 	}
 	return false
 }
@@ -108,17 +165,16 @@ func eventData(ev []byte) []byte {
 
 // appendStringValues appends the unescaped values of every `key` string in
 // data. A byte scan, not a parse: it runs on every streamed event.
-func appendStringValues(dst, data []byte, key string) []byte {
-	for {
-		i := bytes.Index(data, []byte(key))
-		if i < 0 {
-			return dst
+func appendStringValues(dst, data, key []byte) []byte {
+	for v := nextValue(data, key); len(v) > 0; v = nextValue(v, key) {
+		if v[0] != '"' {
+			continue
 		}
-		data = data[i+len(key):]
 		var n int
-		dst, n = appendUnescaped(dst, data)
-		data = data[n:]
+		dst, n = appendUnescaped(dst, v[1:])
+		v = v[1+n:]
 	}
+	return dst
 }
 
 // appendUnescaped decodes a JSON string body (after its opening quote) up
