@@ -5,17 +5,16 @@ import (
 	"errors"
 )
 
-var (
-	errBadJSON      = errors.New("malformed JSON")
-	errDuplicateKey = errors.New("duplicate key")
-)
+var errBadJSON = errors.New("malformed JSON")
 
 // setTopLevel returns body with top-level key set to the raw JSON value,
 // appended into dst. Only the edited span changes: every other byte the
 // client sent (unknown fields, number formats, key order) reaches the
 // upstream as it was. A missing key is added at the end of the object.
-// Keys are compared after unescaping, and a body holding the key twice is
-// refused (errDuplicateKey): the upstream would read the one not edited.
+// Keys are compared after unescaping. The first match is edited: bodies
+// reach here only after parseRequest's checkKeys refused every repeated
+// key, so there is no second one for an upstream to read instead
+// (FuzzForwardedBody checks that property end to end).
 func setTopLevel(dst, body []byte, key string, raw []byte) ([]byte, error) {
 	m, err := findMember(body, key)
 	if err != nil {
@@ -47,8 +46,8 @@ func (m member) set(dst, body []byte, key string, raw []byte) []byte {
 	return append(dst, body[m.ve:]...)
 }
 
-// findMember scans the object at the start of body for key. It reads the
-// whole object (not only up to the first match) to refuse a duplicate.
+// findMember scans the object at the start of body for key, up to its
+// first match (keys are unique: see setTopLevel).
 func findMember(body []byte, key string) (member, error) {
 	m := member{vs: -1}
 	i := skipWS(body, 0)
@@ -84,10 +83,8 @@ func findMember(body []byte, key string) (member, error) {
 			return m, err
 		}
 		if keyIs(body[ks+1:ke-1], key) {
-			if m.vs >= 0 {
-				return m, errDuplicateKey
-			}
 			m.vs, m.ve = vs, ve
+			return m, nil
 		}
 		i = ve
 	}
