@@ -144,7 +144,7 @@ func (l *Limiter) Close(ctx context.Context) error {
 	}
 	close(l.stop)
 	<-l.stopped
-	return l.moveLeases(ctx, l.leases.takeBack(nil, time.Now().Add(time.Hour*24*365)))
+	return l.moveLeases(ctx, l.leases.takeBack(nil, time.Time{}))
 }
 
 // Reservation is an admitted request's hold on TPM and budget. Settle or Release it exactly once

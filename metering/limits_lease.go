@@ -163,7 +163,8 @@ func (s *leaseStore) granted(moves []leaseMove, moved []int64) {
 }
 
 // takeBack removes from the leases what they have left, for keys (or, keys nil, for the leases idle
-// since before idleBefore) and returns it as moves to give back. The amounts are gone from the leases
+// since before idleBefore and not being topped up; all of them when idleBefore is zero) and returns it
+// as moves to give back. The amounts are gone from the leases
 // before Redis is asked, so they can never be drawn twice; if giving back fails they stay counted in
 // Redis (the safe side).
 func (s *leaseStore) takeBack(keys []string, idleBefore time.Time) []leaseMove {
@@ -185,7 +186,7 @@ func (s *leaseStore) takeBack(keys []string, idleBefore time.Time) []leaseMove {
 		return moves
 	}
 	for k, b := range s.leases {
-		if b.used.Before(idleBefore) && !b.pending {
+		if idleBefore.IsZero() || b.used.Before(idleBefore) && !b.pending {
 			take(k, b)
 			delete(s.leases, k)
 		}

@@ -29,6 +29,7 @@ type app struct {
 	gw      *gateway.Server
 	log     *slog.Logger
 	ledger  *metering.Ledger
+	limiter *metering.Limiter
 	health  *health.Registry
 	policy  *policy.Engine
 	redis   redis.UniversalClient
@@ -72,11 +73,12 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 	}
 	var gw *gateway.Server
 	limiter, err := metering.NewLimiter(metering.LimitsOptions{Redis: a.redis, Timeout: cfg.Redis.Timeout,
-		FailMode: cfg.Metering.RedisFailMode, Logger: log},
+		FailMode: cfg.Metering.RedisFailMode, LeaseFraction: cfg.Metering.LeaseFraction, Logger: log},
 		metering.RuleFunc(func(s metering.Subject) metering.Rules { return gw.Rules(s) }))
 	if err != nil {
 		return nil, fmt.Errorf("limiter: %w", err)
 	}
+	a.limiter = limiter
 	if cfg.Policy.Dir != "" {
 		pc := cfg.Policy
 		a.policy, err = policy.Open(policy.Options{Dir: pc.Dir, OnError: pc.OnError, Timeout: pc.Timeout, Evaluator: pc.Evaluator,
@@ -119,7 +121,8 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 func newRedis(c config.RedisConfig) redis.UniversalClient {
 	o := &redis.UniversalOptions{Addrs: c.Addrs, MasterName: c.MasterName, Username: c.Username,
 		Password: c.Password, DB: c.DB, ContextTimeoutEnabled: true,
-		DialTimeout: 5 * c.Timeout, ReadTimeout: c.Timeout, WriteTimeout: c.Timeout}
+		// Sockets allow the limiter's retry (4 × timeout); every call bounds itself with its context.
+		DialTimeout: 5 * c.Timeout, ReadTimeout: 4 * c.Timeout, WriteTimeout: 4 * c.Timeout}
 	if c.TLS {
 		o.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
@@ -196,6 +199,9 @@ func (a *app) closeStages(ctx context.Context) error {
 	var errs []error
 	if a.ledger != nil {
 		errs = append(errs, a.ledger.Close(ctx))
+	}
+	if a.limiter != nil { // gives budget leases back to Redis
+		errs = append(errs, a.limiter.Close(ctx))
 	}
 	if a.health != nil {
 		a.health.Close()
