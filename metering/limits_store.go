@@ -10,7 +10,7 @@ import (
 // Redis outage, the leaseStore.
 type limitStore interface {
 	// reserve checks every counter of p and, if all pass, counts the request in all of them. It sets
-	// p.id to the id of the request's rate-log entries.
+	// p.id to what names the request's rate-log entries (Redis: a unique id; embedded: its ms stamp).
 	reserve(ctx context.Context, p *plan) (reserveResult, error)
 	// adjust applies a settlement: TPM entries re-weighed, budget counters moved by a delta.
 	adjust(ctx context.Context, st settlement) error
@@ -34,7 +34,7 @@ func admitted(n int) reserveResult {
 
 // settlement is what Settle or Release changes: re-weighed TPM entries and budget deltas.
 type settlement struct {
-	id    int64 // the reservation's rate-log entry id
+	id    int64 // the reservation's rate-log entry id (plan.id)
 	items []settleItem
 }
 
@@ -50,7 +50,7 @@ type memStore struct {
 	mu        sync.Mutex
 	m         map[string]*memCounter
 	logs      map[string]*memLog
-	seq       int64
+	lastMs    int64 // the last rate stamp: stamps are monotonic, so logs stay sorted and coalesce
 	lastSweep time.Time
 	now       func() time.Time
 }
@@ -119,7 +119,7 @@ func (s *memStore) reserve(_ context.Context, p *plan) (reserveResult, error) {
 // reserveLocked runs p against the store with limitOf giving each counter's limit (the lease store
 // substitutes its shares); a limit ≤ 0 is not checked.
 func (s *memStore) reserveLocked(p *plan, limitOf func(*counter) int64) (reserveResult, error) {
-	ms := p.now.UnixMilli()
+	ms := max(p.now.UnixMilli(), s.lastMs)
 	for i := range p.counters {
 		c := &p.counters[i]
 		cur, g := s.use(c, p.now, ms)
@@ -131,8 +131,7 @@ func (s *memStore) reserveLocked(p *plan, limitOf func(*counter) int64) (reserve
 			return r, nil
 		}
 	}
-	s.seq++
-	p.id = s.seq
+	s.lastMs, p.id = ms, ms // the id of an embedded reservation is its stamp
 	r := admitted(len(p.counters))
 	for i := range p.counters {
 		c := &p.counters[i]
@@ -142,7 +141,7 @@ func (s *memStore) reserveLocked(p *plan, limitOf func(*counter) int64) (reserve
 				g = &memLog{}
 				s.logs[c.key] = g
 			}
-			g.add(ms, p.id, c.inc)
+			g.add(ms, c.inc)
 			r.values[i], r.resets[i] = g.sum, g.resetIn(ms)
 			continue
 		}
@@ -172,7 +171,7 @@ func (s *memStore) adjustLocked(st settlement, now time.Time) {
 		if it.tokens {
 			if g := s.logs[it.key]; g != nil {
 				g.trim(now.UnixMilli()) // an entry that left the window is not re-weighed
-				g.reweigh(st.id, it.to)
+				g.reweigh(st.id, it.from, it.to)
 			}
 		} else if mc := s.live(it.key, now); mc != nil { // an expired period is not recreated
 			mc.v += it.delta

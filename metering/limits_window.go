@@ -12,14 +12,15 @@ import (
 // TPM entry to its actual tokens while it is still in the window. The Redis store keeps the same log
 // in a ZSET (score = ms, member = "id:weight") plus a weight sum; this is the in-memory twin.
 
-// logEntry is one admitted request in a sliding log.
+// logEntry is what a sliding log admitted in one millisecond. The embedded store coalesces requests of
+// the same millisecond (a log holds at most 60 000 entries however high the limit); Redis keeps one
+// member per request. Both count and expire the same weights at the same times.
 type logEntry struct {
-	at int64 // unix ms
-	id int64 // store-assigned, increasing: entries are appended in id order
+	at int64 // unix ms; increasing (the store's stamps are monotonic)
 	w  int64
 }
 
-// memLog is a sliding log with its weight sum. Appends are in time and id order under the store's mutex.
+// memLog is a sliding log with its weight sum. Appends are in time order under the store's mutex.
 type memLog struct {
 	ent []logEntry // live entries are ent[head:]; the prefix is dropped when append reallocates
 	sum int64
@@ -39,9 +40,13 @@ func (g *memLog) trim(now int64) {
 	}
 }
 
-func (g *memLog) add(at, id, w int64) {
-	g.ent = append(g.ent, logEntry{at: at, id: id, w: w})
+func (g *memLog) add(at, w int64) {
 	g.sum += w
+	if n := len(g.ent); n > 0 && g.ent[n-1].at == at {
+		g.ent[n-1].w += w
+		return
+	}
+	g.ent = append(g.ent, logEntry{at: at, w: w})
 }
 
 // wait is how long until enough weight leaves the window for inc to fit under limit.
@@ -63,11 +68,11 @@ func (g *memLog) resetIn(now int64) time.Duration {
 	return time.Duration(g.ent[0].at+windowMillis()-now) * time.Millisecond
 }
 
-// reweigh sets entry id's weight to w if the entry is still in the window.
-func (g *memLog) reweigh(id, w int64) {
-	i := sort.Search(len(g.ent), func(i int) bool { return g.ent[i].id >= id })
-	if i < len(g.ent) && g.ent[i].id == id {
-		g.sum += w - g.ent[i].w
-		g.ent[i].w = w
+// reweigh moves a request admitted at ms at from weight from to weight to, if it is still in the window.
+func (g *memLog) reweigh(at, from, to int64) {
+	i := sort.Search(len(g.ent), func(i int) bool { return g.ent[i].at >= at })
+	if i < len(g.ent) && g.ent[i].at == at {
+		g.sum += to - from
+		g.ent[i].w += to - from
 	}
 }
