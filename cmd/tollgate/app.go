@@ -121,13 +121,17 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 func newRedis(c config.RedisConfig) redis.UniversalClient {
 	o := &redis.UniversalOptions{Addrs: c.Addrs, MasterName: c.MasterName, Username: c.Username,
 		Password: c.Password, DB: c.DB, ContextTimeoutEnabled: true,
-		// Sockets allow the limiter's retry (4 × timeout); every call bounds itself with its context.
-		DialTimeout: 5 * c.Timeout, ReadTimeout: 4 * c.Timeout, WriteTimeout: 4 * c.Timeout}
+		// go-redis caps a call's context deadline at the socket timeouts, so they are the longest any
+		// caller allows: the limiter's retry (4 × timeout) and the ledger's batch (StoreTimeout, 2s).
+		// Each call bounds itself with its context; these are only the backstop.
+		DialTimeout: 5 * c.Timeout, ReadTimeout: socketTimeout(c.Timeout), WriteTimeout: socketTimeout(c.Timeout)}
 	if c.TLS {
 		o.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
 	return redis.NewUniversalClient(o)
 }
+
+func socketTimeout(callTimeout time.Duration) time.Duration { return max(4*callTimeout, 2*time.Second) }
 
 // accessLog opens the access log: "" off, "-" stdout, else a file.
 func (a *app) accessLog(dest string) (*health.AccessLog, error) {
