@@ -70,7 +70,7 @@ func (s *leaseStore) reserve(_ context.Context, p *plan) (reserveResult, error) 
 		if c.rate() || c.limit <= 0 {
 			continue
 		}
-		if b := s.leases[c.key]; b == nil || b.avail() < c.inc {
+		if b := s.leases[c.key]; b == nil && c.inc > 0 || b != nil && b.avail() < c.inc {
 			return reserveResult{}, fmt.Errorf("%w: redis is unreachable and this replica's lease of the %s %s is used up",
 				ErrLimiterUnavailable, c.scope, strings.ReplaceAll(c.kind, "_", " "))
 		}
@@ -91,8 +91,7 @@ func (s *leaseStore) reserve(_ context.Context, p *plan) (reserveResult, error) 
 	now := s.now()
 	for i := range p.counters {
 		c := &p.counters[i]
-		if !c.rate() && c.limit > 0 {
-			b := s.leases[c.key]
+		if b := s.leases[c.key]; b != nil && !c.rate() && c.limit > 0 {
 			b.drawn += c.inc
 			b.used = now
 			res.values[i] = c.limit - b.avail() // headers: what this replica may still spend
