@@ -390,7 +390,7 @@ func (r *Reservation) finish(ctx context.Context, tokenDelta, costDelta int64) {
 	if r.store == limitStore(r.l.remote) {
 		// Bounded, not cut short by a request that already ended, and not retried: a settle that may
 		// have been applied must not be applied twice.
-		if !r.l.circuit.allow() {
+		if r.l.circuit.open() { // not a probe: the circuit's probes are Reserve's
 			err = errRedisFailed
 		} else {
 			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.l.opts.RetryTimeout)
