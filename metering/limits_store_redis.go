@@ -45,7 +45,8 @@ func counterType(c *counter) int {
 
 // reserveScript: KEYS = marker, then per counter its key (TPM: log and sum). ARGV = now ms, window ms,
 // entry name, then per counter: type, limit, inc, ttl ms. Returns per counter its use after the request
-// and (rate) ms until its oldest entry leaves the window; or {-i, use, wait ms} for the denying counter.
+// and, for the rate counters the headers show, ms until its oldest entry leaves the window (others 0);
+// or {-i, use, wait ms} for the denying counter.
 // The marker makes a retry after a lost reply idempotent: if it exists the request was already counted
 // and the script only reads.
 var reserveScript = redis.NewScript(`
@@ -92,10 +93,11 @@ for i = 1, n do
     return {-i, cur, wait}
   end
 end
-local out = {}
+local out, tight, least = {}, {}, {}
 for i = 1, n do
-  local typ, inc, ttl = tonumber(ARGV[4*i]), tonumber(ARGV[4*i+2]), tonumber(ARGV[4*i+3])
-  local k, v, reset = keys[i], used[i], 0
+  local typ, limit, inc, ttl = tonumber(ARGV[4*i]), tonumber(ARGV[4*i+1]), tonumber(ARGV[4*i+2]), tonumber(ARGV[4*i+3])
+  local k, v = keys[i], used[i]
+  out[n + i] = 0
   if typ == 0 then
     if not again then
       v = redis.call('INCRBY', k, inc)
@@ -112,11 +114,14 @@ for i = 1, n do
         v = v + 1
       end
     end
-    local o = redis.call('ZRANGE', k, 0, 0, 'WITHSCORES')
-    if #o == 2 then reset = tonumber(o[2]) + win - now end
+    -- the headers show the scope with the least left per kind (first on ties, as RateHeaders.observe)
+    if least[typ] == nil or limit - v < least[typ] then least[typ], tight[typ] = limit - v, i end
   end
   out[i] = v
-  out[n + i] = reset
+end
+for _, i in pairs(tight) do -- reset: until the oldest entry of that log leaves the window
+  local o = redis.call('ZRANGE', keys[i], 0, 0, 'WITHSCORES')
+  if #o == 2 then out[n + i] = tonumber(o[2]) + win - now end
 end
 if not again then redis.call('SET', KEYS[1], '1', 'PX', win) end
 return out
