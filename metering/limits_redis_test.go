@@ -21,6 +21,7 @@ func replicas(t *testing.T, addr string, n int, rules RuleSource, clock *fakeClo
 		if err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(func() { _ = l.Close(ctx) })
 		out[i] = l
 	}
 	return out

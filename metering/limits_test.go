@@ -42,6 +42,7 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, newLimiter func(rules Ru
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Cleanup(func() { _ = l.Close(ctx) })
 			return l
 		})
 	})
