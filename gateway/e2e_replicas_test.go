@@ -46,6 +46,7 @@ func startReplica(t *testing.T, redisAddr, mockURL string) replica {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = limiter.Close(context.Background()) })
 	gw, err = gateway.New(parseConfig(t, replicaConfig, map[string]string{"MOCK": mockURL}),
 		gateway.Options{Stages: gateway.Stages{Limiter: limiter, Ledger: ledger}})
 	if err != nil {
