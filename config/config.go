@@ -267,8 +267,10 @@ type MeteringConfig struct {
 	LedgerDir string `yaml:"ledger_dir"`
 	// LedgerQueue bounds the queue between requests and the ledger writer.
 	LedgerQueue int `yaml:"ledger_queue"`
-	// RedisFailMode is what limits do when Redis is down: local | open | closed.
+	// RedisFailMode is what limits do when Redis is down: lease (default) | local | open | closed.
 	RedisFailMode string `yaml:"redis_fail_mode"`
+	// LeaseFraction sizes the lease fail mode's leases: of a budget's remainder, of a rate limit.
+	LeaseFraction float64 `yaml:"lease_fraction"`
 }
 
 // Price per one million tokens, in USD.

@@ -86,6 +86,8 @@ func TestInvalidConfigs(t *testing.T) {
 	f("policy:\n  on_error: maybe\n", "cfg.yaml:2: policy.on_error")
 	f("policy:\n  evaluator: wasm\n", "cfg.yaml:2: policy.evaluator")
 	f("routing:\n  balance: random\n", "routing.balance: unknown strategy")
+	f("metering:\n  redis_fail_mode: maybe\n", "metering.redis_fail_mode: must be lease, local, open or closed")
+	f("metering:\n  lease_fraction: 0.9\n", "metering.lease_fraction: must be above 0 and at most 0.5")
 	f("upstreams:\n  - {name: a, kind: mock}\n  - {name: a, kind: mock}\n", "duplicate upstream \"a\"")
 	f("admin: {key: same}\nkeys:\n  - {id: k, key: same}\n", "keys[0]: is the admin key")
 	f("ops: {key: scrape}\nkeys:\n  - {id: k, key_sha256: "+sha256Hex("scrape")+"}\n", "keys[0]: is the ops key")

@@ -105,7 +105,10 @@ func applyDefaults(c *Config) {
 		m.LedgerDir = "data/ledger"
 	}
 	if m.RedisFailMode == "" {
-		m.RedisFailMode = "local"
+		m.RedisFailMode = "lease"
+	}
+	if m.LeaseFraction == 0 {
+		m.LeaseFraction = 0.1
 	}
 	if c.Policy.OnError == "" {
 		c.Policy.OnError = "deny"

@@ -184,9 +184,12 @@ func validate(c *Config, name string, lines lineIndex) error {
 		at("metering.ledger", "must be on or off, got %q", c.Metering.Ledger)
 	}
 	switch c.Metering.RedisFailMode {
-	case "local", "open", "closed":
+	case "lease", "local", "open", "closed":
 	default:
-		at("metering.redis_fail_mode", "must be local, open or closed, got %q", c.Metering.RedisFailMode)
+		at("metering.redis_fail_mode", "must be lease, local, open or closed, got %q", c.Metering.RedisFailMode)
+	}
+	if f := c.Metering.LeaseFraction; f <= 0 || f > 0.5 {
+		at("metering.lease_fraction", "must be above 0 and at most 0.5, got %g", f)
 	}
 	for name, p := range c.Metering.Prices {
 		if p.Input < 0 || p.Output < 0 || p.CachedInput < 0 || p.Reasoning < 0 {

@@ -1,6 +1,7 @@
 package metering
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,9 +17,10 @@ type Subject struct {
 	Tenant, Team, KeyID, Model string
 }
 
-// Fail modes when Redis is slow or down.
+// Fail modes when Redis is down (after a retry, tripAfter calls in a row).
 const (
-	FailLocal  = "local"  // default: enforce limits per replica in memory until Redis answers again
+	FailLease  = "lease"  // default: admit within leases taken from Redis beforehand; bounded, see limits_lease.go
+	FailLocal  = "local"  // each replica enforces the whole limit alone in memory: N replicas admit up to N× the limit
 	FailOpen   = "open"   // admit without limits
 	FailClosed = "closed" // deny with ErrLimiterUnavailable
 )
@@ -26,46 +28,75 @@ const (
 // LimitsOptions configure NewLimiter.
 type LimitsOptions struct {
 	// Redis shares counters across replicas; nil = in-process only. Create the client with
-	// ContextTimeoutEnabled: true so Timeout reaches the socket.
+	// ContextTimeoutEnabled: true and socket timeouts of at least RetryTimeout.
 	Redis redis.UniversalClient
-	// Timeout bounds one Redis call; default 50ms.
+	// Timeout bounds a Redis call's first attempt; default 50ms.
 	Timeout time.Duration
-	// FailMode is FailLocal (default), FailOpen or FailClosed.
+	// RetryTimeout bounds the one retry of a failed call; default 4 × Timeout.
+	RetryTimeout time.Duration
+	// TripAfter is how many calls in a row must fail (both attempts) before Redis counts as down;
+	// default 3. A single failed call falls back for that request only.
+	TripAfter int
+	// FailMode is FailLease (default), FailLocal, FailOpen or FailClosed.
 	FailMode string
-	// RetryInterval is how long to skip Redis after a failure before trying again; default 1s.
-	// Without it every request during an outage would wait Timeout.
+	// LeaseFraction sizes leases (FailLease): a budget lease is this fraction of what the counter has
+	// left, a replica's outage share of a rate limit this fraction of the limit; default 0.1.
+	LeaseFraction float64
+	// LeaseIdle gives back budget leases not used for this long; default 30s.
+	LeaseIdle time.Duration
+	// RetryInterval is how long to skip Redis once it is down before one caller tries again; default 1s.
 	RetryInterval time.Duration
-	// Now is the clock (tests); default time.Now. Replicas' clocks should agree (NTP): windows are
-	// aligned UTC minutes computed on the replica.
+	// Now is the clock (tests); default time.Now. Replicas' clocks should agree (NTP): rate-log entries
+	// are stamped by the replica that admits them.
 	Now    func() time.Time
 	Logger *slog.Logger
 }
 
 // Limiter enforces RPM/TPM limits and budgets for key, team, tenant and model.
 type Limiter struct {
-	opts      LimitsOptions
-	rules     RuleSource
-	log       *slog.Logger
-	local     *memStore
-	remote    limitStore   // nil without Redis
-	downUntil atomic.Int64 // unix nanos until which Redis is skipped
-	wasDown   atomic.Bool  // logs the outage once, and its end once
+	opts    LimitsOptions
+	rules   RuleSource
+	log     *slog.Logger
+	local   *memStore
+	remote  *redisLimitStore // nil without Redis
+	leases  *leaseStore      // FailLease with Redis
+	circuit redisCircuit
+	topUps  chan []leaseMove
+	stop    chan struct{}
+	stopped chan struct{}
+	closed  atomic.Bool
 }
 
-// NewLimiter builds a limiter. rules is consulted on every Reserve and Spend.
+// NewLimiter builds a limiter. rules is consulted on every Reserve and Spend. With Redis and the lease
+// fail mode it runs one goroutine (lease top-ups and returns): call Close when done.
 func NewLimiter(opts LimitsOptions, rules RuleSource) (*Limiter, error) {
 	if rules == nil {
 		return nil, errors.New("limits: a RuleSource is required (use &StaticRules{} for none)")
 	}
 	switch opts.FailMode {
 	case "":
-		opts.FailMode = FailLocal
-	case FailLocal, FailOpen, FailClosed:
+		opts.FailMode = FailLease
+	case FailLease, FailLocal, FailOpen, FailClosed:
 	default:
-		return nil, fmt.Errorf("limits: fail mode %q is not one of local, open, closed", opts.FailMode)
+		return nil, fmt.Errorf("limits: fail mode %q is not one of lease, local, open, closed", opts.FailMode)
+	}
+	if opts.LeaseFraction < 0 || opts.LeaseFraction > 0.5 {
+		return nil, fmt.Errorf("limits: lease fraction %g is not within 0..0.5", opts.LeaseFraction)
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = 50 * time.Millisecond
+	}
+	if opts.RetryTimeout <= 0 {
+		opts.RetryTimeout = 4 * opts.Timeout
+	}
+	if opts.TripAfter <= 0 {
+		opts.TripAfter = 3
+	}
+	if opts.LeaseFraction == 0 {
+		opts.LeaseFraction = 0.1
+	}
+	if opts.LeaseIdle <= 0 {
+		opts.LeaseIdle = 30 * time.Second
 	}
 	if opts.RetryInterval <= 0 {
 		opts.RetryInterval = time.Second
@@ -77,11 +108,19 @@ func NewLimiter(opts LimitsOptions, rules RuleSource) (*Limiter, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	l := &Limiter{opts: opts, rules: rules, log: log.With("component", "limits"), local: newMemStore(opts.Now)}
+	log = log.With("component", "limits")
+	l := &Limiter{opts: opts, rules: rules, log: log, local: newMemStore(opts.Now),
+		circuit: redisCircuit{tripAfter: int64(opts.TripAfter), retryEvery: opts.RetryInterval, log: log, failMode: opts.FailMode}}
 	if opts.Redis != nil {
-		l.remote = &redisLimitStore{rdb: opts.Redis}
+		l.remote = newRedisLimitStore(opts.Redis)
 		if !contextTimeoutEnabled(opts.Redis) {
 			l.log.Warn("limits: redis client lacks ContextTimeoutEnabled; a stalled socket may outlive the timeout")
+		}
+		if opts.FailMode == FailLease {
+			l.leases = newLeaseStore(opts.LeaseFraction, opts.Now)
+			l.topUps = make(chan []leaseMove, 256)
+			l.stop, l.stopped = make(chan struct{}), make(chan struct{})
+			go l.leaseLoop()
 		}
 	}
 	return l, nil
@@ -97,13 +136,24 @@ func contextTimeoutEnabled(c redis.UniversalClient) bool {
 	return true // Ring or wrappers: cannot tell, do not warn
 }
 
+// Close gives the budget leases back to Redis and stops the lease goroutine. Reserve keeps working
+// after Close (without leases).
+func (l *Limiter) Close(ctx context.Context) error {
+	if l.leases == nil || !l.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	close(l.stop)
+	<-l.stopped
+	return l.moveLeases(ctx, l.leases.takeBack(nil, time.Time{}))
+}
+
 // Reservation is an admitted request's hold on TPM and budget. Settle or Release it exactly once
 // (later calls do nothing). A nil Reservation is valid and does nothing.
 type Reservation struct {
 	l       *Limiter
 	store   limitStore
-	keys    []string // TPM and budget counters to adjust
-	tokens  []bool   // keys[i] is a TPM counter (else budget)
+	id      int64
+	items   []settleItem // TPM entries and budget counters to adjust
 	est     int64
 	worst   int64
 	headers RateHeaders
@@ -114,16 +164,100 @@ type Reservation struct {
 // budgets +worstCostMicros, for every scope of s, atomically (one Redis round trip with Redis).
 // Denied: a *LimitError wrapping ErrRateLimited or ErrBudgetExceeded; nothing is counted.
 func (l *Limiter) Reserve(ctx context.Context, s Subject, estTokens int, worstCostMicros int64) (*Reservation, error) {
-	p := buildPlan(s, l.rules.Rules(s), l.opts.Now(), int64(max(estTokens, 0)), max(worstCostMicros, 0))
-	store, vals, denied, cur, err := l.reserveSomewhere(ctx, p)
+	est, worst := int64(max(estTokens, 0)), max(worstCostMicros, 0)
+	p := buildPlan(s, l.rules.Rules(s), l.opts.Now(), est, worst)
+	if l.remote == nil {
+		return l.reserveOn(ctx, l.local, &p, est, worst)
+	}
+	r, err := l.reserveRedis(ctx, &p, est, worst)
+	if err == nil || !errors.Is(err, errRedisFailed) {
+		return r, err
+	}
+	rateFallbackTotal.Inc()
+	switch l.opts.FailMode {
+	case FailOpen:
+		return nil, nil
+	case FailClosed:
+		return nil, ErrLimiterUnavailable
+	case FailLocal:
+		return l.reserveOn(ctx, l.local, &p, est, worst)
+	}
+	p.id = 0
+	return l.reserveOn(ctx, l.leases, &p, est, worst)
+}
+
+// errRedisFailed marks a Redis call that failed (both attempts) or was skipped while Redis is down.
+var errRedisFailed = errors.New("redis unavailable")
+
+// reserveRedis runs the plan on Redis. A denial by a budget this replica holds leases on gives those
+// leases back and asks once more, so leases never deny the replica the last of a budget.
+func (l *Limiter) reserveRedis(ctx context.Context, p *plan, est, worst int64) (*Reservation, error) {
+	var res reserveResult
+	run := func(c context.Context) (err error) { res, err = l.remote.reserve(c, p); return err }
+	if err := l.callRedis(ctx, run); err != nil {
+		return nil, err
+	}
+	if res.denied >= 0 && l.leases != nil && !p.counters[res.denied].rate() {
+		if back := l.leases.takeBack(budgetKeys(p), time.Time{}); len(back) > 0 {
+			if err := l.moveLeases(ctx, back); err == nil {
+				p.id = 0
+				if err := l.callRedis(ctx, run); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	if res.denied < 0 && l.leases != nil {
+		if moves := l.leases.observe(p, res.values); len(moves) > 0 {
+			select {
+			case l.topUps <- moves:
+			default:
+				l.leases.granted(moves, nil)
+			}
+		}
+	}
+	return l.result(l.remote, p, res, est, worst)
+}
+
+// callRedis runs fn with Timeout, and once more with RetryTimeout if that failed (fn must be
+// idempotent), and reports to the circuit. It wraps errRedisFailed when Redis failed or is down.
+func (l *Limiter) callRedis(ctx context.Context, fn func(context.Context) error) error {
+	if !l.circuit.allow() {
+		return errRedisFailed
+	}
+	var err error
+	for attempt, d := range [2]time.Duration{l.opts.Timeout, l.opts.RetryTimeout} {
+		rctx, cancel := context.WithTimeout(ctx, d)
+		err = fn(rctx)
+		cancel()
+		if err == nil {
+			l.circuit.success()
+			return nil
+		}
+		if ctx.Err() != nil { // the caller gave up; not Redis's fault
+			return ctx.Err()
+		}
+		rateRedisErrorsTotal.Inc()
+		if attempt == 0 {
+			rateRedisRetries.Inc()
+		}
+	}
+	l.circuit.failure(err)
+	return fmt.Errorf("%w: %w", errRedisFailed, err)
+}
+
+func (l *Limiter) reserveOn(ctx context.Context, store limitStore, p *plan, est, worst int64) (*Reservation, error) {
+	res, err := store.reserve(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	if store == nil { // FailOpen
-		return nil, nil
-	}
-	if denied >= 0 {
-		le := p.counters[denied].denial(cur)
+	return l.result(store, p, res, est, worst)
+}
+
+// result turns a store's answer into a Reservation or a LimitError.
+func (l *Limiter) result(store limitStore, p *plan, res reserveResult, est, worst int64) (*Reservation, error) {
+	if res.denied >= 0 {
+		le := p.counters[res.denied].denial(res.current, res.wait)
 		if le.Kind == KindRequests || le.Kind == KindTokens {
 			rateDeniedRate.Inc()
 		} else {
@@ -131,76 +265,79 @@ func (l *Limiter) Reserve(ctx context.Context, s Subject, estTokens int, worstCo
 		}
 		return nil, le
 	}
-	r := &Reservation{l: l, store: store, est: int64(max(estTokens, 0)), worst: max(worstCostMicros, 0)}
-	for i, c := range p.counters {
+	r := &Reservation{l: l, store: store, id: p.id, est: est, worst: worst}
+	r.items = make([]settleItem, 0, len(p.counters))
+	for i := range p.counters {
+		c := &p.counters[i]
 		switch c.kind {
 		case KindRequests:
-			r.headers.observe(c.kind, c.limit, vals[i], c.reset)
+			r.headers.observe(c.kind, c.limit, res.values[i], res.resets[i])
 		case KindTokens:
-			r.headers.observe(c.kind, c.limit, vals[i], c.reset)
-			r.keys, r.tokens = append(r.keys, c.key), append(r.tokens, true)
+			r.headers.observe(c.kind, c.limit, res.values[i], res.resets[i])
+			r.items = append(r.items, settleItem{key: c.key, sumKey: c.sumKey, tokens: true})
 		default:
-			r.keys, r.tokens = append(r.keys, c.key), append(r.tokens, false)
+			r.items = append(r.items, settleItem{key: c.key})
 		}
 	}
 	return r, nil
 }
 
-// reserveSomewhere runs the plan on Redis, or on the fallback when Redis fails or is known down.
-// It returns a nil store for FailOpen.
-func (l *Limiter) reserveSomewhere(ctx context.Context, p plan) (limitStore, []int64, int, int64, error) {
-	if l.redisUsable() {
-		rctx, cancel := context.WithTimeout(ctx, l.opts.Timeout)
-		vals, denied, cur, err := l.remote.reserve(rctx, p)
+func budgetKeys(p *plan) []string {
+	keys := make([]string, 0, len(p.counters))
+	for i := range p.counters {
+		if c := &p.counters[i]; !c.rate() && c.limit > 0 {
+			keys = append(keys, c.key)
+		}
+	}
+	return keys
+}
+
+// leaseLoop tops leases up as Reserve asks and gives back those idle for LeaseIdle.
+func (l *Limiter) leaseLoop() {
+	defer close(l.stopped)
+	tick := time.NewTicker(l.opts.LeaseIdle / 2)
+	defer tick.Stop()
+	for {
+		select {
+		case <-l.stop:
+			return
+		case moves := <-l.topUps:
+			l.grantLeases(moves)
+		case <-tick.C:
+			_ = l.moveLeases(context.Background(), l.leases.takeBack(nil, l.opts.Now().Add(-l.opts.LeaseIdle)))
+		}
+	}
+}
+
+func (l *Limiter) grantLeases(moves []leaseMove) {
+	if l.circuit.open() {
+		l.leases.granted(moves, nil)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), l.opts.RetryTimeout)
+	defer cancel()
+	moved, _, err := l.remote.moveLeases(ctx, moves)
+	if err != nil {
+		rateLeaseErrors.Inc()
+		moved = nil
+	}
+	l.leases.granted(moves, moved)
+}
+
+// moveLeases gives leases back (negative deltas), one script per tenant. Not retried: a give-back that
+// may have been applied must not be applied twice; one that failed leaves the amount counted.
+func (l *Limiter) moveLeases(ctx context.Context, moves []leaseMove) error {
+	var firstErr error
+	for _, g := range byTenant(moves) {
+		rctx, cancel := context.WithTimeout(ctx, l.opts.RetryTimeout)
+		_, _, err := l.remote.moveLeases(rctx, g)
 		cancel()
-		if err == nil {
-			l.redisOK()
-			return l.remote, vals, denied, cur, nil
-		}
-		if ctx.Err() != nil { // the caller gave up; not Redis's fault
-			return nil, nil, 0, 0, ctx.Err()
-		}
-		l.redisFailed(err)
-	}
-	if l.remote != nil {
-		rateFallbackTotal.Inc()
-		switch l.opts.FailMode {
-		case FailOpen:
-			return nil, nil, -1, 0, nil
-		case FailClosed:
-			return nil, nil, 0, 0, ErrLimiterUnavailable
+		if err != nil {
+			rateLeaseErrors.Inc()
+			firstErr = cmp.Or(firstErr, err)
 		}
 	}
-	vals, denied, cur, err := l.local.reserve(ctx, p)
-	return l.local, vals, denied, cur, err
-}
-
-// redisUsable says whether to call Redis now: always while healthy; after a failure only once per
-// RetryInterval, and then by one caller (the CAS winner) while the others keep using the fallback.
-func (l *Limiter) redisUsable() bool {
-	if l.remote == nil {
-		return false
-	}
-	until := l.downUntil.Load()
-	if until == 0 {
-		return true
-	}
-	now := time.Now().UnixNano()
-	return now >= until && l.downUntil.CompareAndSwap(until, now+int64(l.opts.RetryInterval))
-}
-
-func (l *Limiter) redisOK() {
-	if l.downUntil.Load() != 0 {
-		l.downUntil.Store(0)
-		l.log.Info("limits: redis answers again; shared limits restored")
-	}
-}
-
-func (l *Limiter) redisFailed(err error) {
-	rateRedisErrorsTotal.Inc()
-	if l.downUntil.Swap(time.Now().Add(l.opts.RetryInterval).UnixNano()) == 0 {
-		l.log.Warn("limits: redis unavailable; falling back", "fail_mode", l.opts.FailMode, "retry_in", l.opts.RetryInterval, "err", err)
-	}
+	return firstErr
 }
 
 // Headers returns the x-ratelimit-* values observed at Reserve.
@@ -240,20 +377,30 @@ func (r *Reservation) finish(ctx context.Context, tokenDelta, costDelta int64) {
 	if r == nil || !r.done.CompareAndSwap(false, true) || (tokenDelta == 0 && costDelta == 0) {
 		return
 	}
-	deltas := make([]int64, len(r.keys))
-	for i := range r.keys {
-		if r.tokens[i] {
-			deltas[i] = tokenDelta
+	for i := range r.items {
+		it := &r.items[i]
+		if it.tokens {
+			it.from, it.to = r.est, r.est+tokenDelta
 		} else {
-			deltas[i] = costDelta
+			it.delta = costDelta
 		}
 	}
-	if r.store != r.l.local { // Redis: bounded, and not cut short by a request that already ended
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), r.l.opts.Timeout)
-		defer cancel()
+	st := settlement{id: r.id, items: r.items}
+	var err error
+	if r.store == limitStore(r.l.remote) {
+		// Bounded, not cut short by a request that already ended, and not retried: a settle that may
+		// have been applied must not be applied twice.
+		if r.l.circuit.open() { // not a probe: the circuit's probes are Reserve's
+			err = errRedisFailed
+		} else {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.l.opts.RetryTimeout)
+			err = r.store.adjust(sctx, st)
+			cancel()
+		}
+	} else {
+		err = r.store.adjust(ctx, st)
 	}
-	if err := r.store.adjust(ctx, r.keys, deltas); err != nil {
+	if err != nil {
 		// The worst case stays reserved: budgets err on the safe side until the period ends.
 		rateSettleErrors.Inc()
 		r.l.log.Warn("limits: settle failed; the reserved worst case stays charged", "err", err)
@@ -319,21 +466,17 @@ func (l *Limiter) Spend(ctx context.Context, s Subject) (Spend, error) {
 }
 
 func (l *Limiter) readCounters(ctx context.Context, keys []string) ([]int64, error) {
-	if l.redisUsable() {
-		rctx, cancel := context.WithTimeout(ctx, l.opts.Timeout)
-		vals, err := l.remote.get(rctx, keys)
-		cancel()
-		if err == nil {
-			l.redisOK()
-			return vals, nil
-		}
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		l.redisFailed(err)
+	if l.remote == nil {
+		return l.local.get(ctx, keys)
 	}
-	if l.remote != nil {
-		rateFallbackTotal.Inc()
+	var vals []int64
+	err := l.callRedis(ctx, func(c context.Context) (err error) { vals, err = l.remote.get(c, keys); return err })
+	if err == nil || !errors.Is(err, errRedisFailed) {
+		return vals, err
 	}
-	return l.local.get(ctx, keys)
+	rateFallbackTotal.Inc()
+	if l.opts.FailMode == FailLocal {
+		return l.local.get(ctx, keys)
+	}
+	return nil, err
 }

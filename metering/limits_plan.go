@@ -7,23 +7,31 @@ import (
 )
 
 // A plan is the list of counters one request touches, shared by the embedded and the Redis store so
-// both enforce identical semantics: for every counter, check value+inc ≤ limit (limit 0: not checked);
-// if all pass, add inc to all, atomically.
+// both enforce identical semantics: for every counter, check used+inc ≤ limit (limit 0: not checked);
+// if all pass, add inc to all, atomically. Budget counters are integers; rate counters are sliding logs
+// (see limits_window.go): "used" is what the log holds from the last rateWindow.
 type plan struct {
 	counters []counter
 	now      time.Time
+	marker   string // rate-key prefix of the tenant, for the Redis reservation marker (key + id)
+	id       int64  // reservation id: names its rate-log entries; set by the store
 }
 
 type counter struct {
-	key   string
-	limit int64
-	inc   int64
-	ttl   time.Duration // 0: no expiry
-	kind  string        // KindRequests, KindTokens, KindBudget*
-	scope string
-	reset time.Duration // until the window or period ends (0: never)
+	key    string        // budget: the counter; rate: the sliding log
+	sumKey string        // tokens: the log's weight sum ("" for requests: the count is the log's size)
+	limit  int64         // 0: not checked (budget counters are kept without a limit, for Spend)
+	inc    int64         // requests 1, tokens the estimate, budgets the worst case
+	ttl    time.Duration // budget counters' expiry (0: never)
+	kind   string        // KindRequests, KindTokens, KindBudget*
+	scope  string
+	reset  time.Duration // budgets: until the period ends (0: never)
 }
 
+// rate says whether the counter is a sliding window (RPM, TPM) rather than a budget.
+func (c *counter) rate() bool { return c.kind == KindRequests || c.kind == KindTokens }
+
+// rateWindow is the sliding window of RPM and TPM: at most the limit in any rateWindow.
 const rateWindow = time.Minute
 
 // maxCounters is the most counters a plan holds: RPM+TPM for 4 scopes, 3 budgets for 3 scopes.
@@ -104,12 +112,12 @@ func appendDate(dst []byte, t time.Time, withDay bool) []byte {
 // buffer and sliced from one string: one allocation for the keys of a request.
 func buildPlan(s Subject, r Rules, now time.Time, estTokens, worstMicros int64) plan {
 	now = now.UTC()
-	minute := now.Unix() / int64(rateWindow/time.Second)
-	resetRate := time.Unix((minute+1)*int64(rateWindow/time.Second), 0).Sub(now)
 	p := plan{now: now, counters: make([]counter, 0, maxCounters)}
-	ends := make([]int, 0, maxCounters)
+	ends := make([]int, 0, 2*maxCounters+1)
 	buf := make([]byte, 0, 768)
 	tenant := escapeKeyPart(s.Tenant)
+	buf = append(append(append(buf, "tg:rl:{"...), tenant...), "}:r:"...)
+	ends = append(ends, len(buf))
 	prefix := func(kind string, sc scopeRef) {
 		buf = append(buf, kind...)
 		buf = append(buf, '{')
@@ -125,15 +133,18 @@ func buildPlan(s Subject, r Rules, now time.Time, estTokens, worstMicros int64) 
 		}
 		if sc.limit.RPM > 0 {
 			prefix("tg:rl:", sc)
-			buf = strconv.AppendInt(append(buf, "rpm:"...), minute, 10)
+			buf = append(buf, "rpm"...)
 			ends = append(ends, len(buf))
-			p.counters = append(p.counters, counter{limit: sc.limit.RPM, inc: 1, ttl: 2 * rateWindow, kind: KindRequests, scope: sc.name, reset: resetRate})
+			p.counters = append(p.counters, counter{limit: sc.limit.RPM, inc: 1, kind: KindRequests, scope: sc.name})
 		}
 		if sc.limit.TPM > 0 {
 			prefix("tg:rl:", sc)
-			buf = strconv.AppendInt(append(buf, "tpm:"...), minute, 10)
+			buf = append(buf, "tpm"...)
 			ends = append(ends, len(buf))
-			p.counters = append(p.counters, counter{limit: sc.limit.TPM, inc: estTokens, ttl: 2 * rateWindow, kind: KindTokens, scope: sc.name, reset: resetRate})
+			prefix("tg:rl:", sc)
+			buf = append(buf, "tpm:n"...)
+			ends = append(ends, len(buf))
+			p.counters = append(p.counters, counter{limit: sc.limit.TPM, inc: estTokens, kind: KindTokens, scope: sc.name})
 		}
 		if sc.name == "model" {
 			continue
@@ -149,17 +160,32 @@ func buildPlan(s Subject, r Rules, now time.Time, estTokens, worstMicros int64) 
 			p.counters = append(p.counters, counter{limit: per.limit(sc.limit), inc: worstMicros, ttl: per.ttl, kind: per.kind, scope: sc.name, reset: reset})
 		}
 	}
-	keys, start := string(buf), 0
-	for i, end := range ends {
-		p.counters[i].key = keys[start:end]
-		start = end
+	keys := string(buf)
+	p.marker = keys[:ends[0]]
+	start, e := ends[0], 1
+	next := func() string {
+		k := keys[start:ends[e]]
+		start = ends[e]
+		e++
+		return k
+	}
+	for i := range p.counters {
+		p.counters[i].key = next()
+		if p.counters[i].kind == KindTokens {
+			p.counters[i].sumKey = next()
+		}
 	}
 	return p
 }
 
-// denial turns the counter that failed the check into a LimitError.
-func (c counter) denial(current int64) *LimitError {
-	e := &LimitError{Kind: c.kind, Scope: c.scope, Limit: c.limit, Remaining: max(c.limit-current, 0), Requested: c.inc, RetryAfter: c.reset}
+// denial turns the counter that failed the check into a LimitError. wait is when enough of a sliding
+// window frees up for the request (rate counters); budgets wait for their period's end.
+func (c counter) denial(current int64, wait time.Duration) *LimitError {
+	retry := c.reset
+	if c.rate() {
+		retry = wait
+	}
+	e := &LimitError{Kind: c.kind, Scope: c.scope, Limit: c.limit, Remaining: max(c.limit-current, 0), Requested: c.inc, RetryAfter: retry}
 	if c.inc > c.limit {
 		e.RetryAfter = 0 // waiting cannot help
 	}

@@ -44,14 +44,19 @@ func TestPlanKeysShareOneClusterSlot(t *testing.T) {
 
 	p := buildPlan(Subject{Tenant: "acme", Team: "eng", KeyID: "k1", Model: "gpt-4o"}, rules, testDay, 10, 10)
 	want := map[string]bool{
-		"tg:rl:{acme}:k:k1:rpm:29558010":     true,
-		"tg:rl:{acme}:m:gpt-4o:tpm:29558010": true,
-		"tg:budget:{acme}:t:eng:d:20260314":  true,
-		"tg:budget:{acme}:n:m:202603":        true,
-		"tg:budget:{acme}:k:k1:total":        true,
+		"tg:rl:{acme}:k:k1:rpm":             true,
+		"tg:rl:{acme}:m:gpt-4o:tpm":         true,
+		"tg:rl:{acme}:m:gpt-4o:tpm:n":       true,
+		"tg:budget:{acme}:t:eng:d:20260314": true,
+		"tg:budget:{acme}:n:m:202603":       true,
+		"tg:budget:{acme}:k:k1:total":       true,
 	}
 	for _, c := range p.counters {
 		delete(want, c.key)
+		delete(want, c.sumKey)
+	}
+	if hashTag(p.marker) != "acme" {
+		t.Errorf("marker prefix %q is outside the tenant's slot", p.marker)
 	}
 	if len(want) > 0 {
 		t.Errorf("keys missing from the plan (layout changed? update README): %v", want)

@@ -21,6 +21,7 @@ func replicas(t *testing.T, addr string, n int, rules RuleSource, clock *fakeClo
 		if err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(func() { _ = l.Close(ctx) })
 		out[i] = l
 	}
 	return out
@@ -116,7 +117,7 @@ func TestLimiterRedisDownFallsBackLocally(t *testing.T) {
 	srv := testredis.StartOpts(t)
 	clock := &fakeClock{t: testDay}
 	l, err := NewLimiter(LimitsOptions{Redis: newTestRedis(t, srv.Addr), Timeout: 50 * time.Millisecond, RetryInterval: 10 * time.Millisecond,
-		Now: clock.Now, Logger: quietLog()}, &StaticRules{DefaultKey: Limit{RPM: 2}})
+		TripAfter: 1, FailMode: FailLocal, Now: clock.Now, Logger: quietLog()}, &StaticRules{DefaultKey: Limit{RPM: 2}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,6 +183,7 @@ func TestLimiterHungRedisNeverHangs(t *testing.T) {
 		t.Helper()
 		l, err := NewLimiter(LimitsOptions{Redis: newTestRedis(t, addr), Timeout: 50 * time.Millisecond, FailMode: mode, Logger: quietLog()},
 			&StaticRules{DefaultKey: Limit{RPM: 100}})
+		t.Cleanup(func() { _ = l.Close(ctx) })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -195,6 +197,11 @@ func TestLimiterHungRedisNeverHangs(t *testing.T) {
 		}
 		check(r, err)
 	}
+	f(FailLease, func(r *Reservation, err error) { // no lease was ever taken: a share of the rate limit only
+		if err != nil || r == nil || !r.Headers().HasRequests {
+			t.Errorf("lease: %v, %+v; want a reservation within this replica's share", err, r)
+		}
+	})
 	f(FailLocal, func(r *Reservation, err error) {
 		if err != nil || r == nil || !r.Headers().HasRequests {
 			t.Errorf("local: %v, %+v; want a local reservation with headers", err, r)
@@ -213,8 +220,8 @@ func TestLimiterHungRedisNeverHangs(t *testing.T) {
 }
 
 func TestLimiterSkipsHungRedisUntilRetryInterval(t *testing.T) {
-	l, err := NewLimiter(LimitsOptions{Redis: newTestRedis(t, blackhole(t)), Timeout: 20 * time.Millisecond, RetryInterval: time.Hour, Logger: quietLog()},
-		&StaticRules{DefaultKey: Limit{RPM: 1000}})
+	l, err := NewLimiter(LimitsOptions{Redis: newTestRedis(t, blackhole(t)), Timeout: 20 * time.Millisecond, RetryInterval: time.Hour,
+		TripAfter: 2, Logger: quietLog()}, &StaticRules{DefaultKey: Limit{RPM: 1000}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,8 +231,8 @@ func TestLimiterSkipsHungRedisUntilRetryInterval(t *testing.T) {
 			t.Fatalf("request %d: %v", i, err)
 		}
 	}
-	if got := rateRedisErrorsTotal.Get() - errsBefore; got != 1 {
-		t.Errorf("redis was tried %d times during the outage; want once per RetryInterval (1)", got)
+	if got := rateRedisErrorsTotal.Get() - errsBefore; got != 4 {
+		t.Errorf("redis was tried %d times during the outage; want 2 calls × 2 attempts until the circuit opens, then none", got)
 	}
 	if got := rateFallbackTotal.Get() - fallbackBefore; got != 20 {
 		t.Errorf("fallbacks counted %d; want 20", got)

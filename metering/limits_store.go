@@ -2,26 +2,55 @@ package metering
 
 import (
 	"context"
-	"fmt"
-	"strconv"
 	"sync"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
-// limitStore applies plans atomically. reserve returns the counters' new values, or the index of the
-// first counter that would pass its limit and its current value.
+// limitStore applies plans atomically: the embedded memStore, the shared redisLimitStore and, during a
+// Redis outage, the leaseStore.
 type limitStore interface {
-	reserve(ctx context.Context, p plan) (values []int64, denied int, current int64, err error)
-	adjust(ctx context.Context, keys []string, deltas []int64) error
+	// reserve checks every counter of p and, if all pass, counts the request in all of them. It sets
+	// p.id to what names the request's rate-log entries (Redis: a unique id; embedded: its ms stamp).
+	reserve(ctx context.Context, p *plan) (reserveResult, error)
+	// adjust applies a settlement: TPM entries re-weighed, budget counters moved by a delta.
+	adjust(ctx context.Context, st settlement) error
+	// get reads budget counters.
 	get(ctx context.Context, keys []string) ([]int64, error)
 }
 
-// memStore is the embedded store: one mutex over a map, with expiry swept lazily.
+// reserveResult is a reservation's outcome: per counter its use after this request and, for rate
+// counters, how long until the oldest entry leaves the window; or the counter that denied it.
+type reserveResult struct {
+	values  []int64
+	resets  []time.Duration
+	denied  int           // index of the denying counter, -1 when admitted
+	current int64         // the denying counter's use
+	wait    time.Duration // rate denial: until the request would fit
+}
+
+func admitted(n int) reserveResult {
+	return reserveResult{values: make([]int64, n), resets: make([]time.Duration, n), denied: -1}
+}
+
+// settlement is what Settle or Release changes: re-weighed TPM entries and budget deltas.
+type settlement struct {
+	id    int64 // the reservation's rate-log entry id (plan.id)
+	items []settleItem
+}
+
+type settleItem struct {
+	key, sumKey string
+	tokens      bool  // a TPM entry re-weighed from → to; else a budget counter += delta
+	from, to    int64 // tokens
+	delta       int64 // budget
+}
+
+// memStore is the embedded store: one mutex over budget counters and sliding logs, expiry swept lazily.
 type memStore struct {
 	mu        sync.Mutex
 	m         map[string]*memCounter
+	logs      map[string]*memLog
+	lastMs    int64 // the last rate stamp: stamps are monotonic, so logs stay sorted and coalesce
 	lastSweep time.Time
 	now       func() time.Time
 }
@@ -34,7 +63,7 @@ type memCounter struct {
 const memSweepEvery = 30 * time.Second
 
 func newMemStore(now func() time.Time) *memStore {
-	return &memStore{m: map[string]*memCounter{}, now: now}
+	return &memStore{m: map[string]*memCounter{}, logs: map[string]*memLog{}, now: now}
 }
 
 func (s *memStore) live(key string, now time.Time) *memCounter {
@@ -56,23 +85,66 @@ func (s *memStore) sweep(now time.Time) {
 			delete(s.m, k)
 		}
 	}
+	ms := now.UnixMilli()
+	for k, g := range s.logs {
+		if g.trim(ms); len(g.ent) == 0 {
+			delete(s.logs, k)
+		}
+	}
 }
 
-func (s *memStore) reserve(_ context.Context, p plan) ([]int64, int, int64, error) {
+// use is a counter's current use: a budget counter's value or what a log holds in the window.
+func (s *memStore) use(c *counter, now time.Time, ms int64) (int64, *memLog) {
+	if c.rate() {
+		g := s.logs[c.key]
+		if g == nil {
+			return 0, nil
+		}
+		g.trim(ms)
+		return g.sum, g
+	}
+	if mc := s.live(c.key, now); mc != nil {
+		return mc.v, nil
+	}
+	return 0, nil
+}
+
+func (s *memStore) reserve(_ context.Context, p *plan) (reserveResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sweep(p.now)
-	for i, c := range p.counters {
-		var cur int64
-		if mc := s.live(c.key, p.now); mc != nil {
-			cur = mc.v
-		}
-		if c.limit > 0 && cur+c.inc > c.limit {
-			return nil, i, cur, nil
+	return s.reserveLocked(p, func(c *counter) int64 { return c.limit })
+}
+
+// reserveLocked runs p against the store with limitOf giving each counter's limit (the lease store
+// substitutes its shares); a limit ≤ 0 is not checked.
+func (s *memStore) reserveLocked(p *plan, limitOf func(*counter) int64) (reserveResult, error) {
+	ms := max(p.now.UnixMilli(), s.lastMs)
+	for i := range p.counters {
+		c := &p.counters[i]
+		cur, g := s.use(c, p.now, ms)
+		if limit := limitOf(c); limit > 0 && cur+c.inc > limit {
+			r := reserveResult{denied: i, current: cur}
+			if g != nil {
+				r.wait = g.wait(ms, c.inc, limit)
+			}
+			return r, nil
 		}
 	}
-	vals := make([]int64, len(p.counters))
-	for i, c := range p.counters {
+	s.lastMs, p.id = ms, ms // the id of an embedded reservation is its stamp
+	r := admitted(len(p.counters))
+	for i := range p.counters {
+		c := &p.counters[i]
+		if c.rate() {
+			g := s.logs[c.key]
+			if g == nil {
+				g = &memLog{}
+				s.logs[c.key] = g
+			}
+			g.add(ms, c.inc)
+			r.values[i], r.resets[i] = g.sum, g.resetIn(ms)
+			continue
+		}
 		mc := s.live(c.key, p.now)
 		if mc == nil {
 			mc = &memCounter{}
@@ -82,21 +154,29 @@ func (s *memStore) reserve(_ context.Context, p plan) ([]int64, int, int64, erro
 		if c.ttl > 0 {
 			mc.exp = p.now.Add(c.ttl)
 		}
-		vals[i] = mc.v
+		r.values[i] = mc.v
 	}
-	return vals, -1, 0, nil
+	return r, nil
 }
 
-func (s *memStore) adjust(_ context.Context, keys []string, deltas []int64) error {
+func (s *memStore) adjust(_ context.Context, st settlement) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
-	for i, k := range keys {
-		if mc := s.live(k, now); mc != nil { // an expired window is not recreated
-			mc.v += deltas[i]
+	s.adjustLocked(st, s.now())
+	return nil
+}
+
+func (s *memStore) adjustLocked(st settlement, now time.Time) {
+	for _, it := range st.items {
+		if it.tokens {
+			if g := s.logs[it.key]; g != nil {
+				g.trim(now.UnixMilli()) // an entry that left the window is not re-weighed
+				g.reweigh(st.id, it.from, it.to)
+			}
+		} else if mc := s.live(it.key, now); mc != nil { // an expired period is not recreated
+			mc.v += it.delta
 		}
 	}
-	return nil
 }
 
 func (s *memStore) get(_ context.Context, keys []string) ([]int64, error) {
@@ -107,84 +187,6 @@ func (s *memStore) get(_ context.Context, keys []string) ([]int64, error) {
 	for i, k := range keys {
 		if mc := s.live(k, now); mc != nil {
 			out[i] = mc.v
-		}
-	}
-	return out, nil
-}
-
-// redisStore runs the same check-then-add as memStore in one Lua script: one round trip, atomic across
-// replicas. All keys of a plan carry the tenant's hash tag, so they share a Cluster slot.
-type redisLimitStore struct {
-	rdb redis.UniversalClient
-}
-
-// ARGV per key: limit, inc, ttl_ms. Returns the new values, or {-i, current} for the first key over limit.
-var reserveScript = redis.NewScript(`
-local n = #KEYS
-local cur = redis.call('MGET', unpack(KEYS))
-for i = 1, n do
-  local limit = tonumber(ARGV[3*i-2])
-  local c = tonumber(cur[i] or '0')
-  if limit > 0 and c + tonumber(ARGV[3*i-1]) > limit then return {-i, c} end
-end
-local out = {}
-for i = 1, n do
-  out[i] = redis.call('INCRBY', KEYS[i], ARGV[3*i-1])
-  local ttl = tonumber(ARGV[3*i])
-  if ttl > 0 then redis.call('PEXPIRE', KEYS[i], ttl) end
-end
-return out
-`)
-
-// adjustScript adds deltas to counters that still exist (an expired window is not recreated without TTL).
-var adjustScript = redis.NewScript(`
-for i = 1, #KEYS do
-  local d = tonumber(ARGV[i])
-  if d ~= 0 and redis.call('EXISTS', KEYS[i]) == 1 then redis.call('INCRBY', KEYS[i], d) end
-end
-return 1
-`)
-
-func (s *redisLimitStore) reserve(ctx context.Context, p plan) ([]int64, int, int64, error) {
-	keys := make([]string, len(p.counters))
-	args := make([]any, 0, 3*len(p.counters))
-	for i, c := range p.counters {
-		keys[i] = c.key
-		args = append(args, c.limit, c.inc, c.ttl.Milliseconds())
-	}
-	res, err := reserveScript.Run(ctx, s.rdb, keys, args...).Int64Slice()
-	if err != nil {
-		return nil, 0, 0, fmt.Errorf("limits script: %w", err)
-	}
-	if len(res) == 2 && res[0] < 0 {
-		return nil, int(-res[0]) - 1, res[1], nil
-	}
-	if len(res) != len(keys) {
-		return nil, 0, 0, fmt.Errorf("limits script returned %d values for %d keys", len(res), len(keys))
-	}
-	return res, -1, 0, nil
-}
-
-func (s *redisLimitStore) adjust(ctx context.Context, keys []string, deltas []int64) error {
-	args := make([]any, len(deltas))
-	for i, d := range deltas {
-		args[i] = d
-	}
-	if err := adjustScript.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
-		return fmt.Errorf("limits adjust script: %w", err)
-	}
-	return nil
-}
-
-func (s *redisLimitStore) get(ctx context.Context, keys []string) ([]int64, error) {
-	vals, err := s.rdb.MGet(ctx, keys...).Result()
-	if err != nil {
-		return nil, fmt.Errorf("read spend: %w", err)
-	}
-	out := make([]int64, len(keys))
-	for i, v := range vals {
-		if str, ok := v.(string); ok {
-			out[i], _ = strconv.ParseInt(str, 10, 64)
 		}
 	}
 	return out, nil

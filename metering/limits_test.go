@@ -42,6 +42,7 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, newLimiter func(rules Ru
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Cleanup(func() { _ = l.Close(ctx) })
 			return l
 		})
 	})
@@ -68,22 +69,99 @@ func TestLimiterRPM(t *testing.T) {
 			if err != nil {
 				t.Fatalf("request %d denied: %v", i+1, err)
 			}
-			if h := r.Headers(); !h.HasRequests || h.LimitRequests != 3 || h.RemainingRequests != int64(2-i) || h.ResetRequests != 45*time.Second {
-				t.Fatalf("request %d headers = %+v; want limit 3, remaining %d, reset 45s", i+1, h, 2-i)
+			// reset: until the oldest request leaves the sliding window (09:30:15 + 60 s)
+			if h := r.Headers(); !h.HasRequests || h.LimitRequests != 3 || h.RemainingRequests != int64(2-i) || h.ResetRequests != time.Minute-time.Duration(i)*10*time.Second {
+				t.Fatalf("request %d headers = %+v; want limit 3, remaining %d, reset %s", i+1, h, 2-i, time.Minute-time.Duration(i)*10*time.Second)
 			}
+			clock.Add(10 * time.Second)
 		}
-		_, err := l.Reserve(ctx, s, 10, 0)
+		_, err := l.Reserve(ctx, s, 10, 0) // 09:30:45: the first request leaves the window at 09:31:15
 		le := limitErr(t, err)
-		if !errors.Is(err, ErrRateLimited) || le.Kind != KindRequests || le.Scope != "key" || le.RetryAfter != 45*time.Second || le.Code() != "rate_limit_exceeded" {
-			t.Fatalf("4th request: %+v; want requests/key, retry after 45s", le)
+		if !errors.Is(err, ErrRateLimited) || le.Kind != KindRequests || le.Scope != "key" || le.RetryAfter != 30*time.Second || le.Code() != "rate_limit_exceeded" {
+			t.Fatalf("4th request: %+v; want requests/key, retry after 30s", le)
 		}
 		// Another key of the same tenant has its own window.
 		if _, err := l.Reserve(ctx, Subject{Tenant: "a", KeyID: "k2"}, 10, 0); err != nil {
 			t.Fatalf("other key denied: %v", err)
 		}
-		clock.Add(45 * time.Second) // next minute
+		clock.Add(29 * time.Second) // 09:31:14: still three in the last 60 s
+		if _, err := l.Reserve(ctx, s, 10, 0); !errors.Is(err, ErrRateLimited) {
+			t.Fatalf("at 09:31:14: %v; want denied (three requests in the last 60 s)", err)
+		}
+		clock.Add(time.Second) // 09:31:15: the first request left the window
 		if _, err := l.Reserve(ctx, s, 10, 0); err != nil {
-			t.Fatalf("next window denied: %v", err)
+			t.Fatalf("at 09:31:15 denied: %v", err)
+		}
+		if _, err := l.Reserve(ctx, s, 10, 0); !errors.Is(err, ErrRateLimited) {
+			t.Fatalf("second at 09:31:15: %v; want denied", err)
+		}
+	})
+}
+
+// TestLimiterRPMBurstAcrossMinuteBoundary: with fixed UTC minutes a burst at 12:00:59.9 and another
+// at 12:01:00.0 both passed (2× the limit in 100 ms); a sliding window admits the limit once.
+func TestLimiterRPMBurstAcrossMinuteBoundary(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, newLimiter func(RuleSource, *fakeClock) *Limiter) {
+		clock := &fakeClock{t: time.Date(2026, 3, 14, 12, 0, 59, 900_000_000, time.UTC)}
+		l := newLimiter(&StaticRules{DefaultKey: Limit{RPM: 40}}, clock)
+		s := Subject{Tenant: "a", KeyID: "k"}
+		admitted := 0
+		for range 50 {
+			if _, err := l.Reserve(ctx, s, 1, 0); err == nil {
+				admitted++
+			}
+		}
+		clock.Add(100 * time.Millisecond) // 12:01:00.0
+		for range 50 {
+			if _, err := l.Reserve(ctx, s, 1, 0); err == nil {
+				admitted++
+			}
+		}
+		if admitted != 40 {
+			t.Fatalf("admitted %d across the minute boundary with rpm 40; want 40", admitted)
+		}
+		clock.Add(59*time.Second + 900*time.Millisecond) // 12:01:59.9: the first burst left the window
+		if _, err := l.Reserve(ctx, s, 1, 0); err != nil {
+			t.Fatalf("a minute after the burst: %v", err)
+		}
+	})
+}
+
+// TestLimiterTPMSlidingSettle: TPM is a sliding window too; settle re-weighs the request's entry, so
+// refunds keep working, and a settled entry leaves the window with its actual weight.
+func TestLimiterTPMSlidingSettle(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, newLimiter func(RuleSource, *fakeClock) *Limiter) {
+		clock := &fakeClock{t: testDay}
+		l := newLimiter(&StaticRules{DefaultKey: Limit{TPM: 1000}}, clock)
+		s := Subject{Tenant: "a", KeyID: "k"}
+		r1, err := l.Reserve(ctx, s, 700, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.Add(30 * time.Second)
+		r1.Settle(ctx, 200, 0) // 700 → 200
+		r2, err := l.Reserve(ctx, s, 800, 0)
+		if err != nil {
+			t.Fatalf("800 after settling 700 to 200: %v", err)
+		}
+		if h := r2.Headers(); h.RemainingTokens != 0 || h.ResetTokens != 30*time.Second {
+			t.Fatalf("headers %+v; want 0 tokens left, reset 30s (when the first entry leaves)", h)
+		}
+		_, err = l.Reserve(ctx, s, 150, 0)
+		if le := limitErr(t, err); le.Kind != KindTokens || le.RetryAfter != 30*time.Second {
+			t.Fatalf("150 more: %+v; want tokens, retry after 30s (the 200 of the first leave)", le)
+		}
+		clock.Add(30 * time.Second) // the first entry (200) left; 800 remain
+		if _, err := l.Reserve(ctx, s, 200, 0); err != nil {
+			t.Fatalf("200 after the first entry left: %v", err)
+		}
+		if _, err := l.Reserve(ctx, s, 1, 0); !errors.Is(err, ErrRateLimited) {
+			t.Fatalf("one more token: %v; want denied (1000 in the window)", err)
+		}
+		clock.Add(time.Minute)
+		r2.Settle(ctx, 10, 0) // its entry left the window: nothing to re-weigh, nothing goes negative
+		if r, err := l.Reserve(ctx, s, 1000, 0); err != nil || r.Headers().RemainingTokens != 0 {
+			t.Fatalf("a full window later: %v %+v; want 1000 admitted", err, r.Headers())
 		}
 	})
 }
@@ -192,7 +270,7 @@ func TestLimiterModelAndHeaderTightestScope(t *testing.T) {
 		if got := string(hdr.Peek("x-ratelimit-remaining-requests")); got != "1" {
 			t.Fatalf("x-ratelimit-remaining-requests = %q; want 1", got)
 		}
-		if got := string(hdr.Peek("x-ratelimit-reset-requests")); got != "1m0s" { // 09:30:00: a whole minute left
+		if got := string(hdr.Peek("x-ratelimit-reset-requests")); got != "1m0s" { // the only request leaves the window in a minute
 			t.Fatalf("x-ratelimit-reset-requests = %q; want 1m0s", got)
 		}
 		l.Reserve(ctx, s, 1, 0)
@@ -222,6 +300,9 @@ func TestLimiterNamesCannotBreakKeys(t *testing.T) {
 func TestNewLimiterRejectsBadOptions(t *testing.T) {
 	if _, err := NewLimiter(LimitsOptions{FailMode: "maybe"}, &StaticRules{}); err == nil {
 		t.Error("fail mode maybe accepted")
+	}
+	if _, err := NewLimiter(LimitsOptions{LeaseFraction: 0.9}, &StaticRules{}); err == nil {
+		t.Error("lease fraction 0.9 accepted")
 	}
 	if _, err := NewLimiter(LimitsOptions{}, nil); err == nil {
 		t.Error("nil rules accepted")

@@ -22,7 +22,13 @@ var (
 
 	rateFallbackTotal    = metrics.NewCounter(`tollgate_ratelimit_fallback_total`)
 	rateRedisErrorsTotal = metrics.NewCounter(`tollgate_ratelimit_redis_errors_total`)
-	rateSettleErrors     = metrics.NewCounter(`tollgate_ratelimit_settle_errors_total`)
-	rateDeniedRate       = metrics.NewCounter(`tollgate_ratelimit_denied_total{kind="rate"}`)
-	rateDeniedBudget     = metrics.NewCounter(`tollgate_ratelimit_denied_total{kind="budget"}`)
+	// rateRedisRetries counts limiter calls retried after a first attempt failed (not yet an outage).
+	rateRedisRetries = metrics.NewCounter(`tollgate_ratelimit_redis_retries_total`)
+	// rateCircuitTrips counts the limiter declaring Redis down (tripAfter failed calls in a row).
+	rateCircuitTrips = metrics.NewCounter(`tollgate_ratelimit_redis_down_total`)
+	// rateLeaseErrors counts lease top-ups or returns that failed (what they held stays counted).
+	rateLeaseErrors  = metrics.NewCounter(`tollgate_ratelimit_lease_errors_total`)
+	rateSettleErrors = metrics.NewCounter(`tollgate_ratelimit_settle_errors_total`)
+	rateDeniedRate   = metrics.NewCounter(`tollgate_ratelimit_denied_total{kind="rate"}`)
+	rateDeniedBudget = metrics.NewCounter(`tollgate_ratelimit_denied_total{kind="budget"}`)
 )

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/tollgate-ai/tollgate/config"
@@ -28,6 +29,7 @@ type app struct {
 	gw      *gateway.Server
 	log     *slog.Logger
 	ledger  *metering.Ledger
+	limiter *metering.Limiter
 	health  *health.Registry
 	policy  *policy.Engine
 	redis   redis.UniversalClient
@@ -71,11 +73,12 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 	}
 	var gw *gateway.Server
 	limiter, err := metering.NewLimiter(metering.LimitsOptions{Redis: a.redis, Timeout: cfg.Redis.Timeout,
-		FailMode: cfg.Metering.RedisFailMode, Logger: log},
+		FailMode: cfg.Metering.RedisFailMode, LeaseFraction: cfg.Metering.LeaseFraction, Logger: log},
 		metering.RuleFunc(func(s metering.Subject) metering.Rules { return gw.Rules(s) }))
 	if err != nil {
 		return nil, fmt.Errorf("limiter: %w", err)
 	}
+	a.limiter = limiter
 	if cfg.Policy.Dir != "" {
 		pc := cfg.Policy
 		a.policy, err = policy.Open(policy.Options{Dir: pc.Dir, OnError: pc.OnError, Timeout: pc.Timeout, Evaluator: pc.Evaluator,
@@ -120,12 +123,17 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 func newRedis(c config.RedisConfig) redis.UniversalClient {
 	o := &redis.UniversalOptions{Addrs: c.Addrs, MasterName: c.MasterName, Username: c.Username,
 		Password: c.Password, DB: c.DB, ContextTimeoutEnabled: true,
-		DialTimeout: 5 * c.Timeout, ReadTimeout: c.Timeout, WriteTimeout: c.Timeout}
+		// go-redis caps a call's context deadline at the socket timeouts, so they are the longest any
+		// caller allows: the limiter's retry (4 × timeout) and the ledger's batch (StoreTimeout, 2s).
+		// Each call bounds itself with its context; these are only the backstop.
+		DialTimeout: 5 * c.Timeout, ReadTimeout: socketTimeout(c.Timeout), WriteTimeout: socketTimeout(c.Timeout)}
 	if c.TLS {
 		o.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
 	return redis.NewUniversalClient(o)
 }
+
+func socketTimeout(callTimeout time.Duration) time.Duration { return max(4*callTimeout, 2*time.Second) }
 
 // accessLog opens the access log: "" off, "-" stdout, else a file.
 func (a *app) accessLog(dest string) (*health.AccessLog, error) {
@@ -175,6 +183,9 @@ func (a *app) closeStages(ctx context.Context) error {
 	var errs []error
 	if a.ledger != nil {
 		errs = append(errs, a.ledger.Close(ctx))
+	}
+	if a.limiter != nil { // gives budget leases back to Redis
+		errs = append(errs, a.limiter.Close(ctx))
 	}
 	if a.health != nil {
 		a.health.Close()

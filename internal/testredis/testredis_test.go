@@ -54,3 +54,16 @@ func TestStartOptsBadArgFails(t *testing.T) {
 		t.Fatal("launch with an invalid option succeeded; want an error naming the exit")
 	}
 }
+
+func TestPauseResume(t *testing.T) {
+	s := StartOpts(t)
+	s.Pause()
+	if err := ping(s.Addr); err == nil { // ping waits 500 ms for an answer
+		t.Fatal("paused server answers PING")
+	}
+	s.Resume()
+	if err := ping(s.Addr); err != nil {
+		t.Fatalf("resumed server does not answer PING: %v", err)
+	}
+	s.Pause() // Stop (at cleanup) must kill a paused server too
+}
