@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -84,10 +83,7 @@ func meteredForward(t *testing.T, yml string, vars map[string]string) (base, led
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := listenLoopback(t)
-	go func() { _ = gw.Serve(ln) }()
-	t.Cleanup(func() { _ = gw.Shutdown(context.Background()) })
-	return "http://" + ln.Addr().String() + "/v1", ledgerDir, lim
+	return serveGateway(t, gw) + "/v1", ledgerDir, lim
 }
 
 // ledgerRecords waits until the ledger file holds n records and returns them.
@@ -205,46 +201,33 @@ models: [{name: m, retry: {attempts: 1}, circuit: {consecutive_failures: 1, cool
 // used to count as a breaker failure and, with consecutive_failures 1,
 // open the circuit; the request is now sent again on a fresh connection.
 func TestUpstreamRestartIsNotAFailure(t *testing.T) {
-	mock := mockllm.New(mockllm.Options{})
-	t.Cleanup(func() { _ = mock.Close() })
-	var hits atomic.Int64
-	serve := func(ln net.Listener) *fasthttp.Server {
-		srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) { hits.Add(1); mock.Handler(ctx) }}
-		go func() { _ = srv.Serve(ln) }()
-		return srv
-	}
-	ln := listenLoopback(t)
-	addr := ln.Addr().String()
-	srv := serve(ln)
+	up := startRestartable(t, nil)
 	base, _ := startGateway(t, `
 upstreams: [{name: u, kind: openai, base_url: "http://{{ADDR}}/v1"}]
 models:
   - {name: m, retry: {attempts: 1}, circuit: {consecutive_failures: 1, cooldown: 1m}, deployments: [{upstream: u, model: mock-gpt}]}
-`, map[string]string{"ADDR": addr})
-	c := newClient(base, "")
+`, map[string]string{"ADDR": up.addr})
+	checkSurvivesRestart(t, newClient(base, ""), up)
+}
+
+// checkSurvivesRestart sends a plain and a streamed request, restarts up,
+// and checks that the next three reach it and succeed.
+func checkSurvivesRestart(t *testing.T, c *openai.Client, up *restartable) {
+	t.Helper()
 	ctx := context.Background()
 	for _, stream := range []bool{false, true} {
 		if err := chatOnce(ctx, c, stream); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// Restart: close every connection, listen again on the same port.
-	if err := srv.Shutdown(); err != nil {
-		t.Fatal(err)
-	}
-	ln2, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv2 := serve(ln2)
-	t.Cleanup(func() { _ = srv2.Shutdown() })
-	before := hits.Load()
+	up.restart(t)
+	before := up.hits.Load()
 	for i, stream := range []bool{false, true, false} {
 		if err := chatOnce(ctx, c, stream); err != nil {
 			t.Fatalf("request %d after the restart (stream %v): %v", i, stream, err)
 		}
 	}
-	if got := hits.Load() - before; got != 3 {
+	if got := up.hits.Load() - before; got != 3 {
 		t.Fatalf("restarted upstream got %d requests, want 3", got)
 	}
 }
@@ -316,10 +299,7 @@ models:
 		t.Fatal(err)
 	}
 	gw.Handle("/metrics", hr.ServeMetrics, gateway.Ops)
-	ln := listenLoopback(t)
-	go func() { _ = gw.Serve(ln) }()
-	defer gw.Shutdown(context.Background())
-	base := "http://" + ln.Addr().String() + "/v1"
+	base := serveGateway(t, gw) + "/v1"
 
 	c := newClient(base, "")
 	icfg := openai.DefaultConfig("")
@@ -394,10 +374,7 @@ func TestRequestErrorAfterAFailedAttemptBlamesTheClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	gw.Handle("/metrics", hr.ServeMetrics, gateway.Ops)
-	ln := listenLoopback(t)
-	go func() { _ = gw.Serve(ln) }()
-	defer gw.Shutdown(context.Background())
-	base := "http://" + ln.Addr().String() + "/v1"
+	base := serveGateway(t, gw) + "/v1"
 	status, _, body := rawPost(t, base+"/chat/completions", "", `{"model":"m","messages":[{"role":"user","content":"x"}]}`)
 	if status != 400 || bad.hits.Load() != 1 || good.hits.Load() != 1 {
 		t.Fatalf("%d (bad %d hits, good %d): %s", status, bad.hits.Load(), good.hits.Load(), body)
@@ -433,10 +410,7 @@ models:
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := listenLoopback(t)
-	go func() { _ = gw.Serve(ln) }()
-	defer gw.Shutdown(context.Background())
-	_, err = newClient("http://"+ln.Addr().String()+"/v1", "").CreateChatCompletion(context.Background(), chatReq("m", "x"))
+	_, err = newClient(serveGateway(t, gw)+"/v1", "").CreateChatCompletion(context.Background(), chatReq("m", "x"))
 	apiErr(t, err, 502, "upstream_error")
 	circuit := ""
 	for _, m := range hr.Snapshot() {

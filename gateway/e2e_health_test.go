@@ -30,10 +30,7 @@ func TestUnhealthyDeploymentLosesTraffic(t *testing.T) {
 		t.Fatal(err)
 	}
 	gw.Handle("/v1/health/models", hr.ServeModelsHealth, gateway.Ops)
-	ln := listenLoopback(t)
-	go func() { _ = gw.Serve(ln) }()
-	defer gw.Shutdown(context.Background())
-	base := "http://" + ln.Addr().String() + "/v1"
+	base := serveGateway(t, gw) + "/v1"
 	c := newClient(base, "")
 
 	send := func(n int) {

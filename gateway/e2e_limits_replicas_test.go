@@ -66,14 +66,7 @@ func startLimitReplicas(t *testing.T, redisAddr, mockURL string, now func() time
 		if err != nil {
 			t.Fatal(err)
 		}
-		ln := listenLoopback(t)
-		go func() { _ = gw.Serve(ln) }()
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = gw.Shutdown(ctx)
-		})
-		out[i] = limitReplica{base: "http://" + ln.Addr().String() + "/v1", limiter: limiter}
+		out[i] = limitReplica{base: serveGateway(t, gw) + "/v1", limiter: limiter}
 	}
 	return out
 }

@@ -40,10 +40,7 @@ func meteredGateway(t *testing.T, yml string, vars map[string]string) (string, *
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := listenLoopback(t)
-	go func() { _ = gw.Serve(ln) }()
-	t.Cleanup(func() { _ = gw.Shutdown(context.Background()) })
-	return "http://" + ln.Addr().String() + "/v1", ledger
+	return serveGateway(t, gw) + "/v1", ledger
 }
 
 // usageBy waits until the ledger holds want requests for the tag value and

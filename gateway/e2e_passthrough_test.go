@@ -16,7 +16,6 @@ import (
 	"github.com/tollgate-ai/tollgate/gateway"
 	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/tollgate-ai/tollgate/mockllm"
-	"github.com/valyala/fasthttp"
 )
 
 func TestPassthroughRoute(t *testing.T) {
@@ -95,10 +94,7 @@ func meteredPassthrough(t *testing.T, yml string, vars map[string]string) (root,
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := listenLoopback(t)
-	go func() { _ = gw.Serve(ln) }()
-	t.Cleanup(func() { _ = gw.Shutdown(context.Background()) })
-	return "http://" + ln.Addr().String(), filepath.Join(dir, "ledger.jsonl")
+	return serveGateway(t, gw), filepath.Join(dir, "ledger.jsonl")
 }
 
 // ledgerRecord waits for the ledger line of the request with id reqID.
@@ -323,35 +319,18 @@ keys:
 // connection the upstream closed while restarting is sent again on a fresh
 // one, as model API requests are, instead of answering 502.
 func TestPassthroughUpstreamRestartIsResent(t *testing.T) {
-	mock := mockllm.New(mockllm.Options{})
-	t.Cleanup(func() { _ = mock.Close() })
-	serve := func(ln net.Listener) *fasthttp.Server {
-		srv := &fasthttp.Server{Handler: mock.Handler}
-		go func() { _ = srv.Serve(ln) }()
-		return srv
-	}
-	ln := listenLoopback(t)
-	addr := ln.Addr().String()
-	srv := serve(ln)
+	up := startRestartable(t, nil)
 	base, _ := startGateway(t, `
 upstreams: [{name: raw, kind: openai, base_url: "http://{{ADDR}}"}]
 routes: [{prefix: /raw/, upstream: raw, strip_prefix: true}]
-`, map[string]string{"ADDR": addr})
+`, map[string]string{"ADDR": up.addr})
 	url := strings.TrimSuffix(base, "/v1") + "/raw/v1/chat/completions"
 	body := `{"model":"mock-gpt","messages":[{"role":"user","content":"hi"}]}`
 	if status, _, resp := rawPost(t, url, "", body); status != 200 {
 		t.Fatalf("before the restart: %d %s", status, resp)
 	}
-	if err := srv.Shutdown(); err != nil {
-		t.Fatal(err)
-	}
-	ln2, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv2 := serve(ln2)
-	t.Cleanup(func() { _ = srv2.Shutdown() })
-	if status, _, resp := rawPost(t, url, "", body); status != 200 {
-		t.Fatalf("after the restart: %d %s", status, resp)
+	up.restart(t)
+	if status, _, resp := rawPost(t, url, "", body); status != 200 || up.hits.Load() != 2 {
+		t.Fatalf("after the restart: %d %s (upstream hits %d, want 2)", status, resp, up.hits.Load())
 	}
 }

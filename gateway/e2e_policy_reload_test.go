@@ -46,10 +46,7 @@ models: [{name: mock-gpt, deployments: [{upstream: mock}]}]
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := listenLoopback(t)
-	go func() { _ = gw.Serve(ln) }()
-	defer gw.Shutdown(context.Background())
-	c := newClient("http://"+ln.Addr().String()+"/v1", "")
+	c := newClient(serveGateway(t, gw)+"/v1", "")
 
 	var sent, failed atomic.Int64
 	stop := make(chan struct{})

@@ -64,10 +64,7 @@ keys:
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := listenLoopback(t)
-	go func() { _ = gw.Serve(ln) }()
-	t.Cleanup(func() { _ = gw.Shutdown(context.Background()) })
-	return "http://" + ln.Addr().String() + "/v1"
+	return serveGateway(t, gw) + "/v1"
 }
 
 func TestPolicyDecisionsApplied(t *testing.T) {

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/tollgate-ai/tollgate/gateway"
 	"github.com/tollgate-ai/tollgate/mockllm"
@@ -91,14 +90,7 @@ func TestReloadReportsSettingsNeedingRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := listenLoopback(t)
-	go func() { _ = gw.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = gw.Shutdown(ctx)
-	})
-	root := "http://" + ln.Addr().String()
+	root := serveGateway(t, gw)
 	next := serverConfig("8192", "65536", "100", "  - {name: extra, deployments: [{upstream: a, model: mock-gpt}]}",
 		`redis: {addrs: ["127.0.0.1:1"], password: hunter2-secret}`)
 	gw.SetReloadFunc(func() error { return gw.Reload(parseConfig(t, next, vars)) })

@@ -52,10 +52,7 @@ func startReplica(t *testing.T, redisAddr, mockURL string) replica {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := listenLoopback(t)
-	go func() { _ = gw.Serve(ln) }()
-	t.Cleanup(func() { _ = gw.Shutdown(context.Background()) })
-	return replica{base: "http://" + ln.Addr().String() + "/v1", limiter: limiter}
+	return replica{base: serveGateway(t, gw) + "/v1", limiter: limiter}
 }
 
 // fire sends n concurrent requests spread over the replicas and counts

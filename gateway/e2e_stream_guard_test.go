@@ -45,14 +45,7 @@ func guardedGateway(t *testing.T, yml string, vars map[string]string, hooks gate
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := listenLoopback(t)
-	go func() { _ = gw.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = gw.Shutdown(ctx)
-	})
-	return "http://" + ln.Addr().String() + "/v1", dir, gw
+	return serveGateway(t, gw) + "/v1", dir, gw
 }
 
 // readLedger reads the records the ledger has written so far.

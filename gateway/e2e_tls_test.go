@@ -1,7 +1,6 @@
 package gateway_test
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -10,13 +9,10 @@ import (
 	"crypto/x509/pkix"
 	"math/big"
 	"net"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/tollgate-ai/tollgate/gateway"
-	"github.com/tollgate-ai/tollgate/mockllm"
-	"github.com/valyala/fasthttp"
 )
 
 // selfSigned returns a certificate for 127.0.0.1 and a pool that trusts it.
@@ -75,46 +71,12 @@ func (c lingerConn) Close() error {
 func TestTLSUpstreamRestartIsNotAFailure(t *testing.T) {
 	cert, pool := selfSigned(t)
 	gateway.TrustUpstreamCAs(t, pool)
-	mock := mockllm.New(mockllm.Options{})
-	t.Cleanup(func() { _ = mock.Close() })
-	var hits atomic.Int64
 	cfg := &tls.Config{Certificates: []tls.Certificate{cert}}
-	serve := func(ln net.Listener) *fasthttp.Server {
-		srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) { hits.Add(1); mock.Handler(ctx) }}
-		go func() { _ = srv.Serve(tls.NewListener(lingerListener{ln}, cfg)) }()
-		return srv
-	}
-	ln := listenLoopback(t)
-	addr := ln.Addr().String()
-	srv := serve(ln)
+	up := startRestartable(t, func(ln net.Listener) net.Listener { return tls.NewListener(lingerListener{ln}, cfg) })
 	base, _ := startGateway(t, `
 upstreams: [{name: u, kind: openai, base_url: "https://{{ADDR}}/v1"}]
 models:
   - {name: m, retry: {attempts: 1}, circuit: {consecutive_failures: 1, cooldown: 1m}, deployments: [{upstream: u, model: mock-gpt}]}
-`, map[string]string{"ADDR": addr})
-	c := newClient(base, "")
-	ctx := context.Background()
-	for _, stream := range []bool{false, true} {
-		if err := chatOnce(ctx, c, stream); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := srv.Shutdown(); err != nil {
-		t.Fatal(err)
-	}
-	ln2, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv2 := serve(ln2)
-	t.Cleanup(func() { _ = srv2.Shutdown() })
-	before := hits.Load()
-	for i, stream := range []bool{false, true, false} {
-		if err := chatOnce(ctx, c, stream); err != nil {
-			t.Fatalf("request %d after the restart (stream %v): %v", i, stream, err)
-		}
-	}
-	if got := hits.Load() - before; got != 3 {
-		t.Fatalf("restarted upstream got %d requests, want 3", got)
-	}
+`, map[string]string{"ADDR": up.addr})
+	checkSurvivesRestart(t, newClient(base, ""), up)
 }

@@ -99,6 +99,13 @@ func startGateway(t testing.TB, yml string, vars map[string]string) (string, *ga
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveGateway(t, gw) + "/v1", gw
+}
+
+// serveGateway serves gw on loopback until the test ends and returns its
+// root URL (without /v1).
+func serveGateway(t testing.TB, gw *gateway.Server) string {
+	t.Helper()
 	ln := listenLoopback(t)
 	go func() { _ = gw.Serve(ln) }()
 	t.Cleanup(func() {
@@ -106,7 +113,7 @@ func startGateway(t testing.TB, yml string, vars map[string]string) (string, *ga
 		defer cancel()
 		_ = gw.Shutdown(ctx)
 	})
-	return "http://" + ln.Addr().String() + "/v1", gw
+	return "http://" + ln.Addr().String()
 }
 
 func parseConfig(t testing.TB, yml string, vars map[string]string) *config.Config {
@@ -176,4 +183,47 @@ models:
     deployments: [{upstream: bad, model: mock-gpt, name: bad, weight: 1000000}, {upstream: good, model: mock-gpt, name: good, weight: 1}]
 `
 	return yml, map[string]string{"BAD": badURL, "GOOD": goodURL}, bad, good
+}
+
+// restartable is a mock upstream a test can restart on the same port, as a
+// redeployed model server is: every pooled connection to it goes stale.
+type restartable struct {
+	addr string
+	hits atomic.Int64
+	mock *mockllm.Server
+	wrap func(net.Listener) net.Listener // TLS, for example; nil = plain
+	srv  *fasthttp.Server
+}
+
+func startRestartable(t testing.TB, wrap func(net.Listener) net.Listener) *restartable {
+	t.Helper()
+	r := &restartable{mock: mockllm.New(mockllm.Options{}), wrap: wrap}
+	t.Cleanup(func() { _ = r.mock.Close() })
+	ln := listenLoopback(t)
+	r.addr = ln.Addr().String()
+	r.serve(t, ln)
+	return r
+}
+
+func (r *restartable) serve(t testing.TB, ln net.Listener) {
+	if r.wrap != nil {
+		ln = r.wrap(ln)
+	}
+	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) { r.hits.Add(1); r.mock.Handler(ctx) }}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Shutdown() })
+	r.srv = srv
+}
+
+// restart closes every connection and listens again on the same port.
+func (r *restartable) restart(t testing.TB) {
+	t.Helper()
+	if err := r.srv.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", r.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.serve(t, ln)
 }
