@@ -7,7 +7,7 @@ const ModelSegment = "{model}"
 
 // validateRoutes checks pass-through routes and returns the model names
 // their models lists declare (keys' allowlists may name them).
-func validateRoutes(routes []Route, upstreams map[string]*Upstream, keyIDs map[string]bool, at func(string, string, ...any)) map[string]bool {
+func validateRoutes(routes []Route, upstreams map[string]*Upstream, keyIDs map[string]bool, at reporter) map[string]bool {
 	declared := map[string]bool{}
 	prefixes := map[string]bool{}
 	for i, r := range routes {
