@@ -110,20 +110,3 @@ func TestServeMetricsIncludesDefaultSetAndProcess(t *testing.T) {
 	}
 	parseExposition(t, []byte(body)) // every line must parse
 }
-
-func TestPolicyInput(t *testing.T) {
-	r := newTestRegistry(t, testOptions(), nil)
-	feed(r, "mock-gpt", "backup", 10, Record{Status: 502, ErrKind: ErrUpstream5xx, Duration: time.Second})
-	feed(r, "mock-gpt", "primary", 10, okRecord(time.Second))
-	r.evaluate()
-	r.refreshPolicyInput()
-	in := r.PolicyInput()
-	gpt, _ := in["mock-gpt"].(map[string]any)
-	deps, _ := gpt["deployments"].(map[string]any)
-	if gpt["status"] != "degraded" || gpt["error_rate"] != 0.5 || deps["backup"] != "unhealthy" || deps["primary"] != "healthy" {
-		t.Fatalf("policy input %v", in)
-	}
-	if _, ok := in["mock-embed"]; !ok {
-		t.Fatal("configured model without traffic missing from policy input")
-	}
-}

@@ -28,8 +28,6 @@ type Registry struct {
 	opts   Options
 	alerts *alerter
 
-	policyInput atomic.Pointer[map[string]any]
-
 	uiMu      sync.RWMutex
 	uiSources []uiSource
 
@@ -175,7 +173,6 @@ func (r *Registry) evalLoop(ctx context.Context) {
 		case <-t.C:
 			r.epoch.Store(epochOf(r.now().Unix()))
 			r.evaluate()
-			r.refreshPolicyInput()
 			r.alerts.resendDue()
 		}
 	}
