@@ -3,7 +3,7 @@ package gateway
 import (
 	"strconv"
 
-	"github.com/tollgate-ai/tollgate/internal/jsonw"
+	"github.com/tollgate-ai/tollgate/internal/oaierror"
 	"github.com/valyala/fasthttp"
 )
 
@@ -35,24 +35,10 @@ func errInvalid(param, msg string) *APIError {
 	return &APIError{Status: fasthttp.StatusBadRequest, Type: typeInvalidRequest, Code: "invalid_request", Param: param, Message: msg}
 }
 
-// appendErrorJSON appends {"error":{…}}.
+// appendErrorJSON appends {"error":{…}} (the shape the mock LLM writes too).
 func appendErrorJSON(dst []byte, e *APIError) []byte {
-	dst = append(dst, `{"error":{"message":`...)
-	dst = jsonw.String(dst, e.Message)
-	dst = append(dst, `,"type":`...)
-	dst = jsonw.String(dst, e.Type)
-	dst = append(dst, `,"code":`...)
-	dst = appendNullable(dst, e.Code)
-	dst = append(dst, `,"param":`...)
-	dst = appendNullable(dst, e.Param)
-	return append(dst, `}}`...)
-}
-
-func appendNullable(dst []byte, s string) []byte {
-	if s == "" {
-		return append(dst, "null"...)
-	}
-	return jsonw.String(dst, s)
+	b := oaierror.Body{Message: e.Message, Type: e.Type, Code: e.Code, Param: e.Param}
+	return b.Append(dst)
 }
 
 // writeError answers the request with e.

@@ -1,9 +1,9 @@
 package mockllm
 
 import (
-	"github.com/tollgate-ai/tollgate/internal/jsonw"
 	"strconv"
 
+	"github.com/tollgate-ai/tollgate/internal/oaierror"
 	"github.com/valyala/fasthttp"
 )
 
@@ -40,23 +40,9 @@ func injectedError(status int) apiError {
 	return e
 }
 
-func appendNullableString(dst []byte, s string) []byte {
-	if s == "" {
-		return append(dst, "null"...)
-	}
-	return jsonw.String(dst, s)
-}
-
 func (e *apiError) appendJSON(dst []byte) []byte {
-	dst = append(dst, `{"error":{"message":`...)
-	dst = jsonw.String(dst, e.message)
-	dst = append(dst, `,"type":`...)
-	dst = jsonw.String(dst, e.typ)
-	dst = append(dst, `,"code":`...)
-	dst = appendNullableString(dst, e.code)
-	dst = append(dst, `,"param":`...)
-	dst = appendNullableString(dst, e.param)
-	return append(dst, "}}"...)
+	b := oaierror.Body{Message: e.message, Type: e.typ, Code: e.code, Param: e.param}
+	return b.Append(dst)
 }
 
 // writeError answers e; 4xx answers not injected on purpose are counted as bad requests by the caller.
