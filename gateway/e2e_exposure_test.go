@@ -98,7 +98,7 @@ func TestExposedOpenProxyRefusesToStart(t *testing.T) {
 // serving the old config, and accepts it with the opt-in.
 func TestReloadCannotOpenTheProxy(t *testing.T) {
 	base, sw := startSwitchable(t)
-	gw, err := gateway.New(parseConfig(t, "upstreams: [{name: mock, kind: mock}]\nmodels: [{name: m, deployments: [{upstream: mock}]}]\n", nil), gateway.Options{})
+	gw, err := gateway.New(parseConfig(t, "upstreams: [{name: mock, kind: mock}]\nmodels: [{name: m, deployments: [{upstream: mock}]}]\n", nil), gateway.Options{Mock: inProcessMock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestReloadCannotOpenTheProxy(t *testing.T) {
 	}
 
 	// On loopback nothing is exposed: the same reload needs no opt-in.
-	gw2, err := gateway.New(parseConfig(t, "upstreams: [{name: mock, kind: mock}]\nmodels: [{name: m, deployments: [{upstream: mock}]}]\n", nil), gateway.Options{})
+	gw2, err := gateway.New(parseConfig(t, "upstreams: [{name: mock, kind: mock}]\nmodels: [{name: m, deployments: [{upstream: mock}]}]\n", nil), gateway.Options{Mock: inProcessMock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestReloadCannotOpenTheProxy(t *testing.T) {
 // loopback listener (local development) they stay open.
 func TestAdminEndpointsClosedOnExposedListener(t *testing.T) {
 	newGW := func(extra string) *gateway.Server {
-		gw, err := gateway.New(parseConfig(t, "upstreams: [{name: mock, kind: mock}]\nmodels: [{name: m, deployments: [{upstream: mock}]}]\n"+extra, nil), gateway.Options{})
+		gw, err := gateway.New(parseConfig(t, "upstreams: [{name: mock, kind: mock}]\nmodels: [{name: m, deployments: [{upstream: mock}]}]\n"+extra, nil), gateway.Options{Mock: inProcessMock})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -255,7 +255,7 @@ func TestIsLoopbackListen(t *testing.T) {
 // restart is needed, and the running config keeps serving.
 func TestReloadRefusesToMoveListeners(t *testing.T) {
 	const base = "upstreams: [{name: mock, kind: mock}]\nmodels: [{name: m, deployments: [{upstream: mock}]}]\n"
-	gw, err := gateway.New(parseConfig(t, base, nil), gateway.Options{})
+	gw, err := gateway.New(parseConfig(t, base, nil), gateway.Options{Mock: inProcessMock})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ type model struct {
 	health      *health.Model // nil when health is off
 }
 
-func buildRuntime(c *config.Config, prev *runtime, hr *health.Registry) (*runtime, error) {
+func buildRuntime(c *config.Config, prev *runtime, hr *health.Registry, startMock MockStarter) (*runtime, error) {
 	prices, err := buildPrices(c)
 	if err != nil {
 		return nil, err
@@ -56,7 +56,7 @@ func buildRuntime(c *config.Config, prev *runtime, hr *health.Registry) (*runtim
 				continue
 			}
 		}
-		u, err := newUpstreamFor(uc)
+		u, err := newUpstreamFor(uc, startMock)
 		if err != nil {
 			rt.closeNew(prev)
 			return nil, err

@@ -34,6 +34,9 @@ type Options struct {
 	Logger *slog.Logger
 	Hooks  Hooks
 	Stages Stages
+	// Mock starts the in-process mock LLM for upstreams of kind mock
+	// (cmd/tollgate builds it from mockllm); nil rejects such upstreams.
+	Mock MockStarter
 }
 
 // Server is the gateway. Its config can be swapped live with Reload.
@@ -42,6 +45,7 @@ type Server struct {
 	log        *slog.Logger
 	hooks      Hooks
 	stages     Stages
+	startMock  MockStarter
 	srv        *fasthttp.Server
 	mu         sync.Mutex // serialises reloads
 	extra      map[string]extraHandler
@@ -65,11 +69,11 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	rt, err := buildRuntime(cfg, nil, opts.Stages.Health)
+	rt, err := buildRuntime(cfg, nil, opts.Stages.Health, opts.Mock)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{log: opts.Logger, hooks: opts.Hooks, stages: opts.Stages, extra: map[string]extraHandler{}, started: cfg}
+	s := &Server{log: opts.Logger, hooks: opts.Hooks, stages: opts.Stages, startMock: opts.Mock, extra: map[string]extraHandler{}, started: cfg}
 	s.rt.Store(rt)
 	sc := cfg.Server
 	s.srv = &fasthttp.Server{
@@ -125,7 +129,7 @@ func (s *Server) Reload(cfg *config.Config) error {
 			return err
 		}
 	}
-	next, err := buildRuntime(cfg, prev, s.stages.Health)
+	next, err := buildRuntime(cfg, prev, s.stages.Health, s.startMock)
 	if err != nil {
 		return err
 	}

@@ -51,7 +51,7 @@ keys: [{id: load, key: sk-load, tenant: globex, team: default, rpm: 100000000, t
 			b.Cleanup(eng.Close)
 			st.Policy = eng
 		}
-		gw, err = gateway.New(cfg, gateway.Options{Stages: st})
+		gw, err = gateway.New(cfg, gateway.Options{Stages: st, Mock: inProcessMock})
 		if err != nil {
 			b.Fatal(err)
 		}

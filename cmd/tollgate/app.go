@@ -92,7 +92,7 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 	if err != nil {
 		return nil, err
 	}
-	gw, err = gateway.New(cfg, gateway.Options{Logger: log, Stages: gateway.Stages{
+	gw, err = gateway.New(cfg, gateway.Options{Logger: log, Mock: startMock, Stages: gateway.Stages{
 		Tokens: tokens, Limiter: limiter, Ledger: a.ledger, Health: a.health, Access: access, Policy: a.policy,
 	}})
 	if err != nil {
