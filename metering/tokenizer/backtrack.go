@@ -136,37 +136,14 @@ func rune3Index(p []byte) int {
 }
 
 // lastMerge runs BPE on p and returns the two tokens of its final merge, or
-// ok false when p does not encode to a single token.
+// ok false when p does not encode to a single token. len(p) >= 2.
 func (e *encoding) lastMerge(p []byte, s *scratch) (left, right int32, ok bool) {
-	parts := s.parts[:0]
-	for i := 0; i+1 < len(p); i++ {
-		parts = append(parts, part{int32(i), e.pairRank(p[i], p[i+1])})
+	parts := e.mergeScan(p, s, 2)
+	// Two tokens left: BPE merges them last when their pair (all of p) has a rank.
+	if len(parts) != 3 || parts[0].rank == noRank {
+		return 0, 0, false
 	}
-	parts = append(parts, part{int32(len(p) - 1), noRank}, part{int32(len(p)), noRank})
-	for {
-		minRank, i := int32(noRank), -1
-		for k := 0; k+1 < len(parts); k++ {
-			if parts[k].rank < minRank {
-				minRank, i = parts[k].rank, k
-			}
-		}
-		if i < 0 {
-			break
-		}
-		if len(parts) == 3 {
-			left, right = e.rank(p[:parts[1].start]), e.rank(p[parts[1].start:])
-		}
-		parts[i].rank = noRank
-		if i+3 < len(parts) {
-			parts[i].rank = e.rank(p[parts[i].start:parts[i+3].start])
-		}
-		if i > 0 {
-			parts[i-1].rank = e.rank(p[parts[i-1].start:parts[i+2].start])
-		}
-		parts = append(parts[:i+1], parts[i+2:]...)
-	}
-	s.parts = parts
-	return left, right, len(parts) == 2
+	return e.rank(p[:parts[1].start]), e.rank(p[parts[1].start:]), true
 }
 
 // validPair reports whether BPE keeps t1 t2 apart when encoding their

@@ -64,13 +64,19 @@ func (e *encoding) encodePiece(p []byte, s *scratch, dst []int) []int {
 
 // mergeSmall runs tiktoken's scan-for-minimum loop; the returned parts hold
 // token boundaries (len = tokens+1). len(p) >= 2.
-func (e *encoding) mergeSmall(p []byte, s *scratch) []part {
+func (e *encoding) mergeSmall(p []byte, s *scratch) []part { return e.mergeScan(p, s, 1) }
+
+// mergeScan merges the lowest-ranked adjacent pair, leftmost on ties, until
+// none merges or only minTokens tokens are left. It is the one copy of the
+// quadratic loop: mergeSmall runs it to the end, lastMerge stops it one
+// merge early to see the final pair.
+func (e *encoding) mergeScan(p []byte, s *scratch, minTokens int) []part {
 	parts := s.parts[:0]
 	for i := 0; i+1 < len(p); i++ {
 		parts = append(parts, part{int32(i), e.pairRank(p[i], p[i+1])})
 	}
 	parts = append(parts, part{int32(len(p) - 1), noRank}, part{int32(len(p)), noRank})
-	for {
+	for len(parts) > minTokens+1 {
 		minRank, i := int32(noRank), -1
 		for k := 0; k+1 < len(parts); k++ {
 			if parts[k].rank < minRank {
