@@ -4,14 +4,12 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
-	"net"
 	"strconv"
 	"sync/atomic"
 	"time"
 
 	"github.com/tollgate-ai/tollgate/health"
 	"github.com/valyala/fasthttp"
-	"github.com/valyala/fastjson"
 )
 
 // outcome of one upstream attempt.
@@ -162,12 +160,15 @@ func (x *Exchange) commit(m *model, d *deployment) {
 	x.errKind = "" // earlier attempts' failures are not this request's outcome
 }
 
-// attempt makes one upstream call through d's circuit. On success it
-// commits and writes the response (or starts the stream relay).
+// attempt makes one upstream call through d's circuit: it sends the
+// request and reads what the deployment answered (the I/O), classify
+// judges the result, and the verdict's bookkeeping happens once, below.
+// On a good answer it commits and writes the response (or starts the
+// stream relay).
 //
-// The circuit's ticket is resolved on every exit: succeed and fail where
-// the deployment showed its health, and the deferred release everywhere
-// else (a 429, a departed client, an invalid request, a panic), so a
+// The circuit's ticket is resolved on every exit: succeed or fail as the
+// verdict says, and the deferred release otherwise (a 429, a departed
+// client, an answer too large, an invalid request, a panic), so a
 // half-open probe slot is never kept.
 func (s *Server) attempt(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *deployment, body []byte, deadline time.Time) (outcome, *APIError) {
 	tk, ok := d.breaker.allow(time.Now())
@@ -176,13 +177,120 @@ func (s *Server) attempt(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *dep
 	}
 	defer tk.release()
 	x.attempts++
-	if x.injectedUsage && d.upstream.cfg.StreamUsage == "off" {
-		body = x.body // this upstream rejects stream_options: send what the client sent
-	}
 	if x.upReq == nil {
 		x.upReq, x.upResp = fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 	}
+	if e := x.buildUpstreamRequest(ctx, x.upReq, d, body); e != nil {
+		return answered, s.failNow(ctx, x, e)
+	}
+	d.inflight.Add(1)
+	relayed := false // the stream writer decrements in-flight once it ends
+	defer func() {
+		if !relayed {
+			d.inflight.Add(-1)
+		}
+	}()
+	resp := x.upResp
+	r, sc := s.call(ctx, x, m, d, deadline)
+
+	v := classify(&r)
+	// The bookkeeping, in one place.
+	switch v.circuit {
+	case success:
+		tk.succeed(r.end)
+	case failure:
+		tk.fail(r.end)
+	}
+	if v.measured() {
+		d.observeLatency(r.took)
+	}
+	if v.commits() {
+		x.commit(m, d)
+	}
+	if v.errKind != "" {
+		x.errKind = v.errKind
+	}
+	if v.coolFor > 0 {
+		d.coolUntil.Store(r.end.Add(time.Duration(v.coolFor) * time.Second).UnixNano())
+	}
+	if sc != nil && v.act != actRelay {
+		releaseScanner(sc)
+		_ = resp.CloseBodyStream()
+	}
+
+	switch v.act {
+	case actRelay:
+		relayed = true
+		x.ttft = r.end.Sub(x.start)
+		s.startRelay(ctx, x, d, resp, sc, r.first, r.firstErr)
+		return relaying, nil
+	case actServe:
+		// Committed before the response-phase policy: the upstream did the
+		// work, so a withheld answer is still billed to the caller.
+		if !x.usageKnown && s.stages.Tokens != nil {
+			s.promptEstimate(x)
+		}
+		if e := s.decideResponse(x, x.finishReason); e != nil {
+			s.fail(ctx, x, e)
+			return answered, nil
+		}
+		s.writeUpstreamResponse(ctx, x, resp)
+		return answered, nil
+	case actPassOn:
+		s.writeUpstreamResponse(ctx, x, resp)
+		return answered, nil
+	case actFinal:
+		x.blamedBy, x.blamed = m, d
+		s.fail(ctx, x, v.err)
+		return answered, nil
+	case actAbandon:
+		return abandoned, nil
+	}
+	return retryable, v.err
+}
+
+// call is attempt's I/O: it sends x.upReq to d and reads what d answered
+// (an error answer or a non-relayed body buffered, a buffered 2xx answer
+// metered, a relayed stream's first event read with its scanner returned)
+// into the facts classify judges.
+func (s *Server) call(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *deployment, deadline time.Time) (upstreamResult, *sseScanner) {
 	req, resp := x.upReq, x.upResp
+	client := d.upstream.plain
+	if x.fields.Stream {
+		client = d.upstream.stream
+	}
+	r := upstreamResult{model: m.name, target: d.name, wantStream: x.fields.Stream}
+	started := time.Now()
+	r.err = d.upstream.do(client, req, resp, deadline)
+	if r.err == nil {
+		r.status, r.eventStream = resp.StatusCode(), isEventStream(resp)
+		if resp.IsBodyStream() && !r.relays() {
+			r.err = bufferStreamBody(resp)
+		}
+	}
+	var sc *sseScanner
+	switch {
+	case r.err != nil:
+	case r.relays():
+		sc = acquireScanner(resp.BodyStream())
+		r.first, r.firstErr = sc.next()
+	case r.status >= 200 && r.status < 300:
+		r.validBody = x.endpoint == epPassthrough || x.readResponse(bodyOf(resp))
+	case r.status >= 400:
+		r.retryAfter, r.body = retryAfterSeconds(resp), bodyOf(resp) // an error answer explains itself
+	}
+	r.end = time.Now()
+	r.took = r.end.Sub(started)
+	r.pastDeadline = !r.end.Before(deadline)
+	if r.silent() {
+		r.clientGone = peerClosed(ctx.Conn())
+	}
+	return r, sc
+}
+
+// buildUpstreamRequest fills req for d: its URI, credentials and headers,
+// and the body with d's model name where it differs from the client's.
+func (x *Exchange) buildUpstreamRequest(ctx *fasthttp.RequestCtx, req *fasthttp.Request, d *deployment, body []byte) *APIError {
 	req.Reset()
 	req.Header.SetMethod(fasthttp.MethodPost)
 	req.Header.SetContentType("application/json")
@@ -193,137 +301,20 @@ func (s *Server) attempt(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *dep
 	if x.fields.Stream {
 		req.Header.Set("Accept", "text/event-stream")
 	}
-	if d.upstreamModel != x.fields.Model || x.fields.modelFromPath {
-		edited, err := setTopLevel(x.editBuf[:0], body, "model", d.modelJSON)
-		if err != nil {
-			return answered, s.failNow(ctx, x, errInvalid("", "request body is not valid JSON"))
-		}
-		x.editBuf = edited
-		req.SetBodyRaw(edited)
-	} else {
+	if x.injectedUsage && d.upstream.cfg.StreamUsage == "off" {
+		body = x.body // this upstream rejects stream_options: send what the client sent
+	}
+	if d.upstreamModel == x.fields.Model && !x.fields.modelFromPath {
 		req.SetBodyRaw(body)
+		return nil
 	}
-
-	client := d.upstream.plain
-	if x.fields.Stream {
-		client = d.upstream.stream
+	edited, err := setTopLevel(x.editBuf[:0], body, "model", d.modelJSON)
+	if err != nil {
+		return errInvalid("", "request body is not valid JSON")
 	}
-	d.inflight.Add(1)
-	handed := false // the stream writer decrements in-flight once it ends
-	defer func() {
-		if !handed {
-			d.inflight.Add(-1)
-		}
-	}()
-	started := time.Now()
-	if err := d.upstream.do(client, req, resp, deadline); err != nil {
-		return s.transportFailure(ctx, x, m, d, &tk, err)
-	}
-	status := resp.StatusCode()
-	relay := x.fields.Stream && status >= 200 && status < 300 && isEventStream(resp)
-	if resp.IsBodyStream() && !relay {
-		if err := bufferStreamBody(resp); err != nil {
-			return s.transportFailure(ctx, x, m, d, &tk, err)
-		}
-	}
-	switch {
-	case status >= 200 && status < 300:
-		if relay {
-			// Read the first event before committing: a stream that breaks
-			// or opens with an error event can still be retried elsewhere.
-			sc := acquireScanner(resp.BodyStream())
-			first, err := sc.next()
-			if e := firstEventError(x, d, first, err, deadline); e != nil {
-				releaseScanner(sc)
-				_ = resp.CloseBodyStream()
-				if len(first) == 0 && peerClosed(ctx.Conn()) {
-					return abandoned, nil // the stream stalled while the client left: not d's fault
-				}
-				tk.fail(time.Now())
-				return retryable, e
-			}
-			x.commit(m, d)
-			x.ttft = time.Since(x.start)
-			// Streams feed the balancer their time to first event: a stream's
-			// total time measures the answer's length, not the deployment.
-			d.observeLatency(time.Since(started))
-			tk.succeed(time.Now())
-			handed = true
-			s.startRelay(ctx, x, d, resp, sc, first, err)
-			return relaying, nil
-		}
-		if x.endpoint != epPassthrough && !x.readResponse(bodyOf(resp)) {
-			tk.fail(time.Now())
-			x.errKind = health.ErrUpstream5xx
-			return retryable, &APIError{Status: 502, Type: typeUpstream, Code: "upstream_invalid_response",
-				Message: "upstream " + d.name + " answered 200 with a body that is not JSON"}
-		}
-		// Committed before the response-phase policy: the upstream did the
-		// work, so a withheld answer is still billed to the caller.
-		x.commit(m, d)
-		if !x.usageKnown && s.stages.Tokens != nil {
-			s.promptEstimate(x)
-		}
-		d.observeLatency(time.Since(started))
-		tk.succeed(time.Now())
-		if e := s.decideResponse(x, x.finishReason); e != nil {
-			s.fail(ctx, x, e)
-			return answered, nil
-		}
-		s.writeUpstreamResponse(ctx, x, resp)
-		return answered, nil
-	case status == fasthttp.StatusTooManyRequests:
-		// Alive but busy: no circuit outcome (the deferred release gives a
-		// half-open probe slot back, so the next request probes again);
-		// the Retry-After cool-down keeps traffic away meanwhile.
-		ra := retryAfterSeconds(resp)
-		if ra > 0 {
-			d.coolUntil.Store(time.Now().Add(time.Duration(ra) * time.Second).UnixNano())
-		}
-		x.errKind = health.ErrUpstream429
-		return retryable, &APIError{Status: 429, Type: typeRateLimit, Code: "rate_limit_exceeded", RetryAfter: ra,
-			Message: "upstream " + d.name + " is rate limiting: " + upstreamMessage(resp)}
-	case status >= 500:
-		ra := retryAfterSeconds(resp)
-		tk.fail(time.Now())
-		x.errKind = health.ErrUpstream5xx
-		return retryable, &APIError{Status: 502, Type: typeUpstream, Code: "upstream_error", RetryAfter: ra,
-			Message: "upstream " + d.name + " answered " + strconv.Itoa(status) + ": " + upstreamMessage(resp)}
-	case status == 401 || status == 403:
-		// The upstream refused the gateway's own credentials: the client
-		// cannot fix that, ops can. Other deployments may still work.
-		tk.fail(time.Now())
-		x.errKind = health.ErrUpstream5xx
-		return retryable, &APIError{Status: 502, Type: typeUpstream, Code: "upstream_auth_failed",
-			Message: "upstream " + d.name + " rejected the gateway's credentials (" + strconv.Itoa(status) + "): check its api_key"}
-	default:
-		// Other 4xx: the request itself is wrong; the upstream's answer is
-		// the most useful thing the client can get. Not retried.
-		tk.succeed(time.Now())
-		x.commit(m, d)
-		x.errKind = health.ErrUpstream4xx // the client's fault, not d's
-		s.writeUpstreamResponse(ctx, x, resp)
-		return answered, nil
-	}
-}
-
-// transportFailure classifies an attempt that got no usable answer: the
-// client already gone (nobody waits: stop, not d's fault), an answer over
-// the gateway's size limit (final, and no circuit outcome: the same request
-// gets the same answer anywhere, and a large embeddings batch gets there
-// legitimately), or a failure of d to retry elsewhere.
-func (s *Server) transportFailure(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *deployment, tk *ticket, err error) (outcome, *APIError) {
-	if peerClosed(ctx.Conn()) {
-		return abandoned, nil
-	}
-	e := transportError(x, m.name, d.name, err)
-	if isTooLarge(err) {
-		x.blamedBy, x.blamed = m, d
-		s.fail(ctx, x, e)
-		return answered, nil
-	}
-	tk.fail(time.Now())
-	return retryable, e
+	x.editBuf = edited
+	req.SetBodyRaw(edited)
+	return nil
 }
 
 func bodyOf(resp *fasthttp.Response) []byte {
@@ -382,21 +373,11 @@ func (s *Server) writeUpstreamResponse(ctx *fasthttp.RequestCtx, x *Exchange, re
 	resp.SwapBody(old)
 }
 
+// transportError explains a failed call and sets x's health kind.
 func transportError(x *Exchange, model, target string, err error) *APIError {
-	if isTooLarge(err) {
-		x.errKind = health.ErrInternal // the gateway's limit, not the upstream's fault
-		return &APIError{Status: 502, Type: typeUpstream, Code: "upstream_response_too_large",
-			Message: "upstream " + target + " for " + model + " answered more than " +
-				strconv.FormatInt(maxBufferedBody.Load()>>10, 10) + " KiB; the gateway does not pass on a truncated answer"}
-	}
-	var ne net.Error
-	if errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) || (errors.As(err, &ne) && ne.Timeout()) {
-		x.errKind = health.ErrTimeout
-		return upstreamTimeout(model, target+" did not answer in time")
-	}
-	x.errKind = health.ErrConnect
-	return &APIError{Status: 502, Type: typeUpstream, Code: "upstream_unreachable",
-		Message: "upstream " + target + " for " + model + " is unreachable: " + err.Error()}
+	e, kind := transportFailure(model, target, err)
+	x.errKind = kind
+	return e
 }
 
 func upstreamTimeout(model, why string) *APIError {
@@ -423,25 +404,6 @@ func retryAfterSeconds(resp *fasthttp.Response) int {
 		}
 	}
 	return 0
-}
-
-// upstreamMessage extracts error.message from an upstream's error body,
-// bounded so a huge or hostile body cannot flood the client or logs.
-func upstreamMessage(resp *fasthttp.Response) string {
-	b := bodyOf(resp)
-	if len(b) == 0 {
-		return "no error message"
-	}
-	var p fastjson.Parser
-	if v, err := p.ParseBytes(b); err == nil {
-		if msg := v.GetStringBytes("error", "message"); len(msg) > 0 {
-			return truncate(string(msg), 300)
-		}
-		if msg := v.GetStringBytes("message"); len(msg) > 0 {
-			return truncate(string(msg), 300)
-		}
-	}
-	return "non-JSON error body (" + strconv.Itoa(len(b)) + " bytes)"
 }
 
 func truncate(s string, n int) string {

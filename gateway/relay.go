@@ -2,15 +2,12 @@ package gateway
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"io"
 	"net"
 	"time"
 
-	"github.com/tollgate-ai/tollgate/health"
 	"github.com/valyala/fasthttp"
-	"github.com/valyala/fastjson"
 )
 
 var errClientGone = errors.New("client disconnected")
@@ -93,34 +90,6 @@ func (s *Server) relayEvents(w *bufio.Writer, x *Exchange, cl *streamClient, res
 	}
 }
 
-// firstEventError decides whether a stream's first event makes the attempt
-// a failure (nothing reached the client yet, so it can be retried): the
-// stream ended or stalled before any event, or it opened with an error.
-func firstEventError(x *Exchange, d *deployment, ev []byte, err error, deadline time.Time) *APIError {
-	if len(ev) == 0 {
-		if err == nil || err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		e := streamError(x, err, deadline)
-		e.Message = "upstream " + d.name + ": " + e.Message + " (before its first event)"
-		return e
-	}
-	data := eventData(ev)
-	if !bytes.HasPrefix(ev, []byte("event: error")) && !hasErrorMember(data) {
-		return nil
-	}
-	x.errKind = health.ErrUpstream5xx
-	msg := "error event"
-	var p fastjson.Parser
-	if v, perr := p.ParseBytes(data); perr == nil {
-		if m := v.GetStringBytes("error", "message"); len(m) > 0 {
-			msg = truncate(string(m), 300)
-		}
-	}
-	return &APIError{Status: 502, Type: typeUpstream, Code: "upstream_error",
-		Message: "upstream " + d.name + " opened the stream with an error: " + msg}
-}
-
 func isTimeout(err error) bool {
 	if err == io.EOF {
 		return false // the common end: skip errors.As, which allocates
@@ -131,18 +100,7 @@ func isTimeout(err error) bool {
 
 // streamError explains why a started stream ended early.
 func streamError(x *Exchange, err error, deadline time.Time) *APIError {
-	if isTimeout(err) {
-		x.errKind = health.ErrTimeout
-		why := "the upstream sent nothing for longer than the idle timeout"
-		if !time.Now().Before(deadline) {
-			why = "the total timeout expired mid-stream"
-		}
-		return &APIError{Status: 504, Type: typeUpstream, Code: "upstream_timeout", Message: "stream ended: " + why}
-	}
-	x.errKind = health.ErrStream
-	msg := "the upstream closed the stream before it finished"
-	if err != io.EOF && err != io.ErrUnexpectedEOF {
-		msg += ": " + err.Error()
-	}
-	return &APIError{Status: 502, Type: typeUpstream, Code: "upstream_stream_broken", Message: msg}
+	e, kind := streamFailure(err, !time.Now().Before(deadline))
+	x.errKind = kind
+	return e
 }

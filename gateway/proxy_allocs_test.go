@@ -1,0 +1,86 @@
+//go:build !race
+
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/tollgate-ai/tollgate/config"
+	"github.com/tollgate-ai/tollgate/gateway"
+	"github.com/tollgate-ai/tollgate/mockllm"
+	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttputil"
+)
+
+// The race detector makes sync.Pool drop items, so allocation counts are
+// checked without it.
+
+// Allocations per request, counted over the whole process: the test's
+// client, the gateway (all stages off) and the mock behind it, each over an
+// in-memory listener. The direct rows are the mock and client alone, so the
+// gateway's share is the difference. The limits are today's counts: lower
+// them when a change removes an allocation, never raise them to let one in.
+const (
+	directChatAllocs   = 0
+	proxyChatAllocs    = 1  // a chat answer, buffered
+	directStreamAllocs = 24 // the mock writing a stream, and the client reading it
+	proxyStreamAllocs  = 41 // a 16-token stream relayed: the gateway adds 17
+)
+
+func TestProxyAllocs(t *testing.T) {
+	mock := mockllm.New(mockllm.Options{})
+	mockLn := fasthttputil.NewInmemoryListener()
+	go func() { _ = mock.Serve(mockLn) }()
+	defer mock.Close()
+	cfg, err := config.Parse(config.EmbeddedDefault(), "embedded")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := gateway.New(cfg, gateway.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gwLn := fasthttputil.NewInmemoryListener()
+	go func() { _ = gw.Serve(gwLn) }()
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = gw.Shutdown(ctx)
+	}()
+	streamBody := append([]byte(`{"stream":true,`), benchChat[1:]...)
+
+	f := func(name string, c *fasthttp.HostClient, body []byte, stream bool, limit float64) {
+		t.Helper()
+		req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+		defer fasthttp.ReleaseRequest(req)
+		defer fasthttp.ReleaseResponse(resp)
+		post := func() {
+			req.Reset()
+			req.Header.SetMethod("POST")
+			req.SetRequestURI("http://bench/v1/chat/completions")
+			req.Header.SetContentType("application/json")
+			req.SetBodyRaw(body)
+			if err := c.Do(req, resp); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if resp.StatusCode() != 200 || (stream && !bytes.Contains(resp.Body(), []byte("[DONE]"))) {
+				t.Fatalf("%s: status %d: %s", name, resp.StatusCode(), resp.Body())
+			}
+		}
+		for range 50 {
+			post() // warm the pools, connections and per-model handles
+		}
+		if n := testing.AllocsPerRun(200, post); n > limit {
+			t.Errorf("%s: %v allocations per request, want at most %v", name, n, limit)
+		} else {
+			t.Logf("%s: %v allocations per request", name, n)
+		}
+	}
+	f("direct/chat", inmemClient(mockLn), benchChat, false, directChatAllocs)
+	f("gateway/chat", inmemClient(gwLn), benchChat, false, proxyChatAllocs)
+	f("direct/stream", inmemClient(mockLn), streamBody, true, directStreamAllocs)
+	f("gateway/stream", inmemClient(gwLn), streamBody, true, proxyStreamAllocs)
+}
