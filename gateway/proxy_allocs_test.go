@@ -39,7 +39,7 @@ func TestProxyAllocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw, err := gateway.New(cfg, gateway.Options{})
+	gw, err := gateway.New(cfg, gateway.Options{Mock: inProcessMock})
 	if err != nil {
 		t.Fatal(err)
 	}
