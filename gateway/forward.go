@@ -176,7 +176,7 @@ func (s *Server) attempt(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *dep
 	}
 	defer tk.release()
 	x.attempts++
-	if x.injectedUsage && d.upstream.cfg.StreamUsage == "off" {
+	if x.meter.UsageInjected() && d.upstream.cfg.StreamUsage == "off" {
 		body = x.body // this upstream rejects stream_options: send what the client sent
 	}
 	if x.upReq == nil {
@@ -252,7 +252,7 @@ func (s *Server) attempt(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *dep
 			s.startRelay(ctx, x, d, resp, sc, first, err)
 			return relaying, nil
 		}
-		if x.endpoint != epPassthrough && !x.readResponse(bodyOf(resp)) {
+		if x.endpoint != epPassthrough && !x.meter.ReadResponse(bodyOf(resp)) {
 			tk.fail(time.Now())
 			x.errKind = health.ErrUpstream5xx
 			return retryable, &APIError{Status: 502, Type: typeUpstream, Code: "upstream_invalid_response",
@@ -261,12 +261,10 @@ func (s *Server) attempt(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *dep
 		// Committed before the response-phase policy: the upstream did the
 		// work, so a withheld answer is still billed to the caller.
 		x.commit(m, d)
-		if !x.usageKnown && s.stages.Tokens != nil {
-			s.promptEstimate(x)
-		}
+		x.meter.CountPromptNow()
 		d.observeLatency(time.Since(started))
 		tk.succeed(time.Now())
-		if e := s.decideResponse(x, x.finishReason); e != nil {
+		if e := s.decideResponse(x, x.meter.FinishReason()); e != nil {
 			s.fail(ctx, x, e)
 			return answered, nil
 		}

@@ -52,17 +52,3 @@ func BenchmarkSetTopLevel(b *testing.B) {
 		}
 	}
 }
-
-// BenchmarkObserveEvent: the per-event metering scan over a typical content
-// chunk (OpenAI sends "usage":null and "finish_reason":null on each).
-func BenchmarkObserveEvent(b *testing.B) {
-	ev := []byte(`data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{"content":"Hello there, "},"logprobs":null,"finish_reason":null}],"usage":null}` + "\n\n")
-	b.ReportAllocs()
-	x := &Exchange{estimate: -1, outText: make([]byte, 0, 1<<20)}
-	for i := 0; i < b.N; i++ {
-		if len(x.outText) > 1<<19 {
-			x.outText = x.outText[:0]
-		}
-		x.observeEvent(ev)
-	}
-}
