@@ -3,6 +3,8 @@ package gateway
 import (
 	"strings"
 	"testing"
+
+	"github.com/tollgate-ai/tollgate/metering/tokenizer"
 )
 
 // Bodies for the parse benchmarks: the proxy benchmark's one-message chat,
@@ -50,5 +52,34 @@ func BenchmarkSetTopLevel(b *testing.B) {
 		if dst, err = setTopLevel(dst[:0], benchLargeChat, "max_tokens", []byte("64")); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkReadBody: what the request path reads from a body when a policy
+// and a tokenizer are on: the one parse, the policy's extras and the
+// prompt estimate (before issue 11, three parses).
+func BenchmarkReadBody(b *testing.B) {
+	tokens, err := tokenizer.New(tokenizer.Options{DefaultEncoding: tokenizer.O200KBase})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := &Server{stages: Stages{Tokens: tokens}}
+	for _, c := range []struct {
+		name string
+		body []byte
+	}{{"small", benchSmallChat}, {"large", benchLargeChat}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(c.body)))
+			for i := 0; i < b.N; i++ {
+				x := acquireExchange()
+				if e := s.readBody(x, epChat, c.body); e != nil {
+					b.Fatal(e)
+				}
+				x.parseExtras()
+				s.promptEstimate(x)
+				releaseExchange(x)
+			}
+		})
 	}
 }
