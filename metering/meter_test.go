@@ -102,3 +102,30 @@ func TestChargeRecord(t *testing.T) {
 		t.Fatalf("%+v", r)
 	}
 }
+
+// TestMeterCountPromptNow: a stream counts its prompt before the parse is
+// released (the estimate survives it); once the upstream reported usage,
+// there is nothing to count.
+func TestMeterCountPromptNow(t *testing.T) {
+	tokens := testTokens(t)
+	body := []byte(`{"model":"gpt-4o","messages":[{"role":"user","content":"Why pool connections?"}]}`)
+	want, _ := tokens.CountChatJSON("gpt-4o", body)
+	var m Meter
+	defer m.Reset()
+	if _, err := m.ParseRequest(body); err != nil {
+		t.Fatal(err)
+	}
+	m.SetPrompt(tokens, Prompt{Kind: PromptChat, Model: "gpt-4o", Chars: 21, Messages: 1})
+	m.CountPromptNow()
+	m.ReleaseRequest()
+	if m.Request() != nil || m.PromptEstimate() != want.Tokens {
+		t.Fatalf("after release: request %v, estimate %d, want %d", m.Request(), m.PromptEstimate(), want.Tokens)
+	}
+	m.Reset()
+	m.SetPrompt(tokens, Prompt{Kind: PromptChat, Model: "gpt-4o"})
+	m.usageKnown = true
+	m.CountPromptNow()
+	if m.estimated {
+		t.Fatal("counted a prompt the upstream reported")
+	}
+}
