@@ -9,74 +9,50 @@ import (
 )
 
 // account runs when a request is over (after the last byte of a stream):
-// exact usage (the upstream's, else our own count of what was relayed),
-// cost, budget settlement, the ledger record, metrics and the access log.
-// It never blocks on I/O: the ledger and health take copies into queues.
+// the meter charges it (the upstream's usage, else its own count of what
+// was relayed, priced), the budget reservation settles, and the ledger
+// record, metrics and access log follow. It never blocks on I/O: the
+// ledger and health take copies into queues.
 func (s *Server) account(x *Exchange) {
+	var f metering.Facts
+	var recorded bool
 	if x.endpoint == epPassthrough {
-		s.accountPassthrough(x) // gateway/passthrough_meter.go
-		return
+		recorded = x.passthroughFacts(&f) // gateway/passthrough_meter.go
+	} else {
+		recorded = x.facts(&f)
 	}
-	var flags metering.Flags
-	u := x.usage
-	model := ""
-	if x.requested != nil {
-		model = x.requested.name
-		if x.served != nil {
-			model = x.served.name
-		}
-		if !x.usageKnown && x.served != nil && x.endpoint != epPassthrough {
-			u = metering.Usage{PromptTokens: max(x.estimate, 0), CompletionTokens: s.countOutput(x, x.dep.upstreamModel)}
-			flags |= metering.FlagEstimatedUsage
-		}
-		if x.errKind == health.ErrClientCancel {
-			flags |= metering.FlagClientAborted
-		}
-	}
-	var picos int64
-	if x.served != nil {
-		var known bool
-		// The upstream's model name is the billed one; the client-facing
-		// name is tried second (an alias like "fast-chat" has no price).
-		if picos, known = x.rt.prices.CostPicos(x.dep.upstreamModel, u); !known {
-			if picos, known = x.rt.prices.CostPicos(model, u); !known {
-				flags |= metering.FlagUnknownPrice
-			}
-		}
-	}
-	micros := metering.PicosToMicros(picos)
+	c := x.meter.Charge(&f, &x.rt.prices)
+	micros := c.CostMicros()
 	if x.reservation != nil {
-		if x.served != nil {
-			x.reservation.Settle(context.Background(), u.PromptTokens+u.CompletionTokens, micros)
+		if f.Committed {
+			x.reservation.Settle(context.Background(), c.Usage.PromptTokens+c.Usage.CompletionTokens, micros)
 		} else {
 			x.reservation.Release(context.Background())
 		}
 	}
-	dur := time.Since(x.start)
-	if s.stages.Ledger != nil && x.requested != nil && x.endpoint != epPassthrough {
-		p := x.principal
-		rec := metering.Record{
-			Time: x.start, RequestID: string(x.requestID), Tenant: p.Tenant, Team: p.Team, KeyID: p.KeyID,
-			ModelRequested: x.requested.name, ModelServed: x.ServedModel(), Deployment: x.accountableDeployment(),
-			Endpoint: x.endpoint.String(), Tags: x.tags, Usage: u, CostPicos: picos, Status: x.status,
-			LatencyMs: dur.Milliseconds(), Flags: flags,
-		}
+	if s.stages.Ledger != nil && recorded {
+		rec := c.Record(&f)
 		s.stages.Ledger.Add(&rec)
 	}
-	s.observe(x, u, micros, dur)
+	s.observe(x, c.Usage, micros, f.Duration)
 }
 
-// countOutput counts relayed text with the served model's tokenizer.
-func (s *Server) countOutput(x *Exchange, model string) int {
-	if len(x.outText) == 0 {
-		return 0
+// facts fills what a model API request's record says; it reports whether
+// the request has a record (only one that got as far as a model does).
+func (x *Exchange) facts(f *metering.Facts) (recorded bool) {
+	*f = metering.Facts{Start: x.start, Duration: time.Since(x.start), Endpoint: x.endpoint.String(),
+		Status: x.status, Tags: x.tags, Committed: x.served != nil, CountUnreported: true,
+		ClientAborted: x.errKind == health.ErrClientCancel, ModelServed: x.ServedModel(),
+		Deployment: x.accountableDeployment()}
+	if x.served != nil {
+		f.UpstreamModel = x.dep.upstreamModel
 	}
-	if s.stages.Tokens != nil {
-		if enc, err := s.stages.Tokens.ForModel(model); err == nil {
-			return enc.Count(x.outText)
-		}
+	if x.requested != nil {
+		f.ModelRequested, f.RequestID = x.requested.name, x.requestID
+		p := x.principal
+		f.Tenant, f.Team, f.KeyID = p.Tenant, p.Team, p.KeyID
 	}
-	return (len(x.outText) + 3) / 4
+	return x.requested != nil
 }
 
 // observe feeds metrics, rolling health and the access log.

@@ -32,7 +32,7 @@ func (s *Server) decide(ctx *fasthttp.RequestCtx, x *Exchange) *APIError {
 	if e == nil {
 		return nil
 	}
-	parseExtras(x.body, &x.fields)
+	x.parseExtras()
 	in := inputPool.Get().(*policy.Input)
 	s.fillInput(x, in)
 	if e.UsesResponsePhase() {
@@ -95,9 +95,9 @@ func (s *Server) decideResponse(x *Exchange, finishReason string) *APIError {
 	}
 	// The request phase's input, as the policy saw it, plus the answer.
 	in.Phase = "response"
+	u, _ := x.meter.Usage()
 	in.Response = policy.Response{Model: x.ServedModel(), FinishReason: finishReason, Usage: policy.Usage{
-		PromptTokens: x.usage.PromptTokens, CompletionTokens: x.usage.CompletionTokens,
-		TotalTokens: x.usage.PromptTokens + x.usage.CompletionTokens}}
+		PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.PromptTokens + u.CompletionTokens}}
 	d := e.Decide(context.Background(), in)
 	if d.Allow {
 		return nil

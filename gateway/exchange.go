@@ -42,17 +42,15 @@ type Exchange struct {
 	reqBuf   []byte // body with the policy's edits (max_tokens cap), reused
 	usageBuf []byte // body with stream_options.include_usage added, reused
 
-	// Metering.
-	usage         metering.Usage
-	usageKnown    bool // usage came from the upstream
-	injectedUsage bool // the gateway asked for stream usage; hide that chunk from the client
-	estimate      int  // prompt-token estimate; -1 = not computed yet
-	outText       []byte
-	reservation   *metering.Reservation
-	tags          map[string]string
-	policyResult  string        // allow | deny | rewrite | error; "" = no policy
-	finishReason  string        // of the first choice, for the response-phase policy
-	policyIn      *policy.Input // kept from the request phase when the policy has response rules
+	reservation  *metering.Reservation
+	tags         map[string]string
+	policyResult string        // allow | deny | rewrite | error; "" = no policy
+	policyIn     *policy.Input // kept from the request phase when the policy has response rules
+
+	// meter holds the one parse of the body (until the handler lets go of
+	// it), the prompt estimate, the usage the upstream reports (or the
+	// relayed text), and prices the request at the end (gateway/account.go).
+	meter metering.Meter
 
 	// Pass-through: the route, once the caller was allowed on it (its
 	// ledger record is written from then on), and the bytes relayed.
@@ -60,7 +58,7 @@ type Exchange struct {
 	bytesIn, bytesOut int64
 }
 
-var exchangePool = sync.Pool{New: func() any { return &Exchange{estimate: -1} }}
+var exchangePool = sync.Pool{New: func() any { return new(Exchange) }}
 
 func acquireExchange() *Exchange {
 	x := exchangePool.Get().(*Exchange)
@@ -83,7 +81,8 @@ func releaseExchange(x *Exchange) {
 }
 
 func (x *Exchange) reset() {
-	*x = Exchange{requestID: x.requestID[:0], editBuf: keep(x.editBuf), reqBuf: keep(x.reqBuf), usageBuf: keep(x.usageBuf), outText: keep(x.outText), estimate: -1}
+	x.meter.Reset()
+	*x = Exchange{requestID: x.requestID[:0], editBuf: keep(x.editBuf), reqBuf: keep(x.reqBuf), usageBuf: keep(x.usageBuf), meter: x.meter}
 }
 
 // keep returns b emptied for reuse, or nil when it grew too large to pin

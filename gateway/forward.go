@@ -227,10 +227,8 @@ func (s *Server) attempt(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *dep
 	case actServe:
 		// Committed before the response-phase policy: the upstream did the
 		// work, so a withheld answer is still billed to the caller.
-		if !x.usageKnown && s.stages.Tokens != nil {
-			s.promptEstimate(x)
-		}
-		if e := s.decideResponse(x, x.finishReason); e != nil {
+		x.meter.CountPromptNow()
+		if e := s.decideResponse(x, x.meter.FinishReason()); e != nil {
 			s.fail(ctx, x, e)
 			return answered, nil
 		}
@@ -275,7 +273,7 @@ func (s *Server) call(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *deploy
 		sc = acquireScanner(resp.BodyStream())
 		r.first, r.firstErr = sc.next()
 	case r.status >= 200 && r.status < 300:
-		r.validBody = x.endpoint == epPassthrough || x.readResponse(bodyOf(resp))
+		r.validBody = x.endpoint == epPassthrough || x.meter.ReadResponse(bodyOf(resp))
 	case r.status >= 400:
 		r.retryAfter, r.body = retryAfterSeconds(resp), bodyOf(resp) // an error answer explains itself
 	}
@@ -301,7 +299,7 @@ func (x *Exchange) buildUpstreamRequest(ctx *fasthttp.RequestCtx, req *fasthttp.
 	if x.fields.Stream {
 		req.Header.Set("Accept", "text/event-stream")
 	}
-	if x.injectedUsage && d.upstream.cfg.StreamUsage == "off" {
+	if x.meter.UsageInjected() && d.upstream.cfg.StreamUsage == "off" {
 		body = x.body // this upstream rejects stream_options: send what the client sent
 	}
 	if d.upstreamModel == x.fields.Model && !x.fields.modelFromPath {

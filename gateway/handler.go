@@ -151,7 +151,7 @@ func (s *Server) serveModelAPI(ctx *fasthttp.RequestCtx, ep endpoint, pathModel 
 		return
 	}
 	body := ctx.PostBody()
-	if e := parseRequest(ep, body, &x.fields); e != nil {
+	if e := s.readBody(x, ep, body); e != nil {
 		s.failNow(ctx, x, e)
 		return
 	}
@@ -195,8 +195,9 @@ func (s *Server) serveModelAPI(ctx *fasthttp.RequestCtx, ep endpoint, pathModel 
 			return
 		}
 	}
-	if x.fields.Stream && s.stages.Tokens != nil {
-		s.promptEstimate(x) // the body is gone when a stream ends; count now in case usage never comes
+	if x.fields.Stream {
+		x.meter.CountPromptNow() // the stream outlives the handler: count now in case usage never comes,
+		x.meter.ReleaseRequest() // then let the parsed body go
 	}
 	handedOff = s.forward(ctx, x, s.prepareBody(x, body))
 }

@@ -3,6 +3,8 @@ package gateway
 import (
 	"strings"
 	"testing"
+
+	"github.com/tollgate-ai/tollgate/metering/tokenizer"
 )
 
 // Bodies for the parse benchmarks: the proxy benchmark's one-message chat,
@@ -53,16 +55,31 @@ func BenchmarkSetTopLevel(b *testing.B) {
 	}
 }
 
-// BenchmarkObserveEvent: the per-event metering scan over a typical content
-// chunk (OpenAI sends "usage":null and "finish_reason":null on each).
-func BenchmarkObserveEvent(b *testing.B) {
-	ev := []byte(`data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{"content":"Hello there, "},"logprobs":null,"finish_reason":null}],"usage":null}` + "\n\n")
-	b.ReportAllocs()
-	x := &Exchange{estimate: -1, outText: make([]byte, 0, 1<<20)}
-	for i := 0; i < b.N; i++ {
-		if len(x.outText) > 1<<19 {
-			x.outText = x.outText[:0]
-		}
-		x.observeEvent(ev)
+// BenchmarkReadBody: what the request path reads from a body when a policy
+// and a tokenizer are on: the one parse, the policy's extras and the
+// prompt estimate (before issue 11, three parses).
+func BenchmarkReadBody(b *testing.B) {
+	tokens, err := tokenizer.New(tokenizer.Options{DefaultEncoding: tokenizer.O200KBase})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := &Server{stages: Stages{Tokens: tokens}}
+	for _, c := range []struct {
+		name string
+		body []byte
+	}{{"small", benchSmallChat}, {"large", benchLargeChat}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(c.body)))
+			for i := 0; i < b.N; i++ {
+				x := acquireExchange()
+				if e := s.readBody(x, epChat, c.body); e != nil {
+					b.Fatal(e)
+				}
+				x.parseExtras()
+				s.promptEstimate(x)
+				releaseExchange(x)
+			}
+		})
 	}
 }

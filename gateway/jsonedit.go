@@ -3,6 +3,8 @@ package gateway
 import (
 	"bytes"
 	"errors"
+
+	"github.com/tollgate-ai/tollgate/internal/jsonscan"
 )
 
 var errBadJSON = errors.New("malformed JSON")
@@ -100,7 +102,7 @@ func keyIs(raw []byte, key string) bool {
 		return false
 	}
 	var buf [64]byte
-	u, _ := appendUnescaped(buf[:0], raw)
+	u, _ := jsonscan.AppendUnescaped(buf[:0], raw)
 	return string(u) == key
 }
 

@@ -50,45 +50,23 @@ func (x *Exchange) readPassthroughUsage(resp *fasthttp.Response) {
 	if x.status/100 != 2 || !isJSONContentType(resp.Header.ContentType()) || !bytes.Contains(body, usageField) {
 		return
 	}
-	p := parserPool.Get()
-	defer parserPool.Put(p)
-	if v, err := p.ParseBytes(body); err == nil && readUsage(v, &x.usage) {
-		x.usageKnown = true
-	}
+	x.meter.ReadReportedUsage(body)
 }
 
-// accountPassthrough settles a pass-through request: its reservation, its
-// ledger record (once the caller was allowed on the route) and metrics.
-func (s *Server) accountPassthrough(x *Exchange) {
-	dur := time.Since(x.start)
-	var u metering.Usage
-	var flags metering.Flags
-	var picos int64
-	if x.usageKnown {
-		u = x.usage
-		if x.fields.Model != "" {
-			var known bool
-			if picos, known = x.rt.prices.CostPicos(x.fields.Model, u); !known {
-				flags |= metering.FlagUnknownPrice
-			}
-		}
+// passthroughFacts fills what a pass-through request's record says: it is
+// charged for the usage its answer reported, priced under the model its
+// route names, and never estimated (the body has no known shape). It has a
+// record once the caller was allowed on the route.
+func (x *Exchange) passthroughFacts(f *metering.Facts) (recorded bool) {
+	*f = metering.Facts{Start: x.start, Duration: time.Since(x.start), RequestID: x.requestID,
+		ModelRequested: x.fields.Model, Endpoint: epPassthrough.String(), Tags: x.tags, Status: x.status,
+		BytesIn: x.bytesIn, BytesOut: x.bytesOut, Committed: true,
+		ClientAborted: x.errKind == health.ErrClientCancel}
+	if x.route == nil {
+		return false
 	}
-	if x.errKind == health.ErrClientCancel {
-		flags |= metering.FlagClientAborted
-	}
-	micros := metering.PicosToMicros(picos)
-	if x.reservation != nil {
-		x.reservation.Settle(context.Background(), u.PromptTokens+u.CompletionTokens, micros)
-	}
-	if s.stages.Ledger != nil && x.route != nil {
-		p := x.principal
-		rec := metering.Record{
-			Time: x.start, RequestID: string(x.requestID), Tenant: p.Tenant, Team: p.Team, KeyID: p.KeyID,
-			ModelRequested: x.fields.Model, Deployment: x.route.upstream.cfg.Name, Endpoint: epPassthrough.String(),
-			Tags: x.tags, Usage: u, CostPicos: picos, Status: x.status, LatencyMs: dur.Milliseconds(), Flags: flags,
-			BytesIn: x.bytesIn, BytesOut: x.bytesOut,
-		}
-		s.stages.Ledger.Add(&rec)
-	}
-	s.observe(x, u, micros, dur)
+	f.Deployment = x.route.upstream.cfg.Name
+	p := x.principal
+	f.Tenant, f.Team, f.KeyID = p.Tenant, p.Team, p.KeyID
+	return true
 }

@@ -55,11 +55,11 @@ func (s *Server) relayEvents(w *bufio.Writer, x *Exchange, cl *streamClient, res
 			x.events++
 			if isDoneEvent(ev) {
 				sawDone = true
-				if e := s.decideResponse(x, x.finishReason); e != nil {
+				if e := s.decideResponse(x, x.meter.FinishReason()); e != nil {
 					ev = appendErrorEvent(nil, e) // the answer is withheld: no [DONE]
 					x.status = e.Status
 				}
-			} else if x.observeEvent(ev) {
+			} else if x.meter.ObserveEvent(ev) {
 				continue // the usage chunk the gateway asked for on the client's behalf
 			}
 			for _, h := range s.hooks.OnEvent {

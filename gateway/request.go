@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/valyala/fastjson"
 )
 
@@ -69,25 +70,45 @@ type requestFields struct {
 	Metadata map[string]string
 }
 
-var parserPool fastjson.ParserPool
-
 // maxOutputTokens bounds max_tokens: no model writes more, and a larger
 // value would only inflate budget reservations.
 const maxOutputTokens = 10_000_000
 
-// parseRequest validates body for ep and fills f. fastjson parses once with a
-// pooled parser (no allocations in steady state); strings copied into f are
-// the only allocations, and only because f outlives the parser.
-func parseRequest(ep endpoint, body []byte, f *requestFields) *APIError {
+// readBody parses the client's body, the request's one parse: the meter
+// keeps the value while the handler needs it (parseExtras, the prompt
+// estimate), and the fields the gateway routes on are read from it.
+func (s *Server) readBody(x *Exchange, ep endpoint, body []byte) *APIError {
 	if len(body) == 0 {
 		return errInvalid("", "request body is empty; send a JSON object")
 	}
-	p := parserPool.Get()
-	defer parserPool.Put(p)
-	v, err := p.ParseBytes(body)
+	v, err := x.meter.ParseRequest(body)
 	if err != nil {
 		return errInvalid("", "request body is not valid JSON: "+err.Error())
 	}
+	f := &x.fields
+	if e := readRequest(ep, v, f); e != nil {
+		return e
+	}
+	x.meter.SetPrompt(s.stages.Tokens, metering.Prompt{Kind: ep.promptKind(), Model: f.Model, Chars: f.PromptChars,
+		Messages: f.MessageCount})
+	return nil
+}
+
+// promptKind says where the meter finds ep's prompt.
+func (e endpoint) promptKind() metering.PromptKind {
+	switch e {
+	case epChat:
+		return metering.PromptChat
+	case epCompletions, epEmbeddings:
+		return metering.PromptText
+	}
+	return metering.PromptNone
+}
+
+// readRequest validates the parsed body v for ep and fills f. Strings
+// copied into f are the only allocations, and only because f outlives the
+// parser.
+func readRequest(ep endpoint, v *fastjson.Value, f *requestFields) *APIError {
 	if v.Type() != fastjson.TypeObject {
 		return errInvalid("", "request body must be a JSON object, got "+v.Type().String())
 	}
@@ -204,13 +225,12 @@ func parseRequest(ep endpoint, body []byte, f *requestFields) *APIError {
 	return nil
 }
 
-// parseExtras reads the fields only policies look at: tool names and
-// metadata. Bounded so a hostile body cannot make the input huge.
-func parseExtras(body []byte, f *requestFields) {
-	p := parserPool.Get()
-	defer parserPool.Put(p)
-	v, err := p.ParseBytes(body)
-	if err != nil {
+// parseExtras reads the fields only policies look at, tool names and
+// metadata, from the body's one parse (none once the meter released it).
+// Bounded so a hostile body cannot make the input huge.
+func (x *Exchange) parseExtras() {
+	v, f := x.meter.Request(), &x.fields
+	if v == nil {
 		return
 	}
 	for _, t := range v.GetArray("tools") {

@@ -7,6 +7,19 @@ import (
 	"testing"
 )
 
+// parseRequest reads body into f as the handler does (one parse, kept by
+// an Exchange's meter, then released with it).
+func parseRequest(ep endpoint, body []byte, f *requestFields) *APIError {
+	x := acquireExchange()
+	defer releaseExchange(x)
+	x.fields = *f
+	e := parsingServer.readBody(x, ep, body)
+	*f = x.fields
+	return e
+}
+
+var parsingServer = new(Server)
+
 func TestParseRequest(t *testing.T) {
 	var f requestFields
 	err := parseRequest(epChat, []byte(`{"model":"m","stream":true,"stream_options":{"include_usage":true},"max_completion_tokens":7,"n":2,"user":"u1",

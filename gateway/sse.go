@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"sync"
+
+	"github.com/tollgate-ai/tollgate/internal/jsonscan"
 )
 
 // maxEventBytes bounds one SSE event: a runaway upstream cannot make the
@@ -97,3 +99,13 @@ var doneMarker = []byte("data: [DONE]")
 func isDoneEvent(ev []byte) bool {
 	return bytes.HasPrefix(ev, doneMarker) || bytes.HasPrefix(ev, []byte("data:[DONE]"))
 }
+
+var errorKey = []byte(`"error"`)
+
+// hasErrorMember reports whether an event carries a non-null "error"
+// member, wherever it sits ({"id":…,"error":{…}} as OpenRouter sends) and
+// however it is spaced.
+func hasErrorMember(data []byte) bool { return jsonscan.HasNonNullValue(data, errorKey) }
+
+// eventData returns the payload of an event's first "data:" line.
+func eventData(ev []byte) []byte { return jsonscan.EventData(ev) }

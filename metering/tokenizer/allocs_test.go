@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/valyala/fastjson"
 )
 
 func TestSteadyStateAllocations(t *testing.T) {
@@ -33,4 +35,7 @@ func TestSteadyStateAllocations(t *testing.T) {
 	f("ForModel", func() { _, _ = r.ForModel("gpt-4o-2024-08-06") })
 	f("CountChat", func() { _, _ = r.CountChat("gpt-4o", cookbookMessages, nil) })
 	f("CountChatJSON", func() { _, _ = r.CountChatJSON("gpt-4o", body) })
+	var p fastjson.Parser
+	v, _ := p.ParseBytes(body)
+	f("CountChatValue", func() { _, _ = r.CountChatValue("gpt-4o", v) })
 }

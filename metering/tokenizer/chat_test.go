@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/valyala/fastjson"
 )
 
 // cookbookMessages is the example of OpenAI's cookbook "How to count tokens
@@ -66,11 +68,26 @@ func TestCountChatJSONEqualsCountChat(t *testing.T) {
 	r, _ := New(Options{})
 	for _, model := range []string{"gpt-3.5-turbo-0301", "gpt-4-0613", "gpt-4o"} {
 		want, _ := r.CountChat(model, cookbookMessages, nil)
-		got, err := r.CountChatJSON("", chatBody(model, cookbookMessages))
+		got, err := countBoth(t, r, "", chatBody(model, cookbookMessages))
 		if err != nil || got != want {
 			t.Fatalf("%s: CountChatJSON = %+v, %v; CountChat = %+v", model, got, err, want)
 		}
 	}
+}
+
+// countBoth counts body with CountChatJSON and, when it parses, with
+// CountChatValue too: the gateway's one-parse path must count the same.
+func countBoth(t *testing.T, r *Registry, model string, body []byte) (Count, error) {
+	t.Helper()
+	got, err := r.CountChatJSON(model, body)
+	var p fastjson.Parser
+	if v, perr := p.ParseBytes(body); perr == nil {
+		vgot, verr := r.CountChatValue(model, v)
+		if vgot != got || (verr == nil) != (err == nil) || (err != nil && verr.Error() != err.Error()) {
+			t.Fatalf("%.200s: CountChatValue = %+v, %v; CountChatJSON = %+v, %v", body, vgot, verr, got, err)
+		}
+	}
+	return got, err
 }
 
 func pngDataURL(t *testing.T, w, h int) string {
@@ -88,7 +105,7 @@ func TestCountChatJSONPartsToolsAndImages(t *testing.T) {
 	n := enc.CountString
 	f := func(model, body string, want Count) {
 		t.Helper()
-		got, err := r.CountChatJSON(model, []byte(body))
+		got, err := countBoth(t, r, model, []byte(body))
 		if err != nil {
 			t.Fatalf("%s: %v", body, err)
 		}
@@ -163,7 +180,7 @@ func TestCountChatJSONErrorsAreClearAndQuoteNoContent(t *testing.T) {
 	r, _ := New(Options{})
 	f := func(model, body, wantInErr string) {
 		t.Helper()
-		_, err := r.CountChatJSON(model, []byte(body))
+		_, err := countBoth(t, r, model, []byte(body))
 		if err == nil || !strings.Contains(err.Error(), wantInErr) {
 			t.Fatalf("%s: error %v, want it to mention %q", body, err, wantInErr)
 		}

@@ -34,6 +34,16 @@ func (r *Registry) CountChatJSON(model string, body []byte) (Count, error) {
 	if err != nil {
 		return Count{}, fmt.Errorf("%w: not valid JSON", ErrInvalidChatBody)
 	}
+	return r.CountChatValue(model, v)
+}
+
+// CountChatValue counts a chat-completions request already parsed by the
+// caller, as CountChatJSON counts its body: a gateway that parsed the body
+// once hands the value over instead of a second parse. v is only read.
+func (r *Registry) CountChatValue(model string, v *fastjson.Value) (Count, error) {
+	if v == nil {
+		return Count{}, fmt.Errorf("%w: no body", ErrInvalidChatBody)
+	}
 	if model == "" {
 		model = str(v.GetStringBytes("model")) // r.model clones what it keeps
 		if model == "" {

@@ -1,4 +1,4 @@
-package gateway
+package metering
 
 import (
 	"bytes"
@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-func TestObserveEvent(t *testing.T) {
-	x := &Exchange{estimate: -1, injectedUsage: true}
+func TestMeterObserveEvent(t *testing.T) {
+	x := &Meter{hideUsage: true}
 	events := []string{
 		`data: {"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}` + "\n\n",
 		`data: {"choices":[{"index":0,"delta":{"content":"Hello \"w\"\n\u00e9\ud83d\ude00"}}]}` + "\n\n",
@@ -18,7 +18,7 @@ func TestObserveEvent(t *testing.T) {
 	}
 	var hidden []int
 	for i, ev := range events {
-		if x.observeEvent([]byte(ev)) {
+		if x.ObserveEvent([]byte(ev)) {
 			hidden = append(hidden, i)
 		}
 	}
@@ -34,11 +34,11 @@ func TestObserveEvent(t *testing.T) {
 	}
 }
 
-// TestObserveEventSpacing: upstreams that write JSON with spaces (Python's
+// TestMeterObserveEventSpacing: upstreams that write JSON with spaces (Python's
 // json.dumps: `"usage": {`) are read like compact ones; null values and
 // lookalike text inside strings are not taken for members.
-func TestObserveEventSpacing(t *testing.T) {
-	x := &Exchange{estimate: -1, injectedUsage: true}
+func TestMeterObserveEventSpacing(t *testing.T) {
+	x := &Meter{hideUsage: true}
 	events := []string{
 		`data: {"choices": [{"index": 0, "delta": {"content": "Hi \"usage\": {", "tool_calls": [{"function": {"arguments" : "{}"}}]}, "finish_reason": null}], "usage": null}` + "\n\n",
 		`data: {"choices": [{"index": 0, "delta": {}, "finish_reason" :  "length"}], "usage": null}` + "\n\n",
@@ -46,7 +46,7 @@ func TestObserveEventSpacing(t *testing.T) {
 	}
 	var hidden []int
 	for i, ev := range events {
-		if x.observeEvent([]byte(ev)) {
+		if x.ObserveEvent([]byte(ev)) {
 			hidden = append(hidden, i)
 		}
 	}
@@ -62,22 +62,6 @@ func TestObserveEventSpacing(t *testing.T) {
 	if want := `Hi "usage": {{}`; string(x.outText) != want {
 		t.Fatalf("text %q, want %q", x.outText, want)
 	}
-}
-
-func FuzzAppendUnescaped(f *testing.F) {
-	f.Add(`a\"b\\c\u00e9\ud83d\ude00"rest`)
-	f.Fuzz(func(t *testing.T, s string) {
-		quoted, _ := json.Marshal(s)
-		got, n := appendUnescaped(nil, quoted[1:])
-		if n != len(quoted)-1 {
-			t.Fatalf("consumed %d of %d", n, len(quoted)-1)
-		}
-		var want string
-		_ = json.Unmarshal(quoted, &want)
-		if string(got) != want {
-			t.Fatalf("%q: got %q want %q", s, got, want)
-		}
-	})
 }
 
 // spaced re-writes compact JSON with a space around every colon and after
@@ -128,10 +112,10 @@ func FuzzObserveEventSpacing(f *testing.F) {
 		if json.Compact(&compact, []byte(data)) != nil {
 			return
 		}
-		a := &Exchange{estimate: -1, injectedUsage: true}
-		b := &Exchange{estimate: -1, injectedUsage: true}
-		ha := a.observeEvent(append([]byte("data: "), compact.Bytes()...))
-		hb := b.observeEvent(append([]byte("data: "), spaced(compact.Bytes())...))
+		a := &Meter{hideUsage: true}
+		b := &Meter{hideUsage: true}
+		ha := a.ObserveEvent(append([]byte("data: "), compact.Bytes()...))
+		hb := b.ObserveEvent(append([]byte("data: "), spaced(compact.Bytes())...))
 		if ha != hb || a.usageKnown != b.usageKnown || a.usage != b.usage || a.finishReason != b.finishReason || string(a.outText) != string(b.outText) {
 			t.Fatalf("compact and spaced differ:\n%s\n%v %v %+v %q %q\n%v %v %+v %q %q", spaced(compact.Bytes()),
 				ha, a.usageKnown, a.usage, a.finishReason, a.outText, hb, b.usageKnown, b.usage, b.finishReason, b.outText)
