@@ -53,6 +53,9 @@ type Exchange struct {
 	policyResult  string        // allow | deny | rewrite | error; "" = no policy
 	finishReason  string        // of the first choice, for the response-phase policy
 	policyIn      *policy.Input // kept from the request phase when the policy has response rules
+	// The revision policyIn was filled for (only its parts are): it decides
+	// the response phase too.
+	policyRev policy.Serving
 
 	// Pass-through: the route, once the caller was allowed on it (its
 	// ledger record is written from then on), and the bytes relayed.
