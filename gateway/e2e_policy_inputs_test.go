@@ -101,3 +101,84 @@ keys: [{id: k, key: sk-k, tenant: acme, budget: {daily_usd: 100}}]
 		}
 	}
 }
+
+// TestPolicyReloadBetweenInputPartsUnderTraffic alternates a policy that
+// reads no spend with one that denies (undefined decision) when it gets no
+// spend, both with a response phase, while clients call: a request filled
+// for one revision and decided (in either phase) by the other would be
+// denied, so none may be.
+func TestPolicyReloadBetweenInputPartsUnderTraffic(t *testing.T) {
+	dir := t.TempDir()
+	policies := [2]string{
+		"package tollgate\n\ndecision := {\"allow\": input.principal.tenant == \"acme\"} if input.phase in {\"request\", \"response\"}\n",
+		"package tollgate\n\ndecision := {\"allow\": input.spend.budget_remaining > 0} if input.phase in {\"request\", \"response\"}\n",
+	}
+	write := func(src string) {
+		t.Helper()
+		tmp := filepath.Join(dir, ".decision.rego.tmp")
+		if err := os.WriteFile(tmp, []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(dir, "decision.rego")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(policies[0])
+	eng, err := policy.Open(policy.Options{Dir: dir, PollInterval: -1, Timeout: time.Minute, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(eng.Close)
+	mockURL, _ := startMock(t, mockllm.Options{})
+	var gw *gateway.Server
+	limiter, err := metering.NewLimiter(metering.LimitsOptions{},
+		metering.RuleFunc(func(s metering.Subject) metering.Rules { return gw.Rules(s) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err = gateway.New(parseConfig(t, `
+upstreams: [{name: mock, kind: openai, base_url: "{{MOCK}}"}]
+models: [{name: mock-gpt, deployments: [{upstream: mock}]}]
+keys: [{id: k, key: sk-k, tenant: acme, budget: {daily_usd: 1000}}]
+`, map[string]string{"MOCK": mockURL}), gateway.Options{Stages: gateway.Stages{Policy: eng, Limiter: limiter}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(serveGateway(t, gw)+"/v1", "sk-k")
+
+	var sent, failed atomic.Int64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	for range 3 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for range 500 {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				sent.Add(1)
+				if _, err := c.CreateChatCompletion(context.Background(), chatReq("mock-gpt", "hi")); err != nil {
+					if failed.Add(1) == 1 {
+						t.Errorf("request failed across a reload: %v", err)
+					}
+				}
+			}
+		}()
+	}
+	for i := range 30 {
+		write(policies[(i+1)%2])
+		if err := eng.Reload(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(stop)
+	for range 3 {
+		<-done
+	}
+	if failed.Load() != 0 || sent.Load() == 0 {
+		t.Fatalf("%d of %d requests failed", failed.Load(), sent.Load())
+	}
+}
