@@ -26,21 +26,27 @@ func releaseInput(in *policy.Input) {
 }
 
 // decide evaluates the request phase of the policy and applies its
-// decision: deny, model rewrite, max_tokens cap, tags and headers.
+// decision: deny, model rewrite, max_tokens cap, tags and headers. The input
+// holds only the parts the serving revision reads, and that same revision
+// decides: a reload in between cannot meet an input built for another.
 func (s *Server) decide(ctx *fasthttp.RequestCtx, x *Exchange) *APIError {
 	e := s.stages.Policy
 	if e == nil {
 		return nil
 	}
-	x.parseExtras()
+	rev := e.Serving()
+	reads := rev.Reads()
+	if reads.Has(policy.InputTools | policy.InputMetadata) {
+		x.parseExtras()
+	}
 	in := inputPool.Get().(*policy.Input)
-	s.fillInput(x, in)
-	if e.UsesResponsePhase() {
-		x.policyIn = in // reused by the response phase, released with x
+	s.fillInput(x, in, reads)
+	if rev.UsesResponsePhase() {
+		x.policyIn, x.policyRev = in, rev // reused by the response phase, released with x
 	} else {
 		defer releaseInput(in)
 	}
-	d := e.Decide(context.Background(), in)
+	d := rev.Decide(context.Background(), in)
 	x.policyResult = policyResult(d)
 	if !d.Allow {
 		x.errKind = health.ErrPolicy
@@ -89,8 +95,8 @@ func (s *Server) decide(ctx *fasthttp.RequestCtx, x *Exchange) *APIError {
 
 // decideResponse runs the response phase; a denial replaces the answer.
 func (s *Server) decideResponse(x *Exchange, finishReason string) *APIError {
-	e, in := s.stages.Policy, x.policyIn
-	if e == nil || in == nil {
+	in := x.policyIn
+	if in == nil {
 		return nil
 	}
 	// The request phase's input, as the policy saw it, plus the answer.
@@ -98,7 +104,7 @@ func (s *Server) decideResponse(x *Exchange, finishReason string) *APIError {
 	u, _ := x.meter.Usage()
 	in.Response = policy.Response{Model: x.ServedModel(), FinishReason: finishReason, Usage: policy.Usage{
 		PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.PromptTokens + u.CompletionTokens}}
-	d := e.Decide(context.Background(), in)
+	d := x.policyRev.Decide(context.Background(), in)
 	if d.Allow {
 		return nil
 	}
@@ -153,8 +159,12 @@ func mergeTags(base, add map[string]string) map[string]string {
 	return out
 }
 
-// fillInput builds the policy input from what the pipeline knows.
-func (s *Server) fillInput(x *Exchange, in *policy.Input) {
+// fillInput builds the policy input from what the pipeline knows: the
+// parts in reads, and the cheap ones every policy may read (phase, request
+// fields, principal). A part left out stays zero; the policy never sees it.
+// Each skipped part saves real work: the estimate a tokenizer pass (unless
+// the limiter counts it anyway), spend a Redis read, health a snapshot.
+func (s *Server) fillInput(x *Exchange, in *policy.Input, reads policy.InputParts) {
 	in.Phase = "request"
 	f := &x.fields
 	in.Request = policy.Request{Endpoint: "/v1/" + x.endpoint.apiPath(), Model: x.requested.name, Stream: f.Stream,
@@ -162,21 +172,27 @@ func (s *Server) fillInput(x *Exchange, in *policy.Input) {
 		Tools: f.Tools, MessageCount: f.MessageCount, PromptChars: f.PromptChars, User: f.User, Metadata: f.Metadata}
 	p := x.principal
 	in.Principal = policy.Principal{Tenant: p.Tenant, Team: p.Team, KeyID: p.KeyID, Tags: x.tags}
-	est := s.promptEstimate(x)
-	maxOut := f.MaxTokens
-	if maxOut == 0 && x.endpoint != epEmbeddings {
-		maxOut = defaultMaxOutput
+	if reads.Has(policy.InputEstimate) {
+		est := s.promptEstimate(x)
+		maxOut := f.MaxTokens
+		if maxOut == 0 && x.endpoint != epEmbeddings {
+			maxOut = defaultMaxOutput
+		}
+		in.Estimate = policy.Estimate{PromptTokens: est,
+			MaxCostUSD: float64(x.rt.prices.WorstCaseMicros(x.requested.name, est, maxOut)) / 1e6}
 	}
-	in.Estimate = policy.Estimate{PromptTokens: est,
-		MaxCostUSD: float64(x.rt.prices.WorstCaseMicros(x.requested.name, est, maxOut)) / 1e6}
-	if l := s.stages.Limiter; l != nil {
+	if l := s.stages.Limiter; l != nil && reads.Has(policy.InputSpend) {
 		if sp, err := l.Spend(context.Background(), metering.Subject{Tenant: p.Tenant, Team: p.Team, KeyID: p.KeyID, Model: x.requested.name}); err == nil {
 			in.Spend = spendInput(sp)
 		}
 	}
-	in.Health = s.policyHealth()
-	now := time.Now().UTC()
-	in.Time = policy.Time{Now: now.Format(time.RFC3339), Hour: now.Hour(), Weekday: strings.ToLower(now.Weekday().String())}
+	if reads.Has(policy.InputHealth) {
+		in.Health = s.policyHealth()
+	}
+	if reads.Has(policy.InputTime) {
+		now := time.Now().UTC()
+		in.Time = policy.Time{Now: now.Format(time.RFC3339), Hour: now.Hour(), Weekday: strings.ToLower(now.Weekday().String())}
+	}
 }
 
 func spendInput(sp metering.Spend) policy.Spend {

@@ -51,6 +51,9 @@ type Exchange struct {
 	// it), the prompt estimate, the usage the upstream reports (or the
 	// relayed text), and prices the request at the end (gateway/account.go).
 	meter metering.Meter
+	// The revision policyIn was filled for (only its parts are): it decides
+	// the response phase too.
+	policyRev policy.Serving
 
 	// Pass-through: the route, once the caller was allowed on it (its
 	// ledger record is written from then on), and the bytes relayed.

@@ -44,7 +44,9 @@ keys: [{id: load, key: sk-load, tenant: globex, team: default, rpm: 100000000, t
 			metering.RuleFunc(func(s metering.Subject) metering.Rules { return gw.Rules(s) }))
 		st := gateway.Stages{Tokens: tokens, Limiter: limiter, Ledger: ledger, Health: hr}
 		if evaluator != "" {
-			eng, err := policy.Open(policy.Options{Dir: examples, PollInterval: -1, Evaluator: evaluator})
+			// A long timeout: a loaded benchmark machine must not turn a slow
+			// decision into a 403 that fails the run.
+			eng, err := policy.Open(policy.Options{Dir: examples, PollInterval: -1, Evaluator: evaluator, Timeout: time.Minute})
 			if err != nil {
 				b.Fatal(err)
 			}

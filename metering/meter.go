@@ -97,6 +97,10 @@ func (m *Meter) Usage() (Usage, bool) { return m.usage, m.usageKnown }
 // FinishReason is the first choice's finish reason ("" until known).
 func (m *Meter) FinishReason() string { return m.finishReason }
 
+// Estimated reports whether the prompt estimate was counted (the
+// tokenizer pass happened) for this request.
+func (m *Meter) Estimated() bool { return m.estimated }
+
 // Reset readies m for another request, keeping its text buffer unless it
 // grew too large to pin.
 func (m *Meter) Reset() {

@@ -121,10 +121,15 @@ func Open(opts Options) (*Engine, error) {
 	return e, nil
 }
 
-// Decide evaluates the policy for in. It never fails: an evaluation error or
-// timeout becomes OnError's decision with Err set, and is counted and logged.
+// Decide evaluates the serving revision for in. It never fails: an
+// evaluation error or timeout becomes OnError's decision with Err set, and is
+// counted and logged. A caller that fills only the parts the policy reads
+// uses Serving instead, so the revision that decides is the one it asked.
 func (e *Engine) Decide(ctx context.Context, in *Input) Decision {
-	rev := e.rev.Load()
+	return e.decide(ctx, e.rev.Load(), in)
+}
+
+func (e *Engine) decide(ctx context.Context, rev *revision, in *Input) Decision {
 	start := time.Now()
 	// The decision log shows the whole input; otherwise only what the policy
 	// reads is built: the compiled evaluator looks fields up one by one.
@@ -362,13 +367,16 @@ func (e *Engine) reloadFailed(err error) {
 		"dir", e.opts.Dir, "revision", e.rev.Load().id, "err", err)
 }
 
-// Status reports the serving revision and reload counts.
 // UsesResponsePhase reports whether the serving policy can decide anything
 // in the response phase: a rule reads input.response or mentions the string
 // "response" (as in input.phase == "response"). When false, evaluating the
 // response phase would repeat the request phase's answer at full cost.
 func (e *Engine) UsesResponsePhase() bool { return e.rev.Load().usesResponse }
 
+// Reads reports the input parts the serving revision reads (see Serving.Reads).
+func (e *Engine) Reads() InputParts { return e.Serving().Reads() }
+
+// Status reports the serving revision and reload counts.
 func (e *Engine) Status() Status {
 	rev := e.rev.Load()
 	e.statusMu.Lock()

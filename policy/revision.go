@@ -36,6 +36,9 @@ type revision struct {
 	// against "response"; otherwise the response phase cannot decide
 	// differently and the gateway skips it.
 	usesResponse bool
+	// reads is the input parts the serving rules can read (terms.shape's):
+	// the gateway fills only these.
+	reads InputParts
 	// prog, when set, evaluates the decision instead of query (see compiled.go).
 	prog      *ireval.Program
 	data      *ast.Term
@@ -98,6 +101,7 @@ func buildRevision(ctx context.Context, src *sources, runTests bool, evaluator s
 		loadedAt:     time.Now(),
 		query:        pq,
 		usesResponse: readsResponse(mods),
+		reads:        terms.shape.parts(),
 		fixed: [4]rego.EvalOption{
 			rego.EvalTransaction(txn),
 			rego.EvalBaseCache(&sharedBaseCache{}),

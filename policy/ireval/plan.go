@@ -19,6 +19,22 @@ import (
 // satisfying IsUnsupported means the policy uses something this interpreter
 // does not run; the caller should keep evaluating it with topdown.
 func Compile(ctx context.Context, modules map[string]*ast.Module, entrypoint string) (*Program, error) {
+	raw, err := Plan(ctx, modules, entrypoint)
+	if err != nil {
+		return nil, err
+	}
+	var p ir.Policy
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return nil, fmt.Errorf("ireval: reading the plan: %w", err)
+	}
+	return link(&p)
+}
+
+// Plan is OPA's query plan of entrypoint over modules, as the JSON the
+// planner writes (compile.TargetPlan), and what Compile links. The same
+// sources give the same bytes: policy/testdata holds the examples' plan, so
+// an OPA upgrade that changes its layout shows up as a diff there.
+func Plan(ctx context.Context, modules map[string]*ast.Module, entrypoint string) ([]byte, error) {
 	names := make([]string, 0, len(modules))
 	for name := range modules {
 		names = append(names, name)
@@ -38,11 +54,7 @@ func Compile(ctx context.Context, modules map[string]*ast.Module, entrypoint str
 	if len(out.PlanModules) != 1 {
 		return nil, fmt.Errorf("ireval: planner produced %d plans", len(out.PlanModules))
 	}
-	var p ir.Policy
-	if err := json.Unmarshal(out.PlanModules[0].Raw, &p); err != nil {
-		return nil, fmt.Errorf("ireval: reading the plan: %w", err)
-	}
-	return link(&p)
+	return out.PlanModules[0].Raw, nil
 }
 
 // IsUnsupported reports whether err means "run this policy with topdown instead".
