@@ -59,7 +59,7 @@ func (s *Server) account(x *Exchange) {
 			Time: x.start, RequestID: string(x.requestID), Tenant: p.Tenant, Team: p.Team, KeyID: p.KeyID,
 			ModelRequested: x.requested.name, ModelServed: x.ServedModel(), Deployment: x.accountableDeployment(),
 			Endpoint: x.endpoint.String(), Tags: x.tags, Usage: u, CostPicos: picos, Status: x.status,
-			LatencyMs: dur.Milliseconds(), Flags: flags,
+			LatencyMs: dur.Milliseconds(), Flags: flags, AnsweredBy: x.answeredBy, Stages: x.notes,
 		}
 		s.stages.Ledger.Add(&rec)
 	}

@@ -42,6 +42,9 @@ func (s *Server) decide(ctx *fasthttp.RequestCtx, x *Exchange) *APIError {
 	}
 	d := e.Decide(context.Background(), in)
 	x.policyResult = policyResult(d)
+	if s.pipe.apply != nil {
+		x.decision, x.decided = d, true // for the stages' ApplyDecision
+	}
 	if !d.Allow {
 		x.errKind = health.ErrPolicy
 		return denial(d)
@@ -162,6 +165,7 @@ func (s *Server) fillInput(x *Exchange, in *policy.Input) {
 		Tools: f.Tools, MessageCount: f.MessageCount, PromptChars: f.PromptChars, User: f.User, Metadata: f.Metadata}
 	p := x.principal
 	in.Principal = policy.Principal{Tenant: p.Tenant, Team: p.Team, KeyID: p.KeyID, Tags: x.tags}
+	in.Findings = append(in.Findings, x.findings...) // the stages' request inspection
 	est := s.promptEstimate(x)
 	maxOut := f.MaxTokens
 	if maxOut == 0 && x.endpoint != epEmbeddings {
