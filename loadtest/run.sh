@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Load run: the same wrk load straight to mockllm, through Go's
-# httputil.ReverseProxy (baseline) and through Tollgate, in one run, plus
+# httputil.ReverseProxy (baseline) and through each Tollgate target listed
+# in loadtest/targets (stages add theirs there), in one run, plus
 # streaming time to first byte. Prints a markdown table (also written to
 # loadtest/results/latest.md). Loopback only; every phase is bounded.
 #   DURATION=15s CONNS=50 THREADS=2 bash loadtest/run.sh
@@ -24,18 +25,18 @@ trap cleanup EXIT
 
 bin/mockllm --listen 127.0.0.1:18080 2>/dev/null & pids+=($!); mock_pid=$!
 bin/baseline --listen 127.0.0.1:18081 --upstream http://127.0.0.1:18080 2>/dev/null & pids+=($!); base_pid=$!
-bin/tollgate --config loadtest/gateway.yaml 2>/dev/null & pids+=($!); gw_pid=$!
-bin/tollgate --config loadtest/gateway-full.yaml 2>/dev/null & pids+=($!); full_pid=$!
-# The same, every stage on but the policy: its cost is the difference.
-nopol=$(mktemp -d)
-sed -e 's/^listen: 127.0.0.1:18083/listen: 127.0.0.1:18084/' -e '/^policy:/,/^  dir:/d' -e 's/ledger-full/ledger-nopolicy/' \
-  loadtest/gateway-full.yaml > "$nopol/gateway-nopolicy.yaml"
-bin/tollgate --config "$nopol/gateway-nopolicy.yaml" 2>/dev/null & pids+=($!); nopol_pid=$!
-# The same with the policy evaluated by OPA's topdown instead of the compiled evaluator.
-sed -e 's/^listen: 127.0.0.1:18083/listen: 127.0.0.1:18085/' -e 's/^policy:/policy:\n  evaluator: opa/' -e 's/ledger-full/ledger-opa/' \
-  loadtest/gateway-full.yaml > "$nopol/gateway-opa.yaml"
-bin/tollgate --config "$nopol/gateway-opa.yaml" 2>/dev/null & pids+=($!); opa_pid=$!
-for port in 18080 18081 18082 18083 18084 18085; do
+# One tollgate per line of loadtest/targets, its config derived there.
+tdir=$(mktemp -d)
+targets=()
+while read -r name port key base edits; do
+  case "$name" in ''|'#'*) continue ;; esac
+  sed -e "s/^listen: .*/listen: 127.0.0.1:$port/" -e "s/ledger-full/ledger-$name/" ${edits:+-e "$edits"} "$base" > "$tdir/$name.yaml"
+  bin/tollgate --config "$tdir/$name.yaml" </dev/null 2>/dev/null & pids+=($!)
+  targets+=("$name $port $key $!")
+done < loadtest/targets
+ports="18080 18081"
+for t in "${targets[@]}"; do read -r _ port _ _ <<<"$t"; ports="$ports $port"; done
+for port in $ports; do
   for _ in $(seq 100); do curl -sf -o /dev/null -H 'Authorization: Bearer sk-load' "http://127.0.0.1:$port/v1/models" && break; sleep 0.1; done
 done
 
@@ -66,11 +67,11 @@ run() {
 }
 run direct 18080 "$mock_pid"
 run baseline 18081 "$base_pid"
-run gateway 18082 "$gw_pid"
-export TG_KEY=sk-load
-run gateway_all_stages 18083 "$full_pid"
-run gateway_all_but_policy 18084 "$nopol_pid"
-run gateway_all_stages_opa_evaluator 18085 "$opa_pid"
+for t in "${targets[@]}"; do
+  read -r name port key pid <<<"$t"
+  if [ "$key" = - ]; then unset TG_KEY; else export TG_KEY=$key; fi
+  run "$name" "$port" "$pid"
+done
 unset TG_KEY
 
 ttfb_direct=$(bin/ttfb -n "$TTFB_N" -url http://127.0.0.1:18080/v1/chat/completions)
@@ -87,8 +88,12 @@ ttfb_gw=$(bin/ttfb -n "$TTFB_N" -url http://127.0.0.1:18082/v1/chat/completions)
   echo
   echo "gateway/baseline RPS ratio: $(awk -v g="$rps_gateway" -v b="$rps_baseline" 'BEGIN{printf "%.2f", g/b}')"
   echo "gateway/direct RPS ratio: $(awk -v g="$rps_gateway" -v d="$rps_direct" 'BEGIN{printf "%.2f", g/d}')"
-  echo "policy on/off RPS ratio (all other stages on): $(awk -v a="$rps_gateway_all_stages" -v b="$rps_gateway_all_but_policy" 'BEGIN{printf "%.2f", a/b}')"
-  echo "policy on, OPA topdown evaluator/off RPS ratio: $(awk -v a="$rps_gateway_all_stages_opa_evaluator" -v b="$rps_gateway_all_but_policy" 'BEGIN{printf "%.2f", a/b}')"
+  if [ -n "${rps_gateway_all_stages:-}" ] && [ -n "${rps_gateway_all_but_policy:-}" ]; then
+    echo "policy on/off RPS ratio (all other stages on): $(awk -v a="$rps_gateway_all_stages" -v b="$rps_gateway_all_but_policy" 'BEGIN{printf "%.2f", a/b}')"
+  fi
+  if [ -n "${rps_gateway_all_stages_opa_evaluator:-}" ] && [ -n "${rps_gateway_all_but_policy:-}" ]; then
+    echo "policy on, OPA topdown evaluator/off RPS ratio: $(awk -v a="$rps_gateway_all_stages_opa_evaluator" -v b="$rps_gateway_all_but_policy" 'BEGIN{printf "%.2f", a/b}')"
+  fi
   echo
   echo "Streaming time to first byte (sequential, $TTFB_N requests):"
   echo "- direct:  $ttfb_direct"
