@@ -591,3 +591,48 @@ models: [{name: m, deployments: [{upstream: u}]}]
 		t.Fatalf("%v: %s", err, ctx.Response.Body())
 	}
 }
+
+// TestStagePanicOnHandlerIsRecovered (issue 10 item 14, for stages on the
+// handler): a request hook's panic answers 500 internal_error, the request
+// is recorded once with that status, and the gateway keeps serving.
+func TestStagePanicOnHandlerIsRecovered(t *testing.T) {
+	log := &callLog{}
+	st := &testStage{name: "filters", log: log, inspect: func(v gateway.View, f []policy.Finding) []policy.Finding {
+		if bytes.Contains(v.Body(), []byte("boom")) {
+			panic("injected stage failure")
+		}
+		return f
+	}}
+	base, dir, _ := stagesGateway(t, gateway.Stages{Filters: st}, "")
+	c := newClient(base, "")
+	_, err := c.CreateChatCompletion(context.Background(), chatReq("m", "boom"))
+	apiErr(t, err, 500, "internal_error")
+	if rec := ledgerRecordN(t, dir, 1); rec.Status != 500 {
+		t.Fatalf("ledger record of a panicked request: %+v", rec)
+	}
+	if _, err := c.CreateChatCompletion(context.Background(), chatReq("m", "hi")); err != nil {
+		t.Fatalf("the gateway stopped serving after a stage panicked: %v", err)
+	}
+	if rec := ledgerRecordN(t, dir, 2); rec.Status != 200 || len(readLedger(dir)) != 2 {
+		t.Fatalf("records %+v", readLedger(dir))
+	}
+}
+
+// TestStagePanicInFinishStillAccounts: a Finish that panics is counted, and
+// the request is still accounted (its ledger record written).
+func TestStagePanicInFinishStillAccounts(t *testing.T) {
+	log := &callLog{}
+	st := &testStage{name: "evals", log: log, finish: func(gateway.View, []byte) { panic("injected stage failure") }}
+	base, dir, _ := stagesGateway(t, gateway.Stages{Evals: st}, "")
+	series := `tollgate_panics_total{where="handler"}`
+	before := counterValue(t, series)
+	if _, err := newClient(base, "").CreateChatCompletion(context.Background(), chatReq("m", "hi")); err != nil {
+		t.Fatal(err)
+	}
+	if rec := ledgerRecordN(t, dir, 1); rec.Status != 200 {
+		t.Fatalf("ledger record: %+v", rec)
+	}
+	if got := counterValue(t, series); got != before+1 {
+		t.Fatalf("%s = %v, want %v", series, got, before+1)
+	}
+}

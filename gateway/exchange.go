@@ -13,6 +13,7 @@ import (
 // pooled: nothing may keep a pointer to it after release, and anything a
 // queue or goroutine keeps must be copied out first. For streams it lives
 // until the stream writer finishes, after the handler has returned.
+// Pipeline stages never get it: they get a View (gateway/stage_view.go).
 type Exchange struct {
 	noCopy noCopy //nolint:unused
 

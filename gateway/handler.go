@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"runtime/debug"
 
+	"github.com/tollgate-ai/tollgate/health"
 	"github.com/valyala/fasthttp"
 )
 
@@ -129,6 +130,9 @@ func (s *Server) serveModelAPI(ctx *fasthttp.RequestCtx, ep endpoint, pathModel 
 	handedOff := false
 	defer func() {
 		if !handedOff {
+			if x.status == 0 { // only a panic leaves no status: recoverPanic answers 500
+				x.status, x.errKind = errInternal.Status, health.ErrInternal
+			}
 			if x.entered != 0 {
 				x.respBody = ctx.Response.Body() // for the stages' Finish
 			}
@@ -225,7 +229,6 @@ func (s *Server) failNow(ctx *fasthttp.RequestCtx, x *Exchange, e *APIError) *AP
 
 func (s *Server) fail(ctx *fasthttp.RequestCtx, x *Exchange, e *APIError) {
 	x.status = e.Status
-	x.respBody = nil
 	s.setModelHeader(ctx, x)
 	writeError(ctx, e)
 }
