@@ -5,12 +5,16 @@
 # streaming time to first byte. Prints a markdown table (also written to
 # loadtest/results/latest.md). Loopback only; every phase is bounded.
 #   DURATION=15s CONNS=50 THREADS=2 bash loadtest/run.sh
+# BEFORE=<git ref> also builds that commit's tollgate and runs every target
+# on it too, as <name>_before (port + 100), so a change is compared with the
+# code before it in one run:  BEFORE=HEAD~3 bash loadtest/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-15s}
 CONNS=${CONNS:-50}
 THREADS=${THREADS:-2}
 TTFB_N=${TTFB_N:-300}
+BEFORE=${BEFORE:-}
 command -v wrk >/dev/null || { echo "wrk not installed (apt-get install wrk)" >&2; exit 1; }
 
 mkdir -p bin loadtest/results
@@ -18,6 +22,12 @@ go build -o bin/tollgate ./cmd/tollgate
 go build -o bin/mockllm ./cmd/mockllm
 go build -o bin/baseline ./loadtest/baseline
 go build -o bin/ttfb ./loadtest/ttfb
+if [ -n "$BEFORE" ]; then
+  src=$(mktemp -d)
+  git archive "$BEFORE" | tar -x -C "$src"
+  root=$(pwd)
+  (cd "$src" && go build -o "$root/bin/tollgate-before" ./cmd/tollgate)
+fi
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -33,6 +43,12 @@ while read -r name port key base edits; do
   sed -e "s/^listen: .*/listen: 127.0.0.1:$port/" -e "s/ledger-full/ledger-$name/" ${edits:+-e "$edits"} "$base" > "$tdir/$name.yaml"
   bin/tollgate --config "$tdir/$name.yaml" </dev/null 2>/dev/null & pids+=($!)
   targets+=("$name $port $key $!")
+  if [ -n "$BEFORE" ]; then
+    bport=$((port + 100))
+    sed -e "s/^listen: .*/listen: 127.0.0.1:$bport/" -e "s/ledger-full/ledger-${name}_before/" ${edits:+-e "$edits"} "$base" > "$tdir/${name}_before.yaml"
+    bin/tollgate-before --config "$tdir/${name}_before.yaml" </dev/null 2>/dev/null & pids+=($!)
+    targets+=("${name}_before $bport $key $!")
+  fi
 done < loadtest/targets
 ports="18080 18081"
 for t in "${targets[@]}"; do read -r _ port _ _ <<<"$t"; ports="$ports $port"; done
@@ -79,6 +95,7 @@ ttfb_gw=$(bin/ttfb -n "$TTFB_N" -url http://127.0.0.1:18082/v1/chat/completions)
 
 {
   echo "Load run $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores: wrk -t$THREADS -c$CONNS -d$DURATION, non-streaming chat, zero-latency mockllm"
+  if [ -n "$BEFORE" ]; then echo "(*_before: the same target built from $BEFORE, $(git rev-parse --short "$BEFORE"))"; fi
   echo "(gateway = later stages off: no auth, policy, limits or ledger; metrics and health on. gateway_all_stages:"
   echo " virtual keys, rate limits and budgets, the example Rego policies in both phases, ledger and access log.)"
   echo
