@@ -636,3 +636,42 @@ func TestStagePanicInFinishStillAccounts(t *testing.T) {
 		t.Fatalf("%s = %v, want %v", series, got, before+1)
 	}
 }
+
+// liveSource sends one event, then blocks like a coalesced follower whose
+// leader is silent, until Close.
+type liveSource struct {
+	sent   bool
+	done   chan struct{}
+	closed atomic.Int32
+}
+
+func (s *liveSource) Next() ([]byte, error) {
+	if !s.sent {
+		s.sent = true
+		return []byte(chunk("first")), nil
+	}
+	<-s.done
+	return nil, errors.New("source closed")
+}
+
+func (s *liveSource) Close() {
+	if s.closed.Add(1) == 1 {
+		close(s.done)
+	}
+}
+
+// TestStageLiveSourceClosedWhenClientLeaves: a client that hangs up while a
+// stage's live source is silent closes the source (once), and the request
+// is recorded as the client's cancel.
+func TestStageLiveSourceClosedWhenClientLeaves(t *testing.T) {
+	src := &liveSource{done: make(chan struct{})}
+	cache := &testStage{name: "cache", log: &callLog{}, answer: func(gateway.View) *gateway.Answer {
+		return &gateway.Answer{Events: src}
+	}}
+	base, dir, _ := stagesGateway(t, gateway.Stages{Cache: cache}, "")
+	readFirstEventThenHangUp(t, base+"/chat/completions", `{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}`, "live")
+	waitFor(t, "the source closed", func() bool { return src.closed.Load() == 1 })
+	if rec := ledgerRecordN(t, dir, 1); rec.AnsweredBy != "cache" || rec.Flags&metering.FlagClientAborted == 0 {
+		t.Fatalf("ledger record: %+v", rec)
+	}
+}

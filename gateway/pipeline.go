@@ -234,9 +234,14 @@ func equalFold(a, b string) bool {
 }
 
 // relayAnswer streams a stage's answer from its event source through the
-// entered stages' stream filters.
+// entered stages' stream filters. The client watchdog closes the source
+// when the client hangs up while it is silent (a coalesced follower waiting
+// on its leader).
 func (s *Server) relayAnswer(w *bufio.Writer, x *Exchange, cl *streamClient, src EventSource) {
-	defer src.Close()
+	sc := &sourceCloser{src: src}
+	defer sc.close()
+	cl.watch(sc)
+	defer cl.stopWatch()
 	for {
 		ev, err := src.Next()
 		if len(ev) > 0 {
@@ -265,6 +270,10 @@ func (s *Server) relayAnswer(w *bufio.Writer, x *Exchange, cl *streamClient, src
 		if err == nil {
 			continue
 		}
+		if cl.clientLeft() {
+			s.clientGone(x, cl, nil, false)
+			return
+		}
 		if err != io.EOF {
 			x.errKind, x.status = health.ErrStream, fasthttp.StatusBadGateway
 			_ = cl.send(w, appendErrorEvent(nil, &APIError{Status: 502, Type: typeServer, Code: "stage_stream_broken",
@@ -273,6 +282,17 @@ func (s *Server) relayAnswer(w *bufio.Writer, x *Exchange, cl *streamClient, src
 		return
 	}
 }
+
+// sourceCloser closes an EventSource once, from the writer or the client
+// watchdog (it is the fasthttp.ReadCloserWithError the watchdog closes).
+type sourceCloser struct {
+	src  EventSource
+	once sync.Once
+}
+
+func (c *sourceCloser) Read([]byte) (int, error)   { return 0, io.EOF } // never read: Next is
+func (c *sourceCloser) CloseWithError(error) error { c.close(); return nil }
+func (c *sourceCloser) close()                     { c.once.Do(c.src.Close) }
 
 // inspectResponse runs the entered stages' response inspection over the
 // buffered 2xx answer in ctx; a replacement is copied in.

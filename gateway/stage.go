@@ -110,7 +110,9 @@ type Answer struct {
 // EventSource feeds a stage's streamed answer. Next returns the next
 // complete SSE event ("data: …\n\n", [DONE] included), valid until the next
 // call, and io.EOF after the last; another error ends the stream with an
-// error event. Close runs once, when the stream ends for any reason.
+// error event. Close runs once, when the stream ends for any reason; it may
+// run while Next blocks (the client hung up while the source was silent),
+// and Next must then return.
 type EventSource interface {
 	Next() ([]byte, error)
 	Close()
