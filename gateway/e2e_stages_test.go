@@ -295,7 +295,7 @@ func TestStageAnswerShortCircuits(t *testing.T) {
 			src.Store(s)
 			return &gateway.Answer{Events: s}
 		}
-		return &gateway.Answer{Body: []byte(cachedAnswer), Headers: map[string]string{"X-Cache": "hit", "Content-Length": "1"},
+		return &gateway.Answer{Body: []byte(cachedAnswer), Headers: map[string]string{"X-Cache": "hit", "Content-Length": "1", "x-request-id": "forged"},
 			Usage: metering.Usage{PromptTokens: 3, CompletionTokens: 2}}
 	}}
 	var relayed atomic.Int32
@@ -310,7 +310,8 @@ func TestStageAnswerShortCircuits(t *testing.T) {
 	c := newClient(base, "")
 
 	resp, err := c.CreateChatCompletion(context.Background(), chatReq("m", "hi"))
-	if err != nil || resp.ID != "cached-1" || resp.Choices[0].Message.Content != "from cache" || resp.Header().Get("X-Cache") != "hit" {
+	if err != nil || resp.ID != "cached-1" || resp.Choices[0].Message.Content != "from cache" || resp.Header().Get("X-Cache") != "hit" ||
+		!strings.HasPrefix(resp.Header().Get("X-Request-Id"), "tg-") {
 		t.Fatalf("%+v %v", resp, err)
 	}
 	rec := ledgerRecordN(t, dir, 1)

@@ -44,7 +44,9 @@ type DecisionApplier interface {
 
 // Answerer may answer the request itself after limits passed (a cache hit,
 // a coalesced follower): the upstream then gets nothing and the ledger
-// record names the stage (answered_by). nil lets the request go on.
+// record names the stage (answered_by). nil lets the request go on. The
+// entered stages' response hooks run over the answer; the response-phase
+// policy does not (it reads what an upstream reported).
 type Answerer interface {
 	Answer(v View) *Answer
 }
@@ -94,7 +96,7 @@ type UISection interface {
 // stream of events fed from a recorded or a live source.
 type Answer struct {
 	Status  int               // 0 = 200
-	Headers map[string]string // extra response headers; framing headers are ignored
+	Headers map[string]string // extra response headers (not framing or x-request-id)
 	// Body is a buffered answer (Content-Type application/json unless set
 	// in Headers). The gateway sends it without copying: it must not change
 	// until Finish.

@@ -26,7 +26,7 @@ func (s *Server) writeAnswer(ctx *fasthttp.RequestCtx, x *Exchange, a *Answer) (
 	ctx.SetStatusCode(x.status)
 	ctx.SetContentType("application/json")
 	for k, v := range a.Headers {
-		if !framingHeader(k) {
+		if !gatewayHeader(k) {
 			ctx.Response.Header.Set(k, v)
 		}
 	}
@@ -53,10 +53,13 @@ func (s *Server) writeAnswer(ctx *fasthttp.RequestCtx, x *Exchange, a *Answer) (
 	return true
 }
 
-func framingHeader(k string) bool {
+// gatewayHeader names the headers a stage's answer may not set: framing,
+// and the request id the gateway already sent.
+func gatewayHeader(k string) bool {
 	switch len(k) {
-	case 10, 14, 17:
-		return equalFold(k, "Connection") || equalFold(k, "Content-Length") || equalFold(k, "Transfer-Encoding")
+	case 10, 12, 14, 17:
+		return equalFold(k, "Connection") || equalFold(k, "X-Request-Id") || equalFold(k, "Content-Length") ||
+			equalFold(k, "Transfer-Encoding")
 	}
 	return false
 }
