@@ -32,6 +32,7 @@ func (s *Server) account(x *Exchange) {
 	}
 	if s.stages.Ledger != nil && recorded {
 		rec := c.Record(&f)
+		rec.AnsweredBy, rec.Stages = x.answeredBy, x.notes
 		s.stages.Ledger.Add(&rec)
 	}
 	s.observe(x, c.Usage, micros, f.Duration)

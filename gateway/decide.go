@@ -48,6 +48,9 @@ func (s *Server) decide(ctx *fasthttp.RequestCtx, x *Exchange) *APIError {
 	}
 	d := rev.Decide(context.Background(), in)
 	x.policyResult = policyResult(d)
+	if s.pipe.apply != nil {
+		x.decision, x.decided = d, true // for the stages' ApplyDecision
+	}
 	if !d.Allow {
 		x.errKind = health.ErrPolicy
 		return denial(d)
@@ -172,6 +175,7 @@ func (s *Server) fillInput(x *Exchange, in *policy.Input, reads policy.InputPart
 		Tools: f.Tools, MessageCount: f.MessageCount, PromptChars: f.PromptChars, User: f.User, Metadata: f.Metadata}
 	p := x.principal
 	in.Principal = policy.Principal{Tenant: p.Tenant, Team: p.Team, KeyID: p.KeyID, Tags: x.tags}
+	in.Findings = append(in.Findings, x.findings...) // the stages' request inspection
 	if reads.Has(policy.InputEstimate) {
 		est := s.promptEstimate(x)
 		maxOut := f.MaxTokens

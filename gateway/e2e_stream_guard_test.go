@@ -27,8 +27,9 @@ import (
 
 // guardedGateway serves yml with a ledger (records readable at once with
 // ledgerRecords), the tokenizer (so a cut stream's relayed text is
-// counted) and hooks. It returns the /v1 base URL and the ledger's dir.
-func guardedGateway(t *testing.T, yml string, vars map[string]string, hooks gateway.Hooks) (string, string, *gateway.Server) {
+// counted) and the pipeline stages in st. It returns the /v1 base URL and
+// the ledger's dir.
+func guardedGateway(t *testing.T, yml string, vars map[string]string, st gateway.Stages) (string, string, *gateway.Server) {
 	t.Helper()
 	tokens, err := tokenizer.New(tokenizer.Options{DefaultEncoding: tokenizer.O200KBase})
 	if err != nil {
@@ -40,8 +41,8 @@ func guardedGateway(t *testing.T, yml string, vars map[string]string, hooks gate
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = ledger.Close(context.Background()) })
-	gw, err := gateway.New(parseConfig(t, yml, vars), gateway.Options{Hooks: hooks,
-		Stages: gateway.Stages{Tokens: tokens, Ledger: ledger}})
+	st.Tokens, st.Ledger = tokens, ledger
+	gw, err := gateway.New(parseConfig(t, yml, vars), gateway.Options{Stages: st})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +152,7 @@ func TestSlowClientStreamIsCut(t *testing.T) {
 	vars := map[string]string{"U": mockURL}
 	// Started with a write timeout no test would wait out: the reload to 1 s
 	// must apply to the next stream.
-	base, dir, gw := guardedGateway(t, strings.Replace(slowClientConfig, "1s", "1h", 1), vars, gateway.Hooks{})
+	base, dir, gw := guardedGateway(t, strings.Replace(slowClientConfig, "1s", "1h", 1), vars, gateway.Stages{})
 	if err := gw.Reload(parseConfig(t, slowClientConfig, vars)); err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +182,7 @@ func TestSlowClientStreamIsCut(t *testing.T) {
 // own here) ends once the stalled stream is cut, not never.
 func TestShutdownNotHeldBySlowClient(t *testing.T) {
 	mockURL, mock := startMock(t, mockllm.Options{})
-	base, _, gw := guardedGateway(t, slowClientConfig, map[string]string{"U": mockURL}, gateway.Hooks{})
+	base, _, gw := guardedGateway(t, slowClientConfig, map[string]string{"U": mockURL}, gateway.Stages{})
 	stalledReader(t, base, "shutdown")
 	done := make(chan error, 1)
 	go func() { done <- gw.Shutdown(context.Background()) }()
@@ -282,7 +283,7 @@ func TestClientLeavingStalledStreamIsNotAnUpstreamTimeout(t *testing.T) {
 	base, dir, _ := guardedGateway(t, `
 upstreams: [{name: u, kind: openai, base_url: "{{U}}", stream_usage: "off", timeouts: {idle: 20s}}]
 models: [{name: m, deployments: [{upstream: u, model: silent}]}]
-`, map[string]string{"U": upURL}, gateway.Hooks{})
+`, map[string]string{"U": upURL}, gateway.Stages{})
 	readFirstEventThenHangUp(t, base+"/chat/completions", streamBody, "left")
 	waitFor(t, "the silent upstream hung up on", func() bool { return hungUp.Load() == 1 })
 	rec := ledgerRecordTagged(t, dir, "left")
@@ -299,7 +300,7 @@ func TestIdleTimeoutAfterClientLeftIsClientCancel(t *testing.T) {
 	base, dir, _ := guardedGateway(t, `
 upstreams: [{name: u, kind: openai, base_url: "{{U}}", stream_usage: "off", timeouts: {idle: 600ms}}]
 models: [{name: m, deployments: [{upstream: u, model: silent}]}]
-`, map[string]string{"U": upURL}, gateway.Hooks{})
+`, map[string]string{"U": upURL}, gateway.Stages{})
 	readFirstEventThenHangUp(t, base+"/chat/completions", streamBody, "idle-left")
 	if rec := ledgerRecordTagged(t, dir, "idle-left"); rec.Flags&metering.FlagClientAborted == 0 {
 		t.Fatalf("flags %v: an idle timeout after the client left was blamed on the upstream", rec.Flags)
@@ -319,7 +320,8 @@ routes: [{prefix: /raw/, upstream: raw, strip_prefix: true}]
 }
 
 // TestPanicInStreamStageEndsStreamWithErrorEvent (issue 10 item 14): a
-// panic in a stage running on the stream writer (here an OnEvent hook) no
+// panic in a stage running on the stream writer (here a stage's stream
+// filter) no
 // longer kills the process: the client gets an error event in OpenAI's
 // shape, the upstream is cancelled, the panic is counted, the request is
 // still accounted once, and the gateway keeps serving.
@@ -328,16 +330,11 @@ func TestPanicInStreamStageEndsStreamWithErrorEvent(t *testing.T) {
 	var armed atomic.Bool
 	armed.Store(true)
 	var seen atomic.Int32
-	hooks := gateway.Hooks{OnEvent: []func(*gateway.Exchange, []byte) []byte{func(x *gateway.Exchange, ev []byte) []byte {
-		if armed.Load() && seen.Add(1) == 3 {
-			panic("injected stage failure")
-		}
-		return ev
-	}}}
+	stage := &panickyFilter{armed: &armed, seen: &seen}
 	base, dir, _ := guardedGateway(t, `
 upstreams: [{name: u, kind: openai, base_url: "{{U}}", headers: {x-mock-tokens: "100000", x-mock-tokens-per-sec: "2000"}}]
 models: [{name: m, deployments: [{upstream: u, model: mock-gpt}]}]
-`, map[string]string{"U": mockURL}, hooks)
+`, map[string]string{"U": mockURL}, gateway.Stages{Filters: stage})
 	series := `tollgate_panics_total{where="stream"}`
 	before := counterValue(t, series)
 	req, _ := http.NewRequest(http.MethodPost, base+"/chat/completions", strings.NewReader(streamBody))
@@ -378,4 +375,27 @@ models: [{name: m, deployments: [{upstream: u, model: mock-gpt}]}]
 	if recs := readLedger(dir); len(recs) != 2 {
 		t.Fatalf("%d ledger records for 2 requests: the panicked stream was accounted more than once", len(recs))
 	}
+}
+
+// panickyFilter is a stage whose stream filter panics on the third event
+// while armed.
+type panickyFilter struct {
+	armed *atomic.Bool
+	seen  *atomic.Int32
+}
+
+var (
+	_ gateway.StreamInspector = (*panickyFilter)(nil)
+	_ gateway.StreamFilter    = (*panickyFilter)(nil)
+)
+
+func (p *panickyFilter) Name() string                                    { return "panicky" }
+func (p *panickyFilter) InspectStream(gateway.View) gateway.StreamFilter { return p }
+func (p *panickyFilter) Flush(*gateway.Events) *gateway.APIError         { return nil }
+func (p *panickyFilter) Event(ev []byte, out *gateway.Events) *gateway.APIError {
+	if p.armed.Load() && p.seen.Add(1) == 3 {
+		panic("injected stage failure")
+	}
+	out.Emit(ev)
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 // pooled: nothing may keep a pointer to it after release, and anything a
 // queue or goroutine keeps must be copied out first. For streams it lives
 // until the stream writer finishes, after the handler has returned.
+// Pipeline stages never get it: they get a View (gateway/stage_view.go).
 type Exchange struct {
 	noCopy noCopy //nolint:unused
 
@@ -59,6 +60,19 @@ type Exchange struct {
 	// ledger record is written from then on), and the bytes relayed.
 	route             *route
 	bytesIn, bytesOut int64
+
+	// Pipeline stages (gateway/pipeline.go); all zero when none is configured.
+	pipe       *pipeline
+	entered    uint8            // bit i: stage i entered the request (its response hooks run)
+	findings   []policy.Finding // request inspection's, for the policy input
+	decision   policy.Decision  // the request phase's, for DecisionApplier (when decided)
+	decided    bool
+	stageState []any             // View.State, by stage index
+	notes      map[string]string // View.Note, by stage name: the ledger record's stages
+	answeredBy string            // the stage that answered in the upstream's place
+	filters    *filterChain      // this stream's filters
+	respBody   []byte            // the buffered answer sent, for Finish (borrowed from ctx)
+	detached   bool              // a stream writer owns x: the client's body is fasthttp's again
 }
 
 var exchangePool = sync.Pool{New: func() any { return new(Exchange) }}
@@ -79,13 +93,19 @@ func releaseExchange(x *Exchange) {
 	if x.policyIn != nil {
 		releaseInput(x.policyIn)
 	}
+	if x.filters != nil {
+		releaseFilterChain(x.filters)
+	}
 	x.reset()
 	exchangePool.Put(x)
 }
 
 func (x *Exchange) reset() {
 	x.meter.Reset()
-	*x = Exchange{requestID: x.requestID[:0], editBuf: keep(x.editBuf), reqBuf: keep(x.reqBuf), usageBuf: keep(x.usageBuf), meter: x.meter}
+	clear(x.findings) // drop the strings they hold
+	clear(x.stageState)
+	*x = Exchange{requestID: x.requestID[:0], editBuf: keep(x.editBuf), reqBuf: keep(x.reqBuf), usageBuf: keep(x.usageBuf), meter: x.meter,
+		findings: x.findings[:0], stageState: x.stageState}
 }
 
 // keep returns b emptied for reuse, or nil when it grew too large to pin
@@ -97,15 +117,6 @@ func keep(b []byte) []byte {
 	return b[:0]
 }
 
-// RequestID is the id echoed in x-request-id.
-func (x *Exchange) RequestID() string { return string(x.requestID) }
-
-// Principal is the authenticated caller.
-func (x *Exchange) Principal() *Principal { return x.principal }
-
-// Model is the model the client asked for.
-func (x *Exchange) Model() string { return x.fields.Model }
-
 // ServedModel is the model that answered ("" if none did).
 func (x *Exchange) ServedModel() string {
 	if x.served == nil {
@@ -113,20 +124,6 @@ func (x *Exchange) ServedModel() string {
 	}
 	return x.served.name
 }
-
-// Deployment names the deployment that answered ("" if none did).
-func (x *Exchange) Deployment() string {
-	if x.dep == nil {
-		return ""
-	}
-	return x.dep.name
-}
-
-// Status is the HTTP status the client got.
-func (x *Exchange) Status() int { return x.status }
-
-// Duration since the request arrived.
-func (x *Exchange) Duration() time.Duration { return time.Since(x.start) }
 
 // noCopy makes go vet flag copies of an Exchange.
 type noCopy struct{}

@@ -233,6 +233,9 @@ func (s *Server) attempt(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *dep
 			return answered, nil
 		}
 		s.writeUpstreamResponse(ctx, x, resp)
+		if e := s.inspectResponse(ctx, x); e != nil { // the stages' (gateway/pipeline.go)
+			s.fail(ctx, x, e)
+		}
 		return answered, nil
 	case actPassOn:
 		s.writeUpstreamResponse(ctx, x, resp)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"runtime/debug"
 
+	"github.com/tollgate-ai/tollgate/health"
 	"github.com/valyala/fasthttp"
 )
 
@@ -129,6 +130,12 @@ func (s *Server) serveModelAPI(ctx *fasthttp.RequestCtx, ep endpoint, pathModel 
 	handedOff := false
 	defer func() {
 		if !handedOff {
+			if x.status == 0 { // only a panic leaves no status: recoverPanic answers 500
+				x.status, x.errKind = errInternal.Status, health.ErrInternal
+			}
+			if x.entered != 0 {
+				x.respBody = ctx.Response.Body() // for the stages' Finish
+			}
 			s.finish(x)
 		}
 	}()
@@ -177,23 +184,23 @@ func (s *Server) serveModelAPI(ctx *fasthttp.RequestCtx, ep endpoint, pathModel 
 		return
 	}
 	x.tags = tags
+	s.inspectRequest(x) // stages: findings for the policy (gateway/pipeline.go)
 	if e := s.decide(ctx, x); e != nil {
 		s.failNow(ctx, x, e)
 		return
 	}
-	body = x.body // the policy may have capped max_tokens
+	if e := s.applyDecision(x); e != nil { // stages: redact, pseudonymise, refuse
+		s.failNow(ctx, x, e)
+		return
+	}
+	body = x.body // the policy may have capped max_tokens, a stage redacted
 	if e := s.limit(ctx, x); e != nil {
 		s.failNow(ctx, x, e)
 		return
 	}
-	for _, h := range s.hooks.BeforeUpstream {
-		if e := h(x, body); e != nil {
-			s.failNow(ctx, x, e)
-			return
-		}
-		if x.status != 0 { // a stage answered (e.g. a cache hit)
-			return
-		}
+	if a := s.stageAnswer(x); a != nil { // a cache hit, a coalesced follower
+		handedOff = s.writeAnswer(ctx, x, a)
+		return
 	}
 	if x.fields.Stream {
 		x.meter.CountPromptNow() // the stream outlives the handler: count now in case usage never comes,
@@ -240,10 +247,10 @@ func (s *Server) setModelHeader(ctx *fasthttp.RequestCtx, x *Exchange) {
 
 // finish runs the end-of-request stages and returns x to its pool.
 func (s *Server) finish(x *Exchange) {
-	s.account(x)
-	for _, h := range s.hooks.OnDone {
-		h(x)
+	if x.entered != 0 {
+		s.finishStages(x) // before account: their notes reach the ledger record
 	}
+	s.account(x)
 	releaseExchange(x)
 }
 

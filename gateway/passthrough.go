@@ -50,12 +50,6 @@ func (s *Server) handlePassthrough(ctx *fasthttp.RequestCtx, r *route) {
 		s.failNow(ctx, x, e)
 		return
 	}
-	for _, h := range s.hooks.BeforeUpstream {
-		if e := h(x, nil); e != nil {
-			s.failNow(ctx, x, e)
-			return
-		}
-	}
 	u := r.upstream
 	x.upReq, x.upResp = fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 	req, resp := x.upReq, x.upResp

@@ -30,6 +30,8 @@ func (s *Server) startRelay(ctx *fasthttp.RequestCtx, x *Exchange, d *deployment
 	ctx.Response.Header.Set("X-Accel-Buffering", "no")
 	s.setModelHeader(ctx, x)
 	deadline := x.start.Add(x.requested.total)
+	x.filters = s.streamFilters(x)
+	x.detached = true
 	cl := holdClient(ctx, x.rt.cfg.Server.StreamWriteTimeout)
 	ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer s.endStream(x, cl, d)
@@ -53,19 +55,29 @@ func (s *Server) relayEvents(w *bufio.Writer, x *Exchange, cl *streamClient, res
 		}
 		if len(ev) > 0 {
 			x.events++
+			var cut *APIError
+			var werr error
 			if isDoneEvent(ev) {
 				sawDone = true
-				if e := s.decideResponse(x, x.meter.FinishReason()); e != nil {
-					ev = appendErrorEvent(nil, e) // the answer is withheld: no [DONE]
-					x.status = e.Status
+				// The stages' held-back events go out before the end.
+				if cut, werr = s.flushStream(w, x, cl); cut == nil && werr == nil {
+					if e := s.decideResponse(x, x.meter.FinishReason()); e != nil {
+						ev = appendErrorEvent(nil, e) // the answer is withheld: no [DONE]
+						x.status = e.Status
+					}
+					werr = cl.send(w, ev)
 				}
 			} else if x.meter.ObserveEvent(ev) {
 				continue // the usage chunk the gateway asked for on the client's behalf
+			} else {
+				cut, werr = s.sendEvent(w, x, cl, ev) // through the stages' stream filters
 			}
-			for _, h := range s.hooks.OnEvent {
-				ev = h(x, ev)
+			if cut != nil {
+				_ = resp.CloseBodyStream() // cancels the upstream
+				s.cutStream(w, x, cl, cut)
+				return
 			}
-			if cl.send(w, ev) != nil {
+			if werr != nil {
 				err = errClientGone
 			}
 		}

@@ -16,23 +16,9 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// Hooks let later pipeline stages plug in without changing the core's
-// shape. Each runs in slice order; nil slices cost nothing.
-type Hooks struct {
-	// BeforeUpstream runs after auth, parsing and routing (meter, inspect,
-	// decide, limit, cache lookup). A non-nil error answers the client.
-	BeforeUpstream []func(x *Exchange, body []byte) *APIError
-	// OnEvent may inspect or rewrite each SSE event before it is relayed.
-	OnEvent []func(x *Exchange, ev []byte) []byte
-	// OnDone runs once per request after the response is complete
-	// (account, observe). It must copy whatever it keeps.
-	OnDone []func(x *Exchange)
-}
-
 // Options configure a Server beyond its config file.
 type Options struct {
 	Logger *slog.Logger
-	Hooks  Hooks
 	Stages Stages
 	// Mock starts the in-process mock LLM for upstreams of kind mock
 	// (cmd/tollgate builds it from mockllm); nil rejects such upstreams.
@@ -43,9 +29,9 @@ type Options struct {
 type Server struct {
 	rt         atomic.Pointer[runtime]
 	log        *slog.Logger
-	hooks      Hooks
 	stages     Stages
 	startMock  MockStarter
+	pipe       pipeline // the Stage hooks of stages.Filters, Evals, Cache
 	srv        *fasthttp.Server
 	mu         sync.Mutex // serialises reloads
 	extra      map[string]extraHandler
@@ -69,11 +55,16 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	pipe, err := newPipeline(opts.Stages)
+	if err != nil {
+		return nil, err
+	}
 	rt, err := buildRuntime(cfg, nil, opts.Stages.Health, opts.Mock)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{log: opts.Logger, hooks: opts.Hooks, stages: opts.Stages, startMock: opts.Mock, extra: map[string]extraHandler{}, started: cfg}
+	pipe.addUISections(opts.Stages.Health)
+	s := &Server{log: opts.Logger, stages: opts.Stages, startMock: opts.Mock, pipe: pipe, extra: map[string]extraHandler{}, started: cfg}
 	s.rt.Store(rt)
 	sc := cfg.Server
 	s.srv = &fasthttp.Server{

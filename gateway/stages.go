@@ -8,10 +8,8 @@ import (
 )
 
 // Stages are the pipeline's optional parts, each owned by its package. A
-// nil stage is off and costs nothing on the hot path. The gateway owns the
-// order (see docs/ARCHITECTURE.md):
-//
-//	auth → parse → route → meter → decide → limit → upstream → account → observe
+// nil stage is off and costs one branch on the hot path. The gateway owns
+// the order (gateway/pipeline.go, docs/ARCHITECTURE.md).
 type Stages struct {
 	Tokens  *tokenizer.Registry // prompt estimates and counts when upstreams report no usage
 	Limiter *metering.Limiter   // RPM/TPM limits and budgets
@@ -19,4 +17,10 @@ type Stages struct {
 	Health  *health.Registry    // metrics and per-model health
 	Policy  *policy.Engine      // Rego decisions, request and response phase
 	Access  *health.AccessLog   // one JSON line per request
+
+	// Stages that plug in through the Stage contract (gateway/stage.go),
+	// run in this order (Stages.ordered in gateway/pipeline.go).
+	Filters Stage // content filters: findings before the policy, redaction after it
+	Evals   Stage // sampling traffic for evals
+	Cache   Stage // the response cache; answers in the upstream's place
 }

@@ -48,10 +48,11 @@ func (s *Server) clientGone(x *Exchange, c *streamClient, rc fasthttp.ReadCloser
 }
 
 // recoverStream, deferred by a stream writer, turns a panic in a stage it
-// runs (an OnEvent hook, the response policy, metering) into a logged,
+// runs (a stage's stream filter, the response policy, metering) into a logged,
 // counted error event instead of a crash of the whole process: fasthttp
 // runs the writer on a goroutine of its own, where the handler's recover
-// cannot reach. The upstream stream is closed; endStream still runs once.
+// cannot reach. The upstream stream (resp; nil for a stage's answer) is
+// closed; endStream still runs once.
 func (s *Server) recoverStream(w *bufio.Writer, x *Exchange, c *streamClient, resp *fasthttp.Response) {
 	r := recover()
 	if r == nil {
@@ -60,8 +61,10 @@ func (s *Server) recoverStream(w *bufio.Writer, x *Exchange, c *streamClient, re
 	panicsStream.Inc()
 	s.log.Error("panic in stream writer", "request_id", string(x.requestID), "panic", r, "stack", string(debug.Stack()))
 	c.stopWatch()
-	if rc, ok := resp.BodyStream().(fasthttp.ReadCloserWithError); ok {
-		_ = rc.CloseWithError(errStreamPanic)
+	if resp != nil {
+		if rc, ok := resp.BodyStream().(fasthttp.ReadCloserWithError); ok {
+			_ = rc.CloseWithError(errStreamPanic)
+		}
 	}
 	x.errKind, x.status = health.ErrInternal, errInternal.Status
 	e := errInternal
@@ -69,8 +72,9 @@ func (s *Server) recoverStream(w *bufio.Writer, x *Exchange, c *streamClient, re
 }
 
 // endStream is a stream writer's last step, exactly once: it gives back
-// the deployment's in-flight slot (d is nil for pass-through) and the
-// client hold, then runs finish (account, OnDone) and releases x.
+// the deployment's in-flight slot (d is nil for pass-through and a stage's
+// answer) and the client hold, then runs finish (the stages' Finish,
+// account) and releases x.
 func (s *Server) endStream(x *Exchange, c *streamClient, d *deployment) {
 	defer s.recoverFinish(x)
 	if d != nil {

@@ -19,7 +19,9 @@ type uiSource struct {
 	fn   func() any
 }
 
-// AddUISource adds (or replaces) a named section of /ui/data.json. The page renders these names specially:
+// AddUISource adds (or replaces) a named section of /ui/data.json: the one way a package shows its state on the
+// ops page. A pipeline stage does not call it: the gateway registers its gateway.UISection under the stage's name
+// ("filters", "cache", "evals"), so stages never collide. The page renders these names specially:
 //
 //	"cost_by_tenant": []{"tenant","team","cost_usd"} (e.g. today's spend from the ledger; replaces the built-in
 //	                  since-start view)

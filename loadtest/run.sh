@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Load run: the same wrk load straight to mockllm, through Go's
-# httputil.ReverseProxy (baseline) and through Tollgate, in one run, plus
+# httputil.ReverseProxy (baseline) and through each Tollgate target listed
+# in loadtest/targets (stages add theirs there), in one run, plus
 # streaming time to first byte. Prints a markdown table (also written to
 # loadtest/results/latest.md). Loopback only; every phase is bounded.
 #   DURATION=15s CONNS=50 THREADS=2 bash loadtest/run.sh
+# BEFORE=<git ref> also builds that commit's tollgate and runs every target
+# on it too, as <name>_before (port + 100), so a change is compared with the
+# code before it in one run:  BEFORE=HEAD~3 bash loadtest/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-15s}
 CONNS=${CONNS:-50}
 THREADS=${THREADS:-2}
 TTFB_N=${TTFB_N:-300}
+BEFORE=${BEFORE:-}
 command -v wrk >/dev/null || { echo "wrk not installed (apt-get install wrk)" >&2; exit 1; }
 
 mkdir -p bin loadtest/results
@@ -17,6 +22,12 @@ go build -o bin/tollgate ./cmd/tollgate
 go build -o bin/mockllm ./cmd/mockllm
 go build -o bin/baseline ./loadtest/baseline
 go build -o bin/ttfb ./loadtest/ttfb
+if [ -n "$BEFORE" ]; then
+  src=$(mktemp -d)
+  git archive "$BEFORE" | tar -x -C "$src"
+  root=$(pwd)
+  (cd "$src" && go build -o "$root/bin/tollgate-before" ./cmd/tollgate)
+fi
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -24,18 +35,24 @@ trap cleanup EXIT
 
 bin/mockllm --listen 127.0.0.1:18080 2>/dev/null & pids+=($!); mock_pid=$!
 bin/baseline --listen 127.0.0.1:18081 --upstream http://127.0.0.1:18080 2>/dev/null & pids+=($!); base_pid=$!
-bin/tollgate --config loadtest/gateway.yaml 2>/dev/null & pids+=($!); gw_pid=$!
-bin/tollgate --config loadtest/gateway-full.yaml 2>/dev/null & pids+=($!); full_pid=$!
-# The same, every stage on but the policy: its cost is the difference.
-nopol=$(mktemp -d)
-sed -e 's/^listen: 127.0.0.1:18083/listen: 127.0.0.1:18084/' -e '/^policy:/,/^  dir:/d' -e 's/ledger-full/ledger-nopolicy/' \
-  loadtest/gateway-full.yaml > "$nopol/gateway-nopolicy.yaml"
-bin/tollgate --config "$nopol/gateway-nopolicy.yaml" 2>/dev/null & pids+=($!); nopol_pid=$!
-# The same with the policy evaluated by OPA's topdown instead of the compiled evaluator.
-sed -e 's/^listen: 127.0.0.1:18083/listen: 127.0.0.1:18085/' -e 's/^policy:/policy:\n  evaluator: opa/' -e 's/ledger-full/ledger-opa/' \
-  loadtest/gateway-full.yaml > "$nopol/gateway-opa.yaml"
-bin/tollgate --config "$nopol/gateway-opa.yaml" 2>/dev/null & pids+=($!); opa_pid=$!
-for port in 18080 18081 18082 18083 18084 18085; do
+# One tollgate per line of loadtest/targets, its config derived there.
+tdir=$(mktemp -d)
+targets=()
+while read -r name port key base edits; do
+  case "$name" in ''|'#'*) continue ;; esac
+  sed -e "s/^listen: .*/listen: 127.0.0.1:$port/" -e "s/ledger-full/ledger-$name/" ${edits:+-e "$edits"} "$base" > "$tdir/$name.yaml"
+  bin/tollgate --config "$tdir/$name.yaml" </dev/null 2>/dev/null & pids+=($!)
+  targets+=("$name $port $key $!")
+  if [ -n "$BEFORE" ]; then
+    bport=$((port + 100))
+    sed -e "s/^listen: .*/listen: 127.0.0.1:$bport/" -e "s/ledger-full/ledger-${name}_before/" ${edits:+-e "$edits"} "$base" > "$tdir/${name}_before.yaml"
+    bin/tollgate-before --config "$tdir/${name}_before.yaml" </dev/null 2>/dev/null & pids+=($!)
+    targets+=("${name}_before $bport $key $!")
+  fi
+done < loadtest/targets
+ports="18080 18081"
+for t in "${targets[@]}"; do read -r _ port _ _ <<<"$t"; ports="$ports $port"; done
+for port in $ports; do
   for _ in $(seq 100); do curl -sf -o /dev/null -H 'Authorization: Bearer sk-load' "http://127.0.0.1:$port/v1/models" && break; sleep 0.1; done
 done
 
@@ -66,11 +83,11 @@ run() {
 }
 run direct 18080 "$mock_pid"
 run baseline 18081 "$base_pid"
-run gateway 18082 "$gw_pid"
-export TG_KEY=sk-load
-run gateway_all_stages 18083 "$full_pid"
-run gateway_all_but_policy 18084 "$nopol_pid"
-run gateway_all_stages_opa_evaluator 18085 "$opa_pid"
+for t in "${targets[@]}"; do
+  read -r name port key pid <<<"$t"
+  if [ "$key" = - ]; then unset TG_KEY; else export TG_KEY=$key; fi
+  run "$name" "$port" "$pid"
+done
 unset TG_KEY
 
 ttfb_direct=$(bin/ttfb -n "$TTFB_N" -url http://127.0.0.1:18080/v1/chat/completions)
@@ -78,6 +95,7 @@ ttfb_gw=$(bin/ttfb -n "$TTFB_N" -url http://127.0.0.1:18082/v1/chat/completions)
 
 {
   echo "Load run $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores: wrk -t$THREADS -c$CONNS -d$DURATION, non-streaming chat, zero-latency mockllm"
+  if [ -n "$BEFORE" ]; then echo "(*_before: the same target built from $BEFORE, $(git rev-parse --short "$BEFORE"))"; fi
   echo "(gateway = later stages off: no auth, policy, limits or ledger; metrics and health on. gateway_all_stages:"
   echo " virtual keys, rate limits and budgets, the example Rego policies in both phases, ledger and access log.)"
   echo
@@ -87,8 +105,12 @@ ttfb_gw=$(bin/ttfb -n "$TTFB_N" -url http://127.0.0.1:18082/v1/chat/completions)
   echo
   echo "gateway/baseline RPS ratio: $(awk -v g="$rps_gateway" -v b="$rps_baseline" 'BEGIN{printf "%.2f", g/b}')"
   echo "gateway/direct RPS ratio: $(awk -v g="$rps_gateway" -v d="$rps_direct" 'BEGIN{printf "%.2f", g/d}')"
-  echo "policy on/off RPS ratio (all other stages on): $(awk -v a="$rps_gateway_all_stages" -v b="$rps_gateway_all_but_policy" 'BEGIN{printf "%.2f", a/b}')"
-  echo "policy on, OPA topdown evaluator/off RPS ratio: $(awk -v a="$rps_gateway_all_stages_opa_evaluator" -v b="$rps_gateway_all_but_policy" 'BEGIN{printf "%.2f", a/b}')"
+  if [ -n "${rps_gateway_all_stages:-}" ] && [ -n "${rps_gateway_all_but_policy:-}" ]; then
+    echo "policy on/off RPS ratio (all other stages on): $(awk -v a="$rps_gateway_all_stages" -v b="$rps_gateway_all_but_policy" 'BEGIN{printf "%.2f", a/b}')"
+  fi
+  if [ -n "${rps_gateway_all_stages_opa_evaluator:-}" ] && [ -n "${rps_gateway_all_but_policy:-}" ]; then
+    echo "policy on, OPA topdown evaluator/off RPS ratio: $(awk -v a="$rps_gateway_all_stages_opa_evaluator" -v b="$rps_gateway_all_but_policy" 'BEGIN{printf "%.2f", a/b}')"
+  fi
   echo
   echo "Streaming time to first byte (sequential, $TTFB_N requests):"
   echo "- direct:  $ttfb_direct"

@@ -94,6 +94,10 @@ func (m *Meter) UsageInjected() bool { return m.hideUsage }
 // Usage is what the upstream reported, and whether it reported any.
 func (m *Meter) Usage() (Usage, bool) { return m.usage, m.usageKnown }
 
+// SetUsage records usage reported by someone other than the upstream
+// (a stage that answered in its place), as if the upstream had.
+func (m *Meter) SetUsage(u Usage) { m.usage, m.usageKnown = u, true }
+
 // FinishReason is the first choice's finish reason ("" until known).
 func (m *Meter) FinishReason() string { return m.finishReason }
 

@@ -39,6 +39,14 @@ type Record struct {
 	// pass-through requests (0 = not measured; absent from older lines).
 	BytesIn  int64 `json:"bytes_in,omitempty"`
 	BytesOut int64 `json:"bytes_out,omitempty"`
+	// AnsweredBy names the pipeline stage that answered the request itself
+	// (a cache hit, a coalesced follower); "" when an upstream did.
+	AnsweredBy string `json:"answered_by,omitempty"`
+	// Stages holds the short notes pipeline stages leave on the request,
+	// keyed by stage name (each stage writes only its own key, so stages
+	// never collide): {"cache":"hit","filters":"redacted:email"}. Absent
+	// from older lines and when no stage noted anything.
+	Stages map[string]string `json:"stages,omitempty"`
 }
 
 // model is the model a record is grouped and priced under: what served it, else what was asked for.
@@ -84,6 +92,9 @@ func (r *Record) clone() *Record {
 	if r.Tags != nil {
 		c.Tags = maps.Clone(r.Tags)
 	}
+	if r.Stages != nil {
+		c.Stages = maps.Clone(r.Stages)
+	}
 	return &c
 }
 
@@ -103,18 +114,7 @@ func (r *Record) appendJSON(dst []byte) ([]byte, error) {
 	dst = optString(dst, `,"model_served":`, r.ModelServed)
 	dst = optString(dst, `,"deployment":`, r.Deployment)
 	dst = optString(dst, `,"endpoint":`, r.Endpoint)
-	if len(r.Tags) > 0 {
-		dst = append(dst, `,"tags":{`...)
-		for i, k := range slices.Sorted(maps.Keys(r.Tags)) {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = jsonw.String(dst, k)
-			dst = append(dst, ':')
-			dst = jsonw.String(dst, r.Tags[k])
-		}
-		dst = append(dst, '}')
-	}
+	dst = appendStringMap(dst, `,"tags":`, r.Tags)
 	dst = appendInt(dst, `,"prompt_tokens":`, int64(r.PromptTokens))
 	dst = appendInt(dst, `,"completion_tokens":`, int64(r.CompletionTokens))
 	dst = optInt(dst, `,"cached_tokens":`, int64(r.CachedTokens))
@@ -131,7 +131,28 @@ func (r *Record) appendJSON(dst []byte) ([]byte, error) {
 	dst = optInt(dst, `,"flags":`, int64(r.Flags))
 	dst = optInt(dst, `,"bytes_in":`, r.BytesIn)
 	dst = optInt(dst, `,"bytes_out":`, r.BytesOut)
+	dst = optString(dst, `,"answered_by":`, r.AnsweredBy)
+	dst = appendStringMap(dst, `,"stages":`, r.Stages)
 	return append(dst, "}\n"...), nil
+}
+
+// appendStringMap appends key and m as a JSON object with sorted keys, or
+// nothing when m is empty (omitempty).
+func appendStringMap(dst []byte, key string, m map[string]string) []byte {
+	if len(m) == 0 {
+		return dst
+	}
+	dst = append(dst, key...)
+	dst = append(dst, '{')
+	for i, k := range slices.Sorted(maps.Keys(m)) {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = jsonw.String(dst, k)
+		dst = append(dst, ':')
+		dst = jsonw.String(dst, m[k])
+	}
+	return append(dst, '}')
 }
 
 func optString(dst []byte, key, v string) []byte {

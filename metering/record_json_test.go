@@ -41,6 +41,8 @@ func TestRecordJSONMatchesEncodingJSON(t *testing.T) {
 		LatencyMs: 42, Flags: FlagEstimatedUsage | FlagClientAborted})
 	f(Record{Time: now.In(time.FixedZone("x", 3600)), RequestID: "r3", Status: 502, Flags: FlagUnknownPrice})
 	f(Record{Time: now, RequestID: "r4", Endpoint: "passthrough", Status: 200, BytesIn: 12, BytesOut: 3456})
+	f(Record{Time: now, RequestID: "r5", Status: 200, AnsweredBy: "cache",
+		Stages: map[string]string{"cache": "hit", "filters": "redacted:\"email\""}})
 }
 
 // TestRecordLineWithoutBytesParses: lines written before bytes_in/bytes_out

@@ -1,0 +1,142 @@
+package gateway
+
+import (
+	"github.com/tollgate-ai/tollgate/metering"
+)
+
+// View is a stage's narrow view of one request: what it may read, its own
+// per-request state, the request body it may replace and the note it may
+// leave on the ledger record. It is a small value; a stage may keep it
+// until its Finish runs, never after (the request's state is pooled).
+type View struct {
+	x     *Exchange
+	stage int // the stage's index in the pipeline: its state slot and name
+}
+
+// RequestID is the id echoed in x-request-id.
+func (v View) RequestID() string { return string(v.x.requestID) }
+
+// Principal is the authenticated caller (read only).
+func (v View) Principal() *Principal { return v.x.principal }
+
+// Model is the model the request is for, after any policy rewrite.
+func (v View) Model() string {
+	if v.x.requested != nil {
+		return v.x.requested.name
+	}
+	return v.x.fields.Model
+}
+
+// ServedModel is the model that answered ("" if none did, or a stage did).
+func (v View) ServedModel() string { return v.x.ServedModel() }
+
+// Deployment names the deployment that answered ("" if none did).
+func (v View) Deployment() string {
+	if v.x.dep == nil {
+		return ""
+	}
+	return v.x.dep.name
+}
+
+// Endpoint is "chat", "completions" or "embeddings".
+func (v View) Endpoint() string { return v.x.endpoint.String() }
+
+// Stream reports whether the client asked for a stream.
+func (v View) Stream() bool { return v.x.fields.Stream }
+
+// Status is the HTTP status the client got (0 before the answer).
+func (v View) Status() int { return v.x.status }
+
+// Body is the request body as it goes upstream (the client's, with the
+// policy's and stages' edits). Borrowed: it is valid only until the handler
+// hands the request to a stream writer, and nil after that (on the writer,
+// in stream filters, in a stream's Finish).
+func (v View) Body() []byte {
+	if v.x.detached {
+		return nil
+	}
+	return v.x.body
+}
+
+// SetBody replaces the request body sent upstream (a redaction). Only
+// request hooks may call it. b must keep the request's model, stream and
+// token fields as they were (the gateway decided on those and does not
+// read the body again), and stay unchanged until Finish.
+func (v View) SetBody(b []byte) {
+	if !v.x.detached {
+		v.x.body = b
+	}
+}
+
+// Usage is the upstream's report of the request's usage (or the answering
+// stage's); ok is false when none came (the ledger then counts tokens
+// itself, after Finish).
+func (v View) Usage() (u metering.Usage, ok bool) { return v.x.meter.Usage() }
+
+// Tags are the request's tags (key, header and policy). Read only.
+func (v View) Tags() map[string]string { return v.x.tags }
+
+// AnsweredBy names the stage that answered the request ("" = an upstream).
+func (v View) AnsweredBy() string { return v.x.answeredBy }
+
+// State is what this stage stored for this request with SetState (nil if
+// nothing): e.g. a pseudonymisation map from request to answer.
+func (v View) State() any {
+	if v.x.stageState == nil {
+		return nil
+	}
+	return v.x.stageState[v.stage]
+}
+
+// SetState keeps s for this stage until the request ends.
+func (v View) SetState(s any) {
+	if v.x.stageState == nil {
+		v.x.stageState = make([]any, maxStages)
+	}
+	v.x.stageState[v.stage] = s
+}
+
+// Note leaves a short note on the request's ledger record under the
+// stage's name (record.stages), e.g. "hit" for a cache; the last note wins.
+// Never secrets or prompt text.
+func (v View) Note(note string) {
+	if v.x.notes == nil {
+		v.x.notes = make(map[string]string, 2)
+	}
+	v.x.notes[v.x.pipe.names[v.stage]] = note
+}
+
+// Events collects what a StreamFilter emits for one input: zero or more
+// complete SSE events, copied, in order.
+type Events struct {
+	buf  []byte
+	ends []int
+}
+
+// Emit appends one complete event ("data: …\n\n"); ev is copied.
+func (e *Events) Emit(ev []byte) {
+	e.buf = append(e.buf, ev...)
+	e.ends = append(e.ends, len(e.buf))
+}
+
+// EmitData appends an event carrying one data payload (a JSON chunk).
+func (e *Events) EmitData(data []byte) {
+	e.buf = append(e.buf, "data: "...)
+	e.buf = append(e.buf, data...)
+	e.buf = append(e.buf, "\n\n"...)
+	e.ends = append(e.ends, len(e.buf))
+}
+
+// Len is the number of events emitted so far.
+func (e *Events) Len() int { return len(e.ends) }
+
+// At returns event i (0 ≤ i < Len), valid until the next reset.
+func (e *Events) At(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = e.ends[i-1]
+	}
+	return e.buf[start:e.ends[i]]
+}
+
+func (e *Events) reset() { e.buf, e.ends = e.buf[:0], e.ends[:0] }
