@@ -22,7 +22,7 @@ type Exchange struct {
 	requestID []byte
 	principal *Principal
 	fields    requestFields
-	rt        *runtime
+	rt        *servingConfig
 	body      []byte // the client's body; valid only while the handler runs
 
 	requested *model      // what the client asked for

@@ -88,7 +88,7 @@ func (r *route) match(path []byte) (rest, model []byte, ok bool) {
 }
 
 // route finds the pass-through route for path, if any.
-func (rt *runtime) route(path []byte) *route {
+func (rt *servingConfig) route(path []byte) *route {
 	for i := range rt.routes {
 		if _, _, ok := rt.routes[i].match(path); ok {
 			return &rt.routes[i]

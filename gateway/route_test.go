@@ -62,7 +62,7 @@ routes:
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt := &runtime{}
+	rt := &servingConfig{}
 	for _, rc := range cfg.Routes {
 		rt.routes = append(rt.routes, newRoute(rc, nil))
 	}

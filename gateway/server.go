@@ -27,7 +27,7 @@ type Options struct {
 
 // Server is the gateway. Its config can be swapped live with Reload.
 type Server struct {
-	rt         atomic.Pointer[runtime]
+	rt         atomic.Pointer[servingConfig]
 	log        *slog.Logger
 	stages     Stages
 	startMock  MockStarter
@@ -59,7 +59,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	rt, err := buildRuntime(cfg, nil, opts.Stages.Health, opts.Mock)
+	rt, err := buildServingConfig(cfg, nil, opts.Stages.Health, opts.Mock)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ func (s *Server) Reload(cfg *config.Config) error {
 			return err
 		}
 	}
-	next, err := buildRuntime(cfg, prev, s.stages.Health, s.startMock)
+	next, err := buildServingConfig(cfg, prev, s.stages.Health, s.startMock)
 	if err != nil {
 		return err
 	}

@@ -9,11 +9,12 @@ import (
 	"github.com/tollgate-ai/tollgate/metering"
 )
 
-// runtime is one config compiled for serving. It is immutable once built and
+// servingConfig is one config compiled for serving (named so it does not
+// shadow the runtime package). It is immutable once built and
 // swapped atomically on reload; requests keep the runtime they started with.
 // Upstream pools and deployment state (circuits, latency) carry over from
 // the previous runtime when their config did not change.
-type runtime struct {
+type servingConfig struct {
 	cfg       *config.Config
 	keys      *keyring
 	models    map[string]*model
@@ -36,12 +37,12 @@ type model struct {
 	health      *health.Model // nil when health is off
 }
 
-func buildRuntime(c *config.Config, prev *runtime, hr *health.Registry, startMock MockStarter) (*runtime, error) {
+func buildServingConfig(c *config.Config, prev *servingConfig, hr *health.Registry, startMock MockStarter) (*servingConfig, error) {
 	prices, err := buildPrices(c)
 	if err != nil {
 		return nil, err
 	}
-	rt := &runtime{
+	rt := &servingConfig{
 		prices:    prices,
 		cfg:       c,
 		keys:      newKeyring(c),
@@ -106,7 +107,7 @@ func deploymentFP(dc config.Deployment, up *upstream, cc config.CircuitConfig) s
 
 // reuseDeployment returns the previous runtime's deployment when nothing
 // about it changed, so a reload keeps open circuits and latency estimates.
-func (prev *runtime) reuseDeployment(modelName string, dc config.Deployment, up *upstream, cc config.CircuitConfig) *deployment {
+func (prev *servingConfig) reuseDeployment(modelName string, dc config.Deployment, up *upstream, cc config.CircuitConfig) *deployment {
 	if prev == nil {
 		return nil
 	}
@@ -124,7 +125,7 @@ func (prev *runtime) reuseDeployment(modelName string, dc config.Deployment, up 
 }
 
 // closeNew closes upstreams this runtime created (not the ones it reused).
-func (rt *runtime) closeNew(prev *runtime) {
+func (rt *servingConfig) closeNew(prev *servingConfig) {
 	for name, u := range rt.upstreams {
 		if prev == nil || prev.upstreams[name] != u {
 			u.close()
@@ -134,7 +135,7 @@ func (rt *runtime) closeNew(prev *runtime) {
 
 // retire closes upstreams the next runtime no longer uses. In-flight
 // requests on them finish: only idle connections are closed.
-func (rt *runtime) retire(next *runtime) {
+func (rt *servingConfig) retire(next *servingConfig) {
 	for name, u := range rt.upstreams {
 		if next.upstreams[name] != u {
 			u.close()
