@@ -1,6 +1,7 @@
 # Tollgate. `make test` runs every test on a fresh machine: it installs the
 # few system packages tests need (redis-server; promtool and chromium for
-# the ops checks) when they are missing, then vets and tests with -race.
+# the ops checks) when they are missing, then vets and tests with -race,
+# and runs every benchmark once so none rots.
 GO      ?= go
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -8,6 +9,8 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 test: deps fmt-check vet
 	$(GO) test -race -count=1 ./...
+	@# Every benchmark once: a benchmark that no longer builds or runs fails here, not in a load report.
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
 
 # Installs only what is missing, so a prepared machine pays nothing.
 deps:

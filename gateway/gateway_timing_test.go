@@ -62,7 +62,7 @@ func BenchmarkProxy(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	gw, err := gateway.New(cfg, gateway.Options{})
+	gw, err := gateway.New(cfg, gateway.Options{Mock: inProcessMock})
 	if err != nil {
 		b.Fatal(err)
 	}

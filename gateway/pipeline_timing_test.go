@@ -46,7 +46,7 @@ func BenchmarkPipeline(b *testing.B) {
 upstreams: [{name: mock, kind: mock}]
 models: [{name: mock-gpt, deployments: [{upstream: mock}]}]
 `, nil)
-		gw, err := gateway.New(cfg, gateway.Options{Stages: st})
+		gw, err := gateway.New(cfg, gateway.Options{Stages: st, Mock: inProcessMock})
 		if err != nil {
 			b.Fatal(err)
 		}
