@@ -444,7 +444,13 @@ func (l *Limiter) Spend(ctx context.Context, s Subject) (Spend, error) {
 		if c.kind == KindRequests || c.kind == KindTokens {
 			continue
 		}
-		sc := map[string]*ScopeSpend{"key": &out.Key, "team": &out.Team, "tenant": &out.Tenant}[c.scope]
+		sc := &out.Tenant
+		switch c.scope {
+		case "key":
+			sc = &out.Key
+		case "team":
+			sc = &out.Team
+		}
 		keys = append(keys, c.key)
 		switch c.kind {
 		case KindBudgetDaily:
