@@ -53,30 +53,38 @@ func benchPost(b *testing.B, c *fasthttp.HostClient, body []byte, stream bool, k
 // gateway's cost per request. Everything runs in-process over in-memory
 // listeners, so no kernel networking is measured.
 func BenchmarkProxy(b *testing.B) {
-	mock := mockllm.New(mockllm.Options{})
-	mockLn := fasthttputil.NewInmemoryListener()
-	go func() { _ = mock.Serve(mockLn) }()
-	defer mock.Close()
-
-	cfg, err := config.Parse(config.EmbeddedDefault(), "embedded")
-	if err != nil {
-		b.Fatal(err)
-	}
-	gw, err := gateway.New(cfg, gateway.Options{Mock: inProcessMock})
-	if err != nil {
-		b.Fatal(err)
-	}
-	gwLn := fasthttputil.NewInmemoryListener()
-	go func() { _ = gw.Serve(gwLn) }()
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = gw.Shutdown(ctx)
-	}()
+	mockLn, gwLn := proxyPair(b)
 	streamBody := append([]byte(`{"stream":true,`), benchChat[1:]...)
 
 	b.Run("direct/chat", func(b *testing.B) { benchPost(b, inmemClient(mockLn), benchChat, false, "") })
 	b.Run("gateway/chat", func(b *testing.B) { benchPost(b, inmemClient(gwLn), benchChat, false, "") })
 	b.Run("direct/stream", func(b *testing.B) { benchPost(b, inmemClient(mockLn), streamBody, true, "") })
 	b.Run("gateway/stream", func(b *testing.B) { benchPost(b, inmemClient(gwLn), streamBody, true, "") })
+}
+
+// proxyPair serves a mock and, in front of it, the gateway with the
+// embedded default (all stages off), both on in-memory listeners, until
+// the test ends.
+func proxyPair(tb testing.TB) (mockLn, gwLn *fasthttputil.InmemoryListener) {
+	tb.Helper()
+	mock := mockllm.New(mockllm.Options{})
+	mockLn = fasthttputil.NewInmemoryListener()
+	go func() { _ = mock.Serve(mockLn) }()
+	tb.Cleanup(func() { _ = mock.Close() })
+	cfg, err := config.Parse(config.EmbeddedDefault(), "embedded")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	gw, err := gateway.New(cfg, gateway.Options{Mock: inProcessMock})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	gwLn = fasthttputil.NewInmemoryListener()
+	go func() { _ = gw.Serve(gwLn) }()
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = gw.Shutdown(ctx)
+	})
+	return mockLn, gwLn
 }

@@ -4,15 +4,9 @@ package gateway_test
 
 import (
 	"bytes"
-	"context"
 	"testing"
-	"time"
 
-	"github.com/tollgate-ai/tollgate/config"
-	"github.com/tollgate-ai/tollgate/gateway"
-	"github.com/tollgate-ai/tollgate/mockllm"
 	"github.com/valyala/fasthttp"
-	"github.com/valyala/fasthttp/fasthttputil"
 )
 
 // The race detector makes sync.Pool drop items, so allocation counts are
@@ -31,25 +25,7 @@ const (
 )
 
 func TestProxyAllocs(t *testing.T) {
-	mock := mockllm.New(mockllm.Options{})
-	mockLn := fasthttputil.NewInmemoryListener()
-	go func() { _ = mock.Serve(mockLn) }()
-	defer mock.Close()
-	cfg, err := config.Parse(config.EmbeddedDefault(), "embedded")
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := gateway.New(cfg, gateway.Options{Mock: inProcessMock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gwLn := fasthttputil.NewInmemoryListener()
-	go func() { _ = gw.Serve(gwLn) }()
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = gw.Shutdown(ctx)
-	}()
+	mockLn, gwLn := proxyPair(t)
 	streamBody := append([]byte(`{"stream":true,`), benchChat[1:]...)
 
 	f := func(name string, c *fasthttp.HostClient, body []byte, stream bool, limit float64) {
