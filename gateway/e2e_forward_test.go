@@ -13,7 +13,6 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 	"github.com/tollgate-ai/tollgate/gateway"
-	"github.com/tollgate-ai/tollgate/health"
 	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/tollgate-ai/tollgate/metering/tokenizer"
 	"github.com/tollgate-ai/tollgate/mockllm"
@@ -289,17 +288,7 @@ upstreams: [{name: u, kind: openai, base_url: "{{U}}", timeouts: {first_byte: 60
 models:
   - {name: m, retry: {attempts: 3, backoff: 1ms}, circuit: {consecutive_failures: 2, cooldown: 1m}, deployments: [{upstream: u, model: mock-gpt, name: d}]}
 `, map[string]string{"U": url})
-	hr, err := health.New(gateway.HealthOptions(cfg, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hr.Close()
-	gw, err := gateway.New(cfg, gateway.Options{Stages: gateway.Stages{Health: hr}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw.Handle("/metrics", hr.ServeMetrics, gateway.Ops)
-	base := serveGateway(t, gw) + "/v1"
+	base, _ := healthGateway(t, cfg, nil)
 
 	c := newClient(base, "")
 	icfg := openai.DefaultConfig("")
@@ -364,17 +353,7 @@ func TestRequestErrorAfterAFailedAttemptBlamesTheClient(t *testing.T) {
 	bad.status.Store(500)
 	good.status.Store(400)
 	cfg := parseConfig(t, yml, vars)
-	hr, err := health.New(gateway.HealthOptions(cfg, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hr.Close()
-	gw, err := gateway.New(cfg, gateway.Options{Stages: gateway.Stages{Health: hr}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw.Handle("/metrics", hr.ServeMetrics, gateway.Ops)
-	base := serveGateway(t, gw) + "/v1"
+	base, _ := healthGateway(t, cfg, nil)
 	status, _, body := rawPost(t, base+"/chat/completions", "", `{"model":"m","messages":[{"role":"user","content":"x"}]}`)
 	if status != 400 || bad.hits.Load() != 1 || good.hits.Load() != 1 {
 		t.Fatalf("%d (bad %d hits, good %d): %s", status, bad.hits.Load(), good.hits.Load(), body)
@@ -401,16 +380,8 @@ upstreams: [{name: u, kind: openai, base_url: "{{U}}"}]
 models:
   - {name: m, retry: {attempts: 1}, circuit: {consecutive_failures: 1, cooldown: 1m}, deployments: [{upstream: u, model: mock-gpt, name: d}]}
 `, map[string]string{"U": url})
-	hr, err := health.New(gateway.HealthOptions(cfg, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hr.Close()
-	gw, err := gateway.New(cfg, gateway.Options{Stages: gateway.Stages{Health: hr}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = newClient(serveGateway(t, gw)+"/v1", "").CreateChatCompletion(context.Background(), chatReq("m", "x"))
+	base, hr := healthGateway(t, cfg, nil)
+	_, err := newClient(base, "").CreateChatCompletion(context.Background(), chatReq("m", "x"))
 	apiErr(t, err, 502, "upstream_error")
 	circuit := ""
 	for _, m := range hr.Snapshot() {

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tollgate-ai/tollgate/gateway"
 	"github.com/tollgate-ai/tollgate/health"
 	"github.com/valyala/fasthttp"
 )
@@ -18,19 +17,7 @@ func TestUnhealthyDeploymentLosesTraffic(t *testing.T) {
 	yml, vars, bad, good := badFirstConfig(t, "    retry: {attempts: 3, backoff: 1ms}\n    circuit: {consecutive_failures: 1000, min_requests: 100000}")
 	bad.status.Store(500)
 	cfg := parseConfig(t, yml, vars)
-	opts := gateway.HealthOptions(cfg, nil)
-	opts.EvalInterval = 20 * time.Millisecond
-	hr, err := health.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hr.Close()
-	gw, err := gateway.New(cfg, gateway.Options{Stages: gateway.Stages{Health: hr}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw.Handle("/v1/health/models", hr.ServeModelsHealth, gateway.Ops)
-	base := serveGateway(t, gw) + "/v1"
+	base, hr := healthGateway(t, cfg, func(o *health.Options) { o.EvalInterval = 20 * time.Millisecond })
 	c := newClient(base, "")
 
 	send := func(n int) {

@@ -79,12 +79,19 @@ func proxyPair(tb testing.TB) (mockLn, gwLn *fasthttputil.InmemoryListener) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	gwLn = fasthttputil.NewInmemoryListener()
-	go func() { _ = gw.Serve(gwLn) }()
+	gwLn = serveInMemory(tb, gw)
+	return mockLn, gwLn
+}
+
+// serveInMemory serves gw on an in-memory listener until the benchmark or
+// test ends.
+func serveInMemory(tb testing.TB, gw *gateway.Server) *fasthttputil.InmemoryListener {
+	ln := fasthttputil.NewInmemoryListener()
+	go func() { _ = gw.Serve(ln) }()
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = gw.Shutdown(ctx)
 	})
-	return mockLn, gwLn
+	return ln
 }

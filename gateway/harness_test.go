@@ -12,6 +12,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 	"github.com/tollgate-ai/tollgate/config"
 	"github.com/tollgate-ai/tollgate/gateway"
+	"github.com/tollgate-ai/tollgate/health"
 	"github.com/tollgate-ai/tollgate/mockllm"
 	"github.com/valyala/fasthttp"
 )
@@ -226,4 +227,27 @@ func (r *restartable) restart(t testing.TB) {
 		t.Fatal(err)
 	}
 	r.serve(t, ln)
+}
+
+// healthGateway serves cfg with rolling health on (opts from the config
+// unless tune changes them) and its ops endpoints /metrics and
+// /v1/health/models; it returns the /v1 base URL and the registry.
+func healthGateway(t *testing.T, cfg *config.Config, tune func(*health.Options)) (string, *health.Registry) {
+	t.Helper()
+	opts := gateway.HealthOptions(cfg, nil)
+	if tune != nil {
+		tune(&opts)
+	}
+	hr, err := health.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(hr.Close)
+	gw, err := gateway.New(cfg, gateway.Options{Stages: gateway.Stages{Health: hr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw.Handle("/metrics", hr.ServeMetrics, gateway.Ops)
+	gw.Handle("/v1/health/models", hr.ServeModelsHealth, gateway.Ops)
+	return serveGateway(t, gw) + "/v1", hr
 }

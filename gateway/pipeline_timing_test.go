@@ -1,9 +1,7 @@
 package gateway_test
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/tollgate-ai/tollgate/gateway"
 	"github.com/tollgate-ai/tollgate/policy"
@@ -50,13 +48,7 @@ models: [{name: mock-gpt, deployments: [{upstream: mock}]}]
 		if err != nil {
 			b.Fatal(err)
 		}
-		ln := fasthttputil.NewInmemoryListener()
-		go func() { _ = gw.Serve(ln) }()
-		b.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = gw.Shutdown(ctx)
-		})
+		ln := serveInMemory(b, gw)
 		return ln
 	}
 	none := build(b, gateway.Stages{})

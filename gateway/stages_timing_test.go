@@ -57,13 +57,7 @@ keys: [{id: load, key: sk-load, tenant: globex, team: default, rpm: 100000000, t
 		if err != nil {
 			b.Fatal(err)
 		}
-		ln := fasthttputil.NewInmemoryListener()
-		go func() { _ = gw.Serve(ln) }()
-		b.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = gw.Shutdown(ctx)
-		})
+		ln := serveInMemory(b, gw)
 		return ln
 	}
 	run := func(b *testing.B, ln *fasthttputil.InmemoryListener) {
