@@ -1,16 +1,21 @@
 package health
 
 import (
-	"context"
 	"io"
-	"log/slog"
+	"math"
+	"strconv"
+	"sync"
 	"time"
+
+	"github.com/tollgate-ai/tollgate/internal/jsonw"
 )
 
 // AccessLog writes one JSON line per request. It carries only metadata: there is deliberately no field for
 // prompts, outputs, API keys or headers, so none can leak into the log.
 type AccessLog struct {
-	l *slog.Logger
+	mu  sync.Mutex // serialises writes: each line reaches w whole
+	w   io.Writer
+	buf []byte // the line being written, reused under mu
 }
 
 // AccessEntry is one request's access-log line.
@@ -39,42 +44,73 @@ type FindingCount struct {
 	Count int
 }
 
-// NewAccessLogger returns an access log writing JSON lines to w. Writes are serialized by slog's handler and
-// happen on the caller's goroutine: give it a buffered or fast writer (os.Stdout collected by the platform).
+// NewAccessLogger returns an access log writing JSON lines to w. Writes happen on the caller's goroutine:
+// give it a buffered or fast writer (BufferedWriter, or os.Stdout collected by the platform).
 func NewAccessLogger(w io.Writer) *AccessLog {
-	return &AccessLog{l: slog.New(slog.NewJSONHandler(w, nil))}
+	return &AccessLog{w: w, buf: make([]byte, 0, 512)}
 }
 
-// Log writes e as one line: {"time":…,"level":"INFO","msg":"access","request_id":…,…}.
+// Log writes e as one line: {"time":…,"level":"INFO","msg":"access","request_id":…,…}, the shape
+// slog's JSON handler gives, written by hand: slog cost about 10 µs a line (attribute boxing, floats
+// through encoding/json), a tenth of the proxy's own CPU per request.
 func (a *AccessLog) Log(e *AccessEntry) {
-	var buf [18]slog.Attr // on the stack; slog copies what it keeps
-	attrs := append(buf[:0],
-		slog.String("request_id", e.RequestID),
-		slog.String("tenant", e.Tenant),
-		slog.String("team", e.Team),
-		slog.String("model", e.Model),
-		slog.String("deployment", e.Deployment),
-		slog.Int("status", e.Status),
-		slog.Float64("latency_ms", msFloat(e.Latency)),
-		slog.Float64("ttft_ms", msFloat(e.TTFT)),
-		slog.Int("prompt_tokens", e.PromptTokens),
-		slog.Int("completion_tokens", e.CompletionTokens),
-		slog.Float64("cost_usd", float64(e.CostMicros)/1e6),
-		slog.String("cache", e.Cache),
-		slog.String("policy", e.Policy),
-		slog.Bool("stream", e.Stream),
-	)
+	now := time.Now()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	b := append(a.buf[:0], `{"time":"`...)
+	b = now.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","level":"INFO","msg":"access","request_id":`...)
+	b = jsonw.String(b, e.RequestID)
+	b = appendStringField(b, "tenant", e.Tenant)
+	b = appendStringField(b, "team", e.Team)
+	b = appendStringField(b, "model", e.Model)
+	b = appendStringField(b, "deployment", e.Deployment)
+	b = strconv.AppendInt(append(b, `,"status":`...), int64(e.Status), 10)
+	b = appendFloat(append(b, `,"latency_ms":`...), msFloat(e.Latency))
+	b = appendFloat(append(b, `,"ttft_ms":`...), msFloat(e.TTFT))
+	b = strconv.AppendInt(append(b, `,"prompt_tokens":`...), int64(e.PromptTokens), 10)
+	b = strconv.AppendInt(append(b, `,"completion_tokens":`...), int64(e.CompletionTokens), 10)
+	b = appendFloat(append(b, `,"cost_usd":`...), float64(e.CostMicros)/1e6)
+	b = appendStringField(b, "cache", e.Cache)
+	b = appendStringField(b, "policy", e.Policy)
+	b = strconv.AppendBool(append(b, `,"stream":`...), e.Stream)
 	if e.ErrKind != "" {
-		attrs = append(attrs, slog.String("error_kind", e.ErrKind))
+		b = appendStringField(b, "error_kind", e.ErrKind)
 	}
 	if len(e.Findings) > 0 {
-		counts := make([]slog.Attr, len(e.Findings))
+		b = append(b, `,"findings":{`...)
 		for i, f := range e.Findings {
-			counts[i] = slog.Int(f.Kind, f.Count)
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonw.String(b, f.Kind)
+			b = strconv.AppendInt(append(b, ':'), int64(f.Count), 10)
 		}
-		attrs = append(attrs, slog.Attr{Key: "findings", Value: slog.GroupValue(counts...)})
+		b = append(b, '}')
 	}
-	a.l.LogAttrs(context.Background(), slog.LevelInfo, "access", attrs...)
+	b = append(b, "}\n"...)
+	a.buf = b
+	_, _ = a.w.Write(b) // like slog: a failing access log never fails the request
+}
+
+func appendStringField(b []byte, key, v string) []byte {
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, '"', ':')
+	return jsonw.String(b, v)
+}
+
+// appendFloat writes f as encoding/json does: no exponent for ordinary magnitudes; NaN and
+// infinities, which JSON cannot carry, as 0.
+func appendFloat(b []byte, f float64) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(b, '0')
+	}
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	return strconv.AppendFloat(b, f, format, -1, 64)
 }
 
 func msFloat(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -91,3 +91,29 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 	defer w.mu.Unlock()
 	return w.b.Write(p)
 }
+
+// The line is written by hand: escapes, the time and odd floats must still
+// give JSON that log shippers parse.
+func TestAccessLogLineIsValidJSONForAnyValue(t *testing.T) {
+	var buf bytes.Buffer
+	before := time.Now()
+	NewAccessLogger(&buf).Log(&AccessEntry{RequestID: "id\"\\\n\u2028\x01", Tenant: "t\xff", Model: "m</script>",
+		Latency: -3 * time.Millisecond, CostMicros: 1, Findings: []FindingCount{{Kind: `k"q`, Count: 3}}})
+	var e struct {
+		Time      time.Time      `json:"time"`
+		Level     string         `json:"level"`
+		RequestID string         `json:"request_id"`
+		Latency   float64        `json:"latency_ms"`
+		Cost      float64        `json:"cost_usd"`
+		Findings  map[string]int `json:"findings"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &e); err != nil {
+		t.Fatalf("%v: %s", err, buf.String())
+	}
+	if e.RequestID != "id\"\\\n\u2028\x01" || e.Level != "INFO" || e.Latency != -3 || e.Cost != 0.000001 || e.Findings[`k"q`] != 3 {
+		t.Fatalf("decoded %+v from %s", e, buf.String())
+	}
+	if e.Time.Before(before.Add(-time.Second)) || e.Time.After(time.Now().Add(time.Second)) {
+		t.Fatalf("time %v, want about %v", e.Time, before)
+	}
+}

@@ -24,6 +24,10 @@ type LedgerOptions struct {
 	QueueSize int
 	// FlushInterval is how often the writer retries the spool and syncs the file; default 1s.
 	FlushInterval time.Duration
+	// Linger is how long the writer waits for more records after the first
+	// of a batch before writing it (group commit); default 5ms. Without it a
+	// steady trickle costs one store write per one or two records.
+	Linger time.Duration
 	// StoreTimeout bounds one batch write to the store; default 2s.
 	StoreTimeout time.Duration
 	// IDRetention is how long Redis remembers request ids for idempotent replay; default 35 days.
@@ -72,6 +76,9 @@ func OpenLedger(opts LedgerOptions) (*Ledger, error) {
 	}
 	if opts.FlushInterval <= 0 {
 		opts.FlushInterval = time.Second
+	}
+	if opts.Linger <= 0 {
+		opts.Linger = 5 * time.Millisecond
 	}
 	if opts.StoreTimeout <= 0 {
 		opts.StoreTimeout = 2 * time.Second
@@ -187,6 +194,8 @@ func (l *Ledger) run() {
 		w.replay() // records of an earlier run first
 	}
 	batch := make([]*Record, 0, ledgerBatch)
+	linger := time.NewTimer(time.Hour)
+	linger.Stop()
 	for {
 		select {
 		case r, ok := <-l.queue:
@@ -194,21 +203,13 @@ func (l *Ledger) run() {
 				w.replay()
 				return
 			}
-			batch = append(batch[:0], r)
-		drain:
-			for len(batch) < ledgerBatch {
-				select {
-				case r, ok := <-l.queue:
-					if !ok {
-						break drain
-					}
-					batch = append(batch, r)
-				default:
-					break drain
-				}
-			}
+			batch, ok = l.gather(append(batch[:0], r), linger)
 			w.write(batch)
 			clear(batch)
+			if !ok {
+				w.replay()
+				return
+			}
 		case <-tick.C:
 			if l.opts.Redis != nil && time.Since(lastLoad) >= todayRefresh {
 				l.loadToday() // take in other replicas' records
@@ -222,6 +223,26 @@ func (l *Ledger) run() {
 			}
 		}
 	}
+}
+
+// gather fills batch from the queue: what is waiting now, then what
+// arrives within the linger, up to a full batch. ok is false when the
+// queue was closed.
+func (l *Ledger) gather(batch []*Record, linger *time.Timer) (_ []*Record, ok bool) {
+	linger.Reset(l.opts.Linger)
+	defer linger.Stop()
+	for len(batch) < ledgerBatch {
+		select {
+		case r, ok := <-l.queue:
+			if !ok {
+				return batch, false
+			}
+			batch = append(batch, r)
+		case <-linger.C:
+			return batch, true
+		}
+	}
+	return batch, true
 }
 
 // writer is the state of run: whether the store is failing (then records go straight to the spool
