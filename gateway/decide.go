@@ -186,7 +186,8 @@ func (s *Server) fillInput(x *Exchange, in *policy.Input, reads policy.InputPart
 			MaxCostUSD: float64(x.rt.prices.WorstCaseMicros(x.requested.name, est, maxOut)) / 1e6}
 	}
 	if l := s.stages.Limiter; l != nil && reads.Has(policy.InputSpend) {
-		if sp, err := l.Spend(context.Background(), metering.Subject{Tenant: p.Tenant, Team: p.Team, KeyID: p.KeyID, Model: x.requested.name}); err == nil {
+		l.Plan(&x.admission, metering.Subject{Tenant: p.Tenant, Team: p.Team, KeyID: p.KeyID, Model: x.requested.name})
+		if sp, err := l.SpendPlanned(context.Background(), &x.admission); err == nil {
 			in.Spend = spendInput(sp)
 		}
 	}

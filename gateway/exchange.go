@@ -44,6 +44,7 @@ type Exchange struct {
 	usageBuf []byte // body with stream_options.include_usage added, reused
 
 	reservation  *metering.Reservation
+	admission    metering.Admission // limit counters, planned once for the policy's spend read and the reservation
 	tags         map[string]string
 	policyResult string        // allow | deny | rewrite | error; "" = no policy
 	policyIn     *policy.Input // kept from the request phase when the policy has response rules

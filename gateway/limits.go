@@ -65,8 +65,9 @@ func (s *Server) limit(ctx *fasthttp.RequestCtx, x *Exchange) *APIError {
 	}
 	worst := x.rt.prices.WorstCaseMicros(x.requested.name, est, maxOut)
 	p := x.principal
-	res, err := s.stages.Limiter.Reserve(context.Background(),
-		metering.Subject{Tenant: p.Tenant, Team: p.Team, KeyID: p.KeyID, Model: x.requested.name}, est+maxOut, worst)
+	l := s.stages.Limiter
+	l.Plan(&x.admission, metering.Subject{Tenant: p.Tenant, Team: p.Team, KeyID: p.KeyID, Model: x.requested.name})
+	res, err := l.ReservePlanned(context.Background(), &x.admission, est+maxOut, worst)
 	if err != nil {
 		return limitError(x, err)
 	}

@@ -164,12 +164,21 @@ type Reservation struct {
 // budgets +worstCostMicros, for every scope of s, atomically (one Redis round trip with Redis).
 // Denied: a *LimitError wrapping ErrRateLimited or ErrBudgetExceeded; nothing is counted.
 func (l *Limiter) Reserve(ctx context.Context, s Subject, estTokens int, worstCostMicros int64) (*Reservation, error) {
+	var a Admission
+	l.Plan(&a, s)
+	return l.ReservePlanned(ctx, &a, estTokens, worstCostMicros)
+}
+
+// ReservePlanned is Reserve on a planned admission (Plan): its counters are
+// not built again. a must not be used by two requests.
+func (l *Limiter) ReservePlanned(ctx context.Context, a *Admission, estTokens int, worstCostMicros int64) (*Reservation, error) {
 	est, worst := int64(max(estTokens, 0)), max(worstCostMicros, 0)
-	p := buildPlan(s, l.rules.Rules(s), l.opts.Now(), est, worst)
+	p := &a.p
+	p.setIncrements(est, worst)
 	if l.remote == nil {
-		return l.reserveOn(ctx, l.local, &p, est, worst)
+		return l.reserveOn(ctx, l.local, p, est, worst)
 	}
-	r, err := l.reserveRedis(ctx, &p, est, worst)
+	r, err := l.reserveRedis(ctx, p, est, worst)
 	if err == nil || !errors.Is(err, errRedisFailed) {
 		return r, err
 	}
@@ -180,10 +189,10 @@ func (l *Limiter) Reserve(ctx context.Context, s Subject, estTokens int, worstCo
 	case FailClosed:
 		return nil, ErrLimiterUnavailable
 	case FailLocal:
-		return l.reserveOn(ctx, l.local, &p, est, worst)
+		return l.reserveOn(ctx, l.local, p, est, worst)
 	}
 	p.id = 0
-	return l.reserveOn(ctx, l.leases, &p, est, worst)
+	return l.reserveOn(ctx, l.leases, p, est, worst)
 }
 
 // errRedisFailed marks a Redis call that failed (both attempts) or was skipped while Redis is down.
@@ -435,8 +444,14 @@ type Spend struct {
 
 // Spend reads the budget counters of s. With Redis down it reads the local fallback counters.
 func (l *Limiter) Spend(ctx context.Context, s Subject) (Spend, error) {
-	rules := l.rules.Rules(s)
-	p := buildPlan(s, rules, l.opts.Now(), 0, 0)
+	var a Admission
+	l.Plan(&a, s)
+	return l.SpendPlanned(ctx, &a)
+}
+
+// SpendPlanned is Spend on a planned admission (Plan).
+func (l *Limiter) SpendPlanned(ctx context.Context, a *Admission) (Spend, error) {
+	p := &a.p
 	var keys []string
 	var owners []*int64
 	var out Spend

@@ -1,0 +1,38 @@
+package metering
+
+// Admission is one request's limit counters, planned once: the policy's
+// spend read (SpendPlanned) and the reservation (ReservePlanned) use the same
+// keys without building them twice. The zero value is unplanned; the gateway
+// keeps one in each request's state. Not safe for concurrent use.
+type Admission struct {
+	subject Subject
+	p       plan
+	planned bool
+}
+
+// Plan makes a the admission of s under the limits in force now. It does
+// nothing when a is already planned for s (a policy that rewrote the model
+// changed the subject, so the plan is built again).
+func (l *Limiter) Plan(a *Admission, s Subject) {
+	if a.planned && a.subject == s {
+		return
+	}
+	a.subject, a.p, a.planned = s, buildPlan(s, l.rules.Rules(s), l.opts.Now(), 0, 0), true
+}
+
+// setIncrements sets what the reservation adds: 1 request, est tokens and
+// worst micro-USD of budget.
+func (p *plan) setIncrements(est, worst int64) {
+	p.id = 0
+	for i := range p.counters {
+		c := &p.counters[i]
+		switch c.kind {
+		case KindRequests:
+			c.inc = 1
+		case KindTokens:
+			c.inc = est
+		default:
+			c.inc = worst
+		}
+	}
+}
