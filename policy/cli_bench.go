@@ -56,7 +56,7 @@ func cliBench(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return 1
 	}
 	topdown := *compiled // the same prepared query, without the plan
-	topdown.prog, topdown.evaluator, topdown.whyOPA = nil, EvaluatorOPA, ""
+	topdown.prog, topdown.responseProg, topdown.evaluator, topdown.whyOPA = nil, nil, EvaluatorOPA, ""
 	for _, row := range []struct {
 		evaluator string
 		rev       *revision
@@ -81,10 +81,16 @@ func cliBench(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 func timeDecisions(ctx context.Context, e *Engine, rev *revision, input *ast.Term, n int) (p50, p99 time.Duration, allocs float64, err error) {
 	took := make([]time.Duration, n)
 	var before, after runtime.MemStats
+	response := false
+	if o, ok := input.Value.(ast.Object); ok {
+		if p := o.Get(ast.StringTerm("phase")); p != nil {
+			response = p.Value.Compare(ast.String("response")) == 0
+		}
+	}
 	runtime.ReadMemStats(&before)
 	for i := range n {
 		start := time.Now()
-		v, res, err := e.eval(ctx, rev, input)
+		v, res, err := e.eval(ctx, rev, input, response)
 		if err == nil {
 			var d Decision
 			err = parseDecision(v, &d)

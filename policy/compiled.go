@@ -25,16 +25,18 @@ const (
 // `with input as {...}`), plus an empty input. It returns nil and the reason
 // when the plan cannot be built or disagrees with topdown even once: the
 // revision then serves with topdown, which is always correct, only slower.
+// response is the response phase's own smaller program, when one can be
+// made (response_slice.go).
 func compiledEvaluator(ctx context.Context, serving, all map[string]*ast.Module, data *ast.Term,
-	store storage.Store, pq rego.PreparedEvalQuery, fixed []rego.EvalOption) (*ireval.Program, string) {
+	store storage.Store, pq rego.PreparedEvalQuery, fixed []rego.EvalOption) (prog, response *ireval.Program, whyNot string) {
 	prog, err := ireval.Compile(ctx, serving, "tollgate/decision")
 	if err != nil {
-		return nil, err.Error()
+		return nil, nil, err.Error()
 	}
 	if nd := prog.Nondeterministic(); len(nd) > 0 {
 		// Comparing two evaluations proves nothing for these, and running
 		// http.send at load is a side effect nobody asked for.
-		return nil, fmt.Sprintf("the policy calls %s, whose answers vary between calls, so the compiled "+
+		return nil, nil, fmt.Sprintf("the policy calls %s, whose answers vary between calls, so the compiled "+
 			"evaluator cannot be checked against OPA", strings.Join(nd, ", "))
 	}
 	inputs := append([]*ast.Term{ast.NewTerm(ast.NewObject())}, testInputs(ctx, all, store)...)
@@ -69,10 +71,10 @@ func compiledEvaluator(ctx context.Context, serving, all map[string]*ast.Module,
 		}
 		res.Release()
 		if mismatch != "" {
-			return nil, mismatch
+			return nil, nil, mismatch
 		}
 	}
-	return prog, ""
+	return prog, responseProgram(ctx, serving, prog, data, inputs), ""
 }
 
 // selfCheckBudget bounds each self-check evaluation.

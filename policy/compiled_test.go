@@ -78,7 +78,7 @@ func TestCompiledCrashFallsBackToOPA(t *testing.T) {
 	rev := e.rev.Load()
 	in := rev.terms.inputValue(typicalInput())
 	before := compiledCrashes.Get()
-	got, res, err := e.eval(context.Background(), rev, ireval.NewLazy(crashingDoc{full: in}))
+	got, res, err := e.eval(context.Background(), rev, ireval.NewLazy(crashingDoc{full: in}), false)
 	if err != nil || res.Value != nil {
 		t.Fatalf("eval after a crash: %v (result %v)", err, res.Value)
 	}

@@ -305,3 +305,10 @@ func number(v ast.Value) (float64, bool) {
 	f, err := strconv.ParseFloat(string(n), 64)
 	return f, err == nil
 }
+
+// responseFields is d as the response phase returns it: only the fields
+// that phase acts on (allow, reasons, redact; see response_slice.go), the
+// same whichever program evaluated it.
+func (d Decision) responseFields() Decision {
+	return Decision{Allow: d.Allow, Reasons: d.Reasons, Redact: d.Redact, CacheTTLSeconds: -1, Err: d.Err, Revision: d.Revision}
+}

@@ -125,6 +125,8 @@ func Open(opts Options) (*Engine, error) {
 // evaluation error or timeout becomes OnError's decision with Err set, and is
 // counted and logged. A caller that fills only the parts the policy reads
 // uses Serving instead, so the revision that decides is the one it asked.
+// In the response phase (in.Phase "response") only allow, reasons and
+// redact are decided: the other fields are zero (CacheTTLSeconds -1).
 func (e *Engine) Decide(ctx context.Context, in *Input) Decision {
 	return e.decide(ctx, e.rev.Load(), in)
 }
@@ -150,10 +152,15 @@ func (e *Engine) decide(ctx context.Context, rev *revision, in *Input) Decision 
 	if inputTerm == nil {
 		inputTerm = ast.NewTerm(input)
 	}
-	result, compiled, err := e.eval(ctx, rev, inputTerm)
+	// The response phase runs its smaller program (only the fields it acts
+	// on) unless the decision log records the whole decision.
+	result, compiled, err := e.eval(ctx, rev, inputTerm, in.Phase == "response" && e.dlog == nil)
 	var d Decision
 	if err == nil {
 		err = parseDecision(result, &d)
+		if in.Phase == "response" {
+			d = d.responseFields()
+		}
 	}
 	if compiled.Value != nil {
 		if e.dlog != nil && err == nil {
@@ -193,9 +200,13 @@ func (e *Engine) decide(ctx context.Context, rev *revision, in *Input) Decision 
 // eval evaluates under the engine timeout and ctx, with the compiled
 // evaluator when the revision has one. The compiled result lives in pooled
 // memory: the caller reads it, then releases the returned ireval.Result.
-func (e *Engine) eval(ctx context.Context, rev *revision, input *ast.Term) (ast.Value, ireval.Result, error) {
+func (e *Engine) eval(ctx context.Context, rev *revision, input *ast.Term, responsePhase bool) (ast.Value, ireval.Result, error) {
 	if rev.prog != nil {
-		v, res, crashed, err := e.evalCompiled(ctx, rev, input)
+		prog := rev.prog
+		if responsePhase && rev.responseProg != nil {
+			prog = rev.responseProg
+		}
+		v, res, crashed, err := e.evalCompiled(ctx, rev, prog, input)
 		switch {
 		case crashed == nil && err == nil:
 			return v, res, nil
@@ -228,7 +239,7 @@ func isConflict(err error) bool {
 }
 
 // evalCompiled runs the revision's plan; crashed is the value of a panic.
-func (e *Engine) evalCompiled(ctx context.Context, rev *revision, input *ast.Term) (_ ast.Value, _ ireval.Result, crashed any, err error) {
+func (e *Engine) evalCompiled(ctx context.Context, rev *revision, prog *ireval.Program, input *ast.Term) (_ ast.Value, _ ireval.Result, crashed any, err error) {
 	c := acquireCanceler(e.opts.Timeout)
 	var stop func() bool
 	if ctx.Done() != nil {
@@ -242,7 +253,7 @@ func (e *Engine) evalCompiled(ctx context.Context, rev *revision, input *ast.Ter
 			}
 		}
 	}()
-	res, err := rev.prog.Eval(ctx, input, rev.data, c)
+	res, err := prog.Eval(ctx, input, rev.data, c)
 	timedOut := c.timedOut.Load()
 	releaseCanceler(c, stop != nil && !stop())
 	switch {

@@ -40,10 +40,13 @@ type revision struct {
 	// the gateway fills only these.
 	reads InputParts
 	// prog, when set, evaluates the decision instead of query (see compiled.go).
-	prog      *ireval.Program
-	data      *ast.Term
-	evaluator string // EvaluatorCompiled or EvaluatorOPA: what serves
-	whyOPA    string // why the compiled evaluator is not serving, if asked for
+	prog *ireval.Program
+	// responseProg, when set, evaluates the response phase: the decision
+	// with only the fields that phase reads (response_slice.go).
+	responseProg *ireval.Program
+	data         *ast.Term
+	evaluator    string // EvaluatorCompiled or EvaluatorOPA: what serves
+	whyOPA       string // why the compiled evaluator is not serving, if asked for
 }
 
 // buildRevision compiles the serving modules, runs the test modules, and
@@ -116,7 +119,7 @@ func buildRevision(ctx context.Context, src *sources, runTests bool, evaluator s
 			return nil, fmt.Errorf("policy data: %w", err)
 		}
 		rev.data = ast.NewTerm(dataValue)
-		rev.prog, rev.whyOPA = compiledEvaluator(ctx, serving, src.modules, rev.data, store, pq, rev.fixed[:])
+		rev.prog, rev.responseProg, rev.whyOPA = compiledEvaluator(ctx, serving, src.modules, rev.data, store, pq, rev.fixed[:])
 		if rev.prog != nil {
 			rev.evaluator = EvaluatorCompiled
 		}

@@ -303,3 +303,19 @@ func wrappedEntry(plan []*block) *function {
 	}
 	return nil
 }
+
+// Size is the number of statements in the program's plan and functions: a
+// measure of how much a program can run, to compare two plans.
+func (p *Program) Size() int {
+	n := 0
+	count := func(blocks []*block) {
+		for _, b := range blocks {
+			n += len(b.stmts)
+		}
+	}
+	count(p.plan)
+	for _, f := range p.funcs {
+		count(f.blocks)
+	}
+	return n
+}
