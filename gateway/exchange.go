@@ -106,7 +106,7 @@ func (x *Exchange) reset() {
 	clear(x.findings) // drop the strings they hold
 	clear(x.stageState)
 	*x = Exchange{requestID: x.requestID[:0], editBuf: keep(x.editBuf), reqBuf: keep(x.reqBuf), usageBuf: keep(x.usageBuf), meter: x.meter,
-		findings: x.findings[:0], stageState: x.stageState}
+		findings: x.findings[:0], stageState: x.stageState, admission: x.admission.Reuse()}
 }
 
 // keep returns b emptied for reuse, or nil when it grew too large to pin

@@ -56,6 +56,7 @@ type LimitsOptions struct {
 type Limiter struct {
 	opts    LimitsOptions
 	rules   RuleSource
+	plans   planCache
 	log     *slog.Logger
 	local   *memStore
 	remote  *redisLimitStore // nil without Redis

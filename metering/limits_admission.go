@@ -17,7 +17,7 @@ func (l *Limiter) Plan(a *Admission, s Subject) {
 	if a.planned && a.subject == s {
 		return
 	}
-	a.subject, a.p, a.planned = s, buildPlan(s, l.rules.Rules(s), l.opts.Now(), 0, 0), true
+	a.subject, a.p, a.planned = s, l.plans.plan(a.p.counters, s, l.rules.Rules(s), l.opts.Now()), true
 }
 
 // setIncrements sets what the reservation adds: 1 request, est tokens and
@@ -35,4 +35,10 @@ func (p *plan) setIncrements(est, worst int64) {
 			c.inc = worst
 		}
 	}
+}
+
+// Reuse empties a for another request, keeping its memory.
+func (a *Admission) Reuse() Admission {
+	clear(a.p.counters) // their keys belong to a cached plan
+	return Admission{p: plan{counters: a.p.counters[:0]}}
 }

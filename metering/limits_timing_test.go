@@ -61,3 +61,25 @@ func BenchmarkCost(b *testing.B) {
 	}
 	_ = sink
 }
+
+// BenchmarkPlan: writing a request's counter keys, against taking them from
+// the plan cache.
+func BenchmarkPlan(b *testing.B) {
+	s := Subject{Tenant: "globex", Team: "default", KeyID: "load", Model: "mock-gpt"}
+	r := Rules{Key: Limit{RPM: 1e8, TPM: 1e9, DailyMicros: 1e12}, Tenant: Limit{MonthlyMicros: 1e13}}
+	now := time.Now()
+	b.Run("build", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = buildPlan(s, r, now, 0, 0)
+		}
+	})
+	b.Run("cached", func(b *testing.B) {
+		var c planCache
+		var dst []counter
+		b.ReportAllocs()
+		for b.Loop() {
+			dst = c.plan(dst, s, r, now).counters
+		}
+	})
+}
