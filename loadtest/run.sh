@@ -5,6 +5,11 @@
 # streaming time to first byte. Prints a markdown table (also written to
 # loadtest/results/latest.md). Loopback only; every phase is bounded.
 #   DURATION=15s CONNS=50 THREADS=2 bash loadtest/run.sh
+# RATE=N (default 1500; 0 = off) also sends each target N requests/s for
+# RATE_DURATION (default 10s) with loadtest/rate, an open loop: every target
+# then carries the same load, so its CPU per request is its own work and not
+# how often a closed loop's peers sleep and must be woken (which changes
+# with each target's throughput under wrk).
 # BEFORE=<git ref> also builds that commit's tollgate and runs every target
 # on it too, as <name>_before (port + 100), so a change is compared with the
 # code before it in one run:  BEFORE=HEAD~3 bash loadtest/run.sh
@@ -15,6 +20,8 @@ CONNS=${CONNS:-50}
 THREADS=${THREADS:-2}
 TTFB_N=${TTFB_N:-300}
 BEFORE=${BEFORE:-}
+RATE=${RATE:-1500}
+RATE_DURATION=${RATE_DURATION:-10s}
 command -v wrk >/dev/null || { echo "wrk not installed (apt-get install wrk)" >&2; exit 1; }
 
 mkdir -p bin loadtest/results
@@ -22,6 +29,7 @@ go build -o bin/tollgate ./cmd/tollgate
 go build -o bin/mockllm ./cmd/mockllm
 go build -o bin/baseline ./loadtest/baseline
 go build -o bin/ttfb ./loadtest/ttfb
+go build -o bin/rate ./loadtest/rate
 if [ -n "$BEFORE" ]; then
   src=$(mktemp -d)
   git archive "$BEFORE" | tar -x -C "$src"
@@ -78,7 +86,15 @@ run() {
   rps=$(awk -v r="$req" -v d="$dur" 'BEGIN{printf "%.0f", r/(d/1e6)}')
   cpu=$(awk -v a="$t0" -v b="$t1" -v c="$clk" -v r="$req" 'BEGIN{printf "%.1f", (b-a)/c/r*1e6}')
   if [ "$name" = direct ]; then cpu="$cpu (mock itself)"; fi
-  results+=("| $name | $rps | $p50 | $p99 | $cpu | $err |")
+  local fixed=""
+  if [ "$RATE" -gt 0 ]; then
+    t0=$(cpu_ticks "$pid")
+    out=$(bin/rate -rate "$RATE" -duration "$RATE_DURATION" -url "http://127.0.0.1:$port/v1/chat/completions")
+    t1=$(cpu_ticks "$pid")
+    req=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$out")
+    fixed="$(awk -v a="$t0" -v b="$t1" -v c="$clk" -v r="$req" 'BEGIN{printf "%.1f", (b-a)/c/r*1e6}') | $(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$out") | $(sed -E 's/.*errors=([0-9]+).*/\1/' <<<"$out") |"
+  fi
+  results+=("| $name | $rps | $p50 | $p99 | $cpu | $err |$fixed")
   eval "rps_$name=$rps"
 }
 run direct 18080 "$mock_pid"
@@ -99,8 +115,15 @@ ttfb_gw=$(bin/ttfb -n "$TTFB_N" -url http://127.0.0.1:18082/v1/chat/completions)
   echo "(gateway = later stages off: no auth, policy, limits or ledger; metrics and health on. gateway_all_stages:"
   echo " virtual keys, rate limits and budgets, the example Rego policies in both phases, ledger and access log.)"
   echo
-  echo "| target | RPS | p50 ms | p99 ms | proxy CPU µs/request | errors |"
-  echo "| --- | --- | --- | --- | --- | --- |"
+  if [ "$RATE" -gt 0 ]; then
+    echo "(last three columns: the same target at a fixed $RATE requests/s for $RATE_DURATION, loadtest/rate)"
+    echo
+    echo "| target | RPS | p50 ms | p99 ms | proxy CPU µs/request | errors | CPU µs/request at $RATE/s | p99 ms at $RATE/s | errors at $RATE/s |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  else
+    echo "| target | RPS | p50 ms | p99 ms | proxy CPU µs/request | errors |"
+    echo "| --- | --- | --- | --- | --- | --- |"
+  fi
   printf '%s\n' "${results[@]}"
   echo
   echo "gateway/baseline RPS ratio: $(awk -v g="$rps_gateway" -v b="$rps_baseline" 'BEGIN{printf "%.2f", g/b}')"
