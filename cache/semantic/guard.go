@@ -1,0 +1,181 @@
+package semantic
+
+import (
+	"hash/fnv"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Guard reports whether two texts may share a semantic cache entry: they must agree on their numbers (in order,
+// number words counted as digits), their units and currency or percent signs (in order), how many negations they
+// hold, and their set of named tokens (capitalised words not opening a sentence, acronyms, and a sentence's first
+// word unless it is a common opener). Embeddings place "what is 2+2" and "what is 2+3", "is X safe" and "is X not
+// safe", or "Paris" and "Lyon" in the same sentence close together; an answer for one is wrong for the other.
+// Guard errs towards a miss: a lowercased name ("france" against "France") or a number written two ways ("1k")
+// makes paraphrases disagree, which costs a hit, never a wrong answer.
+func Guard(a, b string) bool { return Signature(a) == Signature(b) }
+
+// Signature is the canonical form of what Guard compares: two texts pass Guard exactly when their signatures are
+// equal, so the cache stores a hash of it beside each vector (GuardTag) instead of the text.
+func Signature(text string) string {
+	var f facts
+	f.scan(text)
+	slices.Sort(f.named)
+	f.named = slices.Compact(f.named)
+	var b strings.Builder
+	b.WriteString("n=")
+	b.WriteString(strings.Join(f.numbers, ","))
+	b.WriteString(";u=")
+	b.WriteString(strings.Join(f.units, ","))
+	b.WriteString(";not=")
+	b.WriteString(itoa(f.negations))
+	b.WriteString(";e=")
+	b.WriteString(strings.Join(f.named, ","))
+	return b.String()
+}
+
+// GuardTag is a 64-bit hash of Signature(text), stored with a vector: a search only considers vectors whose tag
+// equals the query's (see Index.SearchTagged). FNV-1a: stable across processes, since tags live in Redis.
+func GuardTag(text string) uint64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(Signature(text)))
+	return h.Sum64()
+}
+
+// facts are what Guard compares, gathered in one pass.
+type facts struct {
+	numbers   []string
+	units     []string
+	named     []string
+	negations int
+}
+
+// scan splits text into words (runs of letters and digits; apostrophes dropped; '.' and ',' kept between digits)
+// and single-character symbols that carry meaning ($ € £ ¥ % °), and classifies each.
+func (f *facts) scan(text string) {
+	sentenceStart := true
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		switch {
+		case isWordRune(r):
+			end := wordEnd(text, i)
+			f.word(text[i:end], sentenceStart)
+			sentenceStart = false
+			i = end
+			continue
+		case strings.ContainsRune("$€£¥%°", r):
+			f.units = append(f.units, string(r))
+		case r == '.' || r == '!' || r == '?' || r == ':' || r == ';' || r == '\n':
+			sentenceStart = true
+		}
+		i += size
+	}
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// wordEnd returns the end of the word starting at i: letters, digits, apostrophes inside, and '.' or ',' between
+// two digits (3.5, 1,000).
+func wordEnd(text string, i int) int {
+	prevDigit := false
+	for i < len(text) {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		switch {
+		case isWordRune(r):
+			prevDigit = unicode.IsDigit(r)
+		case (r == '\'' || r == '’') && i+size < len(text) && isWordRune(firstRune(text[i+size:])):
+		case (r == '.' || r == ',') && prevDigit && i+1 < len(text) && text[i+1] >= '0' && text[i+1] <= '9':
+		default:
+			return i
+		}
+		i += size
+	}
+	return i
+}
+
+func firstRune(s string) rune {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
+}
+
+// word classifies one word: a number (with any unit glued to it), a number word, a negation, a unit, a name.
+func (f *facts) word(w string, sentenceStart bool) {
+	if base, ok := strings.CutSuffix(w, "'s"); ok {
+		w = base // a possessive: France's = France
+	} else if base, ok := strings.CutSuffix(w, "’s"); ok {
+		w = base
+	}
+	w = strings.NewReplacer("'", "", "’", "").Replace(w)
+	lower := strings.ToLower(w)
+	if unicode.IsDigit(firstRune(w)) {
+		f.number(lower)
+		return
+	}
+	if n, ok := numberWords[lower]; ok {
+		f.numbers = append(f.numbers, n)
+		return
+	}
+	if negations[lower] {
+		f.negations++
+		return
+	}
+	if u, ok := unitWords[lower]; ok {
+		f.units = append(f.units, u)
+		return
+	}
+	if isNamed(w, sentenceStart) {
+		f.named = append(f.named, lower)
+	}
+}
+
+// number records a word that starts with a digit: its numeric part without thousands separators or trailing
+// decimal zeros, and its suffix as a unit (5km), dropped as an ordinal (2nd), or kept whole (4o, 3d).
+func (f *facts) number(lower string) {
+	end := 0
+	for end < len(lower) && (lower[end] >= '0' && lower[end] <= '9' || lower[end] == '.' || lower[end] == ',') {
+		end++
+	}
+	num, suffix := strings.ReplaceAll(lower[:end], ",", ""), lower[end:]
+	if strings.Contains(num, ".") {
+		num = strings.TrimRight(strings.TrimRight(num, "0"), ".")
+	}
+	if num = strings.TrimLeft(num, "0"); num == "" || num[0] == '.' {
+		num = "0" + num
+	}
+	switch u, isUnit := unitWords[suffix]; {
+	case suffix == "":
+		f.numbers = append(f.numbers, num)
+	case isUnit:
+		f.numbers = append(f.numbers, num)
+		f.units = append(f.units, u)
+	case suffix == "st" || suffix == "nd" || suffix == "rd" || suffix == "th":
+		f.numbers = append(f.numbers, num)
+	default:
+		f.numbers = append(f.numbers, num+suffix)
+	}
+}
+
+// isNamed reports whether a word reads as a name: two capitals or more anywhere (NASA, iPhone's P counts once:
+// any capital after the first letter), or a leading capital outside a sentence's first word, or on a sentence's
+// first word that is not a common opener.
+func isNamed(w string, sentenceStart bool) bool {
+	first := firstRune(w)
+	for _, r := range w[utf8.RuneLen(first):] {
+		if unicode.IsUpper(r) {
+			return true
+		}
+	}
+	if !unicode.IsUpper(first) {
+		return false
+	}
+	return !sentenceStart || !openers[strings.ToLower(w)]
+}
+
+func itoa(n int) string {
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return itoa(n/10) + string(rune('0'+n%10))
+}
