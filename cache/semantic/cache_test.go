@@ -29,7 +29,7 @@ func TestCacheLookupAndStore(t *testing.T) {
 	if err != nil || tokens != 0 || emb.calls.Load() != 1 {
 		t.Fatalf("Store after Lookup: %d tokens, %v, %d embedding calls (want the lookup's embedding reused)", tokens, err, emb.calls.Load())
 	}
-	m, err = c.Lookup(ctx, scope, "How can I reset my password on the website", 0)
+	m, err = c.Lookup(ctx, scope, "Please, how do I reset my password on the website", 0)
 	if err != nil || !m.Hit || m.EntryKey != "entry-1" || m.Score < DefaultThreshold || m.Score >= 1 {
 		t.Errorf("paraphrase: %+v %v", m, err)
 	}
@@ -43,7 +43,7 @@ func TestCacheLookupAndStore(t *testing.T) {
 			t.Errorf("%q in %q: hit %+v", miss.text, miss.scope, m)
 		}
 	}
-	if m, _ := c.Lookup(ctx, scope, "How can I reset my password on the website", 0.99); m.Hit {
+	if m, _ := c.Lookup(ctx, scope, "Please, how do I reset my password on the website", 0.99); m.Hit {
 		t.Errorf("threshold 0.99: hit at %v", m.Score)
 	}
 	c.Forget(ctx, scope, "entry-1")
@@ -70,7 +70,7 @@ func TestCacheReplicasShareThroughRedis(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := newTestCache(t, redisClient(t, addr))
-	m, err := b.Lookup(ctx, scope, "what's the boiling point of water at sea level", 0)
+	m, err := b.Lookup(ctx, scope, "What is the boiling point of water at sea level, please", 0)
 	if err != nil || !m.Hit || m.EntryKey != "entry-w" {
 		t.Errorf("replica b: %+v %v", m, err)
 	}

@@ -9,12 +9,14 @@ import (
 )
 
 // Guard reports whether two texts may share a semantic cache entry: they must agree on their numbers (in order,
-// number words counted as digits), their units and currency or percent signs (in order), how many negations they
-// hold, and their set of named tokens (capitalised words not opening a sentence, acronyms, and a sentence's first
-// word unless it is a common opener). Embeddings place "what is 2+2" and "what is 2+3", "is X safe" and "is X not
-// safe", or "Paris" and "Lyon" in the same sentence close together; an answer for one is wrong for the other.
-// Guard errs towards a miss: a lowercased name ("france" against "France") or a number written two ways ("1k")
-// makes paraphrases disagree, which costs a hit, never a wrong answer.
+// each with the unit written next to it: "5 km" is not "5 miles"; number words count as digits), on the other
+// units they name (conversion targets, currencies, temperature scales), on how many negations they hold, and on
+// their set of names (capitalised words not opening a sentence, acronyms, and a sentence's first word unless it
+// is a common opener or verb). Embeddings place "what is 2+2" and "what is 2+3", "is X safe" and "is X not safe",
+// or "Paris" and "Lyon" in the same sentence close together; an answer for one is wrong for the other.
+// Guard errs towards a miss: a name written in lowercase in one text only, or a number written two ways ("1k"),
+// makes paraphrases disagree, which costs a hit, never a wrong answer. Swapped common nouns ("cheese" for
+// "grapes") are beyond it: the threshold has to keep those apart (see docs/cache.md).
 func Guard(a, b string) bool { return Signature(a) == Signature(b) }
 
 // Signature is the canonical form of what Guard compares: two texts pass Guard exactly when their signatures are
@@ -22,6 +24,7 @@ func Guard(a, b string) bool { return Signature(a) == Signature(b) }
 func Signature(text string) string {
 	var f facts
 	f.scan(text)
+	slices.Sort(f.units)
 	slices.Sort(f.named)
 	f.named = slices.Compact(f.named)
 	var b strings.Builder
@@ -46,10 +49,13 @@ func GuardTag(text string) uint64 {
 
 // facts are what Guard compares, gathered in one pass.
 type facts struct {
-	numbers   []string
-	units     []string
-	named     []string
+	numbers   []string // in order, each with its unit ("5km")
+	units     []string // units not next to a number, as a set
+	named     []string // as a set
 	negations int
+
+	afterNumber bool   // the previous token was a number: a unit now is that number's
+	prefixUnit  string // a currency sign just seen: the next number is in it
 }
 
 // scan splits text into words (runs of letters and digits; apostrophes dropped; '.' and ',' kept between digits)
@@ -65,12 +71,51 @@ func (f *facts) scan(text string) {
 			sentenceStart = false
 			i = end
 			continue
-		case strings.ContainsRune("$€£¥%°", r):
-			f.units = append(f.units, string(r))
+		case r == '$' || r == '€' || r == '£' || r == '¥':
+			f.flushPrefix()
+			f.prefixUnit = symbolUnits[r]
+		case r == '%' || r == '°':
+			f.unit(symbolUnits[r])
 		case r == '.' || r == '!' || r == '?' || r == ':' || r == ';' || r == '\n':
 			sentenceStart = true
+			f.afterNumber = false
 		}
 		i += size
+	}
+	f.flushPrefix()
+}
+
+var symbolUnits = map[rune]string{'$': "usd", '€': "eur", '£': "gbp", '¥': "jpy", '%': "percent", '°': "degree"}
+
+// flushPrefix records a currency sign that no number followed as a plain unit.
+func (f *facts) flushPrefix() {
+	if f.prefixUnit != "" {
+		f.units = append(f.units, f.prefixUnit)
+		f.prefixUnit = ""
+	}
+}
+
+// addNumber records a number, in the currency of a sign just before it.
+func (f *facts) addNumber(n string) {
+	if f.prefixUnit != "" {
+		n += f.prefixUnit
+		f.prefixUnit = ""
+	}
+	f.numbers = append(f.numbers, n)
+	f.afterNumber = true
+}
+
+// unit records a unit: the previous number's when it follows one, otherwise one of the text's units. Time and
+// kitchen units count only with a number: "what year" or "World Cup" name no quantity.
+func (f *facts) unit(u string) {
+	f.flushPrefix()
+	if f.afterNumber {
+		f.numbers[len(f.numbers)-1] += u
+		f.afterNumber = false
+		return
+	}
+	if !numberOnlyUnits[u] {
+		f.units = append(f.units, u)
 	}
 }
 
@@ -114,18 +159,20 @@ func (f *facts) word(w string, sentenceStart bool) {
 		return
 	}
 	if n, ok := numberWords[lower]; ok {
-		f.numbers = append(f.numbers, n)
-		return
-	}
-	if negations[lower] {
-		f.negations++
+		f.flushPrefix()
+		f.addNumber(n)
 		return
 	}
 	if u, ok := unitWords[lower]; ok {
-		f.units = append(f.units, u)
+		f.unit(u)
 		return
 	}
-	if isNamed(w, sentenceStart) {
+	f.flushPrefix()
+	f.afterNumber = false
+	switch {
+	case negations[lower]:
+		f.negations++
+	case isNamed(w, sentenceStart) && !notNames[lower]:
 		f.named = append(f.named, lower)
 	}
 }
@@ -145,21 +192,18 @@ func (f *facts) number(lower string) {
 		num = "0" + num
 	}
 	switch u, isUnit := unitWords[suffix]; {
-	case suffix == "":
-		f.numbers = append(f.numbers, num)
+	case suffix == "" || suffix == "st" || suffix == "nd" || suffix == "rd" || suffix == "th":
+		f.addNumber(num)
 	case isUnit:
-		f.numbers = append(f.numbers, num)
-		f.units = append(f.units, u)
-	case suffix == "st" || suffix == "nd" || suffix == "rd" || suffix == "th":
-		f.numbers = append(f.numbers, num)
+		f.addNumber(num)
+		f.unit(u)
 	default:
-		f.numbers = append(f.numbers, num+suffix)
+		f.addNumber(num + suffix)
 	}
 }
 
-// isNamed reports whether a word reads as a name: two capitals or more anywhere (NASA, iPhone's P counts once:
-// any capital after the first letter), or a leading capital outside a sentence's first word, or on a sentence's
-// first word that is not a common opener.
+// isNamed reports whether a word reads as a name: a capital after its first letter (NASA, iPhone), or a leading
+// capital outside a sentence's first word, or on a sentence's first word that is not a common opener.
 func isNamed(w string, sentenceStart bool) bool {
 	first := firstRune(w)
 	for _, r := range w[utf8.RuneLen(first):] {

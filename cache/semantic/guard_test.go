@@ -14,6 +14,11 @@ func TestGuardAgrees(t *testing.T) {
 		{"Who wrote Hamlet?", "Hamlet was written by whom?"},
 		{"Explain NASA's budget", "Explain the budget of NASA"},
 		{"Give me the 3rd item", "give me the third item"},
+		{"Convert 29 km to miles", "How many miles is 29 kilometers?"},
+		{"Is $5 a lot?", "is 5 dollars a lot"},
+		{"What is 45 percent of 76?", "What's 45% of 76?"},
+		{"Should I use Rust?", "should i use Rust"},
+		{"Multiply 16 by 53.", "What is 16 times 53?"},
 	} {
 		if !Guard(c[0], c[1]) {
 			t.Errorf("Guard(%q, %q) = false; signatures %q and %q", c[0], c[1], Signature(c[0]), Signature(c[1]))
@@ -46,12 +51,13 @@ func TestGuardRejectsNearMisses(t *testing.T) {
 
 func TestSignature(t *testing.T) {
 	for text, want := range map[string]string{
-		"":                                  "n=;u=;not=0;e=",
-		"What is 2+2?":                      "n=2,2;u=;not=0;e=",
-		"It's 5km, not 3.50 miles, Bob.":    "n=5,3.5;u=km,mi;not=1;e=bob",
-		"Paris and paris and PARIS":         "n=;u=;not=0;e=paris",
-		"Use gpt-4o with 007 and 0.25 $":    "n=4o,7,0.25;u=$;not=0;e=",
-		"ten thousand won't do. Nobody can": "n=10,1000;u=;not=2;e=",
+		"":                               "n=;u=;not=0;e=",
+		"What is 2+2?":                   "n=2,2;u=;not=0;e=",
+		"It's 5km, not 3.50 miles, Bob.": "n=5km,3.5mi;u=;not=1;e=bob",
+		"Paris and paris and PARIS":      "n=;u=;not=0;e=paris",
+		"Use gpt-4o with 007 and 0.25 $": "n=4o,7,0.25;u=usd;not=0;e=",
+		"What year did Italy win the World Cup in 2 days?": "n=2day;u=;not=0;e=italy,world",
+		"ten thousand won't do. Nobody can":                "n=10,1000;u=;not=2;e=",
 	} {
 		if got := Signature(text); got != want {
 			t.Errorf("Signature(%q) = %q, want %q", text, got, want)

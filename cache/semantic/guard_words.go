@@ -20,7 +20,18 @@ var negations = map[string]bool{
 	"didnt": true, "isnt": true, "arent": true, "wasnt": true, "werent": true, "wont": true, "wouldnt": true,
 	"shouldnt": true, "couldnt": true, "hasnt": true, "havent": true, "hadnt": true, "aint": true,
 	"mustnt": true, "neednt": true, "mightnt": true, "shant": true, "except": true, "unless": true,
+	// opposites formed with a prefix, frequent in yes/no questions ("is it unsafe")
+	"unsafe": true, "unable": true, "unhealthy": true, "unlikely": true, "illegal": true, "impossible": true,
+	"incorrect": true, "invalid": true, "unavailable": true, "unsupported": true, "insecure": true,
+	"unnecessary": true, "inappropriate": true, "unstable": true, "unreliable": true,
 }
+
+// notNames are capitalised words that name nothing.
+var notNames = map[string]bool{"i": true, "ok": true, "okay": true, "im": true, "ive": true, "id": true, "ill": true}
+
+// numberOnlyUnits count only next to a number: alone, "what year", "a second" or "World Cup" name no quantity.
+var numberOnlyUnits = map[string]bool{"ms": true, "s": true, "min": true, "h": true, "day": true, "week": true,
+	"month": true, "year": true, "cup": true, "tbsp": true, "tsp": true, "degree": true, "percent": true}
 
 // unitWords map units (singular, plural, abbreviated) to one spelling, so "km" and "kilometres" agree and "km"
 // and "miles" do not.
@@ -76,6 +87,17 @@ func init() {
 		"want", "know", "think", "guess", "assume", "imagine", "consider", "suppose", "assuming", "given", "if",
 		"whether", "approximately", "roughly", "about", "exactly", "many", "much", "more", "most", "less", "least",
 		"best", "good", "bad", "new", "old", "first", "last", "next", "other", "another", "same", "such",
+		// imperative verbs a request often starts with
+		"multiply", "divide", "subtract", "sum", "count", "compose", "draft", "rewrite", "rephrase", "correct",
+		"proofread", "edit", "plan", "design", "build", "implement", "debug", "optimize", "optimise", "refactor",
+		"outline", "analyze", "analyse", "classify", "extract", "identify", "estimate", "predict", "propose",
+		"brainstorm", "answer", "solve", "prove", "simplify", "expand", "shorten", "format", "sort", "filter",
+		"search", "read", "run", "test", "draw", "sketch", "play", "book", "order", "buy", "sell", "send", "call",
+		"remind", "schedule", "cancel", "open", "close", "print", "save", "install", "configure", "deploy",
+		"produce", "prepare", "cook", "bake", "teach", "learn", "study", "review", "rate", "rank", "choose",
+		"pick", "select", "decide", "evaluate", "assess", "start", "stop", "preheat", "boil", "set", "list",
+		"recommend", "continue", "finish", "complete", "fill", "try", "tell", "share", "return", "reply",
+		"respond", "clarify", "elaborate", "detail", "why", "whats", "wheres", "whos", "hows", "whens",
 	} {
 		openers[w] = true
 	}

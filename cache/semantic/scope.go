@@ -173,7 +173,10 @@ func (s *scope) search(q []float32, threshold float32, tag uint64, anyTag bool) 
 			best, found, key = sum, true, s.keys[i]
 		}
 	}
-	return key, best, found
+	if !found {
+		return "", 0, false
+	}
+	return key, best, true
 }
 
 // normaliseInto appends the unit-length form of v to dst; nil when v cannot be normalised (see normalised).
