@@ -85,6 +85,8 @@ func (f *facts) scan(text string) {
 	f.flushPrefix()
 }
 
+var dropApostrophes = strings.NewReplacer("'", "", "’", "")
+
 var symbolUnits = map[rune]string{'$': "usd", '€': "eur", '£': "gbp", '¥': "jpy", '%': "percent", '°': "degree"}
 
 // flushPrefix records a currency sign that no number followed as a plain unit.
@@ -152,7 +154,9 @@ func (f *facts) word(w string, sentenceStart bool) {
 	} else if base, ok := strings.CutSuffix(w, "’s"); ok {
 		w = base
 	}
-	w = strings.NewReplacer("'", "", "’", "").Replace(w)
+	if strings.ContainsAny(w, "'’") {
+		w = dropApostrophes.Replace(w)
+	}
 	lower := strings.ToLower(w)
 	if unicode.IsDigit(firstRune(w)) {
 		f.number(lower)
