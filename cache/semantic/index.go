@@ -8,12 +8,14 @@ import (
 const (
 	DefaultMaxPerScope = 4096
 	DefaultMaxTotal    = 100_000
+	DefaultMaxBytes    = 128 << 20 // 21,845 vectors of 1536 dimensions, 131,072 of 256
 )
 
 // IndexOptions bound an Index. Zero fields take the defaults.
 type IndexOptions struct {
 	MaxPerScope int // vectors kept per scope; adding one more evicts the scope's oldest
-	MaxTotal    int // vectors kept over all scopes; adding one more evicts the oldest of any scope
+	MaxTotal    int // vectors kept over all scopes; over it, the oldest of any scope is evicted
+	MaxBytes    int // bytes of vector components (4 per dimension) over all scopes; likewise
 }
 
 // Index is an in-memory nearest-neighbour index of unit vectors, partitioned by scope (the cache stage's
@@ -22,12 +24,13 @@ type IndexOptions struct {
 // coder/hnsw v0.6.1 (docs/cache.md), exact search at the bounded scope size was both fast enough and never missed,
 // where HNSW's recall@1 was 0.15-0.4. Safe for concurrent use.
 type Index struct {
-	maxPerScope, maxTotal int
+	maxPerScope, maxTotal, maxBytes int
 
-	mu     sync.RWMutex // guards scopes, order, total, seq; taken before any scope's lock, never after
+	mu     sync.RWMutex // guards scopes, order, total, bytes, seq; taken before any scope's lock, never after
 	scopes map[string]*scope
-	order  fifo[indexRef] // insertion order over all scopes, for the overall bound
+	order  fifo[indexRef] // insertion order over all scopes, for the overall bounds
 	total  int
+	bytes  int
 	seq    uint64
 }
 
@@ -46,7 +49,10 @@ func NewIndex(o IndexOptions) *Index {
 	if o.MaxTotal <= 0 {
 		o.MaxTotal = DefaultMaxTotal
 	}
-	return &Index{maxPerScope: o.MaxPerScope, maxTotal: o.MaxTotal, scopes: map[string]*scope{}}
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = DefaultMaxBytes
+	}
+	return &Index{maxPerScope: o.MaxPerScope, maxTotal: o.MaxTotal, maxBytes: o.MaxBytes, scopes: map[string]*scope{}}
 }
 
 // Add stores vec (normalised; a copy is kept) under key in scope, replacing the key's previous vector. A vector of
@@ -69,7 +75,7 @@ func (x *Index) AddTagged(scopeName, key string, vec []float32, tag uint64) {
 	}
 	x.seq++
 	s.mu.Lock()
-	before := s.len()
+	before, beforeBytes := s.len(), s.bytes()
 	if s.dim != len(unit) {
 		s.reset(len(unit))
 	}
@@ -78,9 +84,10 @@ func (x *Index) AddTagged(scopeName, key string, vec []float32, tag uint64) {
 	}
 	s.put(key, unit, tag, x.seq)
 	x.total += s.len() - before
+	x.bytes += s.bytes() - beforeBytes
 	s.mu.Unlock()
 	x.order.push(indexRef{s: s, key: key, seq: x.seq})
-	for x.total > x.maxTotal {
+	for x.total > x.maxTotal || (x.bytes > x.maxBytes && x.total > 1) {
 		x.evictOldest()
 	}
 	x.order.compact(x.total, func(r indexRef) bool { return r.s.holds(r.key, r.seq) })
@@ -97,6 +104,7 @@ func (x *Index) evictOldest() {
 		live := r.s.holds(r.key, r.seq)
 		if live {
 			r.s.remove(r.key)
+			x.bytes -= 4 * r.s.dim
 		}
 		empty := r.s.len() == 0
 		r.s.mu.Unlock()
@@ -133,6 +141,7 @@ func (x *Index) Remove(scopeName, key string) {
 	s.mu.Unlock()
 	if ok {
 		x.total--
+		x.bytes -= 4 * s.dim
 	}
 	if empty {
 		x.dropScope(s)
@@ -166,6 +175,13 @@ func (x *Index) search(scopeName string, vec []float32, threshold float32, tag u
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.search(q, threshold, tag, anyTag)
+}
+
+// Bytes returns the bytes of vector components the index holds.
+func (x *Index) Bytes() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.bytes
 }
 
 // Len returns the number of vectors in the index.

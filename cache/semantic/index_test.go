@@ -2,6 +2,7 @@ package semantic
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -26,7 +27,7 @@ func nearVec(r *rand.Rand, v []float32, c float32) []float32 {
 	n = normalised(n)
 	s := float32(1)
 	if c < 1 {
-		s = float32(sqrt64(float64(1 - c*c)))
+		s = float32(math.Sqrt(float64(1 - c*c)))
 	}
 	out := make([]float32, len(v))
 	for i := range v {
@@ -173,6 +174,30 @@ func TestIndexBounds(t *testing.T) {
 	x.mu.RUnlock()
 	if x.Len() != 2 || x.ScopeLen("c") != 0 || kept {
 		t.Errorf("after emptying scope c: len %d, c %d, scope kept %v", x.Len(), x.ScopeLen("c"), kept)
+	}
+}
+
+func TestIndexByteBound(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	x := NewIndex(IndexOptions{MaxBytes: 10 * 4 * 64})
+	for i := range 25 {
+		x.Add(fmt.Sprint("s", i%3), fmt.Sprint(i), unitVec(r, 64))
+	}
+	if x.Len() != 10 || x.Bytes() != 10*4*64 {
+		t.Errorf("len %d, %d bytes; want the newest 10 vectors of 64 dimensions", x.Len(), x.Bytes())
+	}
+	x.Add("s0", "wide", unitVec(r, 256)) // a scope changing dimension: its rows go, bytes follow
+	x.Remove("s1", "19")
+	sum := 0
+	for _, s := range []string{"s0", "s1", "s2"} {
+		x.mu.RLock()
+		if sc := x.scopes[s]; sc != nil {
+			sum += sc.bytes()
+		}
+		x.mu.RUnlock()
+	}
+	if sum != x.Bytes() || x.Bytes() > 10*4*64 {
+		t.Errorf("scopes hold %d bytes, Bytes() %d", sum, x.Bytes())
 	}
 }
 

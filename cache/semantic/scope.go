@@ -61,6 +61,9 @@ func (s *scope) reset(dim int) {
 
 func (s *scope) len() int { return len(s.keys) }
 
+// bytes is what the scope's vector components take.
+func (s *scope) bytes() int { return 4 * len(s.vecs) }
+
 // holds reports whether key is in the scope as added with seq (and not replaced since).
 func (s *scope) holds(key string, seq uint64) bool {
 	i, ok := s.pos[key]

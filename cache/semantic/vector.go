@@ -1,7 +1,5 @@
 package semantic
 
-import "math"
-
 // dot is the inner product of two vectors of equal length; on unit vectors it is their cosine similarity.
 // Unrolled by eight with independent sums: about four times the speed of a plain loop (see BenchmarkDot).
 func dot(a, b []float32) float32 {
@@ -29,5 +27,3 @@ func dot(a, b []float32) float32 {
 func normalised(v []float32) []float32 {
 	return normaliseInto(make([]float32, 0, len(v)), v)
 }
-
-func sqrt64(x float64) float64 { return math.Sqrt(x) }
