@@ -28,9 +28,11 @@ const (
 
 // Options configure a Cache.
 type Options struct {
-	Embedder     Embedder              // required
-	Redis        redis.UniversalClient // nil: vectors live in this process only
-	RedisTimeout time.Duration         // bounds each Redis call; 0 = DefaultRedisTimeout
+	Embedder Embedder // required
+	// Redis keeps the vectors for other replicas; nil: they live in this process only. RedisTimeout bounds a
+	// stalled socket only with ContextTimeoutEnabled (as cmd/tollgate's client has).
+	Redis        redis.UniversalClient
+	RedisTimeout time.Duration // bounds each Redis call; 0 = DefaultRedisTimeout
 	Index        IndexOptions
 	Threshold    float32 // used when Lookup is given none; 0 = DefaultThreshold
 	Logger       *slog.Logger
@@ -48,9 +50,10 @@ type Cache struct {
 	maxScope  int
 	log       *slog.Logger
 
-	mu     sync.Mutex
-	loaded map[string]*scopeLoad
-	memo   map[[sha256.Size]byte]Embedding // hash of a text → its embedding, for Store after Lookup
+	mu        sync.Mutex
+	loaded    map[string]*scopeLoad
+	redisCalm time.Time                       // no load starts before this: Redis just failed, so new scopes answer from memory
+	memo      map[[sha256.Size]byte]Embedding // hash of a text → its embedding, for Store after Lookup
 }
 
 // scopeLoad is one scope's fill from Redis: done closes when it ended; failedAt is set when it failed.
@@ -151,12 +154,17 @@ func (c *Cache) Forget(ctx context.Context, scope, entryKey string) {
 }
 
 // ensureLoaded fills scope's index from Redis the first time this replica sees it. Concurrent first lookups wait
-// for one load; a failed load is retried after loadRetryAfter, the scope answering from memory meanwhile.
+// for one load. After a failed load no scope loads for loadRetryAfter (a stalled Redis would otherwise cost every
+// new scope the timeout); the scopes answer from memory meanwhile and load later.
 func (c *Cache) ensureLoaded(ctx context.Context, scope string) {
 	if c.store == nil {
 		return
 	}
 	c.mu.Lock()
+	if time.Now().Before(c.redisCalm) {
+		c.mu.Unlock()
+		return
+	}
 	l := c.loaded[scope]
 	if l != nil && !l.failedAt.IsZero() && time.Since(l.failedAt) > loadRetryAfter {
 		l = nil
@@ -183,6 +191,7 @@ func (c *Cache) ensureLoaded(ctx context.Context, scope string) {
 		c.log.Debug("semantic cache: load from Redis failed", "err", err)
 		c.mu.Lock()
 		l.failedAt = time.Now()
+		c.redisCalm = l.failedAt.Add(loadRetryAfter)
 		c.mu.Unlock()
 	}
 	for _, v := range vecs {
