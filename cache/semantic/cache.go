@@ -21,9 +21,11 @@ const DefaultThreshold = 0.85
 // Defaults of Options.
 const (
 	DefaultRedisTimeout = 100 * time.Millisecond
-	loadRetryAfter      = 5 * time.Second // after a failed Load, the scope answers from memory alone this long
-	maxLoadedScopes     = 100_000         // scopes remembered as loaded; over it the memory starts over
-	maxMemo             = 1024            // recent embeddings kept, so Store after a missed Lookup does not embed again
+	loadRetryAfter      = 5 * time.Second  // after a failed load, scopes answer from memory alone this long
+	refreshEvery        = 10 * time.Second // a scope loads what other replicas saved at most this often
+	clockSkew           = 2 * time.Second  // replicas stamp saves with their own clocks: a refresh looks back this much
+	maxLoadedScopes     = 100_000          // scopes remembered as loaded; over it the memory starts over
+	maxMemo             = 1024             // recent embeddings kept, so Store after a missed Lookup does not embed again
 )
 
 // Options configure a Cache.
@@ -48,6 +50,7 @@ type Cache struct {
 	timeout   time.Duration
 	threshold float32
 	maxScope  int
+	refresh   time.Duration // refreshEvery; tests shorten it
 	log       *slog.Logger
 
 	mu        sync.Mutex
@@ -56,11 +59,15 @@ type Cache struct {
 	memo      map[[sha256.Size]byte]Embedding // hash of a text → its embedding, for Store after Lookup
 }
 
-// scopeLoad is one scope's fill from Redis: done closes when it ended; failedAt is set when it failed.
+// scopeLoad is the state of one scope's fill from Redis. Fields but first are guarded by Cache.mu.
 type scopeLoad struct {
-	done     chan struct{}
-	failedAt time.Time
+	first     chan struct{} // closed when the first load attempt ended
+	firstOnce sync.Once
+	loading   bool
+	loadedAt  time.Time // start of the last successful load; zero: none yet
 }
+
+func (l *scopeLoad) closeFirst() { l.firstOnce.Do(func() { close(l.first) }) }
 
 // Match is a Lookup's outcome.
 type Match struct {
@@ -86,7 +93,7 @@ func New(o Options) *Cache {
 	}
 	idx := NewIndex(o.Index)
 	c := &Cache{emb: o.Embedder, idx: idx, timeout: o.RedisTimeout, threshold: o.Threshold,
-		maxScope: idx.maxPerScope, log: o.Logger, loaded: map[string]*scopeLoad{}, memo: map[[sha256.Size]byte]Embedding{}}
+		maxScope: idx.maxPerScope, refresh: refreshEvery, log: o.Logger, loaded: map[string]*scopeLoad{}, memo: map[[sha256.Size]byte]Embedding{}}
 	if o.Redis != nil {
 		c.store = NewStore(o.Redis)
 	}
@@ -153,51 +160,58 @@ func (c *Cache) Forget(ctx context.Context, scope, entryKey string) {
 	}
 }
 
-// ensureLoaded fills scope's index from Redis the first time this replica sees it. Concurrent first lookups wait
-// for one load. After a failed load no scope loads for loadRetryAfter (a stalled Redis would otherwise cost every
-// new scope the timeout); the scopes answer from memory meanwhile and load later.
+// ensureLoaded fills scope's index from Redis the first time this replica sees it, and with what other replicas
+// saved since, once refreshEvery has passed. Concurrent first lookups wait for one load; a refresh runs in the
+// lookup that noticed it was due while the others go on. After a failed load no scope loads for loadRetryAfter
+// (a stalled Redis would otherwise cost every new scope the timeout): scopes answer from memory meanwhile.
 func (c *Cache) ensureLoaded(ctx context.Context, scope string) {
 	if c.store == nil {
 		return
 	}
+	now := time.Now()
 	c.mu.Lock()
-	if time.Now().Before(c.redisCalm) {
+	if now.Before(c.redisCalm) {
 		c.mu.Unlock()
 		return
 	}
 	l := c.loaded[scope]
-	if l != nil && !l.failedAt.IsZero() && time.Since(l.failedAt) > loadRetryAfter {
-		l = nil
-	}
-	if l != nil {
+	if l == nil {
+		if len(c.loaded) >= maxLoadedScopes {
+			clear(c.loaded) // reloading a scope costs one round trip and re-adds what is there
+		}
+		l = &scopeLoad{first: make(chan struct{})}
+		c.loaded[scope] = l
+	} else if l.loading || (!l.loadedAt.IsZero() && now.Sub(l.loadedAt) < c.refresh) {
 		c.mu.Unlock()
-		select {
-		case <-l.done:
+		select { // the first load, if it is still running; a closed channel otherwise
+		case <-l.first:
 		case <-ctx.Done():
 		}
 		return
 	}
-	if len(c.loaded) >= maxLoadedScopes {
-		clear(c.loaded) // reloading a scope costs one round trip and re-adds what is there
-	}
-	l = &scopeLoad{done: make(chan struct{})}
-	c.loaded[scope] = l
+	l.loading = true
+	since := l.loadedAt
 	c.mu.Unlock()
 
-	rctx, cancel := context.WithTimeout(ctx, c.timeout)
-	vecs, err := c.store.Load(rctx, scope, c.maxScope)
-	cancel()
-	if err != nil {
-		c.log.Debug("semantic cache: load from Redis failed", "err", err)
-		c.mu.Lock()
-		l.failedAt = time.Now()
-		c.redisCalm = l.failedAt.Add(loadRetryAfter)
-		c.mu.Unlock()
+	if !since.IsZero() {
+		since = since.Add(-clockSkew)
 	}
+	rctx, cancel := context.WithTimeout(ctx, c.timeout)
+	vecs, err := c.store.Load(rctx, scope, since, c.maxScope)
+	cancel()
 	for _, v := range vecs {
 		c.idx.AddTagged(scope, v.EntryKey, v.Vector, v.Tag)
 	}
-	close(l.done)
+	c.mu.Lock()
+	l.loading = false
+	if err != nil {
+		c.log.Debug("semantic cache: load from Redis failed", "err", err)
+		c.redisCalm = time.Now().Add(loadRetryAfter)
+	} else {
+		l.loadedAt = now
+	}
+	c.mu.Unlock()
+	l.closeFirst()
 }
 
 // embed returns text's embedding, from the memo of recent ones or from the Embedder (fresh).

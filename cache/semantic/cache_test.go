@@ -78,6 +78,17 @@ func TestCacheReplicasShareThroughRedis(t *testing.T) {
 	if m, _ := b.Lookup(ctx, "tenant-b|mock-gpt|t=0|", "What is the boiling point of water at sea level?", 0); m.Hit {
 		t.Error("tenant b read tenant a's vector")
 	}
+	// b has loaded the scope: what a saves later reaches b at its next refresh.
+	if _, err := a.Store(ctx, scope, "How many moons does Mars have?", "entry-m", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := b.Lookup(ctx, scope, "How many moons does Mars have?", 0); m.Hit {
+		t.Error("b refreshed before refreshEvery")
+	}
+	b.refresh = 0
+	if m, _ := b.Lookup(ctx, scope, "How many moons does Mars have?", 0); !m.Hit || m.EntryKey != "entry-m" {
+		t.Errorf("b after a refresh: %+v", m)
+	}
 	a.Forget(ctx, scope, "entry-w")
 	c, _ := newTestCache(t, redisClient(t, addr))
 	if m, _ := c.Lookup(ctx, scope, "What is the boiling point of water at sea level?", 0); m.Hit {

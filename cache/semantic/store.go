@@ -19,11 +19,15 @@ const KeyPrefix = "tg:cache:sem:"
 // loadBatch is how many vectors Load fetches per MGET.
 const loadBatch = 256
 
+// MaxStoredPerScope caps a scope's sorted set: older members are dropped on Save (their vectors expire alone).
+const MaxStoredPerScope = DefaultMaxPerScope
+
 // Store keeps vectors in Redis beside the cache entries, so that each replica can fill its Index from them. Per
 // scope (hashed, so no tenant or text appears in a key):
 //
 //	tg:cache:sem:{SCOPE}:v:ENTRY  string: guard tag, dimension, float32 components, entry key; expires with the entry
-//	tg:cache:sem:{SCOPE}:i        sorted set of ENTRY by expiry time (ms), so Load skips and prunes expired ones
+//	tg:cache:sem:{SCOPE}:i        sorted set of ENTRY by the time it was saved (ms), capped at MaxStoredPerScope,
+//	                              so a replica can load what was saved since its last load
 //
 // The {SCOPE} hash tag keeps a scope's keys in one cluster slot, so Load's MGET works on Redis Cluster; different
 // scopes spread over the slots. A purge by tenant or model works through the scope: the cache stage puts the
@@ -58,10 +62,10 @@ func (s *Store) Save(ctx context.Context, scope, entryKey string, tag uint64, ve
 		return errors.New("semantic: Save needs a positive ttl and a vector")
 	}
 	sk, id := scopeKey(scope), entryID(entryKey)
-	expiry := time.Now().Add(ttl).UnixMilli()
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, sk+":v:"+id, encodeVector(entryKey, tag, vec), ttl)
-		p.ZAdd(ctx, sk+":i", redis.Z{Score: float64(expiry), Member: id})
+		p.ZAdd(ctx, sk+":i", redis.Z{Score: float64(time.Now().UnixMilli()), Member: id})
+		p.ZRemRangeByRank(ctx, sk+":i", 0, -MaxStoredPerScope-1)
 		// The set lives as long as its longest-lived vector (to the next second): NX sets a first expiry, GT only
 		// ever extends it.
 		setTTL := ttl.Truncate(time.Second) + time.Second
@@ -83,16 +87,18 @@ func (s *Store) Delete(ctx context.Context, scope, entryKey string) error {
 	return err
 }
 
-// Load reads scope's live vectors, at most limit of them (the latest to expire), oldest first, and prunes the
-// index of those that expired or are unreadable.
-func (s *Store) Load(ctx context.Context, scope string, limit int) ([]StoredVector, error) {
+// Load reads the live vectors saved in scope after since (zero: all), at most limit of them (the latest saved),
+// oldest first, and drops from the sorted set the members whose vector expired or is unreadable. Replicas' clocks
+// stamp the saves: a caller loading again passes its previous load's start minus a margin for skew (loading a
+// vector twice is harmless).
+func (s *Store) Load(ctx context.Context, scope string, since time.Time, limit int) ([]StoredVector, error) {
 	sk := scopeKey(scope)
-	now := strconv.FormatInt(time.Now().UnixMilli(), 10)
-	if err := s.rdb.ZRemRangeByScore(ctx, sk+":i", "-inf", "("+now).Err(); err != nil {
-		return nil, err
+	from := "-inf"
+	if !since.IsZero() {
+		from = "(" + strconv.FormatInt(since.UnixMilli(), 10)
 	}
 	ids, err := s.rdb.ZRangeArgs(ctx, redis.ZRangeArgs{
-		Key: sk + ":i", Start: "+inf", Stop: now, ByScore: true, Rev: true, Count: int64(limit),
+		Key: sk + ":i", Start: "+inf", Stop: from, ByScore: true, Rev: true, Count: int64(limit),
 	}).Result()
 	if err != nil {
 		return nil, err

@@ -26,11 +26,12 @@ func TestStoreRoundTrip(t *testing.T) {
 		if err := s.Save(ctx, scope, key, uint64(i+10), []float32{float32(i), 1, -2.5}, time.Minute+time.Duration(i)*time.Second); err != nil {
 			t.Fatal(err)
 		}
+		time.Sleep(2 * time.Millisecond) // distinct save times, so the order is defined
 	}
 	if err := s.Save(ctx, "tenant-b|mock-gpt|params|ctx", "tg:cache:e:9", 1, []float32{1}, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.Load(ctx, scope, 100)
+	got, err := s.Load(ctx, scope, time.Time{}, 100)
 	if err != nil || len(got) != 3 {
 		t.Fatalf("Load: %d vectors, %v", len(got), err)
 	}
@@ -38,8 +39,14 @@ func TestStoreRoundTrip(t *testing.T) {
 		got[2].EntryKey != "tg:cache:e:3" {
 		t.Errorf("Load: %+v (want oldest first)", got)
 	}
-	if two, _ := s.Load(ctx, scope, 2); len(two) != 2 || two[1].EntryKey != "tg:cache:e:3" {
+	if two, _ := s.Load(ctx, scope, time.Time{}, 2); len(two) != 2 || two[1].EntryKey != "tg:cache:e:3" {
 		t.Errorf("Load with limit 2: %+v, want the two latest", two)
+	}
+	mark := time.Now()
+	time.Sleep(2 * time.Millisecond)
+	_ = s.Save(ctx, scope, "tg:cache:e:4", 13, []float32{4, 1, -2.5}, time.Minute)
+	if since, _ := s.Load(ctx, scope, mark, 100); len(since) != 1 || since[0].EntryKey != "tg:cache:e:4" {
+		t.Errorf("Load since a time: %+v, want only e:4", since)
 	}
 	keys, _ := rdb.Keys(ctx, "*").Result()
 	for _, k := range keys {
@@ -50,7 +57,7 @@ func TestStoreRoundTrip(t *testing.T) {
 	if err := s.Delete(ctx, scope, "tg:cache:e:2"); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s.Load(ctx, scope, 100); len(got) != 2 {
+	if got, _ := s.Load(ctx, scope, time.Time{}, 100); len(got) != 3 {
 		t.Errorf("after Delete: %d vectors", len(got))
 	}
 	if ttl := rdb.TTL(ctx, scopeKey(scope)+":i").Val(); ttl <= time.Minute || ttl > 64*time.Second {
@@ -66,7 +73,7 @@ func TestStoreSkipsExpiredAndCorrupt(t *testing.T) {
 	_ = s.Save(ctx, "s", "corrupt", 3, []float32{1, 1}, time.Minute)
 	rdb.Set(ctx, scopeKey("s")+":v:"+entryID("corrupt"), "\x01\x02truncated", time.Minute)
 	time.Sleep(120 * time.Millisecond)
-	got, err := s.Load(ctx, "s", 100)
+	got, err := s.Load(ctx, "s", time.Time{}, 100)
 	if err != nil || len(got) != 1 || got[0].EntryKey != "long" {
 		t.Fatalf("Load: %+v %v, want only long", got, err)
 	}
