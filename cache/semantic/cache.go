@@ -14,8 +14,8 @@ import (
 // DefaultThreshold is the cosine similarity a semantic hit needs unless the model's config says otherwise. Chosen
 // on the generated paraphrase and near-miss pairs (TestSemanticQuality; docs/cache.md, "Semantic cache"): Guard
 // stops the number, negation, name and unit near-misses at any threshold, so the threshold only has to keep
-// texts about different things apart (a swapped common noun), which 0.85 does for all but about 1 % of them
-// while 0.90 would cost a sixth of the hits.
+// texts about different things apart (a swapped common noun), which 0.85 does for all but about 1 % of them,
+// while 0.90 would cost a sixth to a quarter of the hits.
 const DefaultThreshold = 0.85
 
 // Defaults of Options.
