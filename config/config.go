@@ -114,6 +114,7 @@ type MockUpstream struct {
 	TTFT         time.Duration `yaml:"ttft"`
 	TokensPerSec float64       `yaml:"tokens_per_sec"`
 	ErrorRate    float64       `yaml:"error_rate"`
+	Embeddings   string        `yaml:"embeddings"` // "random" (default) or "lexical" (similar texts, similar vectors)
 }
 
 // RoutingConfig holds defaults every model inherits unless it overrides them.

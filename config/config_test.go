@@ -89,6 +89,7 @@ func TestInvalidConfigs(t *testing.T) {
 	f("metering:\n  redis_fail_mode: maybe\n", "metering.redis_fail_mode: must be lease, local, open or closed")
 	f("metering:\n  lease_fraction: 0.9\n", "metering.lease_fraction: must be above 0 and at most 0.5")
 	f("upstreams:\n  - {name: a, kind: mock}\n  - {name: a, kind: mock}\n", "duplicate upstream \"a\"")
+	f("upstreams:\n  - {name: a, kind: mock, mock: {embeddings: bert}}\n", "cfg.yaml:2: upstreams[0].mock.embeddings: must be random or lexical")
 	f("admin: {key: same}\nkeys:\n  - {id: k, key: same}\n", "keys[0]: is the admin key")
 	f("ops: {key: scrape}\nkeys:\n  - {id: k, key_sha256: "+sha256Hex("scrape")+"}\n", "keys[0]: is the ops key")
 	f("ops: {listen: 127.0.0.1:8080}\n", "ops.listen: is 127.0.0.1:8080, the same as listen")

@@ -28,6 +28,9 @@ func validateUpstreams(ups []Upstream, at reporter) map[string]*Upstream {
 			if u.Mock.ErrorRate < 0 || u.Mock.ErrorRate > 1 {
 				at(p+".mock.error_rate", "must be within [0,1]")
 			}
+			if e := u.Mock.Embeddings; e != "" && e != "random" && e != "lexical" {
+				at(p+".mock.embeddings", "must be random or lexical, got %q", e)
+			}
 		case "":
 			at(p+".kind", "is required (openai, azure or mock)")
 		default:

@@ -28,6 +28,8 @@
 //	                       non-stream: send N bytes of the promised body, then close
 //	x-mock-no-usage: 1     omit usage everywhere
 //	x-mock-garbage: 1      answer 200 with a body (or SSE event) that is not JSON
+//	x-mock-embeddings      random (default) or lexical: hashed word uni- and bi-grams, so similar texts get
+//	                       similar vectors (see EmbeddingsLexical)
 //	x-mock-gate: NAME      hold the request at Server.Gate(NAME) (see Gate)
 //
 // Unknown x-mock-* headers and bad values get a 400, so a misspelt knob fails a test instead of being ignored.

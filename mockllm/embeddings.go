@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"github.com/tollgate-ai/tollgate/internal/jsonw"
 	"math"
+	"slices"
 
 	"github.com/valyala/fastjson"
 )
@@ -14,8 +15,10 @@ const maxEmbeddingInputs = 2048 // OpenAI's limit on inputs per request
 // embedPlan is a parsed embeddings request.
 type embedPlan struct {
 	genPlan
-	dims   int
-	base64 bool
+	dims    int
+	base64  bool
+	lexical bool            // Options.Embeddings or x-mock-embeddings is "lexical"
+	input   *fastjson.Value // the request's input, read again by lexical vectors
 }
 
 // parseEmbedding fills p from an embeddings body.
@@ -29,6 +32,7 @@ func (s *Server) parseEmbedding(v *fastjson.Value, deployment []byte, p *embedPl
 		}
 		p.model = m.GetStringBytes()
 	}
+	p.input = v.Get("input")
 	if err := s.parsePrompts(v, "input", false, &p.genPlan); err != nil {
 		return err
 	}
@@ -79,6 +83,11 @@ func (s *Server) appendEmbeddingResponse(dst, scratch []byte, p *embedPlan, usag
 		dst = append(dst, `{"object":"embedding","index":`...)
 		dst = appendInt(dst, i)
 		dst = append(dst, `,"embedding":`...)
+		if p.lexical {
+			dst, scratch = appendLexical(dst, scratch, p, i)
+			dst = append(dst, '}')
+			continue
+		}
 		seed := mix64(it.hash ^ p.seed)
 		scale := embeddingScale(seed, p.dims)
 		if p.base64 {
@@ -109,4 +118,32 @@ func (s *Server) appendEmbeddingResponse(dst, scratch []byte, p *embedPlan, usag
 		dst = p.appendUsage(dst)
 	}
 	return append(dst, '}'), scratch
+}
+
+// appendLexical renders the lexical vector of input i (see EmbeddingsLexical).
+func appendLexical(dst, scratch []byte, p *embedPlan, i int) ([]byte, []byte) {
+	vp := vecPool.Get().(*[]float32)
+	vec := slices.Grow((*vp)[:0], p.dims)[:p.dims]
+	lexicalInput(vec, p.input, i, p.seed)
+	if p.base64 {
+		scratch = scratch[:0]
+		for _, f := range vec {
+			scratch = binary.LittleEndian.AppendUint32(scratch, math.Float32bits(f))
+		}
+		dst = append(dst, '"')
+		dst = base64.StdEncoding.AppendEncode(dst, scratch)
+		dst = append(dst, '"')
+	} else {
+		dst = append(dst, '[')
+		for d, f := range vec {
+			if d > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendFloat32(dst, f)
+		}
+		dst = append(dst, ']')
+	}
+	*vp = vec
+	vecPool.Put(vp)
+	return dst, scratch
 }

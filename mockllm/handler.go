@@ -209,6 +209,7 @@ func (s *Server) serveEmbeddings(ctx *fasthttp.RequestCtx, v *fastjson.Value, de
 		s.writeBadRequest(ctx, err)
 		return
 	}
+	emb.lexical = k.lexical
 	if s.garbage(ctx, k, false) || !s.holdAtGate(ctx, k) {
 		return
 	}

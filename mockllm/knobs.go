@@ -20,6 +20,7 @@ type knobs struct {
 	failAfter    int // break the response after this many SSE events (bytes for non-stream); -1 = never
 	noUsage      bool
 	garbage      bool
+	lexical      bool // embeddings: EmbeddingsLexical instead of EmbeddingsRandom
 	gate         *Gate
 }
 
@@ -36,6 +37,7 @@ func (s *Server) readKnobs(h *fasthttp.RequestHeader, k *knobs) *apiError {
 		errorStatus:  s.opts.ErrorStatus,
 		retryAfter:   -1,
 		failAfter:    -1,
+		lexical:      s.opts.Embeddings == EmbeddingsLexical,
 	}
 	for key, value := range h.All() {
 		if len(key) <= len(knobPrefix) || !bytes.EqualFold(key[:len(knobPrefix)], []byte(knobPrefix)) {
@@ -71,6 +73,13 @@ func (s *Server) applyKnob(k *knobs, header, name, value []byte) *apiError {
 		k.noUsage, err = knobBool(header, value)
 	case bytes.EqualFold(name, []byte("garbage")):
 		k.garbage, err = knobBool(header, value)
+	case bytes.EqualFold(name, []byte("embeddings")):
+		switch string(value) {
+		case EmbeddingsRandom, EmbeddingsLexical:
+			k.lexical = string(value) == EmbeddingsLexical
+		default:
+			return badRequest("", string(header)+": want random or lexical, got "+strconv.Quote(string(value)))
+		}
 	case bytes.EqualFold(name, []byte("gate")):
 		if len(value) == 0 || len(value) > maxGateName {
 			return badRequest("", string(header)+": want a gate name of 1 to "+strconv.Itoa(maxGateName)+" bytes")
@@ -83,7 +92,7 @@ func (s *Server) applyKnob(k *knobs, header, name, value []byte) *apiError {
 	default:
 		return badRequest("", "unknown mock knob header "+strconv.Quote(string(header))+
 			"; known: x-mock-latency-ms, x-mock-ttft-ms, x-mock-tokens-per-sec, x-mock-error-rate, x-mock-error-status, "+
-			"x-mock-retry-after, x-mock-tokens, x-mock-fail-after, x-mock-no-usage, x-mock-garbage, x-mock-gate")
+			"x-mock-retry-after, x-mock-tokens, x-mock-fail-after, x-mock-no-usage, x-mock-garbage, x-mock-embeddings, x-mock-gate")
 	}
 	return err
 }

@@ -33,6 +33,7 @@ type Options struct {
 	ErrorStatus  int           // status of injected errors; default 500
 	Seed         int64         // mixed into every generated text and embedding
 	MaxTokens    int           // completion length when neither max_tokens nor x-mock-tokens says otherwise; default 32
+	Embeddings   string        // EmbeddingsRandom (default, also "") or EmbeddingsLexical
 	Logger       *slog.Logger  // nil = slog.Default()
 }
 
@@ -51,6 +52,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("error-status %d must be a 4xx or 5xx status", o.ErrorStatus)
 	case o.MaxTokens < 0 || o.MaxTokens > maxTokensCap:
 		return fmt.Errorf("max-tokens %d out of range [1, %d]", o.MaxTokens, maxTokensCap)
+	case o.Embeddings != "" && o.Embeddings != EmbeddingsRandom && o.Embeddings != EmbeddingsLexical:
+		return fmt.Errorf("embeddings %q must be %s or %s", o.Embeddings, EmbeddingsRandom, EmbeddingsLexical)
 	}
 	return nil
 }

@@ -43,6 +43,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	fs.IntVar(&o.ErrorStatus, "error-status", mockllm.DefaultErrorStatus, "status of injected errors (4xx or 5xx)")
 	fs.Int64Var(&o.Seed, "seed", 0, "seed mixed into every generated text and embedding")
 	fs.IntVar(&o.MaxTokens, "max-tokens", mockllm.DefaultMaxTokens, "completion length when the request sets no max_tokens")
+	fs.StringVar(&o.Embeddings, "embeddings", mockllm.EmbeddingsRandom, "embedding vectors: random (one per distinct input) or lexical (similar texts, similar vectors)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -15,5 +15,6 @@ func startMock(m config.MockUpstream) (dial func() (net.Conn, error), stop func(
 		TTFT:         m.TTFT,
 		TokensPerSec: m.TokensPerSec,
 		ErrorRate:    m.ErrorRate,
+		Embeddings:   m.Embeddings,
 	})
 }
