@@ -6,6 +6,11 @@ package filters
 func builtinDetectors() []Detector {
 	return []Detector{
 		emailDetector{},
+		phoneDetector{},
+		cardDetector{},
+		ibanDetector{},
+		ssnDetector{},
+		ipDetector{},
 		newSecretDetector(builtinSecretRules()),
 	}
 }
