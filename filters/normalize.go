@@ -91,7 +91,9 @@ func isIgnorable(r rune) bool {
 
 // normalizeSafe builds the "safe" form of src into v: Unicode NFKC
 // (fullwidth digits and letters become ASCII, ligatures split), ignorable
-// characters removed, invalid UTF-8 bytes replaced by a space each (a
+// characters removed, Cyrillic and Greek letters that look Latin replaced
+// by the Latin letter of the same case (so "jаne@ехample.com" with
+// Cyrillic а, е, х is an address again), invalid UTF-8 bytes replaced by a space each (a
 // separator, so they can neither join nor hide a token). Case, digits and
 // punctuation are kept: the structured detectors (cards, phones, IBANs,
 // keys) need them exactly. Time is linear in len(src): ASCII is copied in
@@ -165,6 +167,12 @@ func normalizeStretch(v *view, it *norm.Iter, src []byte, from, to int) {
 					v.add(' ', s, e)
 				}
 			case isIgnorable(r):
+			case homoglyphOf(r) != 0:
+				if same {
+					v.add(homoglyphOf(r), s+k, s+k+n)
+				} else {
+					v.add(homoglyphOf(r), s, e)
+				}
 			default:
 				if same {
 					for q := 0; q < n; q++ {

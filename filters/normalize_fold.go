@@ -45,6 +45,32 @@ var homoglyphs = map[rune]byte{
 	'τ': 't', 'υ': 'u', 'χ': 'x', 'ω': 'w', 'γ': 'y', 'μ': 'u', 'ς': 's',
 }
 
+// upperHomoglyphs folds uppercase Cyrillic and Greek look-alikes.
+var upperHomoglyphs = map[rune]byte{
+	'А': 'A', 'В': 'B', 'Е': 'E', 'К': 'K', 'М': 'M', 'Н': 'H', 'О': 'O', 'Р': 'P', 'С': 'C', 'Т': 'T',
+	'Х': 'X', 'У': 'Y', 'І': 'I', 'Ј': 'J', 'Ѕ': 'S', 'Ԁ': 'D', 'Ԛ': 'Q', 'Ԝ': 'W', 'Һ': 'H', 'Ӏ': 'I',
+	'Α': 'A', 'Β': 'B', 'Ε': 'E', 'Ζ': 'Z', 'Η': 'H', 'Ι': 'I', 'Κ': 'K', 'Μ': 'M', 'Ν': 'N', 'Ο': 'O',
+	'Ρ': 'P', 'Τ': 'T', 'Υ': 'Y', 'Χ': 'X',
+}
+
+// homoglyphOf returns the Latin letter (same case) that r imitates, or 0.
+// Only letters whose shapes match in common fonts are listed, not
+// sound-alikes: Cyrillic н and Greek η look like h and n only in some
+// fonts, so the safe form keeps them and only the folded form maps them.
+func homoglyphOf(r rune) byte {
+	if r < 0x370 || r > 0x52F {
+		return 0
+	}
+	if b, ok := upperHomoglyphs[r]; ok {
+		return b
+	}
+	switch r {
+	case 'н', 'η', 'в', 'м', 'т', 'γ', 'μ', 'β', 'ε', 'ν', 'κ', 'τ', 'ω', 'ς', 'υ', 'ι':
+		return 0
+	}
+	return homoglyphs[r]
+}
+
 // foldRune returns the ASCII letter r folds to, or 0 to keep r (lowercased).
 func foldRune(r rune) byte {
 	if b, ok := homoglyphs[r]; ok {

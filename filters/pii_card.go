@@ -7,6 +7,9 @@ type cardDetector struct{}
 
 var cardKinds = []string{"pii.credit_card"}
 
+// notCardContext names other long numbers that may pass Luhn by chance.
+var notCardContext = []string{"order", "invoice", "tracking", "ref", "imei", "isbn"}
+
 func (cardDetector) Kinds() []string { return cardKinds }
 func (cardDetector) Form() Form      { return FormSafe }
 func (cardDetector) MaxSpan() int    { return 19 + 18 }
@@ -35,7 +38,8 @@ func (cardDetector) Detect(text []byte, dst []Finding) []Finding {
 			}
 			break
 		}
-		if n >= 12 && n <= 19 && numberEnd(text, e) && luhn(digits[:n]) && issuerKnown(digits[:n]) {
+		if n >= 12 && n <= 19 && numberEnd(text, e) && luhn(digits[:n]) && issuerKnown(digits[:n]) &&
+			!contextBefore(text, i, 12, notCardContext) {
 			dst = append(dst, Finding{Kind: "pii.credit_card", Start: i, End: e, Score: 1})
 		}
 		i = e // the whole run is read: linear time

@@ -76,7 +76,7 @@ func (phoneDetector) Detect(text []byte, dst []Finding) []Finding {
 				continue
 			}
 		}
-		for i+1 < len(text) && isDigit(text[i+1]) {
+		for isDigit(text[i]) && i+1 < len(text) && isDigit(text[i+1]) {
 			i++
 		}
 	}
@@ -219,7 +219,10 @@ func phoneScore(text []byte, s, e int, sh *phoneShape) float64 {
 	if sh.first[0] == '0' && sh.first[1] == '0' && sh.digits >= 10 {
 		return boost(0.8)
 	}
-	if sh.ng == 1 { // bare digits
+	if sh.ng == 1 { // bare digits; "4596383 items" is a quantity
+		if e+1 < len(text) && text[e] == ' ' && isAlpha(text[e+1]) && !contextAfter(text, e, phoneLabels) {
+			return 0
+		}
 		if ctx && sh.digits >= 7 && sh.digits <= 12 {
 			return 0.7
 		}

@@ -99,4 +99,17 @@ func TestQualityPresidio(t *testing.T) {
 	s := mustScanner(t, DefaultConfig())
 	tallies := presidioQuality(t, s, os.Getenv("FILTERS_MISSES") != "")
 	report(t, "Presidio synthetic set (1,500 texts)", tallies)
+	// Floors a little below what is measured (docs/filters.md); the small
+	// classes (IBAN 21, SSN 16, IP 14) have wide intervals, so their floors
+	// are looser than the measured 1.0.
+	floors := map[string][2]float64{ // precision, recall
+		"pii.email": {0.95, 0.95}, "pii.phone": {0.95, 0.96}, "pii.credit_card": {0.97, 0.97},
+		"pii.iban": {0.95, 0.95}, "pii.ssn": {0.93, 0.93}, "pii.ip_address": {0.92, 0.92},
+	}
+	for kind, fl := range floors {
+		c := tallies[kind]
+		if c == nil || c.precision() < fl[0] || c.recall() < fl[1] {
+			t.Errorf("%s: %+v below floors %v", kind, c, fl)
+		}
+	}
 }
