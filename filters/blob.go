@@ -13,7 +13,7 @@ import (
 // whole run in the original text, since no smaller original span holds it.
 
 const (
-	minBase64Blob = 24 // shorter runs are ordinary words and identifiers
+	minBase64Blob = 12 // shorter runs are ordinary words; longer ones that decode to binary are skipped
 	minHexBlob    = 32
 	maxBlobs      = 32 // per text: bounds the work a crafted text can cause
 )
@@ -61,7 +61,8 @@ func (s *Scanner) scanBlobs(sc *scratch, dst []Finding) []Finding {
 			end++
 		}
 		n := j - i
-		if n < minBase64Blob || n > maxBlobSpan || (std && url) {
+		// A padded run ("c2x1dA==") is base64 beyond doubt, so it may be short.
+		if n < minBase64Blob && !(end > j && n >= 6) || n > maxBlobSpan || (std && url) {
 			i = end
 			continue
 		}

@@ -236,9 +236,14 @@ func phoneScore(text []byte, s, e int, sh *phoneShape) float64 {
 		sh.sep == ' ' && !sh.paren && thousands(g) || sh.sep == '.' && sh.ng == 2 {
 		return 0
 	}
+	// Hyphens also mean minus and ranges ("1200-1000", "250-135-50"): a
+	// hyphenated run is a phone number only in a phone shape.
+	if sh.sep == '-' && !sh.paren && !nanpShape(sh, g) && !(len(g) == 2 && g[0] == 3 && g[1] == 4) &&
+		sh.first[0] != '0' && !(len(g) >= 4 && allAtMost(g, 4)) {
+		return 0
+	}
 	// North American 3-3-4 (with or without the leading 1).
-	if sh.digits == 10 && len(g) == 3 && g[0] == 3 && g[1] == 3 && g[2] == 4 ||
-		sh.digits == 11 && len(g) == 4 && g[0] == 1 && sh.first[0] == '1' {
+	if nanpShape(sh, g) {
 		return boost(0.85)
 	}
 	// Two plain groups and a word right after ("17151 2450 Crown St",
@@ -260,6 +265,12 @@ func phoneScore(text []byte, s, e int, sh *phoneShape) float64 {
 		return boost(0.65)
 	}
 	return boost(0.5)
+}
+
+// nanpShape: 212-555-0100 or 1-212-555-0100.
+func nanpShape(sh *phoneShape, g []uint8) bool {
+	return sh.digits == 10 && len(g) == 3 && g[0] == 3 && g[1] == 3 && g[2] == 4 ||
+		sh.digits == 11 && len(g) == 4 && g[0] == 1 && sh.first[0] == '1'
 }
 
 // nanpArea: a North American area code and exchange start with 2–9.
