@@ -45,15 +45,8 @@ func (s *Scanner) scanBlobs(sc *scratch, dst []Finding) []Finding {
 			i++
 			continue
 		}
-		j, std, url, hexOnly := i, false, false, true
+		j := i
 		for j < len(b) && b64Class[b[j]] != 0 {
-			switch b64Class[b[j]] {
-			case 2:
-				std = true
-			case 3:
-				url = true
-			}
-			hexOnly = hexOnly && isHex(b[j])
 			j++
 		}
 		end := j
@@ -62,7 +55,21 @@ func (s *Scanner) scanBlobs(sc *scratch, dst []Finding) []Finding {
 		}
 		n := j - i
 		// A padded run ("c2x1dA==") is base64 beyond doubt, so it may be short.
-		if n < minBase64Blob && !(end > j && n >= 6) || n > maxBlobSpan || (std && url) {
+		if n < minBase64Blob && !(end > j && n >= 6) || n > maxBlobSpan {
+			i = end
+			continue
+		}
+		std, url, hexOnly := false, false, true
+		for _, c := range b[i:j] {
+			switch b64Class[c] {
+			case 2:
+				std = true
+			case 3:
+				url = true
+			}
+			hexOnly = hexOnly && isHex(c)
+		}
+		if std && url {
 			i = end
 			continue
 		}

@@ -129,14 +129,16 @@ func (b *blocklist) Detect(text []byte, dst []Finding) []Finding {
 	st := int32(0)
 	for i := 0; i < len(text); i++ {
 		st = ac.step(st, text[i])
-		if !ac.anyMatch[st] {
+		if st >= 0 {
 			continue
 		}
+		head := ac.outputs(st)
+		st = -st
 		end := i + 1
 		if end < len(text) && isWordByte(text[end]) {
 			continue
 		}
-		for o := ac.outHead[st]; o >= 0; o = ac.outNext[o] {
+		for o := head; o >= 0; o = ac.outNext[o] {
 			start := end - int(ac.patLen[ac.outPat[o]])
 			if start > 0 && isWordByte(text[start-1]) {
 				continue

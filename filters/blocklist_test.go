@@ -17,7 +17,7 @@ func TestBlocklistWordsAndFolding(t *testing.T) {
 			}
 		}
 	}
-	f("we assess the class", /* no whole word */)
+	f("we assess the class" /* no whole word */)
 	f("what the hell!", "hell")
 	f("what the HELL?", "HELL")
 	f("he11 no", "he11")
@@ -27,8 +27,8 @@ func TestBlocklistWordsAndFolding(t *testing.T) {
 	f("one bad apple spoils", "bad apple")
 	f("one bad  apple spoils" /* two spaces: a different phrase */)
 	f("crème brûlée and CREME", "crème", "CREME")
-	f("shellfish and hello", /* inside words */)
-	f("", /* empty */)
+	f("shellfish and hello" /* inside words */)
+	f("" /* empty */)
 }
 
 func TestBlocklistEmbeddedLists(t *testing.T) {

@@ -55,32 +55,45 @@ type phoneShape struct {
 	first    [4]byte // the first digits
 }
 
-func (phoneDetector) Detect(text []byte, dst []Finding) []Finding {
-	for i := 0; i < len(text); i++ {
-		c := text[i]
-		if !(isDigit(c) || c == '+' && i+1 < len(text) && isDigit(text[i+1]) || c == '(' && i+1 < len(text) && isDigit(text[i+1])) {
+func (d phoneDetector) Detect(text []byte, dst []Finding) []Finding {
+	return d.detectRuns(text, digitRuns(text, nil), dst)
+}
+
+// detectRuns starts at each digit run, or at the '+' or '(' before it.
+func (phoneDetector) detectRuns(text []byte, runs []int32, dst []Finding) []Finding {
+	next := 0
+	for _, r := range runs {
+		i := int(r)
+		if i < next {
 			continue
 		}
-		if !numberStart(text, i) {
-			for i+1 < len(text) && isDigit(text[i+1]) {
-				i++
-			}
-			continue
-		}
-		var sh phoneShape
-		e := readPhone(text, i, &sh)
-		if e > i {
-			if score := phoneScore(text, i, e, &sh); score > 0 {
-				dst = append(dst, Finding{Kind: "pii.phone", Start: i, End: e, Score: score})
-				i = e - 1
+		// From the '+' or '(' before the digits, then from the digits.
+		if i > 0 && (text[i-1] == '+' || text[i-1] == '(') && i-1 >= next {
+			if e, score := phoneAt(text, i-1); score > 0 {
+				dst = append(dst, Finding{Kind: "pii.phone", Start: i - 1, End: e, Score: score})
+				next = e
 				continue
 			}
 		}
-		for isDigit(text[i]) && i+1 < len(text) && isDigit(text[i+1]) {
-			i++
+		if e, score := phoneAt(text, i); score > 0 {
+			dst = append(dst, Finding{Kind: "pii.phone", Start: i, End: e, Score: score})
+			next = e
 		}
 	}
 	return dst
+}
+
+// phoneAt reads and scores a phone number starting at i.
+func phoneAt(text []byte, i int) (int, float64) {
+	if !numberStart(text, i) {
+		return 0, 0
+	}
+	var sh phoneShape
+	e := readPhone(text, i, &sh)
+	if e <= i {
+		return 0, 0
+	}
+	return e, phoneScore(text, i, e, &sh)
 }
 
 // readPhone reads groups of digits from i and returns where they end

@@ -19,6 +19,7 @@ type Scanner struct {
 // detectorRun is a detector with the thresholds of its kinds resolved.
 type detectorRun struct {
 	d         Detector
+	runs      runDetector        // d, when it starts from digit runs
 	threshold map[string]float64 // only enabled kinds
 }
 
@@ -26,6 +27,8 @@ type detectorRun struct {
 type scratch struct {
 	safe, folded view
 	found        []Finding
+	runs         []int32 // digit runs of the view being scanned
+	haveRuns     bool
 	blob         []byte
 	inner        *scratch // for decoded blobs (one level deep)
 }
@@ -51,6 +54,7 @@ func New(cfg Config) (*Scanner, error) {
 	all = append(all, cfg.Extra...)
 	for _, d := range all {
 		run := detectorRun{d: d, threshold: map[string]float64{}}
+		run.runs, _ = d.(runDetector)
 		for _, k := range d.Kinds() {
 			if isBlocklistKind(k) || cfg.enabled(k) || isExtra(d, cfg.Extra) {
 				run.threshold[k] = cfg.threshold(k)
@@ -160,8 +164,17 @@ func (s *Scanner) scan(sc *scratch, text []byte, dst []Finding, outer bool) []Fi
 }
 
 func (s *Scanner) runAll(sc *scratch, runs []detectorRun, v *view, dst []Finding) []Finding {
+	sc.haveRuns = false
 	for _, r := range runs {
-		sc.found = r.d.Detect(v.b, sc.found[:0])
+		if r.runs != nil {
+			if !sc.haveRuns {
+				sc.runs = digitRuns(v.b, sc.runs[:0])
+				sc.haveRuns = true
+			}
+			sc.found = r.runs.detectRuns(v.b, sc.runs, sc.found[:0])
+		} else {
+			sc.found = r.d.Detect(v.b, sc.found[:0])
+		}
 		for _, f := range sc.found {
 			th, ok := r.threshold[f.Kind]
 			if !ok || f.Score < th {

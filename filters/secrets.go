@@ -65,10 +65,12 @@ func (d *secretDetector) Detect(text []byte, dst []Finding) []Finding {
 	coveredStart, coveredEnd := 0, 0
 	for i := 0; i < len(text); i++ {
 		st = ac.step(st, text[i])
-		if !ac.anyMatch[st] {
+		if st >= 0 {
 			continue
 		}
-		for o := ac.outHead[st]; o >= 0; o = ac.outNext[o] {
+		head := ac.outputs(st)
+		st = -st
+		for o := head; o >= 0; o = ac.outNext[o] {
 			pat := ac.outPat[o]
 			ks := i + 1 - int(ac.patLen[pat])
 			if ks >= coveredStart && ks < coveredEnd {
