@@ -55,7 +55,7 @@ func (s *Scanner) scanBlobs(sc *scratch, dst []Finding) []Finding {
 		}
 		n := j - i
 		// A padded run ("c2x1dA==") is base64 beyond doubt, so it may be short.
-		if n < minBase64Blob && !(end > j && n >= 6) || n > maxBlobSpan {
+		if n < minBase64Blob && !(end > j && n >= 6) || n > s.maxBlob {
 			i = end
 			continue
 		}

@@ -77,6 +77,8 @@ func normalizeSafe(v *view, src []byte) {
 // whose output differs from its input maps every output byte to the whole
 // input segment, an unchanged one maps byte for byte.
 func normalizeStretch(v *view, it *norm.Iter, src []byte, from, to int) {
+	first := len(v.segs)
+	defer fixEmptySources(v, first, to)
 	it.Init(norm.NFKC, src[from:to])
 	for !it.Done() {
 		s := from + it.Pos()
@@ -115,6 +117,28 @@ func normalizeStretch(v *view, it *norm.Iter, src []byte, from, to int) {
 				}
 			}
 			k += n
+		}
+	}
+}
+
+// fixEmptySources: the NFKC iterator may hand out part of a segment's
+// output before it advances over the input ("ǉ" gives "l", then "j"); such
+// output got an empty source range and takes the range of what follows.
+func fixEmptySources(v *view, first, to int) {
+	for k := len(v.segs) - 1; k >= first; k-- {
+		g := &v.segs[k]
+		if g.ident || g.orig != g.origEnd {
+			continue
+		}
+		if k+1 < len(v.segs) {
+			n := v.segs[k+1]
+			if n.ident {
+				g.origEnd = n.orig + 1
+			} else {
+				g.origEnd = n.origEnd
+			}
+		} else {
+			g.origEnd = int32(to)
 		}
 	}
 }

@@ -48,12 +48,12 @@ func (ipDetector) detectRuns(text []byte, runs []int32, dst []Finding) []Finding
 		for s > 0 && c-s < 40 && (isHex(text[s-1]) || text[s-1] == ':') {
 			s--
 		}
-		if !ipStart(text, s) || overlapsAny(v4, s) {
+		if s < next || !ipStart(text, s) || overlapsAny(v4, s) {
 			continue
 		}
 		if e, ok := ipv6At(text, s); ok && ipEnd(text, e) {
 			dst = append(dst, Finding{Kind: "pii.ip_address", Start: s, End: e, Score: 0.9})
-			next, from = e, e
+			next, from = e, max(e, c+1)
 		}
 	}
 	return dst

@@ -12,6 +12,7 @@ type Scanner struct {
 	safe    []detectorRun
 	folded  []detectorRun
 	blobs   bool
+	maxBlob int // the longest encoded run decoded: a finding inside spans it
 	maxSpan int
 	pool    sync.Pool
 }
@@ -33,17 +34,17 @@ type scratch struct {
 	inner        *scratch // for decoded blobs (one level deep)
 }
 
-// maxBlobSpan caps the encoded runs the scanner decodes; a finding inside a
-// blob spans the blob, so this bounds MaxSpan too.
-const maxBlobSpan = 4096
-
 // New builds a Scanner for cfg.
 func New(cfg Config) (*Scanner, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Scanner{blobs: cfg.DecodeBlobs}
-	all := builtinDetectors()
+	long := cfg.MaxSpan
+	if long == 0 {
+		long = DefaultMaxSpan
+	}
+	s := &Scanner{blobs: cfg.DecodeBlobs, maxBlob: long}
+	all := builtinDetectors(long)
 	bl, err := newBlocklists(cfg.Blocklists)
 	if err != nil {
 		return nil, err
@@ -71,7 +72,7 @@ func New(cfg Config) (*Scanner, error) {
 		s.maxSpan = max(s.maxSpan, d.MaxSpan())
 	}
 	if s.blobs {
-		s.maxSpan = max(s.maxSpan, maxBlobSpan)
+		s.maxSpan = max(s.maxSpan, s.maxBlob)
 	}
 	s.pool.New = func() any { return &scratch{inner: &scratch{}} }
 	return s, nil
@@ -88,8 +89,9 @@ func isExtra(d Detector, extra []Detector) bool {
 
 // MaxSpan is the longest span, in bytes of the original text, that a
 // finding can have when the text carries no invisible padding: the longest
-// detector span (PEM blocks are capped at maxPEMSpan) or, with DecodeBlobs,
-// the longest decoded blob. Characters the normaliser removes or expands
+// detector span or, with DecodeBlobs, the longest decoded blob. PEM
+// blocks, JWTs and blobs are capped at Config.MaxSpan (default 4096);
+// every other kind is far shorter (an email 254, an IBAN 42). Characters the normaliser removes or expands
 // (zero-width runs inside a token) can stretch a finding beyond it; such a
 // finding is still reported whole by Scan.
 func (s *Scanner) MaxSpan() int { return s.maxSpan }

@@ -1,6 +1,8 @@
 package filters
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -52,5 +54,63 @@ func TestScanDecodesBlobs(t *testing.T) {
 	got := spans(text, s.Scan([]byte(text), nil))
 	if len(got) != 1 || got[0] != "pii.email=bWFpbCBtZSBhdCBqYW5lLmRvZUBleGFtcGxlLmNvbSBwbGVhc2U=" {
 		t.Fatalf("got %q", got)
+	}
+}
+
+func TestMaxSpanBoundsLongKinds(t *testing.T) {
+	if got := mustScanner(t, DefaultConfig()).MaxSpan(); got != DefaultMaxSpan {
+		t.Fatalf("default MaxSpan %d", got)
+	}
+	pem := "-----BEGIN RSA PRIVATE KEY-----\n" + strings.Repeat(strings.Repeat("Ab3+", 16)+"\n", 50) + "-----END RSA PRIVATE KEY-----"
+	for _, cap := range []int{0, 1024, 512} {
+		cfg := DefaultConfig()
+		cfg.MaxSpan = cap
+		s := mustScanner(t, cfg)
+		want := cap
+		if cap == 0 {
+			want = DefaultMaxSpan
+		}
+		if s.MaxSpan() != want {
+			t.Fatalf("cap %d: MaxSpan %d", cap, s.MaxSpan())
+		}
+		fs := s.Scan([]byte("key: "+pem), nil)
+		if len(fs) != 1 || fs[0].Kind != "secret.private_key" || fs[0].Start != 5 || fs[0].End-fs[0].Start > want {
+			t.Fatalf("cap %d: %+v", cap, fs)
+		}
+	}
+	noBlobs := Config{Detectors: []string{"pii"}}
+	if got := mustScanner(t, noBlobs).MaxSpan(); got > 256 {
+		t.Fatalf("PII only: MaxSpan %d, want the email bound", got)
+	}
+	if _, err := New(Config{MaxSpan: 100}); err == nil {
+		t.Fatal("max_span 100 accepted")
+	}
+}
+
+func TestConcurrentScans(t *testing.T) {
+	s := mustScanner(t, DefaultConfig())
+	texts := []string{"mail jane@example.com", "Grüße ｊａｎｅ@example.com", "AKIAIOSFODNN7EXAMPLE", "nothing", "\xff\xfe"}
+	want := make([][]Finding, len(texts))
+	for i, text := range texts {
+		want[i] = s.Scan([]byte(text), nil)
+	}
+	done := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for k := 0; k < 200; k++ {
+				i := (k + g) % len(texts)
+				got := s.Scan([]byte(texts[i]), nil)
+				if len(got) != len(want[i]) || len(got) > 0 && got[0] != want[i][0] {
+					done <- fmt.Errorf("%q: got %v want %v", texts[i], got, want[i])
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -53,7 +53,7 @@ func BenchmarkDetector(b *testing.B) {
 	foldInto(&fv, &sv)
 	bl, _ := newBlocklists([]BlocklistConfig{{Name: "profanity", List: "surge_profanity"}})
 	ds := map[string]Detector{"email": emailDetector{}, "phone": phoneDetector{}, "card": cardDetector{},
-		"iban": ibanDetector{}, "ssn": ssnDetector{}, "ip": ipDetector{}, "secrets": newSecretDetector(builtinSecretRules()),
+		"iban": ibanDetector{}, "ssn": ssnDetector{}, "ip": ipDetector{}, "secrets": newSecretDetector(builtinSecretRules(DefaultMaxSpan)),
 		"blocklist_surge": bl[0]}
 	for name, d := range ds {
 		in := sv.b

@@ -5,10 +5,10 @@ import (
 	"encoding/base64"
 )
 
-// maxPEMSpan caps a private-key block (a 4096-bit RSA key in PEM is about
-// 3.3 KB). A block with no END line within it is reported from BEGIN to
-// the end of its base64 body, so a stream window sees it from the header.
-const maxPEMSpan = 4096
+// A private-key block is capped at the scanner's long span (default 4096:
+// a 4096-bit RSA key in PEM is about 3.3 KB). A block with no END line
+// within it is reported from BEGIN to the end of its base64 body within
+// the cap, so a stream window sees it from the header on.
 
 // Character classes for token bodies.
 var (
@@ -81,7 +81,7 @@ func mixed(b []byte) bool {
 // builtinSecretRules: formats documented by each vendor (gitleaks'
 // config/gitleaks.toml describes the same token shapes; these are written
 // by hand and gated by the same kind of keyword prefilter).
-func builtinSecretRules() []*secretRule {
+func builtinSecretRules(longSpan int) []*secretRule {
 	return []*secretRule{
 		awsAccessKeyRule(),
 		prefixToken("secret.gcp_api_key", 0.95, &tokAlnumDash, 35, 35, "AIza"),
@@ -94,8 +94,8 @@ func builtinSecretRules() []*secretRule {
 		prefixToken("secret.anthropic_api_key", 0.95, &tokAlnumDash, 32, 255, "sk-ant-"),
 		openAIRule(),
 		azureStorageRule(),
-		pemRule(),
-		jwtRule(),
+		pemRule(longSpan),
+		jwtRule(longSpan),
 		connStringRule(),
 		genericRule(),
 	}
@@ -181,8 +181,8 @@ func azureStorageRule() *secretRule {
 // newlines are escaped as \n inside JSON, as in GCP service-account files).
 // A block inside a "private_key" JSON field reports as
 // secret.gcp_service_account.
-func pemRule() *secretRule {
-	return &secretRule{kind: "secret.private_key", also: []string{"secret.gcp_service_account"}, keywords: []string{"-----BEGIN "}, maxSpan: maxPEMSpan,
+func pemRule(longSpan int) *secretRule {
+	return &secretRule{kind: "secret.private_key", also: []string{"secret.gcp_service_account"}, keywords: []string{"-----BEGIN "}, maxSpan: longSpan,
 		match: func(text []byte, ks, ke int) (int, int, float64, string) {
 			kind := "="
 			if bytes.Contains(text[max(0, ks-24):ks], []byte(`"private_key"`)) {
@@ -196,7 +196,7 @@ func pemRule() *secretRule {
 			if !bytes.HasSuffix(label, []byte("PRIVATE KEY")) && !bytes.Equal(label, []byte("PGP PRIVATE KEY BLOCK")) {
 				return 0, 0, 0, ""
 			}
-			limit := min(len(text), ks+maxPEMSpan)
+			limit := min(len(text), ks+longSpan)
 			if p := bytes.Index(text[lineEnd:limit], []byte("-----END ")); p >= 0 {
 				e := lineEnd + p + len("-----END ")
 				for e < limit && e-(lineEnd+p) < 60 && text[e] != '\n' && text[e] != '"' && text[e] != '\\' {
@@ -215,8 +215,8 @@ func pemRule() *secretRule {
 }
 
 // jwtRule: three base64url parts whose header decodes to JSON naming "alg".
-func jwtRule() *secretRule {
-	return &secretRule{kind: "secret.jwt", keywords: []string{"eyJ"}, maxSpan: 4096,
+func jwtRule(longSpan int) *secretRule {
+	return &secretRule{kind: "secret.jwt", keywords: []string{"eyJ"}, maxSpan: longSpan,
 		match: func(text []byte, ks, ke int) (int, int, float64, string) {
 			if text[ks] != 'e' || text[ks+1] != 'y' || text[ks+2] != 'J' || ks > 0 && tokAlnumDash[text[ks-1]] {
 				return 0, 0, 0, ""
@@ -238,7 +238,7 @@ func jwtRule() *secretRule {
 			if err != nil || !bytes.Contains(hdr[:n], []byte(`"alg"`)) {
 				return 0, 0, 0, ""
 			}
-			return ks, sEnd, 0.95, "="
+			return ks, min(sEnd, ks+longSpan), 0.95, "=" // a longer token is cut at the cap
 		}}
 }
 
