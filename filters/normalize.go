@@ -77,6 +77,15 @@ func normalizeSafe(v *view, src []byte) {
 // whose output differs from its input maps every output byte to the whole
 // input segment, an unchanged one maps byte for byte.
 func normalizeStretch(v *view, it *norm.Iter, src []byte, from, to int) {
+	// Most non-ASCII text (ü, é, ß, —) is already NFKC: then only
+	// ignorables, homoglyphs and invalid bytes need work, rune by rune.
+	if q := norm.NFKC.QuickSpan(src[from:to]); q > 0 {
+		addRunes(v, src[from:from+q], from, from, from+q, true)
+		from += q
+		if from == to {
+			return
+		}
+	}
 	first := len(v.segs)
 	defer fixEmptySources(v, first, to)
 	it.Init(norm.NFKC, src[from:to])
@@ -85,39 +94,46 @@ func normalizeStretch(v *view, it *norm.Iter, src []byte, from, to int) {
 		seg := it.Next()
 		e := from + it.Pos()
 		same := len(seg) == e-s && string(seg) == string(src[s:e])
-		for k := 0; k < len(seg); {
-			c := seg[k]
-			if c < utf8.RuneSelf {
-				if same {
-					v.addIdent(seg[k:k+1], s+k)
-				} else {
-					v.addMapped(seg[k:k+1], s, e)
-				}
-				k++
-				continue
-			}
-			r, n := utf8.DecodeRune(seg[k:])
-			os, oe := s, e
+		addRunes(v, seg, s, s, e, same)
+	}
+}
+
+// addRunes appends the NFKC output seg, which came from src[s:e]: byte for
+// byte when same (seg equals its source, starting at base), else every
+// byte maps to the whole source range.
+func addRunes(v *view, seg []byte, base, s, e int, same bool) {
+	for k := 0; k < len(seg); {
+		c := seg[k]
+		if c < utf8.RuneSelf {
 			if same {
-				os, oe = s+k, s+k+n
+				v.addIdent(seg[k:k+1], base+k)
+			} else {
+				v.addMapped(seg[k:k+1], s, e)
 			}
-			switch {
-			case r == utf8.RuneError && n <= 1:
-				v.addMapped(space, os, oe)
-			case isIgnorable(r):
-				// removed: the next segment starts where it ended
-			case homoglyphOf(r) != 0:
-				h := homoglyphOf(r)
-				v.addMapped(asciiByte[h:h+1], os, oe)
-			default:
-				if same {
-					v.addIdent(seg[k:k+n], os)
-				} else {
-					v.addMapped(seg[k:k+n], os, oe)
-				}
-			}
-			k += n
+			k++
+			continue
 		}
+		r, n := utf8.DecodeRune(seg[k:])
+		os, oe := s, e
+		if same {
+			os, oe = base+k, base+k+n
+		}
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			v.addMapped(space, os, oe)
+		case isIgnorable(r):
+			// removed: the next segment starts where it ended
+		case homoglyphOf(r) != 0:
+			h := homoglyphOf(r)
+			v.addMapped(asciiByte[h:h+1], os, oe)
+		default:
+			if same {
+				v.addIdent(seg[k:k+n], os)
+			} else {
+				v.addMapped(seg[k:k+n], os, oe)
+			}
+		}
+		k += n
 	}
 }
 
