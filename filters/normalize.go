@@ -52,6 +52,17 @@ func normalizeSafe(v *view, src []byte) {
 		// An ASCII run, minus its last byte when a non-ASCII byte follows
 		// (a combining mark after it may compose with it).
 		j := i + asciiPrefix(src[i:])
+		// Fast path: a character that NFKC leaves alone and that cannot
+		// combine with its neighbours (é, ß, ü, —, most of Latin, Greek,
+		// Cyrillic) is copied with the ASCII before it, unless a
+		// combining character follows.
+		if j < len(src) {
+			if n := plainRuneLen(src[j:]); n > 0 && (j+n == len(src) || src[j+n] < utf8.RuneSelf || plainRuneLen(src[j+n:]) > 0) {
+				v.addIdent(src[i:j+n], i)
+				i = j + n
+				continue
+			}
+		}
 		k := j
 		if j < len(src) && k > i {
 			k--
@@ -160,6 +171,31 @@ func fixEmptySources(v *view, first, to int) {
 }
 
 var space = []byte{' '}
+
+// plainRunes marks the characters below U+3000 that the safe form copies
+// unchanged: NFKC-stable starters that begin a normalisation segment,
+// neither ignorable nor a homoglyph. (What follows is checked separately:
+// a combining mark after ü must still compose with it.)
+var plainRunes = func() (t [0x3000]bool) {
+	var buf [utf8.UTFMax]byte
+	for r := rune(0x80); r < 0x3000; r++ {
+		n := utf8.EncodeRune(buf[:], r)
+		p := norm.NFKC.Properties(buf[:n])
+		t[r] = !isIgnorable(r) && homoglyphOf(r) == 0 && p.BoundaryBefore() && p.CCC() == 0 &&
+			norm.NFKC.IsNormal(buf[:n])
+	}
+	return t
+}()
+
+// plainRuneLen returns the length of the plain character at the start of
+// b, or 0 when it needs the full treatment.
+func plainRuneLen(b []byte) int {
+	r, n := utf8.DecodeRune(b)
+	if r < 0x3000 && n > 1 && plainRunes[r] {
+		return n
+	}
+	return 0
+}
 
 // asciiByte[c:c+1] is a one-byte slice holding c, without allocating.
 var asciiByte = func() (t [256]byte) {
