@@ -168,3 +168,53 @@ func TestQualitySecrets(t *testing.T) {
 	}
 	t.Logf("all secret kinds: precision %.3f recall %.3f", all.precision(), all.recall())
 }
+
+// TestQualitySecretsEvasions: zero-width characters and homoglyphs inside
+// a token, and a base64-wrapped text, against the plain tokens.
+func TestQualitySecretsEvasions(t *testing.T) {
+	s := mustScanner(t, DefaultConfig())
+	cs := append(genSecretCases(2), genSecretCases(3)...)
+	var b strings.Builder
+	b.WriteString("| evasion | recall (all secret kinds) |\n|---|---|\n")
+	var plain float64
+	for _, e := range []struct {
+		name  string
+		tf    func(string) string
+		whole bool
+	}{{"plain", nil, false}, {"zero-width", zeroWidth, false}, {"homoglyph/fullwidth", homoglyph, false}, {"base64 (whole text)", base64Text, true}} {
+		var all tally
+		for _, c := range cs {
+			if c.value == "" {
+				continue
+			}
+			text, i := c.text, strings.Index(c.text, c.value)
+			g := span{c.kind, i, i + len(c.value)}
+			switch {
+			case e.whole:
+				text = e.tf(text)
+				g = span{c.kind, 0, len(text)}
+			case e.tf != nil:
+				v := e.tf(c.value)
+				text = text[:i] + v + text[i+len(c.value):]
+				g.end = i + len(v)
+			}
+			hit := false
+			for _, f := range s.Scan([]byte(text), nil) {
+				hit = hit || f.Kind == g.kind && f.Start < g.end && g.start < f.End
+			}
+			if hit {
+				all.tp++
+			} else {
+				all.fn++
+			}
+		}
+		if e.name == "plain" {
+			plain = all.recall()
+		}
+		b.WriteString("| " + e.name + " | " + formatF(all.recall()) + " |\n")
+		if plain-all.recall() > 0.05 {
+			t.Errorf("%s: recall %.3f vs plain %.3f", e.name, all.recall(), plain)
+		}
+	}
+	t.Log("\nSecrets, plain vs evasions (seeds 2 and 3)\n" + b.String())
+}

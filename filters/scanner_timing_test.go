@@ -55,6 +55,7 @@ func BenchmarkDetector(b *testing.B) {
 	ds := map[string]Detector{"email": emailDetector{}, "phone": phoneDetector{}, "card": cardDetector{},
 		"iban": ibanDetector{}, "ssn": ssnDetector{}, "ip": ipDetector{}, "secrets": newSecretDetector(builtinSecretRules(DefaultMaxSpan)),
 		"blocklist_surge": bl[0]}
+	runs := digitRuns(sv.b, nil)
 	for name, d := range ds {
 		in := sv.b
 		if d.Form() == FormFolded {
@@ -64,11 +65,35 @@ func BenchmarkDetector(b *testing.B) {
 			b.SetBytes(int64(len(in)))
 			b.ReportAllocs()
 			var dst []Finding
+			rd, fromRuns := d.(runDetector)
 			for b.Loop() {
-				dst = d.Detect(in, dst[:0])
+				// As the scanner calls it: numeric detectors get the shared digit runs.
+				if fromRuns {
+					dst = rd.detectRuns(in, runs, dst[:0])
+				} else {
+					dst = d.Detect(in, dst[:0])
+				}
 			}
 		})
 	}
+	b.Run("digit_runs", func(b *testing.B) {
+		b.SetBytes(int64(len(sv.b)))
+		b.ReportAllocs()
+		for b.Loop() {
+			runs = digitRuns(sv.b, runs[:0])
+		}
+	})
+	b.Run("blob_finder", func(b *testing.B) {
+		s := mustScanner(b, Config{DecodeBlobs: true})
+		sc := &scratch{inner: &scratch{}}
+		normalizeSafe(&sc.safe, text)
+		b.SetBytes(int64(len(text)))
+		b.ReportAllocs()
+		var dst []Finding
+		for b.Loop() {
+			dst = s.scanBlobs(sc, dst[:0])
+		}
+	})
 }
 
 // BenchmarkNormalize: the safe and folded forms of ASCII and non-ASCII text.
