@@ -13,6 +13,7 @@ type ahoCorasick struct {
 	outPat  []int32 // entry -> pattern id
 	outNext []int32 // entry -> next entry or -1
 	patLen  []int32
+	root    [256]int32 // the root's transitions by byte: the hot loop in text with no keyword
 }
 
 // newAhoCorasick builds the automaton; with foldCase, ASCII letters match
@@ -106,7 +107,27 @@ func newAhoCorasick(patterns []string, foldCase bool) *ahoCorasick {
 		}
 		m.delta[i] = v
 	}
+	for c := range m.root {
+		m.root[c] = m.delta[m.class[c]]
+	}
 	return m
+}
+
+// next advances the automaton over text[i]. At the root it first skips
+// every byte that cannot start a pattern, one independent table load per
+// byte (no chain through the state), and returns the position it stopped
+// at; len(text) means the text ended at the root.
+func (m *ahoCorasick) next(text []byte, i int, st int32) (int, int32) {
+	if st != 0 {
+		return i, m.delta[st+int32(m.class[text[i]])]
+	}
+	for i < len(text) && m.root[text[i]] == 0 {
+		i++
+	}
+	if i == len(text) {
+		return i, 0
+	}
+	return i, m.root[text[i]]
 }
 
 // step advances the automaton by one byte; st is a premultiplied state as

@@ -128,8 +128,7 @@ func (b *blocklist) Detect(text []byte, dst []Finding) []Finding {
 	ac := b.ac
 	st := int32(0)
 	for i := 0; i < len(text); i++ {
-		st = ac.step(st, text[i])
-		if st >= 0 {
+		if i, st = ac.next(text, i, st); st >= 0 {
 			continue
 		}
 		head := ac.outputs(st)

@@ -64,8 +64,7 @@ func (d *secretDetector) Detect(text []byte, dst []Finding) []Finding {
 	// a value the generic rule took) still run.
 	coveredStart, coveredEnd := 0, 0
 	for i := 0; i < len(text); i++ {
-		st = ac.step(st, text[i])
-		if st >= 0 {
+		if i, st = ac.next(text, i, st); st >= 0 {
 			continue
 		}
 		head := ac.outputs(st)
