@@ -26,7 +26,8 @@ func (ipDetector) detectRuns(text []byte, runs []int32, dst []Finding) []Finding
 		if i < next || !ipStart(text, i) {
 			continue
 		}
-		if e, ok := ipv4At(text, i); ok && ipEnd(text, e) && !versionBefore(text, i) {
+		// (A ':' after an IPv4 address is a port: IPv6 only ends in IPv4.)
+		if e, ok := ipv4At(text, i); ok && (ipEnd(text, e) || text[e] == ':') && !versionBefore(text, i) {
 			dst = append(dst, Finding{Kind: "pii.ip_address", Start: i, End: e, Score: 0.9})
 			next = e
 		}

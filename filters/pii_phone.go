@@ -209,7 +209,9 @@ func extension(text []byte, p int) int {
 }
 
 func phoneScore(text []byte, s, e int, sh *phoneShape) float64 {
-	if sh.digits < 7 || sh.digits > 15 || sh.mixedSep {
+	// Mixed separators only around a country code or parentheses:
+	// "+1 (555) 010-0199" yes, "12-34 56.78" no.
+	if sh.digits < 7 || sh.digits > 15 || sh.mixedSep && !sh.plus && !sh.paren {
 		return 0
 	}
 	ctx := contextBefore(text, s, 32, phoneContext) || contextAfter(text, e, phoneLabels)

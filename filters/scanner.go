@@ -117,7 +117,16 @@ func byStart(a, b Finding) int {
 	if a.Start != b.Start {
 		return a.Start - b.Start
 	}
-	return b.End - a.End // the longer first, so contained ones follow
+	if a.End != b.End {
+		return b.End - a.End // the longer first, so contained ones follow
+	}
+	switch { // the same span: the surer (more specific) kind first
+	case a.Score > b.Score:
+		return -1
+	case a.Score < b.Score:
+		return 1
+	}
+	return 0
 }
 
 // dropContained removes findings inside an earlier, not-weaker one, in

@@ -114,3 +114,23 @@ func TestConcurrentScans(t *testing.T) {
 		}
 	}
 }
+
+func TestScanRealWorldShapes(t *testing.T) {
+	s := mustScanner(t, DefaultConfig())
+	f := func(text string, want ...string) {
+		t.Helper()
+		got := spans(text, s.Scan([]byte(text), nil))
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Fatalf("%q: got %q, want %q", text, got, want)
+		}
+	}
+	f("Reach me on +1 (555) 010-0199", "pii.phone=+1 (555) 010-0199")
+	f("server at 10.0.0.12:8080 and [2001:db8::1]:443", "pii.ip_address=10.0.0.12", "pii.ip_address=2001:db8::1")
+	f("export GITHUB_TOKEN=ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5", "secret.github_token=ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5")
+	f("password: hunter2", "secret.generic=hunter2")
+	f(`password = os.getenv("DB_PASSWORD")`)
+	f("password: see below")
+	f("ISBN 978-3-16-148410-0 at 2023-10-05T12:30:00Z, 40.7128, -74.0060, $1,299.99")
+	f("ssn 078-05-1120 is the famous one", /* never issued to a person */)
+	f("Call 1-800-555-0199 now", "pii.phone=1-800-555-0199")
+}

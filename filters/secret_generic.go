@@ -51,10 +51,17 @@ func matchGeneric(text []byte, ks, ke int) (int, int, float64, string) {
 		ve--
 	}
 	n := ve - vs
+	v := text[vs:ve]
+	if ve < len(text) && (text[ve] == '(' || text[ve] == '[') {
+		return 0, 0, 0, "" // code, not a literal: os.getenv("…"), env["…"]
+	}
+	if n >= 6 && n < 12 && isPasswordWord(text[ks:ke]) && !isPlaceholder(v) && classes(v) >= 2 && hasDigitOrSymbol(v) &&
+		bytes.IndexByte(v, '.') < 0 {
+		return vs, ve, 0.6, "=" // a short password: "password: hunter2"
+	}
 	if n < 12 || n > 128 {
 		return 0, 0, 0, ""
 	}
-	v := text[vs:ve]
 	if n == 40 && containsFold(text[is:ie], "aws") && run(v, 0, &awsSecretKeyAWS, 40) == 40 {
 		return vs, ve, 0.95, "secret.aws_secret_key"
 	}
@@ -143,4 +150,17 @@ func isUUID(b []byte) bool {
 		}
 	}
 	return true
+}
+
+func isPasswordWord(k []byte) bool {
+	return bytes.EqualFold(k, []byte("password")) || bytes.EqualFold(k, []byte("passwd")) || bytes.EqualFold(k, []byte("pwd"))
+}
+
+func hasDigitOrSymbol(b []byte) bool {
+	for _, c := range b {
+		if !isAlpha(c) {
+			return true
+		}
+	}
+	return false
 }

@@ -61,7 +61,9 @@ func (d *secretDetector) Detect(text []byte, dst []Finding) []Finding {
 	st := int32(0)
 	// Keyword hits inside a secret already found are not re-read (a PEM
 	// body, a JWT's payload); hits before its value (the "AccountKey=" of
-	// a value the generic rule took) still run.
+	// a value the generic rule took) or at its first byte (the "ghp_" of
+	// GITHUB_TOKEN=ghp_…) still run, and the more specific kind, scoring
+	// higher, wins in Scan.
 	coveredStart, coveredEnd := 0, 0
 	for i := 0; i < len(text); i++ {
 		if i, st = ac.next(text, i, st); st >= 0 {
@@ -72,7 +74,7 @@ func (d *secretDetector) Detect(text []byte, dst []Finding) []Finding {
 		for o := head; o >= 0; o = ac.outNext[o] {
 			pat := ac.outPat[o]
 			ks := i + 1 - int(ac.patLen[pat])
-			if ks >= coveredStart && ks < coveredEnd {
+			if ks > coveredStart && ks < coveredEnd {
 				continue
 			}
 			for _, r := range d.rulesOf[pat] {
