@@ -131,6 +131,6 @@ func TestScanRealWorldShapes(t *testing.T) {
 	f(`password = os.getenv("DB_PASSWORD")`)
 	f("password: see below")
 	f("ISBN 978-3-16-148410-0 at 2023-10-05T12:30:00Z, 40.7128, -74.0060, $1,299.99")
-	f("ssn 078-05-1120 is the famous one", /* never issued to a person */)
+	f("ssn 078-05-1120 is the famous one" /* never issued to a person */)
 	f("Call 1-800-555-0199 now", "pii.phone=1-800-555-0199")
 }
