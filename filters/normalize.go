@@ -131,7 +131,11 @@ func addRunes(v *view, seg []byte, base, s, e int, same bool) {
 		}
 		switch {
 		case r == utf8.RuneError && n <= 1:
-			v.addMapped(space, os, oe)
+			if same {
+				v.addInvalid(os)
+			} else {
+				v.addMapped(space, os, oe)
+			}
 		case isIgnorable(r):
 			// removed: the next segment starts where it ended
 		case homoglyphOf(r) != 0:

@@ -28,6 +28,7 @@ type seg struct {
 	out           int32 // first byte of the segment in b
 	orig, origEnd int32 // source range; for ident segments origEnd is unused
 	ident         bool
+	invalid       bool // a run of invalid UTF-8 bytes, one space each
 }
 
 func (v *view) reset() {
@@ -62,11 +63,27 @@ func (v *view) addIdent(p []byte, orig int) {
 	v.b = append(v.b, p...)
 }
 
+// addInvalid appends a space for the invalid byte at s; a run of invalid
+// bytes becomes one segment (as many spaces, mapping to the whole run), so
+// a megabyte of garbage costs one segment, not a million.
+func (v *view) addInvalid(s int) {
+	if n := len(v.segs); n > 0 {
+		l := &v.segs[n-1]
+		if !l.ident && int(l.origEnd) == s && l.invalid {
+			l.origEnd++
+			v.b = append(v.b, ' ')
+			return
+		}
+	}
+	v.segs = append(v.segs, seg{out: int32(len(v.b)), orig: int32(s), origEnd: int32(s + 1), invalid: true})
+	v.b = append(v.b, ' ')
+}
+
 // addMapped appends p, which replaces the source range [s, e).
 func (v *view) addMapped(p []byte, s, e int) {
 	if n := len(v.segs); n > 0 {
 		l := v.segs[n-1]
-		if !l.ident && int(l.orig) == s && int(l.origEnd) == e {
+		if !l.ident && !l.invalid && int(l.orig) == s && int(l.origEnd) == e {
 			v.b = append(v.b, p...)
 			return
 		}

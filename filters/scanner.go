@@ -34,6 +34,9 @@ type scratch struct {
 	inner        *scratch // for decoded blobs (one level deep)
 }
 
+// maxPooledBytes bounds the scratch buffers the pool keeps.
+const maxPooledBytes = 1 << 20
+
 // New builds a Scanner for cfg.
 func New(cfg Config) (*Scanner, error) {
 	if err := cfg.Validate(); err != nil {
@@ -109,7 +112,9 @@ func (s *Scanner) Scan(text []byte, dst []Finding) []Finding {
 		slices.SortFunc(found, byStart)
 		dst = dst[:n0+dropContained(found)]
 	}
-	s.pool.Put(sc)
+	if cap(sc.safe.b) <= maxPooledBytes && cap(sc.folded.b) <= maxPooledBytes && cap(sc.blob) <= maxPooledBytes {
+		s.pool.Put(sc) // a huge text's buffers are left to the GC, not kept for every later scan
+	}
 	return dst
 }
 
