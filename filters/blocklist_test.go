@@ -1,6 +1,9 @@
 package filters
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestBlocklistWordsAndFolding(t *testing.T) {
 	cfg := Config{Blocklists: []BlocklistConfig{{Name: "words", Terms: []string{"ass", "hell", "bad apple", "Crème"}}}}
@@ -46,5 +49,18 @@ func TestBlocklistEmbeddedLists(t *testing.T) {
 	}
 	if _, err := New(Config{Blocklists: []BlocklistConfig{{Name: "x", Terms: []string{" ", ""}}}}); err == nil {
 		t.Fatal("a list of blank terms must be rejected")
+	}
+}
+
+func TestBlocklistsShareOnePass(t *testing.T) {
+	cfg := Config{Blocklists: []BlocklistConfig{
+		{Name: "a", Terms: []string{"red apple", "pear"}},
+		{Name: "b", Terms: []string{"apple", "pear"}},
+	}}
+	s := mustScanner(t, cfg)
+	got := spans("a red apple and a pear", s.Scan([]byte("a red apple and a pear"), nil))
+	want := []string{"blocklist.a=red apple", "blocklist.b=apple", "blocklist.a=pear", "blocklist.b=pear"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("got %q, want %q", got, want)
 	}
 }

@@ -83,6 +83,9 @@ func (c *Config) Validate() error {
 	if c.MaxSpan != 0 && (c.MaxSpan < 512 || c.MaxSpan > 1<<20) {
 		return fmt.Errorf("filters: max_span %d, want 0 (default %d) or 512…1048576", c.MaxSpan, DefaultMaxSpan)
 	}
+	if len(c.Blocklists) > maxBlocklists {
+		return fmt.Errorf("filters: %d blocklists, at most %d", len(c.Blocklists), maxBlocklists)
+	}
 	seen := map[string]bool{}
 	for i, b := range c.Blocklists {
 		if b.Name == "" || strings.ContainsAny(b.Name, " \t\n.") {

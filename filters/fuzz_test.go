@@ -127,7 +127,7 @@ func FuzzBlocklist(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	fuzzDetector(f, bl[0])
+	fuzzDetector(f, bl)
 }
 
 // TestSpansMapBackThroughNormalisation plants values behind each

@@ -52,8 +52,8 @@ func New(cfg Config) (*Scanner, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, b := range bl {
-		all = append(all, b)
+	if bl != nil {
+		all = append(all, bl)
 	}
 	all = append(all, cfg.Extra...)
 	for _, d := range all {
@@ -101,8 +101,9 @@ func (s *Scanner) MaxSpan() int { return s.maxSpan }
 
 // Scan appends the findings in text to dst and returns it: spans in text's
 // own bytes, sorted by Start, each at or above its kind's threshold. When
-// one finding lies inside another of higher or equal score only the outer
-// one is kept (a phone-shaped run inside a card number, say).
+// a pii or secret finding lies inside another of its family with a higher
+// or equal score only the outer one is kept (a phone-shaped run inside a
+// card number, say); each blocklist reports on its own.
 func (s *Scanner) Scan(text []byte, dst []Finding) []Finding {
 	sc := s.pool.Get().(*scratch)
 	n0 := len(dst)
@@ -143,7 +144,7 @@ func dropContained(f []Finding) int {
 		for j := n - 1; j >= 0 && j >= n-8; j-- {
 			o := f[j]
 			if f[i].Start >= o.Start && f[i].End <= o.End && o.Score >= f[i].Score &&
-				(o.Kind == f[i].Kind || familyOf(o.Kind) == familyOf(f[i].Kind)) {
+				(o.Kind == f[i].Kind || sharesFamily(o.Kind, f[i].Kind)) {
 				inside = true
 				break
 			}
@@ -154,6 +155,13 @@ func dropContained(f []Finding) int {
 		}
 	}
 	return n
+}
+
+// sharesFamily: a pii or secret finding inside another of its family is
+// the same thing seen twice; two blocklists are two separate verdicts.
+func sharesFamily(a, b string) bool {
+	fa := familyOf(a)
+	return (fa == "pii" || fa == "secret") && fa == familyOf(b)
 }
 
 func familyOf(kind string) string {

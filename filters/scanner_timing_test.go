@@ -54,7 +54,7 @@ func BenchmarkDetector(b *testing.B) {
 	bl, _ := newBlocklists([]BlocklistConfig{{Name: "profanity", List: "surge_profanity"}})
 	ds := map[string]Detector{"email": emailDetector{}, "phone": phoneDetector{}, "card": cardDetector{},
 		"iban": ibanDetector{}, "ssn": ssnDetector{}, "ip": ipDetector{}, "secrets": newSecretDetector(builtinSecretRules(DefaultMaxSpan)),
-		"blocklist_surge": bl[0]}
+		"blocklist_surge": bl}
 	runs := digitRuns(sv.b, nil)
 	for name, d := range ds {
 		in := sv.b
