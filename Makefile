@@ -52,6 +52,9 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzForwardedBody -fuzztime 30s ./gateway
 	$(GO) test -run '^$$' -fuzz FuzzObserveEventSpacing -fuzztime 30s ./gateway
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./config
+	@for f in FuzzScanner FuzzNormalize FuzzEmail FuzzPhone FuzzCreditCard FuzzIBAN FuzzSSN FuzzIP FuzzSecrets FuzzBlocklist; do \
+		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime 30s ./filters || exit 1; \
+	done
 
 clean:
 	rm -rf bin loadtest/results
