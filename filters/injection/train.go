@@ -338,3 +338,26 @@ func platt(zs []float64, ys []bool) (a, b float64) {
 	}
 	return a, b
 }
+
+// WeightBySource sets each example's weight to 1/sqrt(the size of its
+// source), so a big source does not drown a small one, then scales the
+// two classes to equal total weight. source[i] names ex[i]'s source.
+func WeightBySource(ex []Example, source []string) {
+	per := map[string]float64{}
+	for _, s := range source {
+		per[s]++
+	}
+	var sum [2]float64
+	cls := func(e Example) int {
+		if e.Label {
+			return 1
+		}
+		return 0
+	}
+	for i, e := range ex {
+		sum[cls(e)] += 1 / math.Sqrt(per[source[i]])
+	}
+	for i := range ex {
+		ex[i].Weight = 1 / math.Sqrt(per[source[i]]) * float64(len(ex)) / (2 * sum[cls(ex[i])])
+	}
+}

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"math"
 	"os"
 	"sort"
 	"time"
@@ -89,22 +88,15 @@ func fit(train, val []corpus.Item, maxFPR float64) (*injection.Model, float64) {
 	return m, corpus.ThresholdForFPR(neg, maxFPR)
 }
 
-// examples weights each item by 1/sqrt(its source's size), so a big source
-// does not drown a small one, then balances the two classes.
+// examples turns items into training examples weighted by source.
 func examples(items []corpus.Item) []injection.Example {
-	per := map[string]float64{}
-	for _, it := range items {
-		per[it.Source]++
-	}
-	var sum [2]float64
-	for _, it := range items {
-		sum[it.Label] += 1 / math.Sqrt(per[it.Source])
-	}
 	out := make([]injection.Example, 0, len(items))
+	src := make([]string, 0, len(items))
 	for _, it := range items {
-		w := 1 / math.Sqrt(per[it.Source]) * float64(len(items)) / (2 * sum[it.Label])
-		out = append(out, injection.Example{Text: it.Text, Label: it.Label == 1, Weight: w})
+		out = append(out, injection.Example{Text: it.Text, Label: it.Label == 1})
+		src = append(src, it.Source)
 	}
+	injection.WeightBySource(out, src)
 	return out
 }
 
