@@ -31,6 +31,7 @@ type event struct {
 type word struct {
 	h   uint64
 	end int32
+	id  uint16 // heuristic vocabulary id, set by the matcher
 }
 
 // bucket maps a 64-bit key to one of 2^bits weights.
@@ -43,9 +44,14 @@ func bucket(key uint64, bits uint) uint32 {
 // isWordByte reports whether c continues a word in the folded form. Leet
 // digits and '@', '$' are already letters there; the rest of the digits,
 // '_' and any byte of a non-ASCII character continue a word too.
-func isWordByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '\'' || c >= 0x80
-}
+func isWordByte(c byte) bool { return wordByte[c] }
+
+var wordByte = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '\'' || c >= 0x80
+	}
+	return t
+}()
 
 // extract appends the events and words of s.buf to s.ev and s.words: the
 // training view of the features.
@@ -84,7 +90,7 @@ func (s *scratch) scan(bits uint, emit func(idx uint32, pos int)) {
 		if prev != 0 {
 			emit(bucket(prev*fnvPrime^wh^nsBigram, bits), i)
 		}
-		words = append(words, word{wh, int32(i)})
+		words = append(words, word{h: wh, end: int32(i)})
 		prev, inWord = wh, false
 	}
 	s.words = words
@@ -124,7 +130,7 @@ func (s *scratch) sumBlocks(bits uint, w []int8, stride int, bl []block) {
 				sum += int32(w[bucket(prev*fnvPrime^wh^nsBigram, bits)])
 				n++
 			}
-			words = append(words, word{wh, int32(i)})
+			words = append(words, word{h: wh, end: int32(i)})
 			prev, inWord = wh, false
 		}
 		bl[k].sum, bl[k].n = sum, n

@@ -134,16 +134,18 @@ var heuristics = []struct {
 	}},
 }
 
-// matcher finds heuristic hits in a word sequence. Patterns are indexed by
-// the words their first slot accepts, in a small open-addressing table, so
-// a word that starts no pattern costs one probe.
+// matcher finds heuristic hits in a word sequence. Every word any pattern
+// names gets a small id from an open-addressing table, so a text word
+// costs one probe, and a slot test is one bit test on the id. Patterns are
+// indexed by the ids their first slot accepts.
 type matcher struct {
 	pats  []pattern
-	keys  [firstTableSize]uint64
-	masks [firstTableSize][2]uint64 // pattern bitset, 128 patterns at most
+	keys  [vocabTableSize]uint64
+	ids   [vocabTableSize]uint16
+	first [][2]uint64 // per id: the patterns whose first slot accepts it (128 patterns at most)
 }
 
-const firstTableSize = 1024
+const vocabTableSize = 2048
 
 type pattern struct {
 	feature uint8
@@ -151,7 +153,7 @@ type pattern struct {
 }
 
 type slot struct {
-	words    []uint64 // nil for a gap
+	words    []uint64 // bitset of vocabulary ids; nil for a gap
 	optional bool
 	gap      int
 }
@@ -159,74 +161,108 @@ type slot struct {
 var theMatcher = newMatcher()
 
 func newMatcher() *matcher {
-	m := &matcher{}
+	m := &matcher{first: make([][2]uint64, 1)} // id 0: not a pattern word
 	var s scratch
-	foldWord := func(w string) uint64 {
+	idOf := func(w string) int {
 		s.fold([]byte(w), 1)
-		return hashWord(string(s.buf))
+		h := hashWord(string(s.buf))
+		e := m.entry(h)
+		if m.keys[e] != h {
+			if len(m.first) >= vocabTableSize/2 {
+				panic("injection: heuristic vocabulary too large")
+			}
+			m.keys[e], m.ids[e] = h, uint16(len(m.first))
+			m.first = append(m.first, [2]uint64{})
+		}
+		return int(m.ids[e])
 	}
+	type rawSlot struct {
+		ids      []int
+		optional bool
+		gap      int
+	}
+	var raw [][]rawSlot
 	for f, h := range heuristics {
 		for _, src := range h.patterns {
-			var p pattern
-			p.feature = uint8(f)
+			var p []rawSlot
 			for _, tok := range strings.Fields(src) {
-				var sl slot
+				var sl rawSlot
 				if strings.HasPrefix(tok, "*") {
 					n, err := strconv.Atoi(tok[1:])
 					if err != nil {
 						panic("injection: bad gap in pattern " + src)
 					}
 					sl.gap = n
-					p.slots = append(p.slots, sl)
+					p = append(p, sl)
 					continue
 				}
 				if strings.HasPrefix(tok, "?") {
 					sl.optional, tok = true, tok[1:]
 				}
 				for _, w := range strings.Split(tok, "|") {
-					sl.words = append(sl.words, foldWord(w))
+					sl.ids = append(sl.ids, idOf(w))
 				}
-				p.slots = append(p.slots, sl)
+				p = append(p, sl)
 			}
-			if len(p.slots) == 0 || p.slots[0].words == nil || p.slots[0].optional {
+			if len(p) == 0 || p[0].ids == nil || p[0].optional {
 				panic("injection: pattern must start with a required word slot: " + src)
 			}
-			id := len(m.pats)
-			if id >= 128 {
-				panic("injection: too many heuristic patterns")
+			raw = append(raw, p)
+			m.pats = append(m.pats, pattern{feature: uint8(f)})
+		}
+	}
+	if len(m.pats) > 128 {
+		panic("injection: too many heuristic patterns")
+	}
+	words := (len(m.first) + 63) / 64
+	for id, p := range raw {
+		for _, rs := range p {
+			sl := slot{optional: rs.optional, gap: rs.gap}
+			if rs.ids != nil {
+				sl.words = make([]uint64, words)
+				for _, w := range rs.ids {
+					sl.words[w/64] |= 1 << (w % 64)
+				}
 			}
-			m.pats = append(m.pats, p)
-			for _, w := range p.slots[0].words {
-				e := m.slotFor(w)
-				m.keys[e] = w
-				m.masks[e][id/64] |= 1 << (id % 64)
-			}
+			m.pats[id].slots = append(m.pats[id].slots, sl)
+		}
+		for _, w := range p[0].ids {
+			m.first[w][id/64] |= 1 << (id % 64)
 		}
 	}
 	return m
 }
 
-// slotFor returns the table entry for w: its own or the empty one to fill.
-func (m *matcher) slotFor(w uint64) int {
-	for e := int(w>>54) & (firstTableSize - 1); ; e = (e + 1) & (firstTableSize - 1) {
-		if m.keys[e] == w || m.keys[e] == 0 {
+// entry returns the table entry for h: its own or the empty one to fill.
+func (m *matcher) entry(h uint64) int {
+	for e := int(h>>53) & (vocabTableSize - 1); ; e = (e + 1) & (vocabTableSize - 1) {
+		if m.keys[e] == h || m.keys[e] == 0 {
 			return e
 		}
 	}
 }
 
-// match appends a hit for every pattern that matches starting at each word.
+// match appends a hit for every pattern that matches starting at each
+// word. It first replaces each word's hash by its vocabulary id (0 for a
+// word no pattern names).
 func (m *matcher) match(words []word, hits []hit) []hit {
 	for i := range words {
-		e := m.slotFor(words[i].h)
-		if m.keys[e] == 0 {
+		e := m.entry(words[i].h)
+		words[i].id = 0
+		if m.keys[e] != 0 {
+			words[i].id = m.ids[e]
+		}
+	}
+	for i := range words {
+		id := words[i].id
+		if id == 0 {
 			continue
 		}
-		for half, mask := range m.masks[e] {
+		for half, mask := range m.first[id] {
 			for mask != 0 {
-				id := half*64 + bits.TrailingZeros64(mask)
+				pid := half*64 + bits.TrailingZeros64(mask)
 				mask &= mask - 1
-				p := &m.pats[id]
+				p := &m.pats[pid]
 				if end, ok := p.matchAt(words, i+1, 1); ok {
 					hits = append(hits, hit{words[end].end, p.feature})
 				}
@@ -253,7 +289,7 @@ func (p *pattern) matchAt(words []word, i, k int) (int, bool) {
 		}
 		return 0, false
 	}
-	if i < len(words) && has(sl.words, words[i].h) {
+	if i < len(words) && sl.has(words[i].id) {
 		if end, ok := p.matchAt(words, i+1, k+1); ok {
 			return end, true
 		}
@@ -264,13 +300,8 @@ func (p *pattern) matchAt(words []word, i, k int) (int, bool) {
 	return 0, false
 }
 
-func has(ws []uint64, h uint64) bool {
-	for _, w := range ws {
-		if w == h {
-			return true
-		}
-	}
-	return false
+func (sl *slot) has(id uint16) bool {
+	return id != 0 && sl.words[id/64]&(1<<(id%64)) != 0
 }
 
 // hit is one heuristic match: the feature and the folded offset it ends at.
