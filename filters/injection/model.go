@@ -20,7 +20,7 @@ import (
 // DefaultThreshold is the score at or above which the shipped model's
 // verdict is "injection": chosen for at most 2% false positives on held-out
 // benign prompts (docs/filters.md, "Prompt injection").
-const DefaultThreshold = 0.56
+const DefaultThreshold = 0.42
 
 //go:embed model.bin
 var shipped []byte

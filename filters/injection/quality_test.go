@@ -14,9 +14,9 @@ import (
 // held-out split (docs/filters.md has the measured table), so a regression
 // fails here.
 const (
-	floorRecall      = 0.82 // measured 0.845
-	ceilFPR          = 0.02 // measured 0.015
-	floorSourceRecal = 0.60 // every positive source; bipia is the weakest at 0.66
+	floorRecall      = 0.83 // measured 0.858
+	ceilFPR          = 0.02 // measured 0.016 (the goal)
+	floorSourceRecal = 0.60 // every positive source; bipia is the weakest
 	maxEvasionLoss   = 0.05 // recall lost to an evasion once folded
 )
 
@@ -59,7 +59,7 @@ func TestHeldOutQuality(t *testing.T) {
 			t.Errorf("%s: recall %s below %.2f", s, r, floorSourceRecal)
 		}
 	}
-	for _, s := range []string{"gsm8k", "xstest_safe", "xstest_completions", "bipia_clean"} {
+	for _, s := range []string{"gsm8k", "xstest_safe", "xstest_completions", "bipia_clean", "go_source", "presidio"} {
 		if r := neg[s]; r.Value() > ceilFPR {
 			t.Errorf("%s: false-positive rate %s above %.2f", s, r, ceilFPR)
 		}
@@ -67,15 +67,15 @@ func TestHeldOutQuality(t *testing.T) {
 }
 
 // DefaultThreshold must be the one make train chose for this model: at
-// most 1% of the validation negatives at or above it.
+// most 1.5% of the validation negatives at or above it.
 func TestThresholdMatchesModel(t *testing.T) {
 	var neg []float64
 	for _, it := range split(loadCorpus(t), "val", 0) {
 		neg = append(neg, scoreOf(it.Text))
 	}
-	want := corpus.ThresholdForFPR(neg, 0.01)
+	want := corpus.ThresholdForFPR(neg, 0.015)
 	if math.Abs(want-DefaultThreshold) > 0.01 {
-		t.Fatalf("DefaultThreshold %.2f, but the model's 1%% validation FPR threshold is %.4f: update it after make train", DefaultThreshold, want)
+		t.Fatalf("DefaultThreshold %.2f, but the model's 1.5%% validation FPR threshold is %.4f: update it after make train", DefaultThreshold, want)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"runtime"
 	"sort"
 	"time"
 
@@ -22,16 +23,16 @@ import (
 )
 
 func main() {
-	prepare := flag.String("prepare", "", "rebuild the corpus from this datasets/injection folder first")
+	prepare := flag.String("prepare", "", "rebuild the corpus from this datasets/injection folder (plus GOROOT's sources and docs/) first")
 	corpusPath := flag.String("corpus", "filters/injection/testdata/corpus.jsonl.gz", "corpus file")
 	out := flag.String("out", "filters/injection/model.bin", "model file to write")
-	maxFPR := flag.Float64("fpr", 0.01, "false-positive rate on validation negatives the threshold is chosen for")
+	maxFPR := flag.Float64("fpr", 0.015, "false-positive rate on validation negatives the threshold is chosen for")
 	loso := flag.Bool("loso", true, "also run the leave-one-source-out folds")
 	flag.Parse()
 	log.SetFlags(0)
 
 	if *prepare != "" {
-		items, err := corpus.Prepare(*prepare)
+		items, err := corpus.Prepare(*prepare, runtime.GOROOT(), ".")
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -64,6 +65,8 @@ func main() {
 	fmt.Fprintf(w, "Threshold for ≤ %.1f%% FPR on validation negatives: %.4f\n\n", 100**maxFPR, thr)
 	test := func(it corpus.Item) bool { return it.Split == "test" }
 	report(w, m, thr, corpus.Filter(items, test))
+	fmt.Fprintln(w)
+	operatingPoints(w, m, corpus.Filter(items, test))
 	fmt.Fprintln(w)
 	calibration(w, m, corpus.Filter(items, func(it corpus.Item) bool { return it.Split == "test" && it.Label >= 0 }))
 	if *loso {
@@ -131,6 +134,17 @@ func report(w io.Writer, m *injection.Model, thr float64, test []corpus.Item) {
 		raw := corpus.Total(corpus.Flagged(pos, func(s string) float64 { return m.Score([]byte(ev.Apply(s))) }, thr))
 		folded := corpus.Total(corpus.Flagged(pos, func(s string) float64 { return m.Score([]byte(corpus.Fold(ev.Apply(s)))) }, thr))
 		fmt.Fprintf(w, "| %s | %.3f | %.3f |\n", ev.Name, raw.Value(), folded.Value())
+	}
+}
+
+// operatingPoints prints recall, FPR and precision on the test split at a
+// few thresholds a policy might use.
+func operatingPoints(w io.Writer, m *injection.Model, test []corpus.Item) {
+	fmt.Fprintf(w, "Operating points on the test split\n\n| threshold | recall | FPR | precision |\n| --- | --- | --- | --- |\n")
+	for _, thr := range []float64{0.3, 0.5, injection.DefaultThreshold, 0.7, 0.8, 0.9} {
+		r := corpus.Total(corpus.Flagged(corpus.Filter(test, func(it corpus.Item) bool { return it.Label == 1 }), score(m), thr))
+		f := corpus.Total(corpus.Flagged(corpus.Filter(test, func(it corpus.Item) bool { return it.Label == 0 }), score(m), thr))
+		fmt.Fprintf(w, "| %.2f | %.3f | %.3f | %.3f |\n", thr, r.Value(), f.Value(), float64(r.K)/float64(r.K+f.K))
 	}
 }
 

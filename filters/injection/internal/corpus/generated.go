@@ -24,7 +24,8 @@ const perTemplate = 8
 func Inserted(benign []Item) []Item {
 	hosts := map[string][]Item{}
 	for _, it := range benign {
-		if it.Label == 0 && it.Source != "xstest_completions" {
+		if it.Label == 0 && (it.Source == "gsm8k" || it.Source == "xstest_safe" || it.Source == "presidio" ||
+			it.Source == "bipia_clean" || it.Source == "gen_benign") {
 			hosts[it.Split] = append(hosts[it.Split], it)
 		}
 	}

@@ -12,8 +12,10 @@ import (
 )
 
 // Prepare builds the corpus from the shared datasets folder
-// (datasets/injection) plus the generated examples, in a fixed order.
-func Prepare(dir string) ([]Item, error) {
+// (datasets/injection), the Go standard library sources under goroot,
+// Tollgate's own documentation under repo, and the generated examples, in
+// a fixed order.
+func Prepare(dir, goroot, repo string) ([]Item, error) {
 	var items []Item
 	add := func(source, group string, label int, text string) {
 		text = strings.TrimSpace(text)
@@ -168,6 +170,17 @@ func Prepare(dir string) ([]Item, error) {
 		seenT[r.FullText] = true
 		add("presidio", fmt.Sprint(r.TemplateID), 0, r.FullText)
 	}
+
+	code, err := goChunks(goroot)
+	if err != nil {
+		return nil, err
+	}
+	items = append(items, code...)
+	docs, err := docSections(repo)
+	if err != nil {
+		return nil, err
+	}
+	items = append(items, docs...)
 
 	items = append(items, Generated()...)
 	items = append(items, Inserted(items)...)
