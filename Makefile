@@ -5,7 +5,7 @@
 GO      ?= go
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test deps fmt-check vet run build bench loadtest fuzz clean
+.PHONY: test deps fmt-check vet run build bench loadtest fuzz train clean
 
 test: deps fmt-check vet
 	@# Every benchmark once: a benchmark that no longer builds or runs fails here, not in a load report.
@@ -55,6 +55,13 @@ fuzz:
 	@for f in FuzzScanner FuzzNormalize FuzzEmail FuzzPhone FuzzCreditCard FuzzIBAN FuzzSSN FuzzIP FuzzSecrets FuzzBlocklist; do \
 		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime 30s ./filters || exit 1; \
 	done
+	$(GO) test -run '^$$' -fuzz FuzzScore -fuzztime 30s ./filters/injection
+
+# Rebuilds the injection detector's model (filters/injection/model.bin) from
+# its corpus, byte for byte, and prints the quality tables of docs/filters.md.
+# DATASETS=../shared/datasets/injection first rebuilds the corpus from there.
+train:
+	$(GO) run ./filters/injection/train $(if $(DATASETS),-prepare $(DATASETS))
 
 clean:
 	rm -rf bin loadtest/results
