@@ -3,6 +3,8 @@ package filters
 import (
 	"fmt"
 	"strings"
+
+	"github.com/tollgate-ai/tollgate/filters/injection"
 )
 
 // Config chooses the detectors, their thresholds and the blocklists.
@@ -51,12 +53,14 @@ const DefaultMaxSpan = 4096
 // DefaultThreshold applies to kinds with no configured threshold.
 const DefaultThreshold = 0.5
 
-// DefaultConfig runs every PII and secret detector, decodes blobs, and
-// enables no blocklist (the embedded lists are opt-in).
+// DefaultConfig runs every PII and secret detector and the injection
+// classifier (at its calibrated threshold, about 2 % false positives on
+// benign prompts), decodes blobs, and enables no blocklist (the embedded
+// lists are opt-in).
 func DefaultConfig() Config {
 	return Config{
-		Detectors:   []string{"pii", "secret"},
-		Thresholds:  map[string]float64{"*": DefaultThreshold},
+		Detectors:   []string{"pii", "secret", KindInjection},
+		Thresholds:  map[string]float64{"*": DefaultThreshold, KindInjection: injection.DefaultThreshold},
 		DecodeBlobs: true,
 	}
 }

@@ -1,5 +1,7 @@
 package filters
 
+import "github.com/tollgate-ai/tollgate/filters/injection"
+
 // builtinDetectors returns one instance of every built-in detector. New
 // keeps those with at least one enabled kind. A new detector is one line
 // here (and its kinds appear in the Validate vocabulary by themselves).
@@ -12,6 +14,7 @@ func builtinDetectors(longSpan int) []Detector {
 		ssnDetector{},
 		ipDetector{},
 		newSecretDetector(builtinSecretRules(longSpan)),
+		injectionDetector{injection.Default()},
 	}
 }
 
