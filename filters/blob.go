@@ -16,6 +16,11 @@ const (
 	minBase64Blob = 12 // shorter runs are ordinary words; longer ones that decode to binary are skipped
 	minHexBlob    = 32
 	maxBlobs      = 32 // per text: bounds the work a crafted text can cause
+	// maxDecodedBlob bounds one decoded run (64 KiB of base64). Runs up to
+	// it are scanned; MaxSpan (the stream window) still holds back only
+	// Config.MaxSpan, so in a stream a finding in a longer blob may come
+	// after the blob's start was released.
+	maxDecodedBlob = 64 << 10
 )
 
 var b64Class = func() (t [256]uint8) {

@@ -46,7 +46,9 @@ func New(cfg Config) (*Scanner, error) {
 	if long == 0 {
 		long = DefaultMaxSpan
 	}
-	s := &Scanner{blobs: cfg.DecodeBlobs, maxBlob: long}
+	// Blobs are decoded up to maxDecodedBlob, past the long-kind cap: a
+	// jailbreak of a few KB is a longer base64 run than any key or token.
+	s := &Scanner{blobs: cfg.DecodeBlobs, maxBlob: max(long, maxDecodedBlob)}
 	all := builtinDetectors(long)
 	bl, err := newBlocklists(cfg.Blocklists)
 	if err != nil {
@@ -75,7 +77,7 @@ func New(cfg Config) (*Scanner, error) {
 		s.maxSpan = max(s.maxSpan, d.MaxSpan())
 	}
 	if s.blobs {
-		s.maxSpan = max(s.maxSpan, s.maxBlob)
+		s.maxSpan = max(s.maxSpan, long)
 	}
 	s.pool.New = func() any { return &scratch{inner: &scratch{}} }
 	return s, nil
