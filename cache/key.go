@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/tollgate-ai/tollgate/internal/jsonw"
 	"github.com/valyala/fastjson"
 )
 
@@ -45,9 +44,13 @@ func ignored(k []byte) bool {
 	return false
 }
 
-// canon writes a request body in canonical JSON: object keys sorted
-// (byte order, stable for duplicates), no whitespace, strings re-escaped
-// one way, numbers as written. Pooled: no allocation once warm.
+// canon writes a request body in a canonical form: an injective binary
+// encoding of its JSON value (a tag per value, lengths before strings,
+// counts before members), with object keys sorted (byte order, stable for
+// duplicates), strings unescaped and numbers as written. Two bodies that
+// mean the same JSON, whatever their key order, whitespace or escapes,
+// write the same bytes; different ones never do. Pooled: no allocation
+// once warm.
 type canon struct {
 	p   fastjson.Parser
 	buf []byte
@@ -113,6 +116,23 @@ func topFacts(o *fastjson.Object) (f Facts) {
 	return f
 }
 
+// Tags of the canonical encoding.
+const (
+	tagObject = 'o'
+	tagArray  = 'a'
+	tagString = 's'
+	tagNumber = 'n'
+	tagTrue   = 't'
+	tagFalse  = 'f'
+	tagNull   = 'z'
+)
+
+func (c *canon) bytes(tag byte, b []byte) {
+	c.buf = append(c.buf, tag)
+	c.buf = binary.AppendUvarint(c.buf, uint64(len(b)))
+	c.buf = append(c.buf, b...)
+}
+
 func (c *canon) object(o *fastjson.Object, depth int, top bool) bool {
 	if depth >= maxDepth {
 		return false
@@ -128,18 +148,14 @@ func (c *canon) object(o *fastjson.Object, depth int, top bool) bool {
 	})
 	slices.SortStableFunc(ms, func(a, b member) int { return bytes.Compare(a.k, b.k) })
 	c.kvs[depth] = ms
-	c.buf = append(c.buf, '{')
+	c.buf = append(c.buf, tagObject)
+	c.buf = binary.AppendUvarint(c.buf, uint64(len(ms)))
 	for i := range ms {
-		if i > 0 {
-			c.buf = append(c.buf, ',')
-		}
-		c.buf = jsonw.Bytes(c.buf, ms[i].k)
-		c.buf = append(c.buf, ':')
+		c.bytes(tagString, ms[i].k)
 		if !c.value(ms[i].v, depth+1) {
 			return false
 		}
 	}
-	c.buf = append(c.buf, '}')
 	clear(ms) // drop the parsed values
 	return true
 }
@@ -154,21 +170,29 @@ func (c *canon) value(v *fastjson.Value, depth int) bool {
 			return false
 		}
 		a, _ := v.Array()
-		c.buf = append(c.buf, '[')
-		for i, e := range a {
-			if i > 0 {
-				c.buf = append(c.buf, ',')
-			}
+		c.buf = append(c.buf, tagArray)
+		c.buf = binary.AppendUvarint(c.buf, uint64(len(a)))
+		for _, e := range a {
 			if !c.value(e, depth+1) {
 				return false
 			}
 		}
-		c.buf = append(c.buf, ']')
 	case fastjson.TypeString:
 		s, _ := v.StringBytes()
-		c.buf = jsonw.Bytes(c.buf, s)
-	default: // numbers as written, true, false, null
+		c.bytes(tagString, s)
+	case fastjson.TypeNumber:
+		n := len(c.buf)
+		c.buf = v.MarshalTo(c.buf) // the number as written
+		raw := c.buf[n:]
+		c.buf = append(c.buf[:n], tagNumber)
+		c.buf = binary.AppendUvarint(c.buf, uint64(len(raw)))
 		c.buf = v.MarshalTo(c.buf)
+	case fastjson.TypeTrue:
+		c.buf = append(c.buf, tagTrue)
+	case fastjson.TypeFalse:
+		c.buf = append(c.buf, tagFalse)
+	default:
+		c.buf = append(c.buf, tagNull)
 	}
 	return true
 }

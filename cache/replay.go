@@ -58,7 +58,8 @@ var doneEvent = []byte("data: [DONE]\n\n")
 // chunk; then the usage chunk when the client asked (include_usage), and
 // [DONE]. ok is false when the entry does not parse (a miss, not an answer).
 func replayChat(e *Entry, includeUsage bool) (r *events, ok bool) {
-	var p fastjson.Parser
+	p := parserPool.Get()
+	defer parserPool.Put(p)
 	v, err := p.ParseBytes(e.Body)
 	if err != nil {
 		return nil, false

@@ -157,16 +157,14 @@ func (s *Stage) Answer(v gateway.View) *gateway.Answer {
 	if v.Stream() && endpoint != "chat" { // only chat answers replay as streams
 		return s.bypass(v)
 	}
-	d, facts, ok := DigestBody(v.Body())
-	if !ok || facts.Uncacheable || (endpoint != "embeddings" && !ms.always && !facts.Deterministic) {
-		return s.bypass(v)
-	}
 	parts := KeyParts{Endpoint: endpoint, Scope: p.Tenant, Profile: v.OutputProfile(), Model: v.Model()}
 	if ms.shared {
 		parts.Scope = sharedScope
 	}
-	parts.Gen = s.gens.of(parts.Scope, parts.Model)
-	key := MakeKey(&parts, &d)
+	key, d, facts, ok := s.key(v.Body(), &parts)
+	if !ok || facts.Uncacheable || (endpoint != "embeddings" && !ms.always && !facts.Deterministic) {
+		return s.bypass(v)
+	}
 	var pending Pending
 	var lead *flight
 	if !noCache {
@@ -222,6 +220,16 @@ func (s *Stage) Answer(v gateway.View) *gateway.Answer {
 		v.Note("miss")
 	}
 	return nil
+}
+
+// key canonicalises body and keys it under parts (its Gen filled in).
+func (s *Stage) key(body []byte, parts *KeyParts) (Key, Digest, Facts, bool) {
+	d, facts, ok := DigestBody(body)
+	if !ok {
+		return Key{}, d, facts, false
+	}
+	parts.Gen = s.gens.of(parts.Scope, parts.Model)
+	return MakeKey(parts, &d), d, facts, true
 }
 
 func (s *Stage) bypass(v gateway.View) *gateway.Answer {
@@ -318,7 +326,9 @@ func (s *Stage) InspectStream(v gateway.View) gateway.StreamFilter {
 // a buffered answer it may store, as the upstream gave it.
 func (s *Stage) InspectResponse(v gateway.View, body []byte) ([]byte, *gateway.APIError) {
 	st, _ := v.State().(*reqState)
-	if st != nil && st.follows == nil && v.AnsweredBy() == "" && len(body) <= st.maxEntry {
+	// A leader keeps any size: its followers get the answer even when it is
+	// too big to store.
+	if st != nil && st.follows == nil && v.AnsweredBy() == "" && (len(body) <= st.maxEntry || st.flight != nil) {
 		st.body = append(st.body[:0], body...)
 	}
 	return body, nil
