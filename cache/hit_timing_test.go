@@ -22,13 +22,13 @@ func BenchmarkL1HitPath2KB(b *testing.B) {
 	s := benchStage(b)
 	body := []byte(`{"model":"gpt-4o","temperature":0,"messages":[{"role":"system","content":"You are a careful assistant for an internal support desk. Answer briefly and cite the runbook section you used."},{"role":"user","content":"The deploy of service 12 failed with exit code 137 after the readiness probe timed out; what should I check first, and in which order? Give the three most likely causes with one line each, then the commands to confirm each cause on a Kubernetes node, and finally what to change in the deployment manifest so it does not happen again."}],"max_tokens":512}`)
 	parts := KeyParts{Endpoint: "chat", Scope: "acme", Model: "gpt-4o"}
-	k, _, _, _ := s.key(body, &parts)
+	k, _, _, _ := s.key(body, &parts, true)
 	e := answer2KB()
 	s.mem.set(k, e, 3600e9)
 	b.ReportAllocs()
 	for b.Loop() {
 		p := KeyParts{Endpoint: "chat", Scope: "acme", Model: "gpt-4o"}
-		k, _, _, ok := s.key(body, &p)
+		k, _, _, ok := s.key(body, &p, true)
 		got := s.lookup(k, 3600e9)
 		if !ok || got == nil {
 			b.Fatal("miss")

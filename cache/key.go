@@ -70,7 +70,12 @@ const maxDepth = 64
 // DigestBody canonicalises body (a request as it goes upstream) and hashes
 // it. ok is false when the body cannot be keyed (not a JSON object, too
 // deep): such a request is not cached.
-func DigestBody(body []byte) (d Digest, f Facts, ok bool) {
+func DigestBody(body []byte) (d Digest, f Facts, ok bool) { return digestIf(body, false) }
+
+// digestIf is DigestBody that stops after the parse (ok false, the facts
+// filled) when onlyDeterministic and the request is not: a request that
+// will not be cached is not canonicalised and hashed for nothing.
+func digestIf(body []byte, onlyDeterministic bool) (d Digest, f Facts, ok bool) {
 	c := canonPool.Get().(*canon)
 	defer canonPool.Put(c)
 	v, err := c.p.ParseBytes(body)
@@ -80,6 +85,9 @@ func DigestBody(body []byte) (d Digest, f Facts, ok bool) {
 	o, _ := v.Object()
 	c.buf = c.buf[:0]
 	f = topFacts(o)
+	if f.Uncacheable || (onlyDeterministic && !f.Deterministic) {
+		return d, f, false
+	}
 	if !c.object(o, 0, true) {
 		return d, Facts{Uncacheable: true}, false
 	}

@@ -50,11 +50,16 @@ func TestDigestFacts(t *testing.T) {
 		`{"temperature":0.7,"messages":[]}`:        {},
 		`{"temperature":0,"messages":[]}`:          {Deterministic: true},
 		`{"seed":7,"temperature":1,"messages":[]}`: {Deterministic: true},
-		`{"temperature":0,"logprobs":true}`:        {Deterministic: true, Uncacheable: true},
 	} {
 		if _, f := digest(t, body); f != want {
 			t.Errorf("%s: facts %+v, want %+v", body, f, want)
 		}
+	}
+	if _, f, ok := DigestBody([]byte(`{"temperature":0,"logprobs":true}`)); ok || f != (Facts{Deterministic: true, Uncacheable: true}) {
+		t.Errorf("logprobs: keyed %v, facts %+v", ok, f)
+	}
+	if _, f, ok := digestIf([]byte(`{"temperature":1,"tools":[{"type":"function"}]}`), true); ok || f != (Facts{HasTools: true}) {
+		t.Errorf("not deterministic: keyed %v, facts %+v", ok, f)
 	}
 	for _, bad := range []string{`[1]`, `{"a":`, ``, `"s"`} {
 		if _, _, ok := DigestBody([]byte(bad)); ok {

@@ -161,8 +161,8 @@ func (s *Stage) Answer(v gateway.View) *gateway.Answer {
 	if ms.shared {
 		parts.Scope = sharedScope
 	}
-	key, d, facts, ok := s.key(v.Body(), &parts)
-	if !ok || facts.Uncacheable || (endpoint != "embeddings" && !ms.always && !facts.Deterministic) {
+	key, d, facts, ok := s.key(v.Body(), &parts, endpoint != "embeddings" && !ms.always)
+	if !ok {
 		return s.bypass(v)
 	}
 	var pending Pending
@@ -222,9 +222,11 @@ func (s *Stage) Answer(v gateway.View) *gateway.Answer {
 	return nil
 }
 
-// key canonicalises body and keys it under parts (its Gen filled in).
-func (s *Stage) key(body []byte, parts *KeyParts) (Key, Digest, Facts, bool) {
-	d, facts, ok := DigestBody(body)
+// key canonicalises body and keys it under parts (its Gen filled in). ok
+// is false for a request not to cache: one that cannot be keyed, asks for
+// what entries do not keep, or is not deterministic when onlyDeterministic.
+func (s *Stage) key(body []byte, parts *KeyParts, onlyDeterministic bool) (Key, Digest, Facts, bool) {
+	d, facts, ok := digestIf(body, onlyDeterministic)
 	if !ok {
 		return Key{}, d, facts, false
 	}
