@@ -90,7 +90,12 @@ type cacheGW struct {
 // a ledger, and the admin endpoint /admin/cache.
 func startCacheGateway(t *testing.T, upURL, extra string, rdb redis.UniversalClient, rego string) *cacheGW {
 	t.Helper()
-	cfg := parseConfig(t, cacheConfig+extra, map[string]string{"U": upURL})
+	return startCacheGatewayYAML(t, cacheConfig+extra, map[string]string{"U": upURL}, rdb, rego)
+}
+
+func startCacheGatewayYAML(t *testing.T, yml string, vars map[string]string, rdb redis.UniversalClient, rego string) *cacheGW {
+	t.Helper()
+	cfg := parseConfig(t, yml, vars)
 	st := cache.New(cache.Options{Config: &cfg.Cache, Redis: rdb})
 	if st == nil {
 		t.Fatal("no cache stage")
@@ -352,6 +357,70 @@ func TestCacheCoalescing(t *testing.T) {
 	if up.hits.Load() != 1 || results[0] != "miss" || coalesced != n-1 {
 		t.Fatalf("%d upstream calls, results %q", up.hits.Load(), results)
 	}
+	waitFor(t, "every ledger record", func() bool { return len(readLedger(g.ledgerDir)) == n })
+	for _, rec := range readLedger(g.ledgerDir) {
+		if rec.CompletionTokens == 0 || rec.Status != 200 || (rec.Stages["cache"] == "coalesced") != rec.CacheHit ||
+			(rec.CacheHit && (rec.CostPicos != 0 || rec.AnsweredBy != "cache")) {
+			t.Fatalf("ledger record %+v", rec)
+		}
+	}
+}
+
+// TestCacheFallbackStoredUnderServedModel: an answer a fallback model
+// served is stored under that model's key: it serves requests for the
+// fallback model.
+func TestCacheFallbackStoredUnderServedModel(t *testing.T) {
+	upURL, up := startCacheUpstream(t)
+	badURL, bad := startCacheUpstream(t)
+	bad.fail.Store(500)
+	g := startCacheGatewayYAML(t, `
+upstreams: [{name: u, kind: openai, base_url: "{{U}}"}, {name: bad, kind: openai, base_url: "{{B}}"}]
+models:
+  - {name: primary, deployments: [{upstream: bad, model: mock-gpt}], fallbacks: [m], retry: {attempts: 1}}
+  - {name: m, deployments: [{upstream: u, model: mock-gpt}], retry: {attempts: 1}}
+cache: {enabled: true}
+`, map[string]string{"U": upURL, "B": badURL}, nil, "")
+	req := seeded("primary", "served by the fallback")
+	resp, err := newClient(g.base, "").CreateChatCompletion(context.Background(), req)
+	if err != nil || resp.Header().Get("X-Tollgate-Model") != "m" || bad.hits.Load() == 0 {
+		t.Fatalf("%v %q", err, resp.Header().Get("X-Tollgate-Model"))
+	}
+	req.Model = "m"
+	if got, res := cachedChat(t, g.base, "", req); res != "hit" || got != resp.Choices[0].Message.Content || up.hits.Load() != 1 {
+		t.Fatalf("the fallback model's own request: %s, %d upstream calls", res, up.hits.Load())
+	}
+}
+
+// TestCacheAbandonedStreamNotStored: a stream the client left before its
+// end is never stored.
+func TestCacheAbandonedStreamNotStored(t *testing.T) {
+	upURL, up := startCacheUpstream(t)
+	g := startCacheGateway(t, upURL, "", nil, "")
+	up.pace.Store(20)
+	hr, _ := http.NewRequest(http.MethodPost, g.base+"/chat/completions",
+		strings.NewReader(`{"model":"m","seed":1,"stream":true,"max_tokens":40,"messages":[{"role":"user","content":"left early"}]}`))
+	hr.Header.Set("Content-Type", "application/json")
+	hr.Header.Set("Authorization", "Bearer sk-acme")
+	resp, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	if _, err := resp.Body.Read(buf); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	rec := ledgerRecordN(t, g.ledgerDir, 1)
+	if rec.Flags&metering.FlagClientAborted == 0 {
+		t.Fatalf("ledger record %+v", rec)
+	}
+	up.pace.Store(0)
+	seed := 1
+	req := chatReq("m", "left early")
+	req.Seed, req.MaxTokens = &seed, 40
+	if _, res := cachedChat(t, g.base, "sk-acme", req); res != "miss" || g.stage.Stats().Stores != 1 {
+		t.Fatalf("after an abandoned stream: %s, %d stores", res, g.stage.Stats().Stores)
+	}
 }
 
 // TestCacheCoalescedLeaderFails: followers of a leader that fails get an
@@ -488,6 +557,16 @@ func TestCacheRedisSharedByReplicas(t *testing.T) {
 	if counterValue(t, "tollgate_cache_corrupt_entries_total") != corrupt+1 {
 		t.Fatal("the corrupt entry was not counted")
 	}
+
+	// Redis stalls (paused): requests still succeed, from memory or upstream.
+	rs.Pause()
+	if _, res := cachedChat(t, g1.base, "sk-acme", seeded("m", "redis paused")); res != "miss" {
+		t.Fatalf("miss with Redis paused: %s", res)
+	}
+	if _, res := cachedChat(t, g2.base, "sk-acme", req); res != "hit" {
+		t.Fatalf("memory hit with Redis paused: %s", res)
+	}
+	rs.Resume()
 
 	// Redis stops: requests still succeed, hits from memory.
 	rs.Stop()
