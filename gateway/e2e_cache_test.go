@@ -20,6 +20,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 	"github.com/tollgate-ai/tollgate/cache"
 	"github.com/tollgate-ai/tollgate/gateway"
+	"github.com/tollgate-ai/tollgate/health"
 	"github.com/tollgate-ai/tollgate/internal/testredis"
 	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/tollgate-ai/tollgate/metering/tokenizer"
@@ -111,7 +112,12 @@ func startCacheGatewayYAML(t *testing.T, yml string, vars map[string]string, rdb
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = ledger.Close(context.Background()) })
-	stages := gateway.Stages{Tokens: tokens, Ledger: ledger, Cache: st}
+	hr, err := health.New(gateway.HealthOptions(cfg, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(hr.Close)
+	stages := gateway.Stages{Tokens: tokens, Ledger: ledger, Cache: st, Health: hr}
 	if rego != "" {
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, "decision.rego"), []byte(rego), 0o600); err != nil {
@@ -129,6 +135,8 @@ func startCacheGatewayYAML(t *testing.T, yml string, vars map[string]string, rdb
 		t.Fatal(err)
 	}
 	gw.Handle("/admin/cache", st.ServeAdmin, gateway.Admin)
+	gw.Handle("/v1/health/models", hr.ServeModelsHealth, gateway.Ops)
+	gw.Handle("/metrics", hr.ServeMetrics, gateway.Ops)
 	root := serveGateway(t, gw)
 	return &cacheGW{base: root + "/v1", root: root, ledgerDir: dir, gw: gw, stage: st}
 }
@@ -208,6 +216,16 @@ func TestCacheHitMissBypass(t *testing.T) {
 
 	if _, res := cachedChat(t, g.base, "sk-acme", chatReq("m", "what is a gateway")); res != "bypass" || up.hits.Load() != 2 {
 		t.Fatalf("a non-deterministic request: %s, %d upstream calls", res, up.hits.Load())
+	}
+	// The verdicts reach the health registry: hit rate 1/2 of the looked-up
+	// requests, and the per-model counter.
+	waitFor(t, "the hit rate in /v1/health/models", func() bool {
+		b := adminGet(t, g.root+"/v1/health/models")
+		return strings.Contains(b, `"cache_hit_rate":0.5`)
+	})
+	if m := adminGet(t, g.root+"/metrics"); !strings.Contains(m, `tollgate_cache_requests_total{model="m",result="hit"} 1`) ||
+		!strings.Contains(m, `tollgate_cache_requests_total{model="m",result="bypass"} 1`) {
+		t.Fatalf("metrics:\n%s", grepLines(m, "tollgate_cache_"))
 	}
 
 	noStore := seeded("m", "no store please")
@@ -620,4 +638,17 @@ func TestCacheAdminPurgeAll(t *testing.T) {
 	if !strings.Contains(string(b), `"misses":2`) {
 		t.Fatalf("stats %s", b)
 	}
+}
+
+func adminGet(t *testing.T, url string) string {
+	t.Helper()
+	hr, _ := http.NewRequest(http.MethodGet, url, nil)
+	hr.Header.Set("Authorization", "Bearer sk-admin")
+	resp, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }
