@@ -20,8 +20,12 @@ type flights struct {
 type flight struct {
 	key Key
 
-	mu     sync.Mutex
-	events [][]byte      // the leader's stream events so far (copies)
+	mu sync.Mutex
+	// The leader's stream events so far, copied into one buffer: event i is
+	// buf[ends[i-1]:ends[i]]. A reader keeps the slices it was given: an
+	// append that grows buf leaves the old array, unchanged, to them.
+	buf    []byte
+	ends   []int
 	wake   chan struct{} // closed (and replaced) on every change
 	done   bool
 	entry  *Entry  // the answer, when the leader succeeded
@@ -73,24 +77,40 @@ func (fs *flights) end(f *flight, e *Entry, fail *failed) {
 
 // event hands one of the leader's stream events to the followers.
 func (f *flight) event(ev []byte) {
-	c := append([]byte(nil), ev...)
 	f.mu.Lock()
 	if !f.done {
-		f.events = append(f.events, c)
+		f.buf = append(f.buf, ev...)
+		f.ends = append(f.ends, len(f.buf))
 		close(f.wake)
 		f.wake = make(chan struct{})
 	}
 	f.mu.Unlock()
 }
 
+// recorded is a snapshot of the leader's events.
+type recorded struct {
+	buf  []byte
+	ends []int
+}
+
+func (r recorded) n() int { return len(r.ends) }
+
+func (r recorded) at(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = r.ends[i-1]
+	}
+	return r.buf[start:r.ends[i]]
+}
+
 // wait blocks until the flight has more than have events or is done, the
 // timeout passes (false) or stop closes (false).
-func (f *flight) wait(have int, timeout time.Duration, stop <-chan struct{}) (events [][]byte, done bool, ok bool) {
+func (f *flight) wait(have int, timeout time.Duration, stop <-chan struct{}) (events recorded, done bool, ok bool) {
 	var timer *time.Timer
 	for {
 		f.mu.Lock()
-		if len(f.events) > have || f.done {
-			events, done = f.events, f.done
+		if len(f.ends) > have || f.done {
+			events, done = recorded{f.buf, f.ends}, f.done
 			f.mu.Unlock()
 			if timer != nil {
 				timer.Stop()
@@ -105,10 +125,10 @@ func (f *flight) wait(have int, timeout time.Duration, stop <-chan struct{}) (ev
 		select {
 		case <-wake:
 		case <-timer.C:
-			return nil, false, false
+			return recorded{}, false, false
 		case <-stop:
 			timer.Stop()
-			return nil, false, false
+			return recorded{}, false, false
 		}
 	}
 }
@@ -135,9 +155,9 @@ func (w *follower) Next() ([]byte, error) {
 	if !ok {
 		return nil, errLeaderFailed
 	}
-	if w.next < len(evs) {
+	if w.next < evs.n() {
 		w.next++
-		return evs[w.next-1], nil
+		return evs.at(w.next - 1), nil
 	}
 	if !done {
 		return nil, errLeaderFailed

@@ -28,7 +28,9 @@ func newMemory(maxBytes int, onEvict func()) *memory {
 		ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[Key, *memEntry]) time.Duration {
 			return e.Value.ttl
 		}),
-		OnDeletion: func(e otter.DeletionEvent[Key, *memEntry]) {
+		// Atomic: a counter increment under the bucket lock, where OnDeletion
+		// would start a goroutine per deletion.
+		OnAtomicDeletion: func(e otter.DeletionEvent[Key, *memEntry]) {
 			if e.Cause == otter.CauseOverflow {
 				onEvict()
 			}

@@ -292,7 +292,7 @@ func (s *Stage) follow(v gateway.View, f *flight, timeout time.Duration) *gatewa
 		if done {
 			break
 		}
-		have = len(evs)
+		have = evs.n()
 	}
 	f.mu.Lock()
 	e, fail := f.entry, f.fail
