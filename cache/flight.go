@@ -24,12 +24,12 @@ type flight struct {
 	// The leader's stream events so far, copied into one buffer: event i is
 	// buf[ends[i-1]:ends[i]]. A reader keeps the slices it was given: an
 	// append that grows buf leaves the old array, unchanged, to them.
-	buf    []byte
-	ends   []int
-	wake   chan struct{} // closed (and replaced) on every change
-	done   bool
-	entry  *Entry  // the answer, when the leader succeeded
-	fail   *failed // why it did not, when it failed
+	buf   []byte
+	ends  []int
+	wake  chan struct{} // closed (and replaced) on every change
+	done  bool
+	entry *Entry  // the answer, when the leader succeeded
+	fail  *failed // why it did not, when it failed
 }
 
 // failed is a leader's failure as followers report it: a buffered leader's
