@@ -652,3 +652,21 @@ func adminGet(t *testing.T, url string) string {
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
 }
+
+// TestCacheEmbeddingsAlwaysCached: embeddings need no temperature or seed;
+// the second identical request is a hit with the same vectors.
+func TestCacheEmbeddingsAlwaysCached(t *testing.T) {
+	upURL, up := startCacheUpstream(t)
+	g := startCacheGateway(t, upURL, "", nil, "")
+	c := newClient(g.base, "sk-acme")
+	req := openai.EmbeddingRequest{Model: "m", Input: []string{"tollgate caches embeddings"}}
+	first, err := c.CreateEmbeddings(context.Background(), req)
+	if err != nil || first.Header().Get("X-Tollgate-Cache") != "miss" {
+		t.Fatalf("%v %q", err, first.Header().Get("X-Tollgate-Cache"))
+	}
+	again, err := c.CreateEmbeddings(context.Background(), req)
+	if err != nil || again.Header().Get("X-Tollgate-Cache") != "hit" || up.hits.Load() != 1 ||
+		len(again.Data) != 1 || len(again.Data[0].Embedding) == 0 || again.Data[0].Embedding[0] != first.Data[0].Embedding[0] {
+		t.Fatalf("%v %q, %d upstream calls", err, again.Header().Get("X-Tollgate-Cache"), up.hits.Load())
+	}
+}
