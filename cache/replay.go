@@ -64,16 +64,19 @@ func replayChat(e *Entry, includeUsage bool) (r *events, ok bool) {
 	if err != nil {
 		return nil, false
 	}
-	r = &events{buf: make([]byte, 0, len(e.Body)*2+512)}
-	head := appendHead(nil, v)
-	var c []byte
+	choices := v.GetArray("choices")
+	head := appendHead(make([]byte, 0, 160), v)
+	// Each event repeats the head; content is cut every chunkBytes.
+	n := 4 + 4*len(choices) + len(e.Body)/(chunkBytes/2)
+	r = &events{buf: make([]byte, 0, len(e.Body)+n*(len(head)+80)), ends: make([]int, 0, n)}
+	c := make([]byte, 0, len(head)+chunkBytes*2+128)
 	begin := func(index int) {
 		c = append(c[:0], head...)
 		c = append(c, `,"choices":[{"index":`...)
 		c = strconv.AppendInt(c, int64(index), 10)
 		c = append(c, `,"delta":`...)
 	}
-	for i, ch := range v.GetArray("choices") {
+	for i, ch := range choices {
 		index := i
 		if n := ch.Get("index"); n != nil {
 			index = ch.GetInt("index")

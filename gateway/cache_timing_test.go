@@ -12,8 +12,8 @@ var benchCached = []byte(`{"model":"mock-gpt","temperature":0,"max_tokens":400,"
 
 // BenchmarkCache compares, in one run and in-process, the same
 // deterministic request through the gateway with the cache off, missing
-// every time (max_entry_bytes too small to store: key, lookup, record,
-// upstream), and hitting (buffered and streamed replay): hit minus off is
+// every time (max_entry_bytes too small to store, no coalescing: key,
+// lookup, capture, upstream), and hitting (buffered and streamed replay): hit minus off is
 // what a hit saves, miss minus off what the cache adds to a miss.
 func BenchmarkCache(b *testing.B) {
 	build := func(b *testing.B, cacheYAML string) *gateway.Server {
@@ -40,7 +40,7 @@ models: [{name: mock-gpt, deployments: [{upstream: mock}]}]
 		})
 	}
 	run("off", "", benchCached, false)
-	run("miss", "cache: {enabled: true, max_entry_bytes: 64}", benchCached, false)
+	run("miss", "cache: {enabled: true, max_entry_bytes: 64, coalesce: off}", benchCached, false)
 	run("hit", "cache: {enabled: true}", benchCached, false)
 	run("off-stream", "", stream, true)
 	run("hit-stream", "cache: {enabled: true}", stream, true)
