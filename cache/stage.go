@@ -349,7 +349,7 @@ func (s *Stage) Finish(v gateway.View, body []byte) {
 		e := st.follows.entry
 		st.follows.mu.Unlock()
 		if e != nil {
-			v.SetAnswerUsage(e.Usage)
+			v.SetAnswerUsage(e.Usage, e.Model)
 		}
 		return
 	}

@@ -378,7 +378,7 @@ func TestCacheCoalescing(t *testing.T) {
 	waitFor(t, "every ledger record", func() bool { return len(readLedger(g.ledgerDir)) == n })
 	for _, rec := range readLedger(g.ledgerDir) {
 		if rec.CompletionTokens == 0 || rec.Status != 200 || (rec.Stages["cache"] == "coalesced") != rec.CacheHit ||
-			(rec.CacheHit && (rec.CostPicos != 0 || rec.AnsweredBy != "cache")) {
+			(rec.CacheHit && (rec.CostPicos != 0 || rec.AnsweredBy != "cache" || rec.CostSavedPicos == 0)) {
 			t.Fatalf("ledger record %+v", rec)
 		}
 	}

@@ -146,12 +146,14 @@ func (v View) OutputProfile() string { return v.x.outputProfile }
 // string such as a hash of the filter settings). Request hooks only.
 func (v View) SetOutputProfile(p string) { v.x.outputProfile = p }
 
-// SetAnswerUsage sets the usage of the answer this stage gave when it was
-// not known at Answer (a coalesced follower's, known once its leader
-// finished). Only the answering stage, up to its Finish.
-func (v View) SetAnswerUsage(u metering.Usage) {
+// SetAnswerUsage sets the usage of the answer this stage gave, and the
+// model it is priced as (Answer.PricedAs), when they were not known at
+// Answer (a coalesced follower's, known once its leader finished). Only
+// the answering stage, up to its Finish.
+func (v View) SetAnswerUsage(u metering.Usage, pricedAs string) {
 	if v.x.answeredBy != "" && v.x.answeredBy == v.x.pipe.names[v.stage] {
 		v.x.meter.SetUsage(u)
+		v.x.pricedAs = pricedAs
 	}
 }
 
