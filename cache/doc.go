@@ -14,10 +14,14 @@
 //	record.go    collects a streamed answer's deltas into an entry
 //	replay.go    replays an entry as SSE chunks
 //	flight.go    coalescing of identical misses, live events for followers
-//	stage.go     the Stage: Answer, InspectStream, Finish, UISection
+//	stage.go     the Stage: New, Answer (lookup, hit, coalesce or miss)
+//	follow.go    answering coalesced followers
+//	store.go     InspectStream, InspectResponse, Finish: storing complete answers
+//	control.go   Cache-Control, x-tollgate-cache-control, x-tollgate-cache-ttl, the policy's TTL
 //	settings.go  what is cached for which model and key (config.CacheConfig)
+//	metrics.go   the cache's own metrics
 //	semantic.go  the seam the semantic cache (cache/semantic) plugs into
-//	admin.go     DELETE /admin/cache and GET /admin/cache (stats)
+//	admin.go     DELETE /admin/cache and GET /admin/cache (stats), UISection
 //
 // docs/cache.md describes the behaviour and the measurements.
 package cache
