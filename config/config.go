@@ -22,6 +22,7 @@ type Config struct {
 	Redis     RedisConfig    `yaml:"redis"`
 	Policy    PolicyConfig   `yaml:"policy"`
 	Metering  MeteringConfig `yaml:"metering"`
+	Cache     CacheConfig    `yaml:"cache"`
 	Health    HealthConfig   `yaml:"health"`
 	Log       LogConfig      `yaml:"log"`
 

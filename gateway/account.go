@@ -33,6 +33,12 @@ func (s *Server) account(x *Exchange) {
 	if s.stages.Ledger != nil && recorded {
 		rec := c.Record(&f)
 		rec.AnsweredBy, rec.Stages = x.answeredBy, x.notes
+		if x.answeredBy != "" && cacheAnswered(x.cacheResult) {
+			rec.CacheHit = true
+			if x.pricedAs != "" { // what the upstream call it replaced would have cost
+				rec.CostSavedPicos, _ = x.rt.prices.CostPicos(x.pricedAs, c.Usage)
+			}
+		}
 		s.stages.Ledger.Add(&rec)
 	}
 	s.observe(x, c.Usage, micros, f.Duration)
@@ -84,14 +90,14 @@ func (s *Server) observe(x *Exchange, u metering.Usage, costMicros int64, dur ti
 			Model: m, Deployment: d, Tenant: tenant, Status: x.status, ErrKind: x.errKind,
 			Duration: dur, TTFT: x.ttft, InterTokenMean: itl,
 			PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, CostMicros: costMicros,
-			Stream: x.fields.Stream,
+			Stream: x.fields.Stream, Cache: x.cacheResult,
 		})
 	}
 	if a := s.stages.Access; a != nil {
 		e := health.AccessEntry{RequestID: string(x.requestID), Tenant: tenant, Model: x.ServedModel(),
 			Deployment: x.accountableDeployment(), Status: x.status, ErrKind: x.errKind, Latency: dur, TTFT: x.ttft,
 			PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, CostMicros: costMicros,
-			Stream: x.fields.Stream, Policy: x.policyResult}
+			Stream: x.fields.Stream, Policy: x.policyResult, Cache: x.cacheResult}
 		if x.principal != nil {
 			e.Team = x.principal.Team
 		}
@@ -112,4 +118,10 @@ func (x *Exchange) accountableDeployment() string {
 		return x.blamed.name
 	}
 	return ""
+}
+
+// cacheAnswered reports a cache result whose answer came from the cache
+// (no upstream call of its own).
+func cacheAnswered(result string) bool {
+	return result == "hit" || result == "semantic-hit" || result == "coalesced"
 }

@@ -48,8 +48,8 @@ func (s *Server) decide(ctx *fasthttp.RequestCtx, x *Exchange) *APIError {
 	}
 	d := rev.Decide(context.Background(), in)
 	x.policyResult = policyResult(d)
-	if s.pipe.apply != nil {
-		x.decision, x.decided = d, true // for the stages' ApplyDecision
+	if s.pipe.stages != nil {
+		x.decision, x.decided = d, true // for the stages' ApplyDecision and View.Decision
 	}
 	if !d.Allow {
 		x.errKind = health.ErrPolicy

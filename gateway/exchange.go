@@ -74,6 +74,13 @@ type Exchange struct {
 	filters    *filterChain      // this stream's filters
 	respBody   []byte            // the buffered answer sent, for Finish (borrowed from ctx)
 	detached   bool              // a stream writer owns x: the client's body is fasthttp's again
+
+	// The response cache's view of the request (View.Header, SetCacheResult,
+	// SetOutputProfile, Answer.PricedAs).
+	reqHeader     *fasthttp.RequestHeader // the client's headers; valid only while the handler runs
+	cacheResult   string                  // x-tollgate-cache, the cache metric's result and the access log's
+	outputProfile string                  // the output filters in force (the filters stage sets it)
+	pricedAs      string                  // a stage's answer: the model its cost saved is priced under
 }
 
 var exchangePool = sync.Pool{New: func() any { return new(Exchange) }}

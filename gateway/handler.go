@@ -152,6 +152,7 @@ func (s *Server) serveModelAPI(ctx *fasthttp.RequestCtx, ep endpoint, pathModel 
 		return
 	}
 	x.principal = p
+	x.reqHeader = &ctx.Request.Header
 	if !isJSONContentType(ctx.Request.Header.ContentType()) {
 		s.failNow(ctx, x, &APIError{Status: 415, Type: typeInvalidRequest, Code: "unsupported_media_type",
 			Message: "Content-Type must be application/json, got " + truncate(string(ctx.Request.Header.ContentType()), 100)})
@@ -242,6 +243,9 @@ func (s *Server) setModelHeader(ctx *fasthttp.RequestCtx, x *Exchange) {
 		ctx.Response.Header.Set("X-Tollgate-Model", x.served.name)
 	case x.fields.Model != "":
 		ctx.Response.Header.Set("X-Tollgate-Model", truncate(x.fields.Model, 200))
+	}
+	if x.cacheResult != "" { // every answer path names the model: the cache's verdict goes with it
+		ctx.Response.Header.Set("X-Tollgate-Cache", x.cacheResult)
 	}
 }
 

@@ -107,6 +107,10 @@ type Answer struct {
 	// Usage, when known (a cached answer's), is the ledger record's; an
 	// answered request costs nothing.
 	Usage metering.Usage
+	// PricedAs names the model whose upstream call the answer stands in for
+	// (a cached answer's model): the ledger record's cost_saved is Usage
+	// priced under it. "" = nothing saved is recorded.
+	PricedAs string
 }
 
 // EventSource feeds a stage's streamed answer. Next returns the next

@@ -23,6 +23,7 @@ func (s *Server) writeAnswer(ctx *fasthttp.RequestCtx, x *Exchange, a *Answer) (
 	if a.Usage != (metering.Usage{}) {
 		x.meter.SetUsage(a.Usage)
 	}
+	x.pricedAs = a.PricedAs
 	ctx.SetStatusCode(x.status)
 	ctx.SetContentType("application/json")
 	for k, v := range a.Headers {

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"github.com/tollgate-ai/tollgate/metering"
+	"github.com/tollgate-ai/tollgate/policy"
 )
 
 // View is a stage's narrow view of one request: what it may read, its own
@@ -104,6 +105,56 @@ func (v View) Note(note string) {
 		v.x.notes = make(map[string]string, 2)
 	}
 	v.x.notes[v.x.pipe.names[v.stage]] = note
+}
+
+// IncludeUsage reports whether a streamed request asked for the usage chunk
+// (stream_options.include_usage).
+func (v View) IncludeUsage() bool { return v.x.fields.IncludeUsage }
+
+// Header is one of the client's request headers (nil when absent), e.g.
+// Cache-Control. Borrowed like Body: valid on the handler only (request
+// hooks), nil on a stream writer.
+func (v View) Header(name string) []byte {
+	if v.x.detached || v.x.reqHeader == nil {
+		return nil
+	}
+	return v.x.reqHeader.Peek(name)
+}
+
+// Decision is the request phase's policy decision (read only). Without a
+// policy it allows everything and has no opinion (CacheTTLSeconds -1).
+func (v View) Decision() *policy.Decision {
+	if !v.x.decided {
+		return &allowAll
+	}
+	return &v.x.decision
+}
+
+// SetCacheResult records the response cache's verdict for the request
+// ("hit", "semantic-hit", "miss", "coalesced" or "bypass"): the client
+// gets it as x-tollgate-cache, the cache metric and the access log count
+// it, and the ledger marks the hits. Only the cache stage calls it, from
+// its request hooks.
+func (v View) SetCacheResult(r string) { v.x.cacheResult = r }
+
+// OutputProfile names the output filtering in force for the request (set
+// by the filters stage with SetOutputProfile; "" = none): the cache keys
+// answers by it, so a hit never crosses redaction settings.
+func (v View) OutputProfile() string { return v.x.outputProfile }
+
+// SetOutputProfile records the output filtering in force (a short, stable
+// string such as a hash of the filter settings). Request hooks only.
+func (v View) SetOutputProfile(p string) { v.x.outputProfile = p }
+
+// SetAnswerUsage sets the usage of the answer this stage gave, and the
+// model it is priced as (Answer.PricedAs), when they were not known at
+// Answer (a coalesced follower's, known once its leader finished). Only
+// the answering stage, up to its Finish.
+func (v View) SetAnswerUsage(u metering.Usage, pricedAs string) {
+	if v.x.answeredBy != "" && v.x.answeredBy == v.x.pipe.names[v.stage] {
+		v.x.meter.SetUsage(u)
+		v.x.pricedAs = pricedAs
+	}
 }
 
 // Events collects what a StreamFilter emits for one input: zero or more

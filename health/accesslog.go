@@ -32,7 +32,7 @@ type AccessEntry struct {
 	PromptTokens     int
 	CompletionTokens int
 	CostMicros       int64
-	Cache            string // hit|miss|bypass
+	Cache            string // hit|semantic-hit|coalesced|miss|bypass
 	Policy           string // allow|deny|redact|rewrite …
 	Stream           bool
 	Findings         []FindingCount // filter findings by kind (counts only, never matched text)

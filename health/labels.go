@@ -112,11 +112,16 @@ func errKindIndex(kind string) int {
 	return 13
 }
 
-// Cache results reported in Record.Cache.
-var cacheLabels = [...]string{"hit", "miss", "bypass", OtherLabel}
+// Cache results reported in Record.Cache (the gateway's x-tollgate-cache
+// values): hit, semantic-hit and coalesced were answered without an upstream
+// call of their own; miss was looked up and went upstream; bypass was not
+// looked up.
+var cacheLabels = [...]string{"hit", "semantic-hit", "coalesced", "miss", "bypass", OtherLabel}
 
 const (
 	cacheHit = iota
+	cacheSemanticHit
+	cacheCoalesced
 	cacheMiss
 	cacheBypass
 	cacheOther
@@ -129,6 +134,10 @@ func cacheIndex(s string) int {
 		return -1
 	case "hit":
 		return cacheHit
+	case "semantic-hit":
+		return cacheSemanticHit
+	case "coalesced":
+		return cacheCoalesced
 	case "miss":
 		return cacheMiss
 	case "bypass":
@@ -136,3 +145,6 @@ func cacheIndex(s string) int {
 	}
 	return cacheOther
 }
+
+// cacheAnswered: the cache answered (no upstream call of the request's own).
+func cacheAnswered(i int) bool { return i == cacheHit || i == cacheSemanticHit || i == cacheCoalesced }

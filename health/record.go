@@ -16,7 +16,7 @@ type Record struct {
 	PromptTokens     int
 	CompletionTokens int
 	CostMicros       int64  // micro-dollars
-	Cache            string // "hit", "miss", "bypass" or "" when the cache was not consulted
+	Cache            string // "hit", "semantic-hit", "coalesced", "miss", "bypass" or "" when the cache was not consulted
 	Stream           bool
 }
 
@@ -68,9 +68,9 @@ func (r *Registry) Record(rec *Record) {
 
 	x := sample{
 		fault: fault,
-		// Policy denials, client errors and cache hits never reached the provider: their (tiny) latencies
+		// Policy denials, client errors and cache answers never reached the provider: their (tiny) latencies
 		// would hide a slow upstream.
-		served:     kind < 0 && !fault && cache != cacheHit,
+		served:     kind < 0 && !fault && !cacheAnswered(cache),
 		latency:    rec.Duration,
 		ttft:       rec.TTFT,
 		outTokens:  rec.CompletionTokens,
@@ -84,7 +84,7 @@ func (r *Registry) Record(rec *Record) {
 // generationTime is the time spent producing output: after the first token for streams, the whole request
 // otherwise (a cache hit replays instantly, so it is excluded from throughput).
 func generationTime(rec *Record) time.Duration {
-	if rec.Cache == "hit" {
+	if cacheAnswered(cacheIndex(rec.Cache)) {
 		return 0
 	}
 	if rec.TTFT > 0 && rec.Duration > rec.TTFT && rec.Stream {

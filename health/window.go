@@ -145,7 +145,7 @@ func (w *window) add(e int64, x *sample) {
 	}
 	if x.cache >= 0 && x.cache != cacheBypass {
 		s.cacheLookup.Add(1)
-		if x.cache == cacheHit {
+		if cacheAnswered(x.cache) {
 			s.cacheHits.Add(1)
 		}
 	}

@@ -108,6 +108,10 @@ unset TG_KEY
 
 ttfb_direct=$(bin/ttfb -n "$TTFB_N" -url http://127.0.0.1:18080/v1/chat/completions)
 ttfb_gw=$(bin/ttfb -n "$TTFB_N" -url http://127.0.0.1:18082/v1/chat/completions)
+ttfb_hit=""
+if [ -n "${rps_gateway_cache_hit:-}" ]; then # the same stream each time: replayed from the cache after the first
+  ttfb_hit=$(bin/ttfb -n "$TTFB_N" -url http://127.0.0.1:18086/v1/chat/completions)
+fi
 
 {
   echo "Load run $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores: wrk -t$THREADS -c$CONNS -d$DURATION, non-streaming chat, zero-latency mockllm"
@@ -134,8 +138,12 @@ ttfb_gw=$(bin/ttfb -n "$TTFB_N" -url http://127.0.0.1:18082/v1/chat/completions)
   if [ -n "${rps_gateway_all_stages_opa_evaluator:-}" ] && [ -n "${rps_gateway_all_but_policy:-}" ]; then
     echo "policy on, OPA topdown evaluator/off RPS ratio: $(awk -v a="$rps_gateway_all_stages_opa_evaluator" -v b="$rps_gateway_all_but_policy" 'BEGIN{printf "%.2f", a/b}')"
   fi
+  if [ -n "${rps_gateway_cache_hit:-}" ] && [ -n "${rps_gateway_cache_miss:-}" ]; then
+    echo "cache 100 % hits / 0 % hits RPS ratio: $(awk -v a="$rps_gateway_cache_hit" -v b="$rps_gateway_cache_miss" 'BEGIN{printf "%.2f", a/b}')"
+  fi
   echo
   echo "Streaming time to first byte (sequential, $TTFB_N requests):"
   echo "- direct:  $ttfb_direct"
   echo "- gateway: $ttfb_gw"
+  if [ -n "$ttfb_hit" ]; then echo "- gateway, cache hit (replayed stream): $ttfb_hit"; fi
 } | tee loadtest/results/latest.md

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/tollgate-ai/tollgate/cache"
 	"github.com/tollgate-ai/tollgate/config"
 	"github.com/tollgate-ai/tollgate/gateway"
 	"github.com/tollgate-ai/tollgate/health"
@@ -33,6 +34,7 @@ type app struct {
 	health  *health.Registry
 	policy  *policy.Engine
 	redis   redis.UniversalClient
+	cache   *cache.Stage // nil when no model is cached
 	closers []io.Closer
 }
 
@@ -92,9 +94,11 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 	if err != nil {
 		return nil, err
 	}
-	gw, err = gateway.New(cfg, gateway.Options{Logger: log, Mock: startMock, Stages: gateway.Stages{
-		Tokens: tokens, Limiter: limiter, Ledger: a.ledger, Health: a.health, Access: access, Policy: a.policy,
-	}})
+	st := gateway.Stages{Tokens: tokens, Limiter: limiter, Ledger: a.ledger, Health: a.health, Access: access, Policy: a.policy}
+	if a.cache = cache.New(cache.Options{Config: &cfg.Cache, Redis: a.redis, Logger: log}); a.cache != nil {
+		st.Cache = a.cache
+	}
+	gw, err = gateway.New(cfg, gateway.Options{Logger: log, Mock: startMock, Stages: st})
 	if err != nil {
 		return nil, err
 	}
@@ -109,6 +113,7 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 		a.health.AddUISource("cost_by_tenant", func() any { return a.ledger.CostToday() })
 	}
 	gw.Handle("/v1/health/policy", a.servePolicyStatus, gateway.Ops)
+	gw.Handle("/admin/cache", a.serveCache, gateway.Admin)
 	gw.Handle("/debug/pprof/", pprofhandler.PprofHandler, gateway.Admin) // CPU and heap profiles of a live gateway
 	a.health.AddUISource("policy", func() any {
 		if a.policy == nil {
@@ -158,7 +163,27 @@ func (a *app) accessLog(dest string) (*health.AccessLog, error) {
 	return health.NewAccessLogger(bw), nil
 }
 
-func (a *app) reload(cfg *config.Config) error { return a.gw.Reload(cfg) }
+func (a *app) reload(cfg *config.Config) error {
+	if err := a.gw.Reload(cfg); err != nil {
+		return err
+	}
+	if a.cache != nil { // a cache turned on by a reload needs a restart (the stage is built once)
+		a.cache.Reload(&cfg.Cache)
+	}
+	return nil
+}
+
+// serveCache answers /admin/cache: the cache's stats (GET) and purges
+// (DELETE ?tenant=&model=); 404 when no model is cached.
+func (a *app) serveCache(ctx *fasthttp.RequestCtx) {
+	if a.cache == nil {
+		ctx.SetStatusCode(fasthttp.StatusNotFound)
+		ctx.SetContentType("application/json")
+		ctx.SetBodyString(`{"error":{"message":"the response cache is off (config section cache)","type":"invalid_request_error","code":"cache_off","param":null}}`)
+		return
+	}
+	a.cache.ServeAdmin(ctx)
+}
 
 // servePolicyStatus answers /v1/health/policy: which revision serves and
 // how the last reloads went.
@@ -199,6 +224,9 @@ func (a *app) closeStages(ctx context.Context) error {
 	}
 	if a.policy != nil {
 		a.policy.Close()
+	}
+	if a.cache != nil { // before Redis: its writer uses it
+		a.cache.Close()
 	}
 	if a.redis != nil {
 		errs = append(errs, a.redis.Close())

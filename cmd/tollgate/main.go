@@ -46,6 +46,7 @@ var subcommands = map[string]func(args []string, stdin io.Reader, stdout, stderr
 	"policy":  policy.RunCLI,
 	"health":  healthCLI,
 	"filters": filters.RunCLI,
+	"cache":   cacheCLI,
 	"usage": func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return metering.RunUsageCLI(args, stdout, stderr)
 	},
@@ -65,6 +66,8 @@ commands:
   usage      query a running gateway's usage ledger: usage [--url OPS_URL] [--admin-key K]
   health     show a running gateway's per-model health: health [--url OPS_URL] [--admin-key K] [--json]
              (both default to http://127.0.0.1:9090, env TOLLGATE_URL and TOLLGATE_ADMIN_KEY)
+  cache      a running gateway's response cache: cache stats [--json] | cache purge (--tenant T | --model M | --all)
+             (--url OPS_URL --admin-key K, as health)
   version    print the version
 `)
 }
