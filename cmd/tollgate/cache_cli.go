@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/tollgate-ai/tollgate/cache"
 )
 
 // cacheCLI talks to a running gateway's /admin/cache:
@@ -78,19 +80,7 @@ func cacheCLI(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout)
 		return 0
 	}
-	var s struct {
-		Entries      int     `json:"entries"`
-		Bytes        uint64  `json:"bytes"`
-		MaxBytes     uint64  `json:"max_bytes"`
-		Hits         int64   `json:"hits"`
-		SemanticHits int64   `json:"semantic_hits"`
-		Misses       int64   `json:"misses"`
-		Coalesced    int64   `json:"coalesced"`
-		Bypassed     int64   `json:"bypassed"`
-		Stores       int64   `json:"stores"`
-		HitRate      float64 `json:"hit_rate"`
-		Redis        string  `json:"redis"`
-	}
+	var s cache.Stats
 	if err := json.Unmarshal(body, &s); err != nil {
 		fmt.Fprintln(stderr, "tollgate cache stats: unexpected answer:", err)
 		return 1
