@@ -42,6 +42,11 @@ const (
 	// maxStoring: stores (a remembered embedding and a Redis SET) running at
 	// once; more are dropped (the answer is stored exactly all the same).
 	maxStoring = 64
+	// maxSemanticText: a longer last user message is not looked up. Long
+	// messages rarely recur as paraphrases, the guard's cost grows with them,
+	// and one over the embedding model's input limit would fail the call
+	// (and pause the embedding model for everyone).
+	maxSemanticText = 8 << 10
 )
 
 var (
@@ -67,8 +72,8 @@ func (m *embedModel) paused() bool { return time.Now().UnixNano() < m.downUntil.
 func (h *SemanticHandler) bindStage(s *Stage) { h.stage.Store(s) }
 
 // Lookup implements Semantic. Only chat requests with a last user message
-// of text are looked up; an embedding failure is a miss without a Pending
-// (nothing to store under).
+// of text (up to maxSemanticText bytes) are looked up; an embedding failure
+// is a miss without a Pending (nothing to store under).
 func (h *SemanticHandler) Lookup(r *SemanticRequest) (*Entry, Pending) {
 	st := h.stage.Load()
 	if r.Endpoint != "chat" || st == nil {
@@ -79,7 +84,7 @@ func (h *SemanticHandler) Lookup(r *SemanticRequest) (*Entry, Pending) {
 		return nil, nil
 	}
 	rest, text, ok := semanticDigest(r.Body)
-	if !ok {
+	if !ok || len(text) > maxSemanticText {
 		return nil, nil
 	}
 	h.lookups.Add(1)
