@@ -309,9 +309,10 @@ func TestSemanticCacheEmbeddingFailureIsAMiss(t *testing.T) {
 	if _, res := cachedChat(t, g.base, "sk-acme", seeded("m", question)); res != "miss" || mock.embed.Load() != 1 {
 		t.Fatalf("embedding 500: %s, %d embedding calls", res, mock.embed.Load())
 	}
-	// Paused after the failure: no embedding call, no wait.
-	if _, res := cachedChat(t, g.base, "sk-acme", seeded("m", paraphrase)); res != "miss" || mock.embed.Load() != 1 || mock.chat.Load() != 4 {
-		t.Fatalf("paused: %s, %d embedding calls, %d chat calls", res, mock.embed.Load(), mock.chat.Load())
+	// Paused after the failure (cache/semantic_handler_test.go checks the
+	// pause itself): a miss either way.
+	if _, res := cachedChat(t, g.base, "sk-acme", seeded("m", paraphrase)); res != "miss" || mock.chat.Load() != 4 {
+		t.Fatalf("after the failure: %s, %d chat calls", res, mock.chat.Load())
 	}
 }
 
