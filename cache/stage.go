@@ -74,6 +74,9 @@ func New(o Options) *Stage {
 		go s.refreshGens(c.GenerationRefresh)
 	}
 	s.set.Store(newSettings(c))
+	if b, ok := o.Semantic.(interface{ bindStage(*Stage) }); ok {
+		b.bindStage(s) // a semantic hit reads this stage's entries
+	}
 	registerGauges(s)
 	return s
 }

@@ -36,11 +36,14 @@ func validateCache(c *CacheConfig, models map[string]bool, at reporter) {
 			at(p+".ttl", "must not be negative")
 		}
 		if s := m.Semantic; s.Enabled {
-			if !models[s.EmbeddingModel] {
+			switch {
+			case s.EmbeddingModel == "":
+				at(p+".semantic.embedding_model", "required: the configured model that embeds the last user message")
+			case !models[s.EmbeddingModel]:
 				at(p+".semantic.embedding_model", "unknown model %q", s.EmbeddingModel)
 			}
-			if s.Threshold <= 0 || s.Threshold > 1 {
-				at(p+".semantic.threshold", "must be within (0,1], got %g", s.Threshold)
+			if s.Threshold < 0 || s.Threshold > 1 { // 0: the default (semantic.DefaultThreshold)
+				at(p+".semantic.threshold", "must be within (0,1] (or unset), got %g", s.Threshold)
 			}
 		}
 	}

@@ -20,6 +20,8 @@ func TestCacheValidation(t *testing.T) {
 		"cache: {models: {gpt-4o: {when: never}}}": "must be deterministic or always",
 		"cache: {models: {gpt-4o: {semantic: {enabled: true, embedding_model: gpt-4o, threshold: 1.5}}}}": "within (0,1]",
 		"cache: {models: {gpt-4o: {semantic: {enabled: true, embedding_model: emb, threshold: 0.9}}}}":    `unknown model "emb"`,
+		"cache: {models: {gpt-4o: {semantic: {enabled: true}}}}":                                          "embedding_model: required",
+		"cache: {models: {gpt-4o: {semantic: {enabled: true, embedding_model: gpt-4o, threshold: -1}}}}":  "within (0,1]",
 	}
 	for yml, want := range bad {
 		_, err := Parse([]byte(routeBase+yml), "cfg.yaml")
@@ -32,6 +34,9 @@ func TestCacheValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	cc := c.Cache
+	if _, err := Parse([]byte(routeBase+"cache: {models: {gpt-4o: {semantic: {enabled: true, embedding_model: gpt-4o}}}}"), "cfg.yaml"); err != nil {
+		t.Fatalf("an unset threshold is the default: %v", err)
+	}
 	if !cc.Enabled || cc.TTL != time.Hour || cc.When != CacheWhenDeterministic || cc.MemoryBytes != 64<<20 || cc.Redis != "on" ||
 		!cc.Models["gpt-4o"].Shared || cc.Models["gpt-4o"].TTL != 5*time.Minute || *cc.Keys["k"].Enabled {
 		t.Fatalf("%+v", cc)

@@ -8,6 +8,10 @@ import (
 	"github.com/tollgate-ai/tollgate/metering"
 )
 
+// Prices is the config's price table, as the gateway bills with it: for
+// stages that record their own calls (the semantic cache's embeddings).
+func Prices(c *config.Config) (metering.Prices, error) { return buildPrices(c) }
+
 // buildPrices applies the config's price overrides (USD per 1M tokens) to
 // the embedded table, in integer micro-USD.
 func buildPrices(c *config.Config) (metering.Prices, error) {

@@ -35,7 +35,10 @@ type app struct {
 	policy  *policy.Engine
 	redis   redis.UniversalClient
 	cache   *cache.Stage // nil when no model is cached
-	closers []io.Closer
+	// semantic is the cache's semantic half; nil unless a model enables it
+	// (cache.models.<name>.semantic) at start.
+	semantic *cache.SemanticHandler
+	closers  []io.Closer
 }
 
 func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
@@ -95,7 +98,14 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 		return nil, err
 	}
 	st := gateway.Stages{Tokens: tokens, Limiter: limiter, Ledger: a.ledger, Health: a.health, Access: access, Policy: a.policy}
-	if a.cache = cache.New(cache.Options{Config: &cfg.Cache, Redis: a.redis, Logger: log}); a.cache != nil {
+	co := cache.Options{Config: &cfg.Cache, Redis: a.redis, Logger: log}
+	if cache.SemanticEnabled(&cfg.Cache) {
+		if a.semantic, err = cache.NewSemantic(a.semanticOptions(cfg)); err != nil {
+			return nil, err
+		}
+		co.Semantic = a.semantic
+	}
+	if a.cache = cache.New(co); a.cache != nil {
 		st.Cache = a.cache
 	}
 	gw, err = gateway.New(cfg, gateway.Options{Logger: log, Mock: startMock, Stages: st})
@@ -123,6 +133,13 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 	})
 	a.gw = gw
 	return a, nil
+}
+
+// semanticOptions: the embedding models resolve to their upstreams (kind
+// mock: their own in-process mock, as the gateway starts one); their calls
+// are recorded in the ledger as the gateway's own cost.
+func (a *app) semanticOptions(cfg *config.Config) cache.SemanticOptions {
+	return cache.SemanticOptions{Config: cfg, Mock: startMock, Redis: a.redis, Ledger: a.ledger, Logger: a.log}
 }
 
 func newRedis(c config.RedisConfig) redis.UniversalClient {
@@ -170,6 +187,11 @@ func (a *app) reload(cfg *config.Config) error {
 	if a.cache != nil { // a cache turned on by a reload needs a restart (the stage is built once)
 		a.cache.Reload(&cfg.Cache)
 	}
+	if a.semantic != nil { // new or changed embedding models; the first semantic model needs a restart
+		if err := a.semantic.Reload(cfg, a.semanticOptions(cfg)); err != nil {
+			a.log.Error("semantic cache: reload kept the previous embedding models", "err", err)
+		}
+	}
 	return nil
 }
 
@@ -213,6 +235,9 @@ func (a *app) shutdown(ctx context.Context) error {
 
 func (a *app) closeStages(ctx context.Context) error {
 	var errs []error
+	if a.semantic != nil { // first: its background stores use the ledger and Redis
+		a.semantic.Close()
+	}
 	if a.ledger != nil {
 		errs = append(errs, a.ledger.Close(ctx))
 	}
