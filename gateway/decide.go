@@ -170,7 +170,7 @@ func mergeTags(base, add map[string]string) map[string]string {
 func (s *Server) fillInput(x *Exchange, in *policy.Input, reads policy.InputParts) {
 	in.Phase = "request"
 	f := &x.fields
-	in.Request = policy.Request{Endpoint: "/v1/" + x.endpoint.apiPath(), Model: x.requested.name, Stream: f.Stream,
+	in.Request = policy.Request{Endpoint: x.endpoint.clientPath(), Model: x.requested.name, Stream: f.Stream,
 		MaxTokens: f.MaxTokens, Temperature: f.Temperature, HasTemperature: f.HasTemperature, N: max(f.N, 1),
 		Tools: f.Tools, MessageCount: f.MessageCount, PromptChars: f.PromptChars, User: f.User, Metadata: f.Metadata}
 	p := x.principal
@@ -195,8 +195,7 @@ func (s *Server) fillInput(x *Exchange, in *policy.Input, reads policy.InputPart
 		in.Health = s.policyHealth()
 	}
 	if reads.Has(policy.InputTime) {
-		now := time.Now().UTC()
-		in.Time = policy.Time{Now: now.Format(time.RFC3339), Hour: now.Hour(), Weekday: strings.ToLower(now.Weekday().String())}
+		in.Time = s.policyTime()
 	}
 }
 
@@ -212,6 +211,24 @@ func spendInput(sp metering.Spend) policy.Spend {
 		}
 	}
 	return out
+}
+
+// policyTime is the policy's input.time. Its finest field is the second,
+// so it is formatted once a second, not per request.
+func (s *Server) policyTime() policy.Time {
+	now := time.Now().UTC()
+	sec := now.Unix()
+	if t := s.timeView.Load(); t != nil && t.sec == sec {
+		return t.t
+	}
+	t := &timeView{sec: sec, t: policy.Time{Now: now.Format(time.RFC3339), Hour: now.Hour(), Weekday: strings.ToLower(now.Weekday().String())}}
+	s.timeView.Store(t)
+	return t.t
+}
+
+type timeView struct {
+	sec int64
+	t   policy.Time
 }
 
 // healthView is the policy's input.health, rebuilt at most once a second.

@@ -23,6 +23,20 @@ func (e endpoint) apiPath() string {
 	return e.upstreamPath()[1:]
 }
 
+// clientPath is the path the client called ("/v1/chat/completions"), as
+// the policy input names it: a constant, so no string is built per request.
+func (e endpoint) clientPath() string {
+	switch e {
+	case epChat:
+		return "/v1/chat/completions"
+	case epCompletions:
+		return "/v1/completions"
+	case epEmbeddings:
+		return "/v1/embeddings"
+	}
+	return "/v1/" + e.apiPath()
+}
+
 func (e endpoint) String() string {
 	switch e {
 	case epChat:

@@ -38,6 +38,7 @@ type Server struct {
 	closed     atomic.Bool
 	reloadFn   atomic.Pointer[ReloadFunc]
 	healthView atomic.Pointer[healthView]
+	timeView   atomic.Pointer[timeView] // input.time, formatted once a second
 	// started is the config the process started with: the settings in
 	// restartOnly keep its values until a restart.
 	started   *config.Config
