@@ -67,6 +67,7 @@ type Exchange struct {
 	findings   []policy.Finding // request inspection's, for the policy input
 	decision   policy.Decision  // the request phase's, for DecisionApplier (when decided)
 	decided    bool
+	respRedact []string          // the response-phase decision's redact list
 	stageState []any             // View.State, by stage index
 	notes      map[string]string // View.Note, by stage name: the ledger record's stages
 	answeredBy string            // the stage that answered in the upstream's place

@@ -73,6 +73,10 @@ func (v View) SetBody(b []byte) {
 // itself, after Finish).
 func (v View) Usage() (u metering.Usage, ok bool) { return v.x.meter.Usage() }
 
+// ResponseRedact is the kinds the response-phase policy asked to redact
+// (nil when it did not run or asked for none). Read only.
+func (v View) ResponseRedact() []string { return v.x.respRedact }
+
 // Tags are the request's tags (key, header and policy). Read only.
 func (v View) Tags() map[string]string { return v.x.tags }
 
