@@ -21,6 +21,7 @@ type Config struct {
 	Teams     []LimitScope   `yaml:"teams"`
 	Redis     RedisConfig    `yaml:"redis"`
 	Policy    PolicyConfig   `yaml:"policy"`
+	Filters   FiltersConfig  `yaml:"filters"`
 	Metering  MeteringConfig `yaml:"metering"`
 	Health    HealthConfig   `yaml:"health"`
 	Log       LogConfig      `yaml:"log"`

@@ -117,6 +117,7 @@ func applyDefaults(c *Config) {
 		c.Policy.Evaluator = "compiled"
 	}
 	setDur(&c.Policy.Timeout, 50*time.Millisecond)
+	defaultFilters(&c.Filters)
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
 	}

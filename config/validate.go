@@ -30,6 +30,7 @@ func validate(c *Config, name string, lines lineIndex) error {
 	validateLimitScopes(c, at)
 	validateMetering(&c.Metering, at)
 	validatePolicy(&c.Policy, at)
+	validateFilters(&c.Filters, keyIDs, models, at)
 	return errs.err()
 }
 
