@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/tollgate-ai/tollgate/filters"
 	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/tollgate-ai/tollgate/metering/tokenizer"
 	"github.com/tollgate-ai/tollgate/policy"
@@ -41,9 +42,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // subcommands are the operator tools other packages provide.
 var subcommands = map[string]func(args []string, stdin io.Reader, stdout, stderr io.Writer) int{
-	"tokens": tokenizer.RunCLI,
-	"policy": policy.RunCLI,
-	"health": healthCLI,
+	"tokens":  tokenizer.RunCLI,
+	"policy":  policy.RunCLI,
+	"health":  healthCLI,
+	"filters": filters.RunCLI,
 	"usage": func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return metering.RunUsageCLI(args, stdout, stderr)
 	},
@@ -59,6 +61,7 @@ commands:
              --ops-listen ADDR|off (env TOLLGATE_OPS_LISTEN; default 127.0.0.1:9090)
   policy     test|check|eval Rego policies
   tokens     count tokens: tokens --model M [FILE]
+  filters    scan text for PII, secrets and blocklisted words: filters scan [--lines] [--config FILE] [FILE]
   usage      query a running gateway's usage ledger: usage [--url OPS_URL] [--admin-key K]
   health     show a running gateway's per-model health: health [--url OPS_URL] [--admin-key K] [--json]
              (both default to http://127.0.0.1:9090, env TOLLGATE_URL and TOLLGATE_ADMIN_KEY)

@@ -1,0 +1,108 @@
+package filters
+
+// ahoCorasick is a dense Aho–Corasick automaton: one table lookup per input
+// byte whatever the number of patterns, so keyword prefilters and
+// blocklists cost the same on a text with no hit as a plain byte loop.
+// Bytes are mapped to classes (the distinct bytes of the patterns plus one
+// class for everything else) to keep the table small.
+type ahoCorasick struct {
+	class    [256]uint16
+	nclass   int
+	delta    []int32 // state*nclass + class -> state
+	outHead  []int32 // state -> first output entry or -1
+	outPat   []int32 // entry -> pattern id
+	outNext  []int32 // entry -> next entry or -1
+	patLen   []int32
+	anyMatch []bool // state has outputs
+}
+
+// newAhoCorasick builds the automaton; with foldCase, ASCII letters match
+// either case (patterns are lowercased first).
+func newAhoCorasick(patterns []string, foldCase bool) *ahoCorasick {
+	m := &ahoCorasick{}
+	lower := func(c byte) byte {
+		if foldCase && c >= 'A' && c <= 'Z' {
+			return c + 'a' - 'A'
+		}
+		return c
+	}
+	var used [256]bool
+	for _, p := range patterns {
+		for i := 0; i < len(p); i++ {
+			used[lower(p[i])] = true
+		}
+	}
+	m.nclass = 1 // class 0: bytes in no pattern
+	for c := 0; c < 256; c++ {
+		if used[c] {
+			m.class[c] = uint16(m.nclass)
+			m.nclass++
+		}
+	}
+	if foldCase {
+		for c := 'A'; c <= 'Z'; c++ {
+			m.class[c] = m.class[c+'a'-'A']
+		}
+	}
+	// Trie.
+	type node struct{ next map[uint16]int32 }
+	trie := []node{{next: map[uint16]int32{}}}
+	own := [][]int32{nil}
+	for id, p := range patterns {
+		m.patLen = append(m.patLen, int32(len(p)))
+		st := int32(0)
+		for i := 0; i < len(p); i++ {
+			cl := m.class[lower(p[i])]
+			nx, ok := trie[st].next[cl]
+			if !ok {
+				nx = int32(len(trie))
+				trie = append(trie, node{next: map[uint16]int32{}})
+				own = append(own, nil)
+				trie[st].next[cl] = nx
+			}
+			st = nx
+		}
+		own[st] = append(own[st], int32(id))
+	}
+	n := len(trie)
+	m.delta = make([]int32, n*m.nclass)
+	m.outHead = make([]int32, n)
+	m.anyMatch = make([]bool, n)
+	fail := make([]int32, n)
+	// BFS: fill the full transition function and the output chains.
+	queue := make([]int32, 0, n)
+	m.outHead[0] = -1
+	for cl := 0; cl < m.nclass; cl++ {
+		if nx, ok := trie[0].next[uint16(cl)]; ok {
+			m.delta[cl] = nx
+			fail[nx] = 0
+			queue = append(queue, nx)
+		}
+	}
+	for q := 0; q < len(queue); q++ {
+		st := queue[q]
+		head := m.outHead[fail[st]]
+		for i := len(own[st]) - 1; i >= 0; i-- {
+			m.outPat = append(m.outPat, own[st][i])
+			m.outNext = append(m.outNext, head)
+			head = int32(len(m.outPat) - 1)
+		}
+		m.outHead[st] = head
+		m.anyMatch[st] = head >= 0
+		for cl := 0; cl < m.nclass; cl++ {
+			if nx, ok := trie[st].next[uint16(cl)]; ok {
+				m.delta[int(st)*m.nclass+cl] = nx
+				fail[nx] = m.delta[int(fail[st])*m.nclass+cl]
+				queue = append(queue, nx)
+			} else {
+				m.delta[int(st)*m.nclass+cl] = m.delta[int(fail[st])*m.nclass+cl]
+			}
+		}
+	}
+	return m
+}
+
+// step advances the automaton by one byte.
+func (m *ahoCorasick) step(st int32, c byte) int32 {
+	return m.delta[int(st)*m.nclass+int(m.class[c])]
+}

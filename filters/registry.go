@@ -1,0 +1,25 @@
+package filters
+
+// builtinDetectors returns one instance of every built-in detector. New
+// keeps those with at least one enabled kind. A new detector is one line
+// here (and its kinds appear in the Validate vocabulary by themselves).
+func builtinDetectors() []Detector {
+	return []Detector{
+		emailDetector{},
+		phoneDetector{},
+		cardDetector{},
+		ibanDetector{},
+		ssnDetector{},
+		ipDetector{},
+		newSecretDetector(builtinSecretRules()),
+	}
+}
+
+// builtinKinds lists every kind the built-in detectors report.
+func builtinKinds() []string {
+	var ks []string
+	for _, d := range builtinDetectors() {
+		ks = append(ks, d.Kinds()...)
+	}
+	return ks
+}

@@ -1,0 +1,175 @@
+package filters
+
+import (
+	"slices"
+	"sync"
+)
+
+// Scanner runs the configured detectors over texts. It is built once per
+// configuration and safe for concurrent use; scratch buffers come from a
+// pool, so a scan that finds nothing allocates nothing.
+type Scanner struct {
+	safe    []detectorRun
+	folded  []detectorRun
+	blobs   bool
+	maxSpan int
+	pool    sync.Pool
+}
+
+// detectorRun is a detector with the thresholds of its kinds resolved.
+type detectorRun struct {
+	d         Detector
+	threshold map[string]float64 // only enabled kinds
+}
+
+// scratch is one scan's working memory.
+type scratch struct {
+	safe, folded view
+	found        []Finding
+	blob         []byte
+	inner        *scratch // for decoded blobs (one level deep)
+}
+
+// maxBlobSpan caps the encoded runs the scanner decodes; a finding inside a
+// blob spans the blob, so this bounds MaxSpan too.
+const maxBlobSpan = 4096
+
+// New builds a Scanner for cfg.
+func New(cfg Config) (*Scanner, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Scanner{blobs: cfg.DecodeBlobs}
+	all := builtinDetectors()
+	bl, err := newBlocklists(cfg.Blocklists)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range bl {
+		all = append(all, b)
+	}
+	all = append(all, cfg.Extra...)
+	for _, d := range all {
+		run := detectorRun{d: d, threshold: map[string]float64{}}
+		for _, k := range d.Kinds() {
+			if isBlocklistKind(k) || cfg.enabled(k) || isExtra(d, cfg.Extra) {
+				run.threshold[k] = cfg.threshold(k)
+			}
+		}
+		if len(run.threshold) == 0 {
+			continue
+		}
+		if d.Form() == FormFolded {
+			s.folded = append(s.folded, run)
+		} else {
+			s.safe = append(s.safe, run)
+		}
+		s.maxSpan = max(s.maxSpan, d.MaxSpan())
+	}
+	if s.blobs {
+		s.maxSpan = max(s.maxSpan, maxBlobSpan)
+	}
+	s.pool.New = func() any { return &scratch{inner: &scratch{}} }
+	return s, nil
+}
+
+func isExtra(d Detector, extra []Detector) bool {
+	for _, e := range extra {
+		if e == d {
+			return true
+		}
+	}
+	return false
+}
+
+// MaxSpan is the longest span, in bytes of the original text, that a
+// finding can have when the text carries no invisible padding: the longest
+// detector span (PEM blocks are capped at maxPEMSpan) or, with DecodeBlobs,
+// the longest decoded blob. Characters the normaliser removes or expands
+// (zero-width runs inside a token) can stretch a finding beyond it; such a
+// finding is still reported whole by Scan.
+func (s *Scanner) MaxSpan() int { return s.maxSpan }
+
+// Scan appends the findings in text to dst and returns it: spans in text's
+// own bytes, sorted by Start, each at or above its kind's threshold. When
+// one finding lies inside another of higher or equal score only the outer
+// one is kept (a phone-shaped run inside a card number, say).
+func (s *Scanner) Scan(text []byte, dst []Finding) []Finding {
+	sc := s.pool.Get().(*scratch)
+	n0 := len(dst)
+	dst = s.scan(sc, text, dst, true)
+	found := dst[n0:]
+	if len(found) > 1 {
+		slices.SortFunc(found, byStart)
+		dst = dst[:n0+dropContained(found)]
+	}
+	s.pool.Put(sc)
+	return dst
+}
+
+func byStart(a, b Finding) int {
+	if a.Start != b.Start {
+		return a.Start - b.Start
+	}
+	return b.End - a.End // the longer first, so contained ones follow
+}
+
+// dropContained removes findings inside an earlier, not-weaker one, in
+// place, and returns how many remain.
+func dropContained(f []Finding) int {
+	n := 0
+	for i := range f {
+		inside := false
+		for j := n - 1; j >= 0 && j >= n-8; j-- {
+			o := f[j]
+			if f[i].Start >= o.Start && f[i].End <= o.End && o.Score >= f[i].Score &&
+				(o.Kind == f[i].Kind || familyOf(o.Kind) == familyOf(f[i].Kind)) {
+				inside = true
+				break
+			}
+		}
+		if !inside {
+			f[n] = f[i]
+			n++
+		}
+	}
+	return n
+}
+
+func familyOf(kind string) string {
+	for i := 0; i < len(kind); i++ {
+		if kind[i] == '.' {
+			return kind[:i]
+		}
+	}
+	return kind
+}
+
+// scan runs every detector over text; outer is false inside a decoded blob.
+func (s *Scanner) scan(sc *scratch, text []byte, dst []Finding, outer bool) []Finding {
+	normalizeSafe(&sc.safe, text)
+	dst = s.runAll(sc, s.safe, &sc.safe, dst)
+	if len(s.folded) > 0 {
+		foldInto(&sc.folded, &sc.safe)
+		dst = s.runAll(sc, s.folded, &sc.folded, dst)
+	}
+	if outer && s.blobs {
+		dst = s.scanBlobs(sc, dst)
+	}
+	return dst
+}
+
+func (s *Scanner) runAll(sc *scratch, runs []detectorRun, v *view, dst []Finding) []Finding {
+	for _, r := range runs {
+		sc.found = r.d.Detect(v.b, sc.found[:0])
+		for _, f := range sc.found {
+			th, ok := r.threshold[f.Kind]
+			if !ok || f.Score < th {
+				continue
+			}
+			f.Start, f.End = v.span(f.Start, f.End)
+			dst = append(dst, f)
+		}
+	}
+	return dst
+}
