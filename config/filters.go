@@ -1,11 +1,14 @@
 package config
 
+import "github.com/tollgate-ai/tollgate/filters"
+
 // FiltersConfig is the content filters' section: which detector findings
 // the gateway allows, flags, redacts, pseudonymises or denies, on requests
 // (input) and on answers (output), per tenant, key and model.
 //
 //	filters:
 //	  enabled: true
+//	  scan: {detectors: [pii, secret], thresholds: {"*": 0.5}, decode_blobs: true}
 //	  input:  {default: flag, pii.email: pseudonymize, secret.*: redact, injection: flag}
 //	  output: {default: flag, secret.*: redact}
 //	  overrides:
@@ -17,7 +20,11 @@ package config
 // match the request (every field they set matches) apply over the base
 // tables in the order written.
 type FiltersConfig struct {
-	Enabled   bool             `yaml:"enabled"`
+	Enabled bool `yaml:"enabled"`
+	// Scan chooses the detectors, their thresholds and the blocklists (the
+	// format of `tollgate filters scan --config`); keys left out keep
+	// filters.DefaultConfig's values.
+	Scan      filters.Config   `yaml:"scan"`
 	Input     FilterActions    `yaml:"input"`
 	Output    FilterActions    `yaml:"output"`
 	Overrides []FilterOverride `yaml:"overrides"`
@@ -41,7 +48,10 @@ type FilterOverride struct {
 // FilterStream tunes the streamed answers' hold-back window.
 type FilterStream struct {
 	// WindowBytes is how much text is held back per choice before it is
-	// released: 0 = the detectors' longest span (filters.Scanner.MaxSpan).
+	// released: 0 = the detectors' longest span (filters.Scanner.MaxSpan)
+	// up to DefaultFilterWindow. Findings longer than the window (private
+	// key blocks, decoded base64 blobs) are caught in a stream only when the
+	// window holds them.
 	WindowBytes int `yaml:"window_bytes"`
 }
 
@@ -54,11 +64,17 @@ const (
 	FilterDeny         = "deny"         // the request refused (400 content_filter), the answer withheld
 )
 
+// DefaultFilterWindow caps the default stream window: every PII kind and
+// the usual tokens fit (an e-mail address is at most 254 bytes), and the
+// client waits for at most this much text before its first token.
+const DefaultFilterWindow = 256
+
 // FilterDefaultKey is the actions' catch-all entry.
 const FilterDefaultKey = "default"
 
-// FilterPIITypes are the pii.<type> kinds the detectors report.
-var FilterPIITypes = []string{"email", "phone", "credit_card", "iban", "ssn", "ip_address", "person"}
+// presetFilters fills the detectors' defaults before the YAML is decoded
+// over them, as `tollgate filters scan --config` does.
+func presetFilters(f *FiltersConfig) { f.Scan = filters.DefaultConfig() }
 
 func defaultFilters(f *FiltersConfig) {
 	if f.Input == nil {

@@ -1,8 +1,9 @@
 package config
 
 import (
-	"slices"
 	"strings"
+
+	"github.com/tollgate-ai/tollgate/filters"
 )
 
 // maxFilterOverrides bounds the overrides (the stage keys its resolved
@@ -16,8 +17,11 @@ const maxFilterWindow = 64 << 10
 // validateFilters checks the filters section: actions, kinds, overrides
 // and the stream window.
 func validateFilters(f *FiltersConfig, keyIDs, models map[string]bool, at reporter) {
-	validateFilterActions(f.Input, "filters.input", false, at)
-	validateFilterActions(f.Output, "filters.output", true, at)
+	if err := f.Scan.Validate(); err != nil {
+		at("filters.scan", "%s", strings.TrimPrefix(err.Error(), "filters: "))
+	}
+	validateFilterActions(f.Input, "filters.input", false, &f.Scan, at)
+	validateFilterActions(f.Output, "filters.output", true, &f.Scan, at)
 	if len(f.Overrides) > maxFilterOverrides {
 		at("filters.overrides", "at most %d overrides, got %d", maxFilterOverrides, len(f.Overrides))
 	}
@@ -32,20 +36,20 @@ func validateFilters(f *FiltersConfig, keyIDs, models map[string]bool, at report
 		if o.Model != "" && !models[o.Model] {
 			at(p+".model", "unknown model %q", o.Model)
 		}
-		validateFilterActions(o.Input, p+".input", false, at)
-		validateFilterActions(o.Output, p+".output", true, at)
+		validateFilterActions(o.Input, p+".input", false, &f.Scan, at)
+		validateFilterActions(o.Output, p+".output", true, &f.Scan, at)
 	}
 	if w := f.Stream.WindowBytes; w < 0 || w > maxFilterWindow {
 		at("filters.stream.window_bytes", "must be in [0, %d] (0 = the detectors' longest span), got %d", maxFilterWindow, w)
 	}
 }
 
-func validateFilterActions(a FilterActions, path string, output bool, at reporter) {
+func validateFilterActions(a FilterActions, path string, output bool, scan *filters.Config, at reporter) {
 	for kind, action := range a {
 		p := joinPath(path, kind)
-		if !ValidFilterKind(kind) {
-			at(p, "unknown kind %q (default, injection, pii.* or pii.<%s>, secret.* or secret.<type>, blocklist.* or blocklist.<name>)",
-				kind, strings.Join(FilterPIITypes, "|"))
+		if !ValidFilterKind(kind, scan) {
+			at(p, "unknown kind %q (default, injection, a detector's kind such as pii.email or secret.github_token, "+
+				"a family pii.* or secret.* or blocklist.*, or blocklist.<name> of filters.scan.blocklists)", kind)
 		}
 		switch action {
 		case FilterAllow, FilterFlag, FilterRedact, FilterDeny:
@@ -60,33 +64,24 @@ func validateFilterActions(a FilterActions, path string, output bool, at reporte
 }
 
 // ValidFilterKind reports whether an actions key names a kind the
-// detectors report, a family of them ("pii.*") or the default.
-func ValidFilterKind(kind string) bool {
+// detectors report (scan's blocklists included), a family of them
+// ("pii.*") or the default.
+func ValidFilterKind(kind string, scan *filters.Config) bool {
 	switch kind {
 	case FilterDefaultKey, "injection", "pii.*", "secret.*", "blocklist.*":
 		return true
 	}
-	family, name, ok := strings.Cut(kind, ".")
-	if !ok || name == "" {
+	if name, ok := strings.CutPrefix(kind, "blocklist."); ok {
+		for _, b := range scan.Blocklists {
+			if b.Name == name {
+				return true
+			}
+		}
 		return false
 	}
-	switch family {
-	case "pii":
-		return slices.Contains(FilterPIITypes, name)
-	case "secret", "blocklist":
-		return isIdent(name)
+	if !strings.Contains(kind, ".") {
+		return false
 	}
-	return false
-}
-
-// isIdent accepts lower-case identifiers ([a-z0-9_-]), the secret types'
-// and blocklists' names.
-func isIdent(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return s != ""
+	probe := filters.Config{Detectors: []string{kind}} // the detectors' own vocabulary
+	return probe.Validate() == nil
 }

@@ -63,7 +63,10 @@ func (s *Stage) Reload(cfg config.FiltersConfig, sc Scanner) error {
 	}
 	w := cfg.Stream.WindowBytes
 	if w == 0 {
-		w = sc.MaxSpan()
+		w = config.DefaultFilterWindow
+		if m := sc.MaxSpan(); m > 0 {
+			w = min(m, w)
+		}
 	}
 	s.cur.Store(&settings{sc: sc, pol: newRules(&cfg), window: max(w, 1)})
 	return nil
