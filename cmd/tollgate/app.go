@@ -13,6 +13,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/tollgate-ai/tollgate/config"
+	"github.com/tollgate-ai/tollgate/filters"
+	"github.com/tollgate-ai/tollgate/filters/filterstage"
 	"github.com/tollgate-ai/tollgate/gateway"
 	"github.com/tollgate-ai/tollgate/health"
 	"github.com/tollgate-ai/tollgate/metering"
@@ -32,6 +34,7 @@ type app struct {
 	limiter *metering.Limiter
 	health  *health.Registry
 	policy  *policy.Engine
+	filters *filterstage.Stage // nil when filters.enabled is off: the stage costs nothing
 	redis   redis.UniversalClient
 	closers []io.Closer
 }
@@ -92,9 +95,18 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 	if err != nil {
 		return nil, err
 	}
-	gw, err = gateway.New(cfg, gateway.Options{Logger: log, Mock: startMock, Stages: gateway.Stages{
-		Tokens: tokens, Limiter: limiter, Ledger: a.ledger, Health: a.health, Access: access, Policy: a.policy,
-	}})
+	stages := gateway.Stages{Tokens: tokens, Limiter: limiter, Ledger: a.ledger, Health: a.health, Access: access, Policy: a.policy}
+	if cfg.Filters.Enabled {
+		sc, err := filters.New(cfg.Filters.Scan)
+		if err != nil {
+			return nil, fmt.Errorf("filters: %w", err)
+		}
+		if a.filters, err = filterstage.New(cfg.Filters, sc); err != nil {
+			return nil, err
+		}
+		stages.Filters = a.filters
+	}
+	gw, err = gateway.New(cfg, gateway.Options{Logger: log, Mock: startMock, Stages: stages})
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +170,24 @@ func (a *app) accessLog(dest string) (*health.AccessLog, error) {
 	return health.NewAccessLogger(bw), nil
 }
 
-func (a *app) reload(cfg *config.Config) error { return a.gw.Reload(cfg) }
+// reload puts a new config in force: the gateway's, and the filters'
+// actions and detectors (filters.enabled itself needs a restart).
+func (a *app) reload(cfg *config.Config) error {
+	var sc *filters.Scanner
+	if a.filters != nil {
+		var err error
+		if sc, err = filters.New(cfg.Filters.Scan); err != nil {
+			return fmt.Errorf("filters: %w", err)
+		}
+	}
+	if err := a.gw.Reload(cfg); err != nil {
+		return err
+	}
+	if a.filters != nil {
+		return a.filters.Reload(cfg.Filters, sc)
+	}
+	return nil
+}
 
 // servePolicyStatus answers /v1/health/policy: which revision serves and
 // how the last reloads went.
