@@ -67,6 +67,7 @@ type lane struct {
 	choice, tool int
 	buf          []byte
 	ctx          int
+	released     bool // the first text went out
 	done         bool
 }
 
@@ -228,10 +229,17 @@ func (f *streamFilter) release(l *lane, final bool) (rel []byte, denied string) 
 	b := l.buf
 	p := len(b)
 	if !final {
-		p -= f.window
-		if p <= l.ctx {
+		// Text goes out once window bytes follow it; after the first
+		// release, in batches of a quarter window, so each scan (context
+		// plus held text) serves several chunks.
+		need := f.window
+		if l.released {
+			need += max(f.window/4, 1)
+		}
+		if len(b)-l.ctx < need {
 			return nil, ""
 		}
+		p -= f.window
 	}
 	f.fbuf = st.set.sc.Scan(b, f.fbuf[:0])
 	f.edits = f.edits[:0]
@@ -279,7 +287,7 @@ func (f *streamFilter) release(l *lane, final bool) (rel []byte, denied string) 
 	// Keep the last window bytes released as context for the next scan.
 	keep := max(0, p-f.window)
 	n := copy(b, b[keep:])
-	l.buf, l.ctx = b[:n], p-keep
+	l.buf, l.ctx, l.released = b[:n], p-keep, true
 	if final {
 		l.done = true
 	}
