@@ -101,4 +101,3 @@ func (e *echoUpstream) serve(ctx *fasthttp.RequestCtx) {
 		_ = w.Flush()
 	})
 }
-
