@@ -47,11 +47,12 @@ type FilterOverride struct {
 
 // FilterStream tunes the streamed answers' hold-back window.
 type FilterStream struct {
-	// WindowBytes is how much text is held back per choice before it is
-	// released: 0 = the detectors' longest span (filters.Scanner.MaxSpan)
-	// up to DefaultFilterWindow. Findings longer than the window (private
-	// key blocks, decoded base64 blobs) are caught in a stream only when the
-	// window holds them.
+	// WindowBytes is the longest run of text without white space (a token
+	// being generated) a stream holds back before releasing it anyway: 0 =
+	// the detectors' longest span (filters.Scanner.MaxSpan) up to
+	// DefaultFilterWindow. Findings longer than that (decoded base64 blobs)
+	// are caught in a stream only when the window holds them; private key
+	// blocks are held whole.
 	WindowBytes int `yaml:"window_bytes"`
 }
 
@@ -65,9 +66,10 @@ const (
 )
 
 // DefaultFilterWindow caps the default stream window: every PII kind and
-// the usual tokens fit (an e-mail address is at most 254 bytes), and the
-// client waits for at most this much text before its first token.
-const DefaultFilterWindow = 256
+// the usual tokens and keys fit (an e-mail address is at most 254 bytes).
+// Prose is held back far less: the window holds the last 48 bytes plus the
+// word they cut.
+const DefaultFilterWindow = 512
 
 // FilterDefaultKey is the actions' catch-all entry.
 const FilterDefaultKey = "default"

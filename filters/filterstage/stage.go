@@ -43,7 +43,8 @@ var (
 type settings struct {
 	sc     Scanner
 	pol    *rules
-	window int // bytes held back per stream text
+	window int // the longest run of text a stream holds back
+	block  int // the longest key block a stream holds back
 }
 
 // New builds the stage from the filters section and a scanner.
@@ -68,7 +69,7 @@ func (s *Stage) Reload(cfg config.FiltersConfig, sc Scanner) error {
 			w = min(m, w)
 		}
 	}
-	s.cur.Store(&settings{sc: sc, pol: newRules(&cfg), window: max(w, 1)})
+	s.cur.Store(&settings{sc: sc, pol: newRules(&cfg), window: max(w, 1), block: max(w, sc.MaxSpan())})
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package filterstage
 
 import (
+	"bytes"
 	"strconv"
 	"unicode/utf8"
 
@@ -27,7 +28,7 @@ func (s *Stage) InspectStream(v gateway.View) gateway.StreamFilter {
 	st.outCounted = true // the filter counts what it releases
 	f := &st.stream
 	f.st, f.hold = st, out.holds || restore
-	f.window = st.set.window
+	f.window, f.block = st.set.window, st.set.block
 	if restore {
 		f.window = max(f.window, maxPlaceholder)
 	}
@@ -35,15 +36,15 @@ func (s *Stage) InspectStream(v gateway.View) gateway.StreamFilter {
 }
 
 // streamFilter is one stream's hold-back window. Each text (a choice's
-// content, each of its tool calls' arguments) is a lane: text is released
-// once no finding can still start in it, i.e. once window bytes follow it
-// (a finding spans at most the scanner's MaxSpan), and a finding that
-// started before that point is released whole, rewritten. The last window
-// bytes released stay as context for the next scan.
+// content, each of its tool calls' arguments) is a lane, released once no
+// finding can still start in what goes out (see holdPoint); a finding that
+// started before that point is released whole, rewritten. The last
+// contextKeep bytes released stay as the next scan's left context.
 type streamFilter struct {
 	st     *reqState
 	hold   bool
-	window int
+	window int  // the longest run of text held back
+	block  int  // the longest block held back (a private key, MaxSpan)
 	compl  bool // a completions stream (choices[].text)
 	lanes  []lane
 	ch     chunk
@@ -68,6 +69,7 @@ type lane struct {
 	buf          []byte
 	ctx          int
 	released     bool // the first text went out
+	scanned      int  // len(buf) at the last scan
 	done         bool
 }
 
@@ -229,17 +231,13 @@ func (f *streamFilter) release(l *lane, final bool) (rel []byte, denied string) 
 	b := l.buf
 	p := len(b)
 	if !final {
-		// Text goes out once window bytes follow it; after the first
-		// release, in batches of a quarter window, so each scan (context
-		// plus held text) serves several chunks.
-		need := f.window
-		if l.released {
-			need += max(f.window/4, 1)
-		}
-		if len(b)-l.ctx < need {
+		if l.released && len(b)-l.scanned < releaseBatch {
 			return nil, ""
 		}
-		p -= f.window
+		if p = f.holdPoint(b, l.ctx); p <= l.ctx {
+			return nil, ""
+		}
+		l.scanned = len(b)
 	}
 	f.fbuf = st.set.sc.Scan(b, f.fbuf[:0])
 	f.edits = f.edits[:0]
@@ -284,15 +282,49 @@ func (f *streamFilter) release(l *lane, final bool) (rel []byte, denied string) 
 		p-- // never split a character
 	}
 	rel = f.edited(b[:p], l.ctx)
-	// Keep the last window bytes released as context for the next scan.
-	keep := max(0, p-f.window)
+	// Keep the last bytes released as context for the next scan.
+	keep := max(0, p-contextKeep)
 	n := copy(b, b[keep:])
-	l.buf, l.ctx, l.released = b[:n], p-keep, true
+	l.buf, l.ctx, l.released, l.scanned = b[:n], p-keep, true, l.scanned-keep
 	if final {
 		l.done = true
 	}
 	return rel, ""
 }
+
+// How the window holds text back. Findings are runs without white space
+// (addresses, tokens, keys, placeholders), short ones with spaces (cards,
+// phones, IBANs: spacedSpan), or key blocks: so the last spacedSpan bytes
+// are held, plus the run of non-space bytes they cut (up to window bytes),
+// plus an open "-----BEGIN " block (up to block bytes).
+const (
+	spacedSpan   = 48 // the longest finding with spaces in it (a spaced card is 19+18)
+	contextKeep  = 64 // left context a detector may read before a finding (a key's name)
+	releaseBatch = 8  // bytes that must arrive before the next scan
+)
+
+// holdPoint is where lane text b (released up to ctx) may be released to.
+func (f *streamFilter) holdPoint(b []byte, ctx int) int {
+	n := len(b)
+	p := n - spacedSpan
+	if p <= ctx {
+		return ctx
+	}
+	for floor := max(ctx, n-f.window); p > floor && !isSpace(b[p-1]) && !isSpace(b[p]); {
+		p-- // not inside a run: back to its start
+	}
+	if i := bytes.LastIndex(b[ctx:p], pemBegin); i >= 0 && !bytes.Contains(b[ctx+i:], pemEnd) && n-(ctx+i) < f.block {
+		p = ctx + i
+	}
+	for p > ctx && !utf8.RuneStart(b[p]) {
+		p-- // never split a character
+	}
+	return p
+}
+
+var pemBegin, pemEnd = []byte("-----BEGIN "), []byte("-----END ")
+
+func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
 
 // edited returns text[from:] with the filter's edits that lie in it
 // applied (overlaps merged).
