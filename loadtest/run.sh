@@ -111,6 +111,9 @@ ttfb_gw=$(bin/ttfb -n "$TTFB_N" -url http://127.0.0.1:18082/v1/chat/completions)
   if [ -n "${rps_gateway_all_stages_opa_evaluator:-}" ] && [ -n "${rps_gateway_all_but_policy:-}" ]; then
     echo "policy on, OPA topdown evaluator/off RPS ratio: $(awk -v a="$rps_gateway_all_stages_opa_evaluator" -v b="$rps_gateway_all_but_policy" 'BEGIN{printf "%.2f", a/b}')"
   fi
+  if [ -n "${rps_gateway_all_stages_filters:-}" ] && [ -n "${rps_gateway_all_stages:-}" ]; then
+    echo "filters on/off RPS ratio (all other stages on): $(awk -v a="$rps_gateway_all_stages_filters" -v b="$rps_gateway_all_stages" 'BEGIN{printf "%.2f", a/b}')"
+  fi
   echo
   echo "Streaming time to first byte (sequential, $TTFB_N requests):"
   echo "- direct:  $ttfb_direct"
