@@ -302,3 +302,20 @@ filters:
 		t.Fatalf("stream: %q %v", text, err)
 	}
 }
+
+// TestFiltersOffPassesEverything: without the filters section no stage is
+// built and the request and answer pass untouched, with no ledger note.
+func TestFiltersOffPassesEverything(t *testing.T) {
+	base, dir, up := filtersGateway(t, "", "")
+	prompt := "mail bob.smith@example.com, token " + plantedToken
+	resp, err := newClient(base, "sk-acme").CreateChatCompletion(context.Background(), chatReq("m", prompt))
+	if err != nil || resp.Choices[0].Message.Content != "you said: "+prompt {
+		t.Fatalf("%+v %v", resp, err)
+	}
+	if got := up.received(); len(got) != 1 || !strings.Contains(got[0], prompt) {
+		t.Fatalf("the upstream got %s", got)
+	}
+	if rec := ledgerRecordN(t, dir, 1); rec.Stages != nil {
+		t.Fatalf("ledger record: %+v", rec)
+	}
+}
