@@ -30,7 +30,7 @@ func TestNothingFoundAllocatesNothing(t *testing.T) {
 	for _, ev := range split(strings.Repeat("nothing to see here ", 20), 4) {
 		events = append(events, []byte(ev))
 	}
-	var out gateway.Events // grows across the runs (the gateway reuses its own): amortised to 0
+	var out gateway.Events      // grows across the runs (the gateway reuses its own): amortised to 0
 	for _, ev := range events { // warm the lane's buffers
 		_ = f.Event(ev, &out)
 	}
