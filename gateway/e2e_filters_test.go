@@ -2,6 +2,8 @@ package gateway_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"errors"
 	"fmt"
 	"io"
@@ -317,5 +319,40 @@ func TestFiltersOffPassesEverything(t *testing.T) {
 	}
 	if rec := ledgerRecordN(t, dir, 1); rec.Stages != nil {
 		t.Fatalf("ledger record: %+v", rec)
+	}
+}
+
+// TestFiltersPseudonymizeAfterPolicyEdit: the policy caps max_tokens (the
+// body is edited between inspection and the rewrite, texts move): the
+// upstream still gets valid JSON with the placeholders and the cap.
+func TestFiltersPseudonymizeAfterPolicyEdit(t *testing.T) {
+	base, _, up := filtersGateway(t, pseudoFilters, `package tollgate
+
+decision := {"allow": true, "max_tokens": 7}
+`)
+	// max_tokens before the messages: the cap shortens the body before them.
+	req, err := http.NewRequest("POST", base+"/chat/completions",
+		strings.NewReader(`{"max_tokens":123456,"model":"m","messages":[{"role":"user","content":"I am bob.smith@example.com"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer sk-acme")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(answer), `"content":"you said: I am bob.smith@example.com"`) {
+		t.Fatalf("%d %s", resp.StatusCode, answer)
+	}
+	var got struct {
+		MaxTokens int `json:"max_tokens"`
+		Messages  []struct{ Content string }
+	}
+	b := up.received()[0]
+	if err := json.Unmarshal([]byte(b), &got); err != nil || got.MaxTokens != 7 || got.Messages[0].Content != "I am [EMAIL_1]" {
+		t.Fatalf("the upstream got %s (%v)", b, err)
 	}
 }

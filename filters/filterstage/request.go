@@ -21,6 +21,7 @@ func (s *Stage) InspectRequest(v gateway.View, findings []policy.Finding) []poli
 	st.t = set.pol.tablesFor(tenant, key, v.Model())
 	v.SetState(st)
 	body := v.Body()
+	st.inspected = body
 	st.texts, _ = requestTexts(body, st.texts[:0]) // the gateway parsed the body: it is valid JSON
 	for i, sp := range st.texts {
 		st.fbuf = set.sc.Scan(st.tx.text(body, sp), st.fbuf[:0])
@@ -78,7 +79,13 @@ func (s *Stage) ApplyDecision(v gateway.View, d *policy.Decision) *gateway.APIEr
 		return contentFilter("the request was refused by the gateway's content filters: it contains ", denied)
 	}
 	if rewrite {
-		v.SetBody(st.rewriteRequest(v.Body(), d.Redact))
+		body := v.Body()
+		if len(body) != len(st.inspected) || len(body) == 0 || &body[0] != &st.inspected[0] {
+			// The policy edited the body since (a max_tokens cap): the texts,
+			// unchanged and in the same order, moved.
+			st.texts, _ = requestTexts(body, st.texts[:0])
+		}
+		v.SetBody(st.rewriteRequest(body, d.Redact))
 	}
 	return nil
 }

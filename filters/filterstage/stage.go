@@ -83,18 +83,19 @@ func (s *Stage) UISection() any {
 
 // reqState is one request's, from inspection to Finish.
 type reqState struct {
-	set     *settings
-	t       *tables
-	tx      texter
-	texts   []strSpan
-	found   []found // the request's findings, in text order
-	fbuf    []filters.Finding
-	edits   []edit
-	etmp    []edit
-	tmp     []byte
-	vault   vault
-	tally   tally
-	counted bool // the input findings are in the tally
+	set       *settings
+	t         *tables
+	tx        texter
+	inspected []byte // the body InspectRequest walked (identity only)
+	texts     []strSpan
+	found     []found // the request's findings, in text order
+	fbuf      []filters.Finding
+	edits     []edit
+	etmp      []edit
+	tmp       []byte
+	vault     vault
+	tally     tally
+	counted   bool // the input findings are in the tally
 
 	// a buffered answer's
 	answer      []strSpan
@@ -115,7 +116,7 @@ type found struct {
 var statePool = sync.Pool{New: func() any { return new(reqState) }}
 
 func (st *reqState) release() {
-	st.set, st.t = nil, nil
+	st.set, st.t, st.inspected = nil, nil, nil
 	st.texts, st.found, st.fbuf = st.texts[:0], st.found[:0], st.fbuf[:0]
 	st.answer, st.outFound, st.outBody, st.outCounted, st.counted = st.answer[:0], st.outFound[:0], nil, false, false
 	st.replacement = nil
