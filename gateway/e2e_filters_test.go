@@ -3,10 +3,10 @@ package gateway_test
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
