@@ -109,3 +109,20 @@ func TestTallyNote(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+func TestRewriteCompletionsAndEmbeddings(t *testing.T) {
+	f := func(body, want string) {
+		t.Helper()
+		st := testState(t, config.FilterActions{"pii.email": "redact"}, nil)
+		st.inspect([]byte(body))
+		if got := string(st.rewriteRequest([]byte(body), nil)); got != want {
+			t.Fatalf("\n got %s\nwant %s", got, want)
+		}
+	}
+	f(`{"model":"m","prompt":["mail bob@example.com","x"],"max_tokens":5}`, `{"model":"m","prompt":["mail [EMAIL_1]","x"],"max_tokens":5}`)
+	f(`{"model":"e","input":"bob@example.com"}`, `{"model":"e","input":"[EMAIL_1]"}`)
+	f(`{"messages":[{"role":"assistant","tool_calls":[{"function":{"name":"send","arguments":"{\"to\":\"bob@example.com\"}"}}]},`+
+		`{"role":"tool","content":"sent to alice@example.org"}]}`,
+		`{"messages":[{"role":"assistant","tool_calls":[{"function":{"name":"send","arguments":"{\"to\":\"[EMAIL_1]\"}"}}]},`+
+			`{"role":"tool","content":"sent to [EMAIL_2]"}]}`)
+}

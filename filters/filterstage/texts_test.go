@@ -55,3 +55,18 @@ func TestParseChunk(t *testing.T) {
 		t.Fatal("a chunk without choices parsed")
 	}
 }
+
+// TestDeepNestingIsWalkedFlat: content parts nested 200k deep are skipped
+// without recursion; the texts around them are still found.
+func TestDeepNestingIsWalkedFlat(t *testing.T) {
+	deep := strings.Repeat("[", 200000) + strings.Repeat("]", 200000)
+	body := `{"messages":[{"role":"user","content":[{"type":"text","text":"before"},{"type":"x","nested":` + deep +
+		`},{"type":"text","text":"after"}]}],"extra":` + deep + `}`
+	spans, ok := requestTexts([]byte(body), nil)
+	if !ok || len(spans) != 2 || body[spans[1].start:spans[1].end] != "after" {
+		t.Fatalf("%v %+v", ok, spans)
+	}
+	if _, ok := requestTexts([]byte(`{"messages":[{"content":"unterminated`), nil); ok {
+		t.Fatal("a truncated body walked")
+	}
+}
