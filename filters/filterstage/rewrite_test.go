@@ -126,3 +126,30 @@ func TestRewriteCompletionsAndEmbeddings(t *testing.T) {
 		`{"messages":[{"role":"assistant","tool_calls":[{"function":{"name":"send","arguments":"{\"to\":\"[EMAIL_1]\"}"}}]},`+
 			`{"role":"tool","content":"sent to [EMAIL_2]"}]}`)
 }
+
+// FuzzRewriteRequest: whatever a message holds (escapes, quotes, control
+// characters, findings), the rewritten body is valid JSON whose texts are
+// the originals with each finding replaced by its placeholder.
+func FuzzRewriteRequest(f *testing.F) {
+	f.Add("mail bob@example.com \"now\"\n\\ \u00e9 4111111111111111")
+	f.Add("bob@example.combob@example.com\x01")
+	f.Fuzz(func(t *testing.T, text string) {
+		if !utf8Valid(text) {
+			return
+		}
+		b, _ := json.Marshal(text)
+		body := []byte(`{"model":"m","messages":[{"role":"user","content":` + string(b) + `}]}`)
+		st := testState(t, config.FilterActions{"pii.email": "pseudonymize", "pii.credit_card": "redact"}, nil)
+		st.inspect(body)
+		var edits []edit
+		for _, fd := range st.found {
+			edits = addEdit(edits, edit{start: fd.f.Start, end: fd.f.End, kind: fd.f.Kind, act: st.t.in.action(fd.f.Kind), restore: -1})
+		}
+		var ref vault
+		want := string(appendEdited(nil, []byte(text), edits, &ref))
+		got := userTexts(t, st.rewriteRequest(body, nil))
+		if len(got) != 1 || got[0] != want {
+			t.Fatalf("got %q want %q", got, want)
+		}
+	})
+}
