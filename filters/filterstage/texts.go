@@ -38,7 +38,7 @@ func requestTexts(body []byte, dst []strSpan) (_ []strSpan, ok bool) {
 }
 
 // messageTexts reads one message (or an answer's message): content and
-// tool-call arguments.
+// tool-call (or legacy function-call) arguments.
 func messageTexts(c *cursor, add func(strSpan)) {
 	if !c.enter('{') {
 		c.skip()
@@ -70,6 +70,8 @@ func messageTexts(c *cursor, add func(strSpan)) {
 			for c.elem() {
 				toolCallArgs(c, func(_ int, s strSpan) { add(s) })
 			}
+		case "function_call": // the legacy functions API
+			memberString(c, "arguments", add)
 		default:
 			c.skip()
 		}

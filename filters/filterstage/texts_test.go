@@ -26,6 +26,7 @@ func TestRequestTexts(t *testing.T) {
 		"part 1", "part 2")
 	f(`{"messages":[{"role":"assistant","content":null,"tool_calls":[{"id":"t","type":"function","function":{"name":"f","arguments":"{\"to\":\"bob\"}"}}]},`+
 		`{"role":"tool","tool_call_id":"t","content":"result"}]}`, `{"to":"bob"}`, "result")
+	f(`{"messages":[{"role":"assistant","function_call":{"name":"f","arguments":"{}"}}]}`, `{}`)
 	f(`{"model":"m","prompt":["one","two"],"max_tokens":3}`, "one", "two")
 	f(`{"model":"m","prompt":"only"}`, "only")
 	f(`{"model":"e","input":["x",[1,2]]}`, "x")
