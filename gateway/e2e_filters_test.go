@@ -26,14 +26,38 @@ import (
 // ledger. Keys: sk-acme (tenant acme) and sk-globex (tenant globex).
 func filtersGateway(t *testing.T, filtersYAML, rego string) (base, ledgerDir string, up *echoUpstream) {
 	t.Helper()
-	upURL, up := startEcho(t, 3)
-	yml := `
-upstreams: [{name: u, kind: openai, base_url: "{{U}}"}]
+	var eng *policy.Engine
+	if rego != "" {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "decision.rego"), []byte(rego), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		eng = openPolicy(t, dir)
+	}
+	return filtersGatewayOn(t, `
 models: [{name: m, deployments: [{upstream: u, model: m}]}]
 keys:
   - {id: acme, key: sk-acme, tenant: acme}
   - {id: globex, key: sk-globex, tenant: globex}
-` + filtersYAML
+`+filtersYAML, eng)
+}
+
+func openPolicy(t *testing.T, dir string) *policy.Engine {
+	t.Helper()
+	eng, err := policy.Open(policy.Options{Dir: dir, PollInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(eng.Close)
+	return eng
+}
+
+// filtersGatewayOn serves yml (models, keys, filters; upstream u is an
+// echo upstream) with the filters stage built from it and the policy eng.
+func filtersGatewayOn(t *testing.T, yml string, eng *policy.Engine) (base, ledgerDir string, up *echoUpstream) {
+	t.Helper()
+	upURL, up := startEcho(t, 3)
+	yml = "upstreams: [{name: u, kind: openai, base_url: \"{{U}}\"}]\n" + yml
 	vars := map[string]string{"U": upURL}
 	cfg := parseConfig(t, yml, vars)
 	var st gateway.Stages
@@ -48,18 +72,7 @@ keys:
 		}
 		st.Filters = stage
 	}
-	if rego != "" {
-		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, "decision.rego"), []byte(rego), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		eng, err := policy.Open(policy.Options{Dir: dir, PollInterval: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(eng.Close)
-		st.Policy = eng
-	}
+	st.Policy = eng
 	base, ledgerDir, _ = guardedGateway(t, yml, vars, st)
 	return base, ledgerDir, up
 }
@@ -354,5 +367,42 @@ decision := {"allow": true, "max_tokens": 7}
 	b := up.received()[0]
 	if err := json.Unmarshal([]byte(b), &got); err != nil || got.MaxTokens != 7 || got.Messages[0].Content != "I am [EMAIL_1]" {
 		t.Fatalf("the upstream got %s (%v)", b, err)
+	}
+}
+
+// TestFiltersExamplePolicies: the shipped example policies act on real
+// findings: tenant globex (pii: deny) is refused a prompt with an e-mail
+// address; tenant acme (pii: redact) gets it redacted on the way up (the
+// configured action only flags it) and a phone number in the answer
+// redacted by the response phase.
+func TestFiltersExamplePolicies(t *testing.T) {
+	base, _, up := filtersGatewayOn(t, `
+models:
+  - {name: mock-gpt, deployments: [{upstream: u, model: mock-gpt}]}
+  - {name: gpt-4o-mini, deployments: [{upstream: u, model: gpt-4o-mini}]}
+  - {name: gpt-4o, deployments: [{upstream: u, model: gpt-4o}]}
+keys:
+  - {id: acme, key: sk-acme, tenant: acme, team: research}
+  - {id: globex, key: sk-globex, tenant: globex, team: default}
+filters: {enabled: true}
+`, openPolicy(t, "../policy/examples"))
+	req := chatReq("mock-gpt", "I am bob.smith@example.com")
+	_, err := newClient(base, "sk-globex").CreateChatCompletion(context.Background(), req)
+	apiErr(t, err, 403, "pii_detected")
+	var e *openai.APIError
+	if errors.As(err, &e); !strings.Contains(e.Message, "pii.email") || strings.Contains(e.Message, "bob") {
+		t.Fatalf("%+v", e)
+	}
+	answer := "Call me at +1 415 555 0132."
+	up.fixed.Store(&answer)
+	resp, err := newClient(base, "sk-acme").CreateChatCompletion(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := up.received(); len(got) != 1 || !strings.Contains(got[0], "I am [EMAIL_1]") {
+		t.Fatalf("the upstream got %s", got)
+	}
+	if c := resp.Choices[0].Message.Content; c != "Call me at [PHONE_1]." {
+		t.Fatalf("answer %q", c)
 	}
 }
