@@ -54,6 +54,9 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./config
 	$(GO) test -run '^$$' -fuzz FuzzStreamWindow -fuzztime 30s ./filters/filterstage
 	$(GO) test -run '^$$' -fuzz FuzzRewriteRequest -fuzztime 30s ./filters/filterstage
+	@for f in FuzzScanner FuzzNormalize FuzzEmail FuzzPhone FuzzCreditCard FuzzIBAN FuzzSSN FuzzIP FuzzSecrets FuzzBlocklist; do \
+		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime 30s ./filters || exit 1; \
+	done
 
 clean:
 	rm -rf bin loadtest/results

@@ -13,7 +13,7 @@ import (
 // whole run in the original text, since no smaller original span holds it.
 
 const (
-	minBase64Blob = 24 // shorter runs are ordinary words and identifiers
+	minBase64Blob = 12 // shorter runs are ordinary words; longer ones that decode to binary are skipped
 	minHexBlob    = 32
 	maxBlobs      = 32 // per text: bounds the work a crafted text can cause
 )
@@ -45,15 +45,8 @@ func (s *Scanner) scanBlobs(sc *scratch, dst []Finding) []Finding {
 			i++
 			continue
 		}
-		j, std, url, hexOnly := i, false, false, true
+		j := i
 		for j < len(b) && b64Class[b[j]] != 0 {
-			switch b64Class[b[j]] {
-			case 2:
-				std = true
-			case 3:
-				url = true
-			}
-			hexOnly = hexOnly && isHex(b[j])
 			j++
 		}
 		end := j
@@ -61,7 +54,22 @@ func (s *Scanner) scanBlobs(sc *scratch, dst []Finding) []Finding {
 			end++
 		}
 		n := j - i
-		if n < minBase64Blob || n > maxBlobSpan || (std && url) {
+		// A padded run ("c2x1dA==") is base64 beyond doubt, so it may be short.
+		if n < minBase64Blob && !(end > j && n >= 6) || n > s.maxBlob {
+			i = end
+			continue
+		}
+		std, url, hexOnly := false, false, true
+		for _, c := range b[i:j] {
+			switch b64Class[c] {
+			case 2:
+				std = true
+			case 3:
+				url = true
+			}
+			hexOnly = hexOnly && isHex(c)
+		}
+		if std && url {
 			i = end
 			continue
 		}

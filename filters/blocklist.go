@@ -67,20 +67,34 @@ func loadLines(path string) func(float64) ([]string, error) {
 	}
 }
 
-// blocklist matches whole words and phrases of one list on the folded
-// text. Terms are folded like the text, so "SH1T", "ѕhit" and "shit" are
-// one term; runs of spaces in a term match one space.
+// blocklist matches the whole words and phrases of every configured list
+// on the folded text, with one automaton for all lists (one pass however
+// many lists). Terms are folded like the text, so "SH1T", "ѕhit" and
+// "shit" are one term; a run of spaces in a term matches one space.
 type blocklist struct {
-	kinds []string
+	kinds []string // blocklist.<name>, one per list
 	ac    *ahoCorasick
+	lists []uint64 // pattern id -> the lists holding it (bit i: kinds[i])
 	max   int
 }
 
 func isBlocklistKind(k string) bool { return strings.HasPrefix(k, "blocklist.") }
 
-func newBlocklists(cfgs []BlocklistConfig) ([]*blocklist, error) {
-	var out []*blocklist
-	for _, c := range cfgs {
+// maxBlocklists is the number of lists one scanner holds (a bit each).
+const maxBlocklists = 64
+
+// newBlocklists builds the detector for cfgs, nil when there are none.
+func newBlocklists(cfgs []BlocklistConfig) (*blocklist, error) {
+	if len(cfgs) == 0 {
+		return nil, nil
+	}
+	if len(cfgs) > maxBlocklists {
+		return nil, fmt.Errorf("filters: %d blocklists, at most %d", len(cfgs), maxBlocklists)
+	}
+	b := &blocklist{}
+	ids := map[string]int{}
+	var patterns []string
+	for li, c := range cfgs {
 		terms := append([]string(nil), c.Terms...)
 		if c.List != "" {
 			load, ok := embeddedLists[c.List]
@@ -93,56 +107,72 @@ func newBlocklists(cfgs []BlocklistConfig) ([]*blocklist, error) {
 			}
 			terms = append(terms, more...)
 		}
-		seen := map[string]bool{}
-		var folded []string
-		longest := 0
+		n := 0
 		for _, t := range terms {
 			f := strings.Join(strings.Fields(foldString(t)), " ")
-			if f == "" || seen[f] {
+			if f == "" {
 				continue
 			}
-			seen[f] = true
-			folded = append(folded, f)
-			longest = max(longest, len(f))
+			id, ok := ids[f]
+			if !ok {
+				id = len(patterns)
+				ids[f] = id
+				patterns = append(patterns, f)
+				b.lists = append(b.lists, 0)
+				b.max = max(b.max, len(f))
+			}
+			b.lists[id] |= 1 << li
+			n++
 		}
-		if len(folded) == 0 {
+		if n == 0 {
 			return nil, fmt.Errorf("filters: blocklist %q has no terms", c.Name)
 		}
-		out = append(out, &blocklist{
-			kinds: []string{"blocklist." + c.Name},
-			ac:    newAhoCorasick(folded, false),
-			max:   longest,
-		})
+		b.kinds = append(b.kinds, "blocklist."+c.Name)
 	}
-	return out, nil
+	b.ac = newAhoCorasick(patterns, false)
+	return b, nil
 }
 
 func (b *blocklist) Kinds() []string { return b.kinds }
 func (b *blocklist) Form() Form      { return FormFolded }
 
-// MaxSpan allows for terms written with extra spaces (folded text keeps
-// them; the automaton does not skip them) and a few leetspeak expansions.
+// MaxSpan is the longest folded term; the original may be longer by the
+// characters folding removed or shortened (zero-width, accents).
 func (b *blocklist) MaxSpan() int { return b.max }
 
 func (b *blocklist) Detect(text []byte, dst []Finding) []Finding {
 	ac := b.ac
 	st := int32(0)
 	for i := 0; i < len(text); i++ {
-		st = ac.step(st, text[i])
-		if !ac.anyMatch[st] {
+		if i, st = ac.next(text, i, st); st >= 0 {
 			continue
 		}
+		head := ac.outputs(st)
+		st = -st
 		end := i + 1
 		if end < len(text) && isWordByte(text[end]) {
 			continue
 		}
-		for o := ac.outHead[st]; o >= 0; o = ac.outNext[o] {
-			start := end - int(ac.patLen[ac.outPat[o]])
+		// Outputs come longest first: each list reports its longest term
+		// ending here (shorter ones are inside it).
+		var done uint64
+		for o := head; o >= 0; o = ac.outNext[o] {
+			pat := ac.outPat[o]
+			todo := b.lists[pat] &^ done
+			if todo == 0 {
+				continue
+			}
+			start := end - int(ac.patLen[pat])
 			if start > 0 && isWordByte(text[start-1]) {
 				continue
 			}
-			dst = append(dst, Finding{Kind: b.kinds[0], Start: start, End: end, Score: 1})
-			break // the longest term ending here; shorter ones are inside it
+			for li := 0; todo != 0; li++ {
+				if todo&1 != 0 {
+					dst = append(dst, Finding{Kind: b.kinds[li], Start: start, End: end, Score: 1})
+				}
+				todo >>= 1
+			}
+			done |= b.lists[pat]
 		}
 	}
 	return dst

@@ -23,6 +23,10 @@ type Config struct {
 	// DecodeBlobs decodes base64 and hex runs once and scans what they
 	// hold; a finding inside one spans the whole run.
 	DecodeBlobs bool `yaml:"decode_blobs"`
+	// MaxSpan caps the long kinds (PEM blocks, JWTs, decoded blobs) in
+	// bytes, and with them Scanner.MaxSpan, which sets a stream's
+	// hold-back window: 0 means DefaultMaxSpan, else at least 512.
+	MaxSpan int `yaml:"max_span"`
 	// Extra detectors run beside the built-in ones (the injection
 	// classifier plugs in here through ScoreDetector).
 	Extra []Detector `yaml:"-"`
@@ -39,6 +43,10 @@ type BlocklistConfig struct {
 	// severity (surge_profanity: 1 mild … 3 severe); 0 keeps all.
 	MinSeverity float64 `yaml:"min_severity"`
 }
+
+// DefaultMaxSpan is the default cap on long findings: a 4096-bit RSA key
+// in PEM (about 3.3 KB) fits.
+const DefaultMaxSpan = 4096
 
 // DefaultThreshold applies to kinds with no configured threshold.
 const DefaultThreshold = 0.5
@@ -71,6 +79,12 @@ func (c *Config) Validate() error {
 		if v < 0 || v > 1 {
 			return fmt.Errorf("filters: threshold for %q is %v, want a value in [0,1]", k, v)
 		}
+	}
+	if c.MaxSpan != 0 && (c.MaxSpan < 512 || c.MaxSpan > 1<<20) {
+		return fmt.Errorf("filters: max_span %d, want 0 (default %d) or 512…1048576", c.MaxSpan, DefaultMaxSpan)
+	}
+	if len(c.Blocklists) > maxBlocklists {
+		return fmt.Errorf("filters: %d blocklists, at most %d", len(c.Blocklists), maxBlocklists)
 	}
 	seen := map[string]bool{}
 	for i, b := range c.Blocklists {

@@ -6,65 +6,6 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// view is one normalised form of a text plus the way back: every byte of b
-// came from the original span [start[i], end[i]). Detectors scan b; the
-// scanner maps their spans back with span, so findings are always reported
-// in the caller's bytes. An identity view (ASCII input, nothing removed)
-// keeps no maps at all: that is the common case and costs nothing.
-type view struct {
-	b        []byte
-	own      []byte // b's own storage while b borrows the caller's text
-	start    []int32
-	end      []int32
-	identity bool
-}
-
-func (v *view) reset() {
-	if v.identity && v.own != nil {
-		v.b = v.own
-	}
-	v.b = v.b[:0]
-	v.start = v.start[:0]
-	v.end = v.end[:0]
-	v.identity = false
-}
-
-// span maps [s,e) over v.b back to the text v was built from.
-func (v *view) span(s, e int) (int, int) {
-	if v.identity {
-		return s, e
-	}
-	if e <= s {
-		p := int(v.start[s])
-		if s == len(v.b) {
-			p = int(v.end[s-1])
-		}
-		return p, p
-	}
-	return int(v.start[s]), int(v.end[e-1])
-}
-
-func (v *view) add(c byte, s, e int) {
-	v.b = append(v.b, c)
-	v.start = append(v.start, int32(s))
-	v.end = append(v.end, int32(e))
-}
-
-func (v *view) addBytes(p []byte, s, e int) {
-	for _, c := range p {
-		v.add(c, s, e)
-	}
-}
-
-// makeIdentity turns a view that mapped 1:1 into the cheap identity form.
-func (v *view) setIdentity(b []byte) {
-	v.own = v.b[:0]
-	v.b = b
-	v.start = v.start[:0]
-	v.end = v.end[:0]
-	v.identity = true
-}
-
 // isIgnorable reports the invisible characters attackers insert to split a
 // word or token: zero-width spaces and joiners, word joiner, invisible math
 // operators, the byte order mark, soft hyphen, Mongolian vowel separator,
@@ -100,40 +41,46 @@ func isIgnorable(r rune) bool {
 // runs, and only non-ASCII stretches go through the NFKC iterator.
 func normalizeSafe(v *view, src []byte) {
 	v.reset()
-	i := 0
-	for i < len(src) && src[i] < utf8.RuneSelf {
-		i++
-	}
+	v.parent = nil
+	i := asciiPrefix(src)
 	if i == len(src) {
 		v.setIdentity(src)
 		return
 	}
-	// Keep the ASCII prefix, minus its last byte: a combining mark after it
-	// may compose with it.
-	asciiEnd := i
-	if asciiEnd > 0 {
-		asciiEnd--
-	}
-	for k := 0; k < asciiEnd; k++ {
-		v.add(src[k], k, k+1)
-	}
-	i = asciiEnd
-	var it norm.Iter
-	for i < len(src) {
-		if src[i] < utf8.RuneSelf && (i+1 == len(src) || src[i+1] < utf8.RuneSelf) {
-			v.add(src[i], i, i+1)
-			i++
-			continue
+	it := &v.iter
+	for i = 0; i < len(src); {
+		// An ASCII run, minus its last byte when a non-ASCII byte follows
+		// (a combining mark after it may compose with it).
+		j := i + asciiPrefix(src[i:])
+		// Fast path: a character that NFKC leaves alone and that cannot
+		// combine with its neighbours (é, ß, ü, —, most of Latin, Greek,
+		// Cyrillic) is copied with the ASCII before it, unless a
+		// combining character follows.
+		if j < len(src) {
+			if n := plainRuneLen(src[j:]); n > 0 && (j+n == len(src) || src[j+n] < utf8.RuneSelf || plainRuneLen(src[j+n:]) > 0) {
+				v.addIdent(src[i:j+n], i)
+				i = j + n
+				continue
+			}
 		}
-		// A non-ASCII stretch: from here to the next ASCII byte followed by
-		// ASCII (or the end), so that ASCII letters with combining marks
-		// after them compose.
-		j := i + 1
-		for j < len(src) && !(src[j] < utf8.RuneSelf && (j+1 == len(src) || src[j+1] < utf8.RuneSelf)) {
-			j++
+		k := j
+		if j < len(src) && k > i {
+			k--
 		}
-		normalizeStretch(v, &it, src, i, j)
-		i = j
+		if k > i {
+			v.addIdent(src[i:k], i)
+		}
+		if j == len(src) {
+			break
+		}
+		// The non-ASCII stretch: up to the next ASCII byte that is
+		// followed by ASCII (or ends the text).
+		e := j + 1
+		for e < len(src) && !(src[e] < utf8.RuneSelf && (e+1 == len(src) || src[e+1] < utf8.RuneSelf)) {
+			e++
+		}
+		normalizeStretch(v, it, src, k, e)
+		i = e
 	}
 }
 
@@ -141,48 +88,123 @@ func normalizeSafe(v *view, src []byte) {
 // whose output differs from its input maps every output byte to the whole
 // input segment, an unchanged one maps byte for byte.
 func normalizeStretch(v *view, it *norm.Iter, src []byte, from, to int) {
+	// Most non-ASCII text (ü, é, ß, —) is already NFKC: then only
+	// ignorables, homoglyphs and invalid bytes need work, rune by rune.
+	if q := norm.NFKC.QuickSpan(src[from:to]); q > 0 {
+		addRunes(v, src[from:from+q], from, from, from+q, true)
+		from += q
+		if from == to {
+			return
+		}
+	}
+	first := len(v.segs)
+	defer fixEmptySources(v, first, to)
 	it.Init(norm.NFKC, src[from:to])
 	for !it.Done() {
 		s := from + it.Pos()
 		seg := it.Next()
 		e := from + it.Pos()
 		same := len(seg) == e-s && string(seg) == string(src[s:e])
-		for k := 0; k < len(seg); {
-			c := seg[k]
-			if c < utf8.RuneSelf {
-				if same {
-					v.add(c, s+k, s+k+1)
-				} else {
-					v.add(c, s, e)
-				}
-				k++
-				continue
+		addRunes(v, seg, s, s, e, same)
+	}
+}
+
+// addRunes appends the NFKC output seg, which came from src[s:e]: byte for
+// byte when same (seg equals its source, starting at base), else every
+// byte maps to the whole source range.
+func addRunes(v *view, seg []byte, base, s, e int, same bool) {
+	for k := 0; k < len(seg); {
+		c := seg[k]
+		if c < utf8.RuneSelf {
+			if same {
+				v.addIdent(seg[k:k+1], base+k)
+			} else {
+				v.addMapped(seg[k:k+1], s, e)
 			}
-			r, n := utf8.DecodeRune(seg[k:])
-			switch {
-			case r == utf8.RuneError && n <= 1:
-				if same {
-					v.add(' ', s+k, s+k+1)
-				} else {
-					v.add(' ', s, e)
-				}
-			case isIgnorable(r):
-			case homoglyphOf(r) != 0:
-				if same {
-					v.add(homoglyphOf(r), s+k, s+k+n)
-				} else {
-					v.add(homoglyphOf(r), s, e)
-				}
-			default:
-				if same {
-					for q := 0; q < n; q++ {
-						v.add(seg[k+q], s+k, s+k+n)
-					}
-				} else {
-					v.addBytes(seg[k:k+n], s, e)
-				}
+			k++
+			continue
+		}
+		r, n := utf8.DecodeRune(seg[k:])
+		os, oe := s, e
+		if same {
+			os, oe = base+k, base+k+n
+		}
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			if same {
+				v.addInvalid(os)
+			} else {
+				v.addMapped(space, os, oe)
 			}
-			k += n
+		case isIgnorable(r):
+			// removed: the next segment starts where it ended
+		case homoglyphOf(r) != 0:
+			h := homoglyphOf(r)
+			v.addMapped(asciiByte[h:h+1], os, oe)
+		default:
+			if same {
+				v.addIdent(seg[k:k+n], os)
+			} else {
+				v.addMapped(seg[k:k+n], os, oe)
+			}
+		}
+		k += n
+	}
+}
+
+// fixEmptySources: the NFKC iterator may hand out part of a segment's
+// output before it advances over the input ("ǉ" gives "l", then "j"); such
+// output got an empty source range and takes the range of what follows.
+func fixEmptySources(v *view, first, to int) {
+	for k := len(v.segs) - 1; k >= first; k-- {
+		g := &v.segs[k]
+		if g.ident || g.orig != g.origEnd {
+			continue
+		}
+		if k+1 < len(v.segs) {
+			n := v.segs[k+1]
+			if n.ident {
+				g.origEnd = n.orig + 1
+			} else {
+				g.origEnd = n.origEnd
+			}
+		} else {
+			g.origEnd = int32(to)
 		}
 	}
 }
+
+var space = []byte{' '}
+
+// plainRunes marks the characters below U+3000 that the safe form copies
+// unchanged: NFKC-stable starters that begin a normalisation segment,
+// neither ignorable nor a homoglyph. (What follows is checked separately:
+// a combining mark after ü must still compose with it.)
+var plainRunes = func() (t [0x3000]bool) {
+	var buf [utf8.UTFMax]byte
+	for r := rune(0x80); r < 0x3000; r++ {
+		n := utf8.EncodeRune(buf[:], r)
+		p := norm.NFKC.Properties(buf[:n])
+		t[r] = !isIgnorable(r) && homoglyphOf(r) == 0 && p.BoundaryBefore() && p.CCC() == 0 &&
+			norm.NFKC.IsNormal(buf[:n])
+	}
+	return t
+}()
+
+// plainRuneLen returns the length of the plain character at the start of
+// b, or 0 when it needs the full treatment.
+func plainRuneLen(b []byte) int {
+	r, n := utf8.DecodeRune(b)
+	if r < 0x3000 && n > 1 && plainRunes[r] {
+		return n
+	}
+	return 0
+}
+
+// asciiByte[c:c+1] is a one-byte slice holding c, without allocating.
+var asciiByte = func() (t [256]byte) {
+	for i := range t {
+		t[i] = byte(i)
+	}
+	return t
+}()

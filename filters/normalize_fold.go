@@ -1,6 +1,7 @@
 package filters
 
 import (
+	"bytes"
 	"unicode"
 	"unicode/utf8"
 
@@ -93,52 +94,77 @@ func isWordByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= utf8.RuneSelf || c == '_'
 }
 
-// foldInto builds the folded form of the safe view s into f, with spans
-// that point into the original text.
+// foldInto builds the folded form of the safe view s into f; f maps into
+// s, and through it into the original text.
 func foldInto(f *view, s *view) {
 	f.reset()
+	f.parent = s
 	b := s.b
-	ascii := true
-	for _, c := range b {
-		if c >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
-	if ascii && s.identity {
-		// Byte for byte: the identity map survives, only the bytes change.
-		f.b = f.b[:0]
-		for i, c := range b {
-			f.b = append(f.b, foldASCII(b, i, c))
-		}
-		f.identity = true
+	n := asciiPrefix(b)
+	f.b = growTo(f.b, n)
+	copy(f.b, b[:n])
+	foldASCIIRun(f.b[:n], b, 0)
+	if n == len(b) {
+		f.identity = true // byte for byte: no segments needed
 		return
 	}
-	for i := 0; i < len(b); {
-		c := b[i]
-		os, oe := s.span(i, i+1)
-		if c < utf8.RuneSelf {
-			f.add(foldASCII(b, i, c), os, oe)
-			i++
+	if n > 0 {
+		f.segs = append(f.segs, seg{out: 0, orig: 0, ident: true})
+	}
+	for i := n; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			j := i + asciiPrefix(b[i:])
+			start := len(f.b)
+			f.addIdent(b[i:j], i)
+			foldASCIIRun(f.b[start:], b, i)
+			i = j
 			continue
 		}
-		r, n := utf8.DecodeRune(b[i:])
-		_, oe = s.span(i, i+n)
-		if r == utf8.RuneError && n <= 1 {
-			f.add(' ', os, oe)
+		r, m := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && m <= 1 {
+			f.addMapped(space, i, i+1)
 			i++
 			continue
 		}
 		lr := unicode.ToLower(r)
 		if a := foldRune(lr); a != 0 {
-			f.add(a, os, oe)
+			f.addMapped(asciiByte[a:][:1], i, i+m)
 		} else {
 			var buf [utf8.UTFMax]byte
-			m := utf8.EncodeRune(buf[:], lr)
-			f.addBytes(buf[:m], os, oe)
+			k := utf8.EncodeRune(buf[:], lr)
+			if k == m && lr == r {
+				f.addIdent(b[i:i+m], i)
+			} else {
+				f.addMapped(buf[:k], i, i+m)
+			}
 		}
-		i += n
+		i += m
 	}
+}
+
+// foldASCIIRun folds out in place; out holds a copy of src[at:at+len(out)],
+// all ASCII.
+func foldASCIIRun(out, src []byte, at int) {
+	for i, c := range out {
+		out[i] = asciiFold[c]
+	}
+	// "!" and "|" fold to "i" only inside a word: fix those few up.
+	for i := 0; i < len(out); i++ {
+		k := bytes.IndexAny(out[i:], "!|")
+		if k < 0 {
+			break
+		}
+		i += k
+		out[i] = foldASCII(src, at+i, out[i])
+	}
+}
+
+// growTo returns b resized to n bytes, reusing its storage.
+func growTo(b []byte, n int) []byte {
+	if cap(b) < n {
+		return make([]byte, n, n+n/4)
+	}
+	return b[:n]
 }
 
 // foldASCII folds one ASCII byte; "!" and "|" read as "i" only inside a

@@ -14,9 +14,15 @@ func (cardDetector) Kinds() []string { return cardKinds }
 func (cardDetector) Form() Form      { return FormSafe }
 func (cardDetector) MaxSpan() int    { return 19 + 18 }
 
-func (cardDetector) Detect(text []byte, dst []Finding) []Finding {
-	for i := 0; i < len(text); i++ {
-		if !isDigit(text[i]) || !numberStart(text, i) {
+func (d cardDetector) Detect(text []byte, dst []Finding) []Finding {
+	return d.detectRuns(text, digitRuns(text, nil), dst)
+}
+
+func (cardDetector) detectRuns(text []byte, runs []int32, dst []Finding) []Finding {
+	next := 0
+	for _, r := range runs {
+		i := int(r)
+		if i < next || !numberStart(text, i) {
 			continue
 		}
 		var digits [19]byte
@@ -38,11 +44,11 @@ func (cardDetector) Detect(text []byte, dst []Finding) []Finding {
 			}
 			break
 		}
+		next = e // the whole run is read: linear time
 		if n >= 12 && n <= 19 && numberEnd(text, e) && luhn(digits[:n]) && issuerKnown(digits[:n]) &&
 			!contextBefore(text, i, 12, notCardContext) {
 			dst = append(dst, Finding{Kind: "pii.credit_card", Start: i, End: e, Score: 1})
 		}
-		i = e // the whole run is read: linear time
 	}
 	return dst
 }

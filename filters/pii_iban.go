@@ -36,9 +36,16 @@ func upper(c byte) byte {
 	return c
 }
 
-func (ibanDetector) Detect(text []byte, dst []Finding) []Finding {
-	for i := 0; i+15 <= len(text); i++ {
-		if !isAlpha(text[i]) || !isAlpha(text[i+1]) || !isDigit(text[i+2]) || !isDigit(text[i+3]) ||
+func (d ibanDetector) Detect(text []byte, dst []Finding) []Finding {
+	return d.detectRuns(text, digitRuns(text, nil), dst)
+}
+
+// detectRuns starts two letters before each digit run (the check digits).
+func (ibanDetector) detectRuns(text []byte, runs []int32, dst []Finding) []Finding {
+	next := 0
+	for _, r := range runs {
+		i := int(r) - 2
+		if i < next || i+15 > len(text) || !isAlpha(text[i]) || !isAlpha(text[i+1]) || !isDigit(text[i+3]) ||
 			i > 0 && isAlnum(text[i-1]) {
 			continue
 		}
@@ -69,7 +76,7 @@ func (ibanDetector) Detect(text []byte, dst []Finding) []Finding {
 			continue
 		}
 		dst = append(dst, Finding{Kind: "pii.iban", Start: i, End: p, Score: 1})
-		i = p - 1
+		next = p
 	}
 	return dst
 }

@@ -1,5 +1,7 @@
 package filters
 
+import "bytes"
+
 // ipDetector finds IPv4 addresses (four decimal octets 0–255, no leading
 // zeros) and IPv6 addresses (eight hex groups, or fewer around one "::",
 // optionally ending in an IPv4 part), standing alone.
@@ -11,26 +13,64 @@ func (ipDetector) Kinds() []string { return ipKinds }
 func (ipDetector) Form() Form      { return FormSafe }
 func (ipDetector) MaxSpan() int    { return 45 }
 
-func (ipDetector) Detect(text []byte, dst []Finding) []Finding {
-	for i := 0; i < len(text); i++ {
-		c := text[i]
-		if !isHex(c) && c != ':' {
+func (d ipDetector) Detect(text []byte, dst []Finding) []Finding {
+	return d.detectRuns(text, digitRuns(text, nil), dst)
+}
+
+// detectRuns tries IPv4 at each digit run and IPv6 around each colon.
+func (ipDetector) detectRuns(text []byte, runs []int32, dst []Finding) []Finding {
+	mark := len(dst)
+	next := 0
+	for _, r := range runs {
+		i := int(r)
+		if i < next || !ipStart(text, i) {
 			continue
 		}
-		if i > 0 && (isAlnum(text[i-1]) || text[i-1] == '.' || text[i-1] == ':' || text[i-1] == '_') {
-			continue
-		}
-		if e, ok := ipv4At(text, i); ok && ipEnd(text, e) && !versionBefore(text, i) {
+		// (A ':' after an IPv4 address is a port: IPv6 only ends in IPv4.)
+		if e, ok := ipv4At(text, i); ok && (ipEnd(text, e) || text[e] == ':') && !versionBefore(text, i) {
 			dst = append(dst, Finding{Kind: "pii.ip_address", Start: i, End: e, Score: 0.9})
-			i = e
+			next = e
+		}
+	}
+	// IPv6: back from each colon to the start of its hex-and-colon run.
+	v4 := dst[mark:]
+	next = 0
+	for from := 0; ; {
+		k := bytes.IndexByte(text[from:], ':')
+		if k < 0 {
+			break
+		}
+		c := from + k
+		from = c + 1
+		if c < next {
 			continue
 		}
-		if e, ok := ipv6At(text, i); ok && ipEnd(text, e) {
-			dst = append(dst, Finding{Kind: "pii.ip_address", Start: i, End: e, Score: 0.9})
-			i = e
+		s := c
+		for s > 0 && c-s < 40 && (isHex(text[s-1]) || text[s-1] == ':') {
+			s--
+		}
+		if s < next || !ipStart(text, s) || overlapsAny(v4, s) {
+			continue
+		}
+		if e, ok := ipv6At(text, s); ok && ipEnd(text, e) {
+			dst = append(dst, Finding{Kind: "pii.ip_address", Start: s, End: e, Score: 0.9})
+			next, from = e, max(e, c+1)
 		}
 	}
 	return dst
+}
+
+func ipStart(text []byte, i int) bool {
+	return i == 0 || !(isAlnum(text[i-1]) || text[i-1] == '.' || text[i-1] == ':' || text[i-1] == '_')
+}
+
+func overlapsAny(fs []Finding, p int) bool {
+	for _, f := range fs {
+		if p >= f.Start && p < f.End {
+			return true
+		}
+	}
+	return false
 }
 
 func ipEnd(text []byte, e int) bool {

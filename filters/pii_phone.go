@@ -55,32 +55,45 @@ type phoneShape struct {
 	first    [4]byte // the first digits
 }
 
-func (phoneDetector) Detect(text []byte, dst []Finding) []Finding {
-	for i := 0; i < len(text); i++ {
-		c := text[i]
-		if !(isDigit(c) || c == '+' && i+1 < len(text) && isDigit(text[i+1]) || c == '(' && i+1 < len(text) && isDigit(text[i+1])) {
+func (d phoneDetector) Detect(text []byte, dst []Finding) []Finding {
+	return d.detectRuns(text, digitRuns(text, nil), dst)
+}
+
+// detectRuns starts at each digit run, or at the '+' or '(' before it.
+func (phoneDetector) detectRuns(text []byte, runs []int32, dst []Finding) []Finding {
+	next := 0
+	for _, r := range runs {
+		i := int(r)
+		if i < next {
 			continue
 		}
-		if !numberStart(text, i) {
-			for i+1 < len(text) && isDigit(text[i+1]) {
-				i++
-			}
-			continue
-		}
-		var sh phoneShape
-		e := readPhone(text, i, &sh)
-		if e > i {
-			if score := phoneScore(text, i, e, &sh); score > 0 {
-				dst = append(dst, Finding{Kind: "pii.phone", Start: i, End: e, Score: score})
-				i = e - 1
+		// From the '+' or '(' before the digits, then from the digits.
+		if i > 0 && (text[i-1] == '+' || text[i-1] == '(') && i-1 >= next {
+			if e, score := phoneAt(text, i-1); score > 0 {
+				dst = append(dst, Finding{Kind: "pii.phone", Start: i - 1, End: e, Score: score})
+				next = e
 				continue
 			}
 		}
-		for isDigit(text[i]) && i+1 < len(text) && isDigit(text[i+1]) {
-			i++
+		if e, score := phoneAt(text, i); score > 0 {
+			dst = append(dst, Finding{Kind: "pii.phone", Start: i, End: e, Score: score})
+			next = e
 		}
 	}
 	return dst
+}
+
+// phoneAt reads and scores a phone number starting at i.
+func phoneAt(text []byte, i int) (int, float64) {
+	if !numberStart(text, i) {
+		return 0, 0
+	}
+	var sh phoneShape
+	e := readPhone(text, i, &sh)
+	if e <= i {
+		return 0, 0
+	}
+	return e, phoneScore(text, i, e, &sh)
 }
 
 // readPhone reads groups of digits from i and returns where they end
@@ -196,7 +209,9 @@ func extension(text []byte, p int) int {
 }
 
 func phoneScore(text []byte, s, e int, sh *phoneShape) float64 {
-	if sh.digits < 7 || sh.digits > 15 || sh.mixedSep {
+	// Mixed separators only around a country code or parentheses:
+	// "+1 (555) 010-0199" yes, "12-34 56.78" no.
+	if sh.digits < 7 || sh.digits > 15 || sh.mixedSep && !sh.plus && !sh.paren {
 		return 0
 	}
 	ctx := contextBefore(text, s, 32, phoneContext) || contextAfter(text, e, phoneLabels)
@@ -236,9 +251,14 @@ func phoneScore(text []byte, s, e int, sh *phoneShape) float64 {
 		sh.sep == ' ' && !sh.paren && thousands(g) || sh.sep == '.' && sh.ng == 2 {
 		return 0
 	}
+	// Hyphens also mean minus and ranges ("1200-1000", "250-135-50"): a
+	// hyphenated run is a phone number only in a phone shape.
+	if sh.sep == '-' && !sh.paren && !nanpShape(sh, g) && !(len(g) == 2 && g[0] == 3 && g[1] == 4) &&
+		sh.first[0] != '0' && !(len(g) >= 4 && allAtMost(g, 4)) {
+		return 0
+	}
 	// North American 3-3-4 (with or without the leading 1).
-	if sh.digits == 10 && len(g) == 3 && g[0] == 3 && g[1] == 3 && g[2] == 4 ||
-		sh.digits == 11 && len(g) == 4 && g[0] == 1 && sh.first[0] == '1' {
+	if nanpShape(sh, g) {
 		return boost(0.85)
 	}
 	// Two plain groups and a word right after ("17151 2450 Crown St",
@@ -260,6 +280,12 @@ func phoneScore(text []byte, s, e int, sh *phoneShape) float64 {
 		return boost(0.65)
 	}
 	return boost(0.5)
+}
+
+// nanpShape: 212-555-0100 or 1-212-555-0100.
+func nanpShape(sh *phoneShape, g []uint8) bool {
+	return sh.digits == 10 && len(g) == 3 && g[0] == 3 && g[1] == 3 && g[2] == 4 ||
+		sh.digits == 11 && len(g) == 4 && g[0] == 1 && sh.first[0] == '1'
 }
 
 // nanpArea: a North American area code and exchange start with 2–9.

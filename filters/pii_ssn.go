@@ -14,15 +14,15 @@ func (ssnDetector) Kinds() []string { return ssnKinds }
 func (ssnDetector) Form() Form      { return FormSafe }
 func (ssnDetector) MaxSpan() int    { return 11 }
 
-func (ssnDetector) Detect(text []byte, dst []Finding) []Finding {
-	for i := 0; i+9 <= len(text); i++ {
-		if !isDigit(text[i]) {
-			continue
-		}
-		if !numberStart(text, i) {
-			for i+1 < len(text) && isDigit(text[i+1]) {
-				i++
-			}
+func (d ssnDetector) Detect(text []byte, dst []Finding) []Finding {
+	return d.detectRuns(text, digitRuns(text, nil), dst)
+}
+
+func (ssnDetector) detectRuns(text []byte, runs []int32, dst []Finding) []Finding {
+	next := 0
+	for _, r := range runs {
+		i := int(r)
+		if i < next || !numberStart(text, i) {
 			continue
 		}
 		var d [9]byte
@@ -32,9 +32,7 @@ func (ssnDetector) Detect(text []byte, dst []Finding) []Finding {
 				score = 0.85
 			}
 			dst = append(dst, Finding{Kind: "pii.ssn", Start: i, End: e, Score: score})
-		}
-		for i+1 < len(text) && isDigit(text[i+1]) {
-			i++
+			next = e
 		}
 	}
 	return dst

@@ -3,7 +3,7 @@ package filters
 // builtinDetectors returns one instance of every built-in detector. New
 // keeps those with at least one enabled kind. A new detector is one line
 // here (and its kinds appear in the Validate vocabulary by themselves).
-func builtinDetectors() []Detector {
+func builtinDetectors(longSpan int) []Detector {
 	return []Detector{
 		emailDetector{},
 		phoneDetector{},
@@ -11,14 +11,14 @@ func builtinDetectors() []Detector {
 		ibanDetector{},
 		ssnDetector{},
 		ipDetector{},
-		newSecretDetector(builtinSecretRules()),
+		newSecretDetector(builtinSecretRules(longSpan)),
 	}
 }
 
 // builtinKinds lists every kind the built-in detectors report.
 func builtinKinds() []string {
 	var ks []string
-	for _, d := range builtinDetectors() {
+	for _, d := range builtinDetectors(DefaultMaxSpan) {
 		ks = append(ks, d.Kinds()...)
 	}
 	return ks

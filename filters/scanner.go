@@ -12,6 +12,7 @@ type Scanner struct {
 	safe    []detectorRun
 	folded  []detectorRun
 	blobs   bool
+	maxBlob int // the longest encoded run decoded: a finding inside spans it
 	maxSpan int
 	pool    sync.Pool
 }
@@ -19,6 +20,7 @@ type Scanner struct {
 // detectorRun is a detector with the thresholds of its kinds resolved.
 type detectorRun struct {
 	d         Detector
+	runs      runDetector        // d, when it starts from digit runs
 	threshold map[string]float64 // only enabled kinds
 }
 
@@ -26,31 +28,37 @@ type detectorRun struct {
 type scratch struct {
 	safe, folded view
 	found        []Finding
+	runs         []int32 // digit runs of the view being scanned
+	haveRuns     bool
 	blob         []byte
 	inner        *scratch // for decoded blobs (one level deep)
 }
 
-// maxBlobSpan caps the encoded runs the scanner decodes; a finding inside a
-// blob spans the blob, so this bounds MaxSpan too.
-const maxBlobSpan = 4096
+// maxPooledBytes bounds the scratch buffers the pool keeps.
+const maxPooledBytes = 1 << 20
 
 // New builds a Scanner for cfg.
 func New(cfg Config) (*Scanner, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Scanner{blobs: cfg.DecodeBlobs}
-	all := builtinDetectors()
+	long := cfg.MaxSpan
+	if long == 0 {
+		long = DefaultMaxSpan
+	}
+	s := &Scanner{blobs: cfg.DecodeBlobs, maxBlob: long}
+	all := builtinDetectors(long)
 	bl, err := newBlocklists(cfg.Blocklists)
 	if err != nil {
 		return nil, err
 	}
-	for _, b := range bl {
-		all = append(all, b)
+	if bl != nil {
+		all = append(all, bl)
 	}
 	all = append(all, cfg.Extra...)
 	for _, d := range all {
 		run := detectorRun{d: d, threshold: map[string]float64{}}
+		run.runs, _ = d.(runDetector)
 		for _, k := range d.Kinds() {
 			if isBlocklistKind(k) || cfg.enabled(k) || isExtra(d, cfg.Extra) {
 				run.threshold[k] = cfg.threshold(k)
@@ -67,7 +75,7 @@ func New(cfg Config) (*Scanner, error) {
 		s.maxSpan = max(s.maxSpan, d.MaxSpan())
 	}
 	if s.blobs {
-		s.maxSpan = max(s.maxSpan, maxBlobSpan)
+		s.maxSpan = max(s.maxSpan, s.maxBlob)
 	}
 	s.pool.New = func() any { return &scratch{inner: &scratch{}} }
 	return s, nil
@@ -84,16 +92,18 @@ func isExtra(d Detector, extra []Detector) bool {
 
 // MaxSpan is the longest span, in bytes of the original text, that a
 // finding can have when the text carries no invisible padding: the longest
-// detector span (PEM blocks are capped at maxPEMSpan) or, with DecodeBlobs,
-// the longest decoded blob. Characters the normaliser removes or expands
+// detector span or, with DecodeBlobs, the longest decoded blob. PEM
+// blocks, JWTs and blobs are capped at Config.MaxSpan (default 4096);
+// every other kind is far shorter (an email 254, an IBAN 42). Characters the normaliser removes or expands
 // (zero-width runs inside a token) can stretch a finding beyond it; such a
 // finding is still reported whole by Scan.
 func (s *Scanner) MaxSpan() int { return s.maxSpan }
 
 // Scan appends the findings in text to dst and returns it: spans in text's
 // own bytes, sorted by Start, each at or above its kind's threshold. When
-// one finding lies inside another of higher or equal score only the outer
-// one is kept (a phone-shaped run inside a card number, say).
+// a pii or secret finding lies inside another of its family with a higher
+// or equal score only the outer one is kept (a phone-shaped run inside a
+// card number, say); each blocklist reports on its own.
 func (s *Scanner) Scan(text []byte, dst []Finding) []Finding {
 	sc := s.pool.Get().(*scratch)
 	n0 := len(dst)
@@ -103,7 +113,9 @@ func (s *Scanner) Scan(text []byte, dst []Finding) []Finding {
 		slices.SortFunc(found, byStart)
 		dst = dst[:n0+dropContained(found)]
 	}
-	s.pool.Put(sc)
+	if cap(sc.safe.b) <= maxPooledBytes && cap(sc.folded.b) <= maxPooledBytes && cap(sc.blob) <= maxPooledBytes {
+		s.pool.Put(sc) // a huge text's buffers are left to the GC, not kept for every later scan
+	}
 	return dst
 }
 
@@ -111,7 +123,16 @@ func byStart(a, b Finding) int {
 	if a.Start != b.Start {
 		return a.Start - b.Start
 	}
-	return b.End - a.End // the longer first, so contained ones follow
+	if a.End != b.End {
+		return b.End - a.End // the longer first, so contained ones follow
+	}
+	switch { // the same span: the surer (more specific) kind first
+	case a.Score > b.Score:
+		return -1
+	case a.Score < b.Score:
+		return 1
+	}
+	return 0
 }
 
 // dropContained removes findings inside an earlier, not-weaker one, in
@@ -123,7 +144,7 @@ func dropContained(f []Finding) int {
 		for j := n - 1; j >= 0 && j >= n-8; j-- {
 			o := f[j]
 			if f[i].Start >= o.Start && f[i].End <= o.End && o.Score >= f[i].Score &&
-				(o.Kind == f[i].Kind || familyOf(o.Kind) == familyOf(f[i].Kind)) {
+				(o.Kind == f[i].Kind || sharesFamily(o.Kind, f[i].Kind)) {
 				inside = true
 				break
 			}
@@ -134,6 +155,13 @@ func dropContained(f []Finding) int {
 		}
 	}
 	return n
+}
+
+// sharesFamily: a pii or secret finding inside another of its family is
+// the same thing seen twice; two blocklists are two separate verdicts.
+func sharesFamily(a, b string) bool {
+	fa := familyOf(a)
+	return (fa == "pii" || fa == "secret") && fa == familyOf(b)
 }
 
 func familyOf(kind string) string {
@@ -160,8 +188,17 @@ func (s *Scanner) scan(sc *scratch, text []byte, dst []Finding, outer bool) []Fi
 }
 
 func (s *Scanner) runAll(sc *scratch, runs []detectorRun, v *view, dst []Finding) []Finding {
+	sc.haveRuns = false
 	for _, r := range runs {
-		sc.found = r.d.Detect(v.b, sc.found[:0])
+		if r.runs != nil {
+			if !sc.haveRuns {
+				sc.runs = digitRuns(v.b, sc.runs[:0])
+				sc.haveRuns = true
+			}
+			sc.found = r.runs.detectRuns(v.b, sc.runs, sc.found[:0])
+		} else {
+			sc.found = r.d.Detect(v.b, sc.found[:0])
+		}
 		for _, f := range sc.found {
 			th, ok := r.threshold[f.Kind]
 			if !ok || f.Score < th {

@@ -5,10 +5,10 @@ import (
 	"encoding/base64"
 )
 
-// maxPEMSpan caps a private-key block (a 4096-bit RSA key in PEM is about
-// 3.3 KB). A block with no END line within it is reported from BEGIN to
-// the end of its base64 body, so a stream window sees it from the header.
-const maxPEMSpan = 4096
+// A private-key block is capped at the scanner's long span (default 4096:
+// a 4096-bit RSA key in PEM is about 3.3 KB). A block with no END line
+// within it is reported from BEGIN to the end of its base64 body within
+// the cap, so a stream window sees it from the header on.
 
 // Character classes for token bodies.
 var (
@@ -44,15 +44,15 @@ func standalone(text []byte, s, e int, class *[256]bool) bool {
 // minLen..maxLen class bytes, standing alone.
 func prefixToken(kind string, score float64, class *[256]bool, minLen, maxLen int, keywords ...string) *secretRule {
 	return &secretRule{kind: kind, keywords: keywords, maxSpan: 16 + maxLen,
-		match: func(text []byte, ks, ke int) (int, int, float64, bool) {
+		match: func(text []byte, ks, ke int) (int, int, float64, string) {
 			if !exactAt(text, ks, keywords) {
-				return 0, 0, 0, false
+				return 0, 0, 0, ""
 			}
 			e := run(text, ke, class, maxLen+1)
-			if e-ke < minLen || e-ke > maxLen || !standalone(text, ks, e, class) || !mixed(text[ke:e]) {
-				return 0, 0, 0, false
+			if e-ke < minLen || e-ke > maxLen || !standalone(text, ks, e, class) || classes(text[ke:e]) < 2 {
+				return 0, 0, 0, ""
 			}
-			return ks, e, score, true
+			return ks, e, score, "="
 		}}
 }
 
@@ -81,7 +81,7 @@ func mixed(b []byte) bool {
 // builtinSecretRules: formats documented by each vendor (gitleaks'
 // config/gitleaks.toml describes the same token shapes; these are written
 // by hand and gated by the same kind of keyword prefilter).
-func builtinSecretRules() []*secretRule {
+func builtinSecretRules(longSpan int) []*secretRule {
 	return []*secretRule{
 		awsAccessKeyRule(),
 		prefixToken("secret.gcp_api_key", 0.95, &tokAlnumDash, 35, 35, "AIza"),
@@ -94,8 +94,8 @@ func builtinSecretRules() []*secretRule {
 		prefixToken("secret.anthropic_api_key", 0.95, &tokAlnumDash, 32, 255, "sk-ant-"),
 		openAIRule(),
 		azureStorageRule(),
-		pemRule(),
-		jwtRule(),
+		pemRule(longSpan),
+		jwtRule(longSpan),
 		connStringRule(),
 		genericRule(),
 	}
@@ -104,30 +104,30 @@ func builtinSecretRules() []*secretRule {
 func awsAccessKeyRule() *secretRule {
 	kw := []string{"AKIA", "ASIA", "ABIA", "ACCA", "A3T"}
 	return &secretRule{kind: "secret.aws_access_key", keywords: kw, maxSpan: 20,
-		match: func(text []byte, ks, ke int) (int, int, float64, bool) {
+		match: func(text []byte, ks, ke int) (int, int, float64, string) {
 			if !exactAt(text, ks, kw) || ks+20 > len(text) {
-				return 0, 0, 0, false
+				return 0, 0, 0, ""
 			}
 			e := run(text, ks+4, &tokAWSID, 17)
 			if e-ks != 20 || !standalone(text, ks, e, &tokAlnum) {
-				return 0, 0, 0, false
+				return 0, 0, 0, ""
 			}
-			return ks, e, 0.95, true
+			return ks, e, 0.95, "="
 		}}
 }
 
 func slackWebhookRule() *secretRule {
 	return &secretRule{kind: "secret.slack_webhook", keywords: []string{"hooks.slack.com/services/", "hooks.slack.com/workflows/"}, maxSpan: 160,
-		match: func(text []byte, ks, ke int) (int, int, float64, bool) {
+		match: func(text []byte, ks, ke int) (int, int, float64, string) {
 			e := run(text, ke, &tokPath, 120)
 			if e-ke < 20 {
-				return 0, 0, 0, false
+				return 0, 0, 0, ""
 			}
 			s := ks
 			if s >= 8 && bytes.EqualFold(text[s-8:s], []byte("https://")) {
 				s -= 8
 			}
-			return s, e, 0.95, true
+			return s, e, 0.95, "="
 		}}
 }
 
@@ -138,21 +138,21 @@ var tokPath = classOf("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 // has its own rule.
 func openAIRule() *secretRule {
 	return &secretRule{kind: "secret.openai_api_key", keywords: []string{"sk-"}, maxSpan: 260,
-		match: func(text []byte, ks, ke int) (int, int, float64, bool) {
+		match: func(text []byte, ks, ke int) (int, int, float64, string) {
 			if text[ks] != 's' || text[ks+1] != 'k' || bytes.HasPrefix(text[ke:], []byte("ant-")) {
-				return 0, 0, 0, false
+				return 0, 0, 0, ""
 			}
 			e := run(text, ke, &tokAlnumDash, 256)
 			body := text[ke:e]
 			if len(body) < 32 || len(body) > 255 || !standalone(text, ks, e, &tokAlnumDash) || !mixed(body) {
-				return 0, 0, 0, false
+				return 0, 0, 0, ""
 			}
 			score := 0.8
 			if bytes.Contains(body, []byte("T3BlbkFJ")) || bytes.HasPrefix(body, []byte("proj-")) ||
 				bytes.HasPrefix(body, []byte("svcacct-")) || bytes.HasPrefix(body, []byte("admin-")) || len(body) == 48 {
 				score = 0.95
 			}
-			return ks, e, score, true
+			return ks, e, score, "="
 		}}
 }
 
@@ -160,20 +160,20 @@ func openAIRule() *secretRule {
 // the span starts at DefaultEndpointsProtocol when the string has one.
 func azureStorageRule() *secretRule {
 	return &secretRule{kind: "secret.azure_storage_key", keywords: []string{"AccountKey="}, maxSpan: 400,
-		match: func(text []byte, ks, ke int) (int, int, float64, bool) {
+		match: func(text []byte, ks, ke int) (int, int, float64, string) {
 			e := run(text, ke, &tokBase64, 100)
 			for e < len(text) && e-ke < 90 && text[e] == '=' {
 				e++
 			}
 			if e-ke < 80 {
-				return 0, 0, 0, false
+				return 0, 0, 0, ""
 			}
 			s := ks
 			lo := max(0, ks-300)
 			if p := bytes.LastIndex(text[lo:ks], []byte("DefaultEndpointsProtocol=")); p >= 0 {
 				s = lo + p
 			}
-			return s, e, 0.95, true
+			return s, e, 0.95, "="
 		}}
 }
 
@@ -181,24 +181,28 @@ func azureStorageRule() *secretRule {
 // newlines are escaped as \n inside JSON, as in GCP service-account files).
 // A block inside a "private_key" JSON field reports as
 // secret.gcp_service_account.
-func pemRule() *secretRule {
-	return &secretRule{kind: "secret.private_key", keywords: []string{"-----BEGIN "}, maxSpan: maxPEMSpan,
-		match: func(text []byte, ks, ke int) (int, int, float64, bool) {
+func pemRule(longSpan int) *secretRule {
+	return &secretRule{kind: "secret.private_key", also: []string{"secret.gcp_service_account"}, keywords: []string{"-----BEGIN "}, maxSpan: longSpan,
+		match: func(text []byte, ks, ke int) (int, int, float64, string) {
+			kind := "="
+			if bytes.Contains(text[max(0, ks-24):ks], []byte(`"private_key"`)) {
+				kind = "secret.gcp_service_account"
+			}
 			lineEnd := ke
 			for lineEnd < len(text) && lineEnd-ke < 40 && text[lineEnd] != '-' && text[lineEnd] != '\n' {
 				lineEnd++
 			}
 			label := text[ke:lineEnd]
 			if !bytes.HasSuffix(label, []byte("PRIVATE KEY")) && !bytes.Equal(label, []byte("PGP PRIVATE KEY BLOCK")) {
-				return 0, 0, 0, false
+				return 0, 0, 0, ""
 			}
-			limit := min(len(text), ks+maxPEMSpan)
+			limit := min(len(text), ks+longSpan)
 			if p := bytes.Index(text[lineEnd:limit], []byte("-----END ")); p >= 0 {
 				e := lineEnd + p + len("-----END ")
 				for e < limit && e-(lineEnd+p) < 60 && text[e] != '\n' && text[e] != '"' && text[e] != '\\' {
 					e++
 				}
-				return ks, e, 1, true
+				return ks, e, 1, kind
 			}
 			// No END in reach: the header and the body that follows it.
 			e := lineEnd
@@ -206,35 +210,35 @@ func pemRule() *secretRule {
 				text[e] == '\r' || text[e] == '\\' || text[e] == ' ' || text[e] == ':') {
 				e++
 			}
-			return ks, e, 0.9, true
+			return ks, e, 0.9, kind
 		}}
 }
 
 // jwtRule: three base64url parts whose header decodes to JSON naming "alg".
-func jwtRule() *secretRule {
-	return &secretRule{kind: "secret.jwt", keywords: []string{"eyJ"}, maxSpan: 4096,
-		match: func(text []byte, ks, ke int) (int, int, float64, bool) {
+func jwtRule(longSpan int) *secretRule {
+	return &secretRule{kind: "secret.jwt", keywords: []string{"eyJ"}, maxSpan: longSpan,
+		match: func(text []byte, ks, ke int) (int, int, float64, string) {
 			if text[ks] != 'e' || text[ks+1] != 'y' || text[ks+2] != 'J' || ks > 0 && tokAlnumDash[text[ks-1]] {
-				return 0, 0, 0, false
+				return 0, 0, 0, ""
 			}
 			h := run(text, ks, &tokAlnumDash, 1024)
 			if h-ks < 10 || h >= len(text) || text[h] != '.' {
-				return 0, 0, 0, false
+				return 0, 0, 0, ""
 			}
 			p := run(text, h+1, &tokAlnumDash, 3000)
 			if p-h-1 < 4 || p >= len(text) || text[p] != '.' {
-				return 0, 0, 0, false
+				return 0, 0, 0, ""
 			}
 			sEnd := run(text, p+1, &tokAlnumDash, 1024)
 			if e := sEnd; e < len(text) && text[e] == '.' {
-				return 0, 0, 0, false // four parts: a JWE or something else
+				return 0, 0, 0, "" // four parts: a JWE or something else
 			}
 			var hdr [768]byte
 			n, err := base64.RawURLEncoding.Decode(hdr[:], text[ks:min(h, ks+1024)])
 			if err != nil || !bytes.Contains(hdr[:n], []byte(`"alg"`)) {
-				return 0, 0, 0, false
+				return 0, 0, 0, ""
 			}
-			return ks, sEnd, 0.95, true
+			return ks, min(sEnd, ks+longSpan), 0.95, "=" // a longer token is cut at the cap
 		}}
 }
 
@@ -242,13 +246,13 @@ func jwtRule() *secretRule {
 // Placeholders (<password>, ${PASS}, ****, "password") score low.
 func connStringRule() *secretRule {
 	return &secretRule{kind: "secret.connection_string", keywords: []string{"://"}, maxSpan: 512,
-		match: func(text []byte, ks, ke int) (int, int, float64, bool) {
+		match: func(text []byte, ks, ke int) (int, int, float64, string) {
 			s := ks
 			for s > 0 && ks-s < 32 && (isAlnum(text[s-1]) || text[s-1] == '+' || text[s-1] == '.' || text[s-1] == '-') {
 				s--
 			}
 			if ks-s < 2 || !isAlpha(text[s]) {
-				return 0, 0, 0, false
+				return 0, 0, 0, ""
 			}
 			// user:password@ — the last '@' before the host, within 256 bytes.
 			colon, at := -1, -1
@@ -265,21 +269,21 @@ func connStringRule() *secretRule {
 					at = i
 				}
 			}
-			if colon < 0 || at < colon+2 || colon == ke {
-				return 0, 0, 0, false
+			if colon < 0 || at < colon+2 {
+				return 0, 0, 0, ""
 			}
 			e := at + 1
 			for e < len(text) && e-at < 256 && (isAlnum(text[e]) || text[e] == '.' || text[e] == '-' || text[e] == ':' || text[e] == '_' || text[e] == '[' || text[e] == ']') {
 				e++
 			}
 			if e == at+1 {
-				return 0, 0, 0, false
+				return 0, 0, 0, ""
 			}
 			score := 0.9
 			if isPlaceholder(text[colon+1 : at]) {
 				score = 0.3
 			}
-			return s, e, score, true
+			return s, e, score, "="
 		}}
 }
 

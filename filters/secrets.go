@@ -18,7 +18,10 @@ type secretRule struct {
 	kind     string
 	keywords []string
 	maxSpan  int
-	match    func(text []byte, ks, ke int) (start, end int, score float64, ok bool)
+	also     []string // further kinds match may report
+	// match returns the span and score, and the kind: "=" for the rule's
+	// own kind, another kind from also, or "" for no match.
+	match func(text []byte, ks, ke int) (start, end int, score float64, kind string)
 }
 
 func newSecretDetector(rules []*secretRule) *secretDetector {
@@ -37,9 +40,11 @@ func newSecretDetector(rules []*secretRule) *secretDetector {
 			}
 			d.rulesOf[id] = append(d.rulesOf[id], r)
 		}
-		if !seenKind[r.kind] {
-			seenKind[r.kind] = true
-			d.kinds = append(d.kinds, r.kind)
+		for _, k := range append([]string{r.kind}, r.also...) {
+			if !seenKind[k] {
+				seenKind[k] = true
+				d.kinds = append(d.kinds, k)
+			}
 		}
 		d.maxSpanB = max(d.maxSpanB, r.maxSpan)
 	}
@@ -54,23 +59,35 @@ func (d *secretDetector) MaxSpan() int    { return d.maxSpanB }
 func (d *secretDetector) Detect(text []byte, dst []Finding) []Finding {
 	ac := d.ac
 	st := int32(0)
-	covered := 0 // keyword hits inside an earlier secret are not re-read
+	// Keyword hits inside a secret already found are not re-read (a PEM
+	// body, a JWT's payload); hits before its value (the "AccountKey=" of
+	// a value the generic rule took) or at its first byte (the "ghp_" of
+	// GITHUB_TOKEN=ghp_…) still run, and the more specific kind, scoring
+	// higher, wins in Scan.
+	coveredStart, coveredEnd := 0, 0
 	for i := 0; i < len(text); i++ {
-		st = ac.step(st, text[i])
-		if !ac.anyMatch[st] {
+		if i, st = ac.next(text, i, st); st >= 0 {
 			continue
 		}
-		for o := ac.outHead[st]; o >= 0; o = ac.outNext[o] {
+		head := ac.outputs(st)
+		st = -st
+		for o := head; o >= 0; o = ac.outNext[o] {
 			pat := ac.outPat[o]
 			ks := i + 1 - int(ac.patLen[pat])
-			if ks < covered {
+			if ks > coveredStart && ks < coveredEnd {
 				continue
 			}
 			for _, r := range d.rulesOf[pat] {
-				s, e, score, ok := r.match(text, ks, i+1)
-				if ok {
-					dst = append(dst, Finding{Kind: r.kind, Start: s, End: e, Score: score})
-					covered = max(covered, e)
+				s, e, score, kind := r.match(text, ks, i+1)
+				if kind == "" {
+					continue
+				}
+				if kind == "=" {
+					kind = r.kind
+				}
+				dst = append(dst, Finding{Kind: kind, Start: s, End: e, Score: score})
+				if e > coveredEnd {
+					coveredStart, coveredEnd = s, e
 				}
 			}
 		}

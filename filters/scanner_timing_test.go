@@ -1,0 +1,145 @@
+package filters
+
+import (
+	"bytes"
+	"encoding/base64"
+	"strings"
+	"testing"
+)
+
+// prose returns n bytes of benign English (GSM8K questions), cut at n.
+func prose(tb testing.TB, n int) []byte {
+	var b bytes.Buffer
+	texts := benignTexts(tb)
+	for i := 0; b.Len() < n; i++ {
+		b.WriteString(texts[i%len(texts)])
+		b.WriteByte('\n')
+	}
+	return b.Bytes()[:n]
+}
+
+func benchScan(b *testing.B, s *Scanner, text []byte) {
+	b.Helper()
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	var dst []Finding
+	b.ResetTimer()
+	for b.Loop() {
+		dst = s.Scan(text, dst[:0])
+	}
+}
+
+// BenchmarkScanner is the whole scanner over a 4 KB prompt with nothing to
+// find: normalisation, every default detector and the blob decoder.
+func BenchmarkScanner(b *testing.B) {
+	text := prose(b, 4096)
+	b.Run("default/prose4k", func(b *testing.B) { benchScan(b, mustScanner(b, DefaultConfig()), text) })
+	withLists := DefaultConfig()
+	withLists.Blocklists = []BlocklistConfig{{Name: "profanity", List: "surge_profanity"}, {Name: "ldnoobw", List: "ldnoobw"}}
+	b.Run("default+blocklists/prose4k", func(b *testing.B) { benchScan(b, mustScanner(b, withLists), text) })
+	planted := append(append([]byte{}, text[:2048]...), " mail jane.doe@example.com, card 4111 1111 1111 1111, key AKIAIOSFODNN7EXAMPLE "...)
+	planted = append(planted, text[2048:4000]...)
+	b.Run("default/prose4k_3findings", func(b *testing.B) { benchScan(b, mustScanner(b, DefaultConfig()), planted) })
+	nonASCII := []byte(strings.Repeat("Grüße aus München, straße ½ — naïve café. ", 100))[:4096]
+	b.Run("default/nonascii4k", func(b *testing.B) { benchScan(b, mustScanner(b, DefaultConfig()), nonASCII) })
+}
+
+// BenchmarkDetector runs each detector alone over the safe (or folded)
+// form of the 4 KB prompt.
+func BenchmarkDetector(b *testing.B) {
+	text := prose(b, 4096)
+	var sv, fv view
+	normalizeSafe(&sv, text)
+	foldInto(&fv, &sv)
+	bl, _ := newBlocklists([]BlocklistConfig{{Name: "profanity", List: "surge_profanity"}})
+	ds := map[string]Detector{"email": emailDetector{}, "phone": phoneDetector{}, "card": cardDetector{},
+		"iban": ibanDetector{}, "ssn": ssnDetector{}, "ip": ipDetector{}, "secrets": newSecretDetector(builtinSecretRules(DefaultMaxSpan)),
+		"blocklist_surge": bl}
+	runs := digitRuns(sv.b, nil)
+	for name, d := range ds {
+		in := sv.b
+		if d.Form() == FormFolded {
+			in = fv.b
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			b.ReportAllocs()
+			var dst []Finding
+			rd, fromRuns := d.(runDetector)
+			for b.Loop() {
+				// As the scanner calls it: numeric detectors get the shared digit runs.
+				if fromRuns {
+					dst = rd.detectRuns(in, runs, dst[:0])
+				} else {
+					dst = d.Detect(in, dst[:0])
+				}
+			}
+		})
+	}
+	b.Run("digit_runs", func(b *testing.B) {
+		b.SetBytes(int64(len(sv.b)))
+		b.ReportAllocs()
+		for b.Loop() {
+			runs = digitRuns(sv.b, runs[:0])
+		}
+	})
+	b.Run("blob_finder", func(b *testing.B) {
+		s := mustScanner(b, Config{DecodeBlobs: true})
+		sc := &scratch{inner: &scratch{}}
+		normalizeSafe(&sc.safe, text)
+		b.SetBytes(int64(len(text)))
+		b.ReportAllocs()
+		var dst []Finding
+		for b.Loop() {
+			dst = s.scanBlobs(sc, dst[:0])
+		}
+	})
+}
+
+// BenchmarkNormalize: the safe and folded forms of ASCII and non-ASCII text.
+func BenchmarkNormalize(b *testing.B) {
+	for name, text := range map[string][]byte{
+		"ascii4k":    prose(b, 4096),
+		"nonascii4k": []byte(strings.Repeat("Grüße aus München, straße ½ — naïve café. ", 100))[:4096],
+	} {
+		b.Run("safe/"+name, func(b *testing.B) {
+			var v view
+			b.SetBytes(int64(len(text)))
+			b.ReportAllocs()
+			for b.Loop() {
+				normalizeSafe(&v, text)
+			}
+		})
+		b.Run("safe+fold/"+name, func(b *testing.B) {
+			var v, f view
+			b.SetBytes(int64(len(text)))
+			b.ReportAllocs()
+			for b.Loop() {
+				normalizeSafe(&v, text)
+				foldInto(&f, &v)
+			}
+		})
+	}
+}
+
+// BenchmarkWorstCase1MB compares crafted 1 MB inputs with 1 MB of prose:
+// time per byte must stay of the same order (linear time).
+func BenchmarkWorstCase1MB(b *testing.B) {
+	const mb = 1 << 20
+	cases := map[string][]byte{
+		"prose":           prose(b, mb),
+		"zero_width":      []byte(strings.Repeat("\u200b", mb/3)),
+		"digits_one_line": bytes.Repeat([]byte("4"), mb),
+		"digit_groups":    bytes.Repeat([]byte("4111 "), mb/5),
+		"base64_blob":     []byte(base64.StdEncoding.EncodeToString(prose(b, mb*3/4))),
+		"keyword_flood":   bytes.Repeat([]byte("key: "), mb/5),
+		"at_signs":        bytes.Repeat([]byte("a@"), mb/2),
+		"invalid_utf8":    bytes.Repeat([]byte{0xff, 0xc3}, mb/2),
+	}
+	cfg := DefaultConfig()
+	cfg.Blocklists = []BlocklistConfig{{Name: "profanity", List: "surge_profanity"}}
+	s := mustScanner(b, cfg)
+	for name, text := range cases {
+		b.Run(name, func(b *testing.B) { benchScan(b, s, text) })
+	}
+}
