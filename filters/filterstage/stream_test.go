@@ -1,6 +1,7 @@
 package filterstage
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -175,4 +176,36 @@ func FuzzStreamWindow(f *testing.F) {
 			t.Fatalf("chunks of %d:\n got %q\nwant %q", size, got, want)
 		}
 	})
+}
+
+// TestStreamCompletions: a completions stream (choices[].text) is held and
+// redacted the same way, and its own chunks keep the completions shape.
+func TestStreamCompletions(t *testing.T) {
+	st := testState(t, nil, config.FilterActions{"secret.*": "redact"})
+	text := "key AKIAIOSFODNN7EXAMPLE end"
+	var evs []string
+	for i := 0; i < len(text); i += 5 {
+		evs = append(evs, `data: {"id":"c1","object":"text_completion","created":7,"model":"m","choices":[{"index":0,"text":`+
+			jsonString(text[i:min(i+5, len(text))])+`,"finish_reason":null}]}`+"\n\n")
+	}
+	out, err := streamOf(newStream(t, st), evs) // no finish chunk: Flush releases the rest
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got strings.Builder
+	for _, e := range out {
+		var ch struct {
+			Object  string
+			Choices []struct{ Text string }
+		}
+		if err := json.Unmarshal([]byte(strings.TrimPrefix(e, "data: ")), &ch); err != nil || ch.Object != "text_completion" {
+			t.Fatalf("%q: %v", e, err)
+		}
+		for _, c := range ch.Choices {
+			got.WriteString(c.Text)
+		}
+	}
+	if got.String() != "key [AWS_ACCESS_KEY_1] end" {
+		t.Fatalf("%q", got.String())
+	}
 }
