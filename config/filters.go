@@ -23,7 +23,8 @@ type FiltersConfig struct {
 	Enabled bool `yaml:"enabled"`
 	// Scan chooses the detectors, their thresholds and the blocklists (the
 	// format of `tollgate filters scan --config`); keys left out keep
-	// filters.DefaultConfig's values.
+	// filters.DefaultConfig's values. "injection" in scan.detectors adds the
+	// prompt-injection classifier (ScanConfig).
 	Scan      filters.Config   `yaml:"scan"`
 	Input     FilterActions    `yaml:"input"`
 	Output    FilterActions    `yaml:"output"`
@@ -73,6 +74,26 @@ const DefaultFilterWindow = 512
 
 // FilterDefaultKey is the actions' catch-all entry.
 const FilterDefaultKey = "default"
+
+// FilterInjection is the prompt-injection classifier's kind, and its name
+// in scan.detectors.
+const FilterInjection = "injection"
+
+// ScanConfig is the detectors' config without the injection classifier,
+// which the filters package does not build itself, and whether
+// scan.detectors asks for it.
+func (f *FiltersConfig) ScanConfig() (scan filters.Config, injection bool) {
+	scan = f.Scan
+	scan.Detectors = nil
+	for _, d := range f.Scan.Detectors {
+		if d == FilterInjection {
+			injection = true
+			continue
+		}
+		scan.Detectors = append(scan.Detectors, d)
+	}
+	return scan, injection
+}
 
 // presetFilters fills the detectors' defaults before the YAML is decoded
 // over them, as `tollgate filters scan --config` does.

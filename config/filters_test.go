@@ -15,7 +15,7 @@ func TestFiltersConfig(t *testing.T) {
 	c, err := Parse([]byte(filtersBase+`
 filters:
   enabled: true
-  scan: {detectors: [pii], blocklists: [{name: words, terms: [foo]}]}
+  scan: {detectors: [pii, injection], blocklists: [{name: words, terms: [foo]}]}
   input: {pii.email: pseudonymize, secret.*: redact, injection: flag, secret.github_token: deny, blocklist.words: flag}
   output: {secret.aws_access_key: deny}
   overrides:
@@ -28,8 +28,11 @@ filters:
 	f := c.Filters
 	if !f.Enabled || f.Input["pii.email"] != FilterPseudonymize || f.Input[FilterDefaultKey] != FilterFlag ||
 		f.Output[FilterDefaultKey] != FilterFlag || f.Overrides[0].Input["pii.*"] != FilterDeny || f.Stream.WindowBytes != 128 ||
-		len(f.Scan.Detectors) != 1 || !f.Scan.DecodeBlobs || f.Scan.Thresholds["*"] != 0.5 {
+		len(f.Scan.Detectors) != 2 || !f.Scan.DecodeBlobs || f.Scan.Thresholds["*"] != 0.5 {
 		t.Fatalf("%+v", f)
+	}
+	if scan, inj := f.ScanConfig(); !inj || len(scan.Detectors) != 1 || scan.Detectors[0] != "pii" {
+		t.Fatalf("scan config %+v %v", scan, inj)
 	}
 	c, err = Parse([]byte(filtersBase), "f.yaml")
 	if err != nil || c.Filters.Enabled || c.Filters.Input[FilterDefaultKey] != FilterFlag || len(c.Filters.Scan.Detectors) != 2 {

@@ -17,7 +17,8 @@ const maxFilterWindow = 64 << 10
 // validateFilters checks the filters section: actions, kinds, overrides
 // and the stream window.
 func validateFilters(f *FiltersConfig, keyIDs, models map[string]bool, at reporter) {
-	if err := f.Scan.Validate(); err != nil {
+	scan, _ := f.ScanConfig()
+	if err := scan.Validate(); err != nil {
 		at("filters.scan", "%s", strings.TrimPrefix(err.Error(), "filters: "))
 	}
 	validateFilterActions(f.Input, "filters.input", false, &f.Scan, at)

@@ -14,7 +14,6 @@ import (
 	"testing"
 
 	openai "github.com/sashabaranov/go-openai"
-	"github.com/tollgate-ai/tollgate/filters"
 	"github.com/tollgate-ai/tollgate/filters/filterstage"
 	"github.com/tollgate-ai/tollgate/gateway"
 	"github.com/tollgate-ai/tollgate/policy"
@@ -62,7 +61,7 @@ func filtersGatewayOn(t *testing.T, yml string, eng *policy.Engine) (base, ledge
 	cfg := parseConfig(t, yml, vars)
 	var st gateway.Stages
 	if cfg.Filters.Enabled {
-		sc, err := filters.New(cfg.Filters.Scan)
+		sc, err := filterstage.NewScanner(&cfg.Filters)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tollgate-ai/tollgate/filters"
 	"github.com/tollgate-ai/tollgate/filters/filterstage"
 	"github.com/tollgate-ai/tollgate/gateway"
 )
@@ -36,7 +35,7 @@ models: [{name: m, deployments: [{upstream: u, model: m}]}]
 `+c.filters, map[string]string{"U": upURL})
 			var st gateway.Stages
 			if cfg.Filters.Enabled {
-				sc, err := filters.New(cfg.Filters.Scan)
+				sc, err := filterstage.NewScanner(&cfg.Filters)
 				if err != nil {
 					b.Fatal(err)
 				}

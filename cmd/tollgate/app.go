@@ -97,7 +97,7 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 	}
 	stages := gateway.Stages{Tokens: tokens, Limiter: limiter, Ledger: a.ledger, Health: a.health, Access: access, Policy: a.policy}
 	if cfg.Filters.Enabled {
-		sc, err := filters.New(cfg.Filters.Scan)
+		sc, err := filterstage.NewScanner(&cfg.Filters)
 		if err != nil {
 			return nil, fmt.Errorf("filters: %w", err)
 		}
@@ -176,7 +176,7 @@ func (a *app) reload(cfg *config.Config) error {
 	var sc *filters.Scanner
 	if a.filters != nil {
 		var err error
-		if sc, err = filters.New(cfg.Filters.Scan); err != nil {
+		if sc, err = filterstage.NewScanner(&cfg.Filters); err != nil {
 			return fmt.Errorf("filters: %w", err)
 		}
 	}
