@@ -120,8 +120,18 @@ func (st *reqState) release() {
 	st.texts, st.found, st.fbuf = st.texts[:0], st.found[:0], st.fbuf[:0]
 	st.answer, st.outFound, st.outBody, st.outCounted, st.counted = st.answer[:0], st.outFound[:0], nil, false, false
 	st.replacement = nil
+	st.tmp, st.tx.buf, st.vault.arena = keep(st.tmp), keep(st.tx.buf), keep(st.vault.arena)
 	st.vault.reset()
 	st.tally.rows = st.tally.rows[:0]
 	st.stream.reset()
 	statePool.Put(st)
+}
+
+// keep returns b emptied for reuse, or nil when it grew too large to pin
+// in the pool (a megabyte prompt).
+func keep(b []byte) []byte {
+	if cap(b) > 1<<20 {
+		return nil
+	}
+	return b[:0]
 }

@@ -74,7 +74,7 @@ type lane struct {
 }
 
 func (f *streamFilter) reset() {
-	f.st, f.lanes, f.env = nil, f.lanes[:0], f.env[:0]
+	f.st, f.lanes, f.env, f.out, f.rel, f.tmp = nil, f.lanes[:0], keep(f.env), keep(f.out), keep(f.rel), keep(f.tmp)
 }
 
 func (f *streamFilter) lane(choice, tool int) *lane {
