@@ -52,6 +52,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzForwardedBody -fuzztime 30s ./gateway
 	$(GO) test -run '^$$' -fuzz FuzzObserveEventSpacing -fuzztime 30s ./gateway
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./config
+	$(GO) test -run '^$$' -fuzz FuzzStreamWindow -fuzztime 30s ./filters/filterstage
+	$(GO) test -run '^$$' -fuzz FuzzRewriteRequest -fuzztime 30s ./filters/filterstage
 	@for f in FuzzScanner FuzzNormalize FuzzEmail FuzzPhone FuzzCreditCard FuzzIBAN FuzzSSN FuzzIP FuzzSecrets FuzzBlocklist; do \
 		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime 30s ./filters || exit 1; \
 	done

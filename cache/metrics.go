@@ -11,6 +11,7 @@ var (
 	notStored      = map[string]*metrics.Counter{
 		"too_big":    metrics.NewCounter(`tollgate_cache_not_stored_total{reason="too_big"}`),
 		"incomplete": metrics.NewCounter(`tollgate_cache_not_stored_total{reason="incomplete"}`),
+		"flagged":    metrics.NewCounter(`tollgate_cache_not_stored_total{reason="flagged"}`),
 	}
 	l2Errors  = metrics.NewCounter(`tollgate_cache_redis_errors_total`)
 	l2Skipped = metrics.NewCounter(`tollgate_cache_redis_skipped_total`)

@@ -65,6 +65,13 @@ func (s *Stage) Finish(v gateway.View, body []byte) {
 		}
 		return
 	}
+	if v.OutputFlagged() { // an output filter found something in it: never kept for others
+		notStored["flagged"].Inc()
+		if st.pending != nil {
+			st.pending.Release()
+		}
+		return
+	}
 	served := v.ServedModel()
 	if served == "" {
 		served = st.parts.Model

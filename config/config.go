@@ -21,6 +21,7 @@ type Config struct {
 	Teams     []LimitScope   `yaml:"teams"`
 	Redis     RedisConfig    `yaml:"redis"`
 	Policy    PolicyConfig   `yaml:"policy"`
+	Filters   FiltersConfig  `yaml:"filters"`
 	Metering  MeteringConfig `yaml:"metering"`
 	Cache     CacheConfig    `yaml:"cache"`
 	Health    HealthConfig   `yaml:"health"`

@@ -34,6 +34,7 @@ func Parse(data []byte, name string) (*Config, error) {
 		return nil, fmt.Errorf("%w: %s: %s", ErrInvalid, name, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	cfg := &Config{Source: name}
+	presetFilters(&cfg.Filters)
 	lines := lineIndex{}
 	if len(root.Content) > 0 {
 		doc := root.Content[0]

@@ -31,6 +31,7 @@ func validate(c *Config, name string, lines lineIndex) error {
 	validateMetering(&c.Metering, at)
 	validatePolicy(&c.Policy, at)
 	validateCache(&c.Cache, models, at)
+	validateFilters(&c.Filters, keyIDs, models, at)
 	return errs.err()
 }
 

@@ -96,8 +96,9 @@ func (s *Server) decide(ctx *fasthttp.RequestCtx, x *Exchange) *APIError {
 	return nil
 }
 
-// decideResponse runs the response phase; a denial replaces the answer.
-func (s *Server) decideResponse(x *Exchange, finishReason string) *APIError {
+// decideResponse runs the response phase over the answer (body: a
+// buffered answer, nil for a stream); a denial replaces the answer.
+func (s *Server) decideResponse(x *Exchange, finishReason string, body []byte) *APIError {
 	in := x.policyIn
 	if in == nil {
 		return nil
@@ -106,9 +107,12 @@ func (s *Server) decideResponse(x *Exchange, finishReason string) *APIError {
 	in.Phase = "response"
 	u, _ := x.meter.Usage()
 	in.Response = policy.Response{Model: x.ServedModel(), FinishReason: finishReason, Usage: policy.Usage{
-		PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.PromptTokens + u.CompletionTokens}}
+		PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.PromptTokens + u.CompletionTokens},
+		Findings: in.Response.Findings[:0]}
+	s.findInResponse(x, in, body) // the stages' output findings
 	d := x.policyRev.Decide(context.Background(), in)
 	if d.Allow {
+		x.respRedact = d.Redact
 		return nil
 	}
 	x.policyResult = "deny"

@@ -68,6 +68,7 @@ type Exchange struct {
 	findings   []policy.Finding // request inspection's, for the policy input
 	decision   policy.Decision  // the request phase's, for DecisionApplier (when decided)
 	decided    bool
+	respRedact []string          // the response-phase decision's redact list
 	stageState []any             // View.State, by stage index
 	notes      map[string]string // View.Note, by stage name: the ledger record's stages
 	answeredBy string            // the stage that answered in the upstream's place
@@ -80,6 +81,7 @@ type Exchange struct {
 	reqHeader     *fasthttp.RequestHeader // the client's headers; valid only while the handler runs
 	cacheResult   string                  // x-tollgate-cache, the cache metric's result and the access log's
 	outputProfile string                  // the output filters in force (the filters stage sets it)
+	outputFlagged bool                    // an output filter found something in the answer (View.FlagOutput): not cached
 	pricedAs      string                  // a stage's answer: the model its cost saved is priced under
 }
 

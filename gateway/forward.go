@@ -228,7 +228,7 @@ func (s *Server) attempt(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *dep
 		// Committed before the response-phase policy: the upstream did the
 		// work, so a withheld answer is still billed to the caller.
 		x.meter.CountPromptNow()
-		if e := s.decideResponse(x, x.meter.FinishReason()); e != nil {
+		if e := s.decideResponse(x, x.meter.FinishReason(), bodyOf(resp)); e != nil {
 			s.fail(ctx, x, e)
 			return answered, nil
 		}

@@ -14,6 +14,10 @@ import (
 //	auth → parse → route → inspect → decide → apply → limit → answer → upstream
 //	  → stream filters (streams) | response inspection (buffered) → finish → account → observe
 //
+// The response-phase policy runs before response inspection (buffered) or
+// after the stream filters' Flush (streams), with the stages' response
+// findings (ResponseFinder) in its input.
+//
 // inspect, apply and answer are the stages' request hooks, in stage order;
 // stream filters, response inspection and finish their response hooks, in
 // reverse order and only for the stages that entered the request (see
@@ -45,6 +49,7 @@ type pipeline struct {
 	apply     []hook[DecisionApplier]
 	answer    []hook[Answerer]
 	streams   []hook[StreamInspector]
+	finders   []hook[ResponseFinder]
 	responses []hook[ResponseInspector]
 	finishers []hook[Finisher]
 }
@@ -84,6 +89,9 @@ func newPipeline(st Stages) (pipeline, error) {
 		s := stages[i]
 		if h, ok := s.(StreamInspector); ok {
 			p.streams = append(p.streams, hook[StreamInspector]{i, h})
+		}
+		if h, ok := s.(ResponseFinder); ok {
+			p.finders = append(p.finders, hook[ResponseFinder]{i, h})
 		}
 		if h, ok := s.(ResponseInspector); ok {
 			p.responses = append(p.responses, hook[ResponseInspector]{i, h})
@@ -165,6 +173,19 @@ func (s *Server) stageAnswer(x *Exchange) *Answer {
 		}
 	}
 	return nil
+}
+
+// findInResponse collects the entered stages' findings in the answer
+// (body; nil for a stream) into the response-phase policy input in.
+func (s *Server) findInResponse(x *Exchange, in *policy.Input, body []byte) {
+	if s.pipe.finders == nil || x.entered == 0 {
+		return
+	}
+	for _, h := range s.pipe.finders {
+		if x.entered&(1<<h.i) != 0 {
+			in.Response.Findings = h.h.FindInResponse(View{x, h.i}, body, in.Response.Findings)
+		}
+	}
 }
 
 // inspectResponse runs the entered stages' response inspection over the

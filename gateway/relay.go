@@ -61,7 +61,7 @@ func (s *Server) relayEvents(w *bufio.Writer, x *Exchange, cl *streamClient, res
 				sawDone = true
 				// The stages' held-back events go out before the end.
 				if cut, werr = s.flushStream(w, x, cl); cut == nil && werr == nil {
-					if e := s.decideResponse(x, x.meter.FinishReason()); e != nil {
+					if e := s.decideResponse(x, x.meter.FinishReason(), nil); e != nil {
 						ev = appendErrorEvent(nil, e) // the answer is withheld: no [DONE]
 						x.status = e.Status
 					}

@@ -41,6 +41,7 @@ var restartOnly = []struct {
 	{"health.alerts", func(c *config.Config) any { return c.Health.Alerts }},
 	{"log.level", func(c *config.Config) any { return c.Log.Level }},
 	{"log.access", func(c *config.Config) any { return c.Log.Access }},
+	{"filters.enabled", func(c *config.Config) any { return c.Filters.Enabled }}, // the stage is built at start
 }
 
 // needsRestart names the settings of next that differ from those the

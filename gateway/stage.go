@@ -61,18 +61,32 @@ type StreamInspector interface {
 // StreamFilter sees each event of one stream, as the client would get it
 // ("data: {…}\n\n", the gateway's own hidden usage chunk already removed),
 // and emits zero or more events in its place: it may hold text back (a
-// redaction window) and rewrite it. An error cuts the stream: the client
-// gets it as an error event (no [DONE]) and the upstream is cancelled.
-// Flush emits what was held back when the stream ends normally, before
-// [DONE]; on a broken stream held events are dropped.
+// redaction window) and rewrite it. An error cuts the stream: the events
+// emitted in the same call still go out (e.g. a last chunk with
+// finish_reason content_filter), then the client gets the error as an error
+// event (no [DONE]) and the upstream is cancelled. Flush emits what was
+// held back when the stream ends normally, before [DONE]; on a broken
+// stream held events are dropped.
 type StreamFilter interface {
 	Event(ev []byte, out *Events) *APIError
 	Flush(out *Events) *APIError
 }
 
+// ResponseFinder reports what a stage found in the answer before the
+// response-phase policy decides: its findings go into
+// input.response.findings. It runs only when the policy has response rules.
+// For a buffered 2xx answer body is the upstream's answer (borrowed for the
+// call); for a stream body is nil and it runs after the stream filters'
+// Flush, before [DONE] (the stage reads what its StreamFilter found from
+// its state).
+type ResponseFinder interface {
+	FindInResponse(v View, body []byte, findings []policy.Finding) []policy.Finding
+}
+
 // ResponseInspector sees a buffered 2xx answer before the client does
-// (after the response-phase policy) and returns it, or a replacement the
-// gateway copies, or an error the client gets instead.
+// (after the response-phase policy, whose redact list View.ResponseRedact
+// holds) and returns it, or a replacement the gateway copies, or an error
+// the client gets instead.
 type ResponseInspector interface {
 	InspectResponse(v View, body []byte) ([]byte, *APIError)
 }

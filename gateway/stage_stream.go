@@ -75,7 +75,7 @@ func (s *Server) filterFrom(w *bufio.Writer, cl *streamClient, c *filterChain, i
 	out := &c.out[i]
 	out.reset()
 	if e := c.f[i].Event(ev, out); e != nil {
-		return e, nil
+		return s.sendBeforeCut(w, cl, c, i+1, out, e)
 	}
 	return s.sendAll(w, cl, c, i+1, out)
 }
@@ -89,6 +89,15 @@ func (s *Server) sendAll(w *bufio.Writer, cl *streamClient, c *filterChain, next
 	return nil, nil
 }
 
+// sendBeforeCut sends what a filter emitted in the call that cut the
+// stream with e (a last chunk), then reports the cut.
+func (s *Server) sendBeforeCut(w *bufio.Writer, cl *streamClient, c *filterChain, next int, out *Events, e *APIError) (*APIError, error) {
+	if cut, err := s.sendAll(w, cl, c, next, out); cut != nil || err != nil {
+		return cut, err
+	}
+	return e, nil
+}
+
 // flushStream flushes the filters at a stream's normal end, first to last:
 // what one releases still passes the filters after it.
 func (s *Server) flushStream(w *bufio.Writer, x *Exchange, cl *streamClient) (*APIError, error) {
@@ -100,7 +109,7 @@ func (s *Server) flushStream(w *bufio.Writer, x *Exchange, cl *streamClient) (*A
 		out := &c.out[i]
 		out.reset()
 		if e := f.Flush(out); e != nil {
-			return e, nil
+			return s.sendBeforeCut(w, cl, c, i+1, out, e)
 		}
 		if e, err := s.sendAll(w, cl, c, i+1, out); e != nil || err != nil {
 			return e, err

@@ -74,6 +74,10 @@ func (v View) SetBody(b []byte) {
 // itself, after Finish).
 func (v View) Usage() (u metering.Usage, ok bool) { return v.x.meter.Usage() }
 
+// ResponseRedact is the kinds the response-phase policy asked to redact
+// (nil when it did not run or asked for none). Read only.
+func (v View) ResponseRedact() []string { return v.x.respRedact }
+
 // Tags are the request's tags (key, header and policy). Read only.
 func (v View) Tags() map[string]string { return v.x.tags }
 
@@ -145,6 +149,18 @@ func (v View) OutputProfile() string { return v.x.outputProfile }
 // SetOutputProfile records the output filtering in force (a short, stable
 // string such as a hash of the filter settings). Request hooks only.
 func (v View) SetOutputProfile(p string) { v.x.outputProfile = p }
+
+// FlagOutput marks the answer as carrying output-filter findings (the
+// filters stage calls it from its response hooks, before any Finish): the
+// cache does not store such an answer.
+func (v View) FlagOutput() {
+	if v.x != nil { // a zero View (a stage's unit test) has no request
+		v.x.outputFlagged = true
+	}
+}
+
+// OutputFlagged reports whether a stage flagged the answer (FlagOutput).
+func (v View) OutputFlagged() bool { return v.x.outputFlagged }
 
 // SetAnswerUsage sets the usage of the answer this stage gave, and the
 // model it is priced as (Answer.PricedAs), when they were not known at

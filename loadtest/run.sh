@@ -141,6 +141,9 @@ fi
   if [ -n "${rps_gateway_cache_hit:-}" ] && [ -n "${rps_gateway_cache_miss:-}" ]; then
     echo "cache 100 % hits / 0 % hits RPS ratio: $(awk -v a="$rps_gateway_cache_hit" -v b="$rps_gateway_cache_miss" 'BEGIN{printf "%.2f", a/b}')"
   fi
+  if [ -n "${rps_gateway_all_stages_filters:-}" ] && [ -n "${rps_gateway_all_stages:-}" ]; then
+    echo "filters on/off RPS ratio (all other stages on): $(awk -v a="$rps_gateway_all_stages_filters" -v b="$rps_gateway_all_stages" 'BEGIN{printf "%.2f", a/b}')"
+  fi
   echo
   echo "Streaming time to first byte (sequential, $TTFB_N requests):"
   echo "- direct:  $ttfb_direct"

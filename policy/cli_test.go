@@ -42,7 +42,7 @@ func TestCLICheck(t *testing.T) {
 		}
 	}
 	f("examples", 0, "")
-	if _, out, _ := runCLI("check", "examples"); !regexp.MustCompile(`^evaluator: compiled .* and 33 test inputs\)\n$`).MatchString(out) {
+	if _, out, _ := runCLI("check", "examples"); !regexp.MustCompile(`^evaluator: compiled .* and 36 test inputs\)\n$`).MatchString(out) {
 		t.Fatalf("check examples: %q", out)
 	}
 	if _, out, _ := runCLI("check", "testdata/nondeterministic"); !strings.Contains(out, "evaluator: opa (topdown), because the policy calls time.now_ns") {
@@ -65,7 +65,7 @@ func TestCLIEval(t *testing.T) {
 	}
 	if !strings.Contains(out, `"max_tokens": [
     1024
-  ]`) || d["redact"].([]any)[0] != "email" || !strings.Contains(out, `"gpt-4o-mini"`) {
+  ]`) || d["redact"].([]any)[0] != "pii.email" || !strings.Contains(out, `"gpt-4o-mini"`) {
 		t.Fatalf("eval decision: %s", out)
 	}
 	var stdin = strings.NewReader("phase: request\n")

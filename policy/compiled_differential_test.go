@@ -103,7 +103,7 @@ func randomNumber(rng *rand.Rand, scale float64) float64 {
 
 func randomFindings(rng *rand.Rand) []Finding {
 	var fs []Finding
-	for _, kind := range []string{"email", "phone", "iban", "injection", "credit_card", "unknown"} {
+	for _, kind := range []string{"pii.email", "pii.phone", "pii.iban", "injection", "pii.credit_card", "email", "unknown"} {
 		if rng.IntN(4) != 0 {
 			continue
 		}

@@ -26,7 +26,7 @@ func TestDecideMatchesNaive(t *testing.T) {
 		"globex pii": func(in *Input) {
 			in.Principal = Principal{Tenant: "globex", Team: "default", KeyID: "key_g"}
 			in.Request.Model = "mock-gpt"
-			in.Findings = append(in.Findings, Finding{Kind: "email", Score: 1, Count: 3})
+			in.Findings = append(in.Findings, Finding{Kind: "pii.email", Score: 1, Count: 3})
 		},
 		"off hours":   func(in *Input) { in.Time.Hour = 23 },
 		"low budget":  func(in *Input) { in.Spend.BudgetRemaining = 2 },

@@ -51,13 +51,13 @@ func TestDecideExamples(t *testing.T) {
 	}, func(d Decision) bool {
 		return !d.Allow && len(d.Reasons) == 2 && d.Reasons[0].Code == "budget_exceeded" && d.Reasons[1].Code == "model_not_allowed"
 	})
-	f("pii redact", func(in *Input) { in.Findings = append(in.Findings, Finding{Kind: "ssn", Score: 1, Count: 1}) },
-		func(d Decision) bool { return d.Allow && len(d.Redact) == 1 && d.Redact[0] == "ssn" })
+	f("pii redact", func(in *Input) { in.Findings = append(in.Findings, Finding{Kind: "pii.ssn", Score: 1, Count: 1}) },
+		func(d Decision) bool { return d.Allow && len(d.Redact) == 1 && d.Redact[0] == "pii.ssn" })
 	f("response phase", func(in *Input) {
 		in.Phase = "response"
-		in.Response = Response{Model: "gpt-4o", FinishReason: "stop", Findings: []Finding{{Kind: "phone", Count: 1}}}
+		in.Response = Response{Model: "gpt-4o", FinishReason: "stop", Findings: []Finding{{Kind: "pii.phone", Count: 1}}}
 	}, func(d Decision) bool {
-		return d.Allow && len(d.Redact) == 1 && d.Redact[0] == "phone" && d.MaxTokens == 0
+		return d.Allow && len(d.Redact) == 1 && d.Redact[0] == "pii.phone" && d.MaxTokens == 0
 	})
 	f("no temperature", func(in *Input) { in.Request.HasTemperature = false }, func(d Decision) bool { return d.Allow })
 }

@@ -32,11 +32,11 @@ func typicalInput() *Input {
 func fullInput() *Input {
 	in := typicalInput()
 	in.Phase = "response"
-	in.Findings = append(in.Findings, Finding{Kind: "email", Score: 1, Count: 2})
+	in.Findings = append(in.Findings, Finding{Kind: "pii.email", Score: 1, Count: 2})
 	in.Response = Response{
 		Model: "gpt-4o", FinishReason: "stop",
 		Usage:    Usage{PromptTokens: 460, CompletionTokens: 120, TotalTokens: 580},
-		Findings: []Finding{{Kind: "phone", Score: 0.9, Count: 1}},
+		Findings: []Finding{{Kind: "pii.phone", Score: 0.9, Count: 1}},
 	}
 	return in
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/tollgate-ai/tollgate/cache"
 	"github.com/tollgate-ai/tollgate/config"
+	"github.com/tollgate-ai/tollgate/filters"
+	"github.com/tollgate-ai/tollgate/filters/filterstage"
 	"github.com/tollgate-ai/tollgate/gateway"
 	"github.com/tollgate-ai/tollgate/health"
 	"github.com/tollgate-ai/tollgate/metering"
@@ -33,6 +35,7 @@ type app struct {
 	limiter *metering.Limiter
 	health  *health.Registry
 	policy  *policy.Engine
+	filters *filterstage.Stage // nil when filters.enabled is off: the stage costs nothing
 	redis   redis.UniversalClient
 	cache   *cache.Stage // nil when no model is cached
 	// semantic is the cache's semantic half; nil unless a model enables it
@@ -98,6 +101,16 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 		return nil, err
 	}
 	st := gateway.Stages{Tokens: tokens, Limiter: limiter, Ledger: a.ledger, Health: a.health, Access: access, Policy: a.policy}
+	if cfg.Filters.Enabled {
+		sc, err := filterstage.NewScanner(&cfg.Filters)
+		if err != nil {
+			return nil, fmt.Errorf("filters: %w", err)
+		}
+		if a.filters, err = filterstage.New(cfg.Filters, sc); err != nil {
+			return nil, err
+		}
+		st.Filters = a.filters
+	}
 	co := cache.Options{Config: &cfg.Cache, Redis: a.redis, Logger: log}
 	if cache.SemanticEnabled(&cfg.Cache) {
 		if a.semantic, err = cache.NewSemantic(a.semanticOptions(cfg)); err != nil {
@@ -180,17 +193,30 @@ func (a *app) accessLog(dest string) (*health.AccessLog, error) {
 	return health.NewAccessLogger(bw), nil
 }
 
+// reload puts a new config in force: the gateway's, the filters' actions
+// and detectors, the cache's settings and embedding models (turning the
+// filters or the cache on needs a restart: their stages are built once).
 func (a *app) reload(cfg *config.Config) error {
+	var sc *filters.Scanner
+	if a.filters != nil {
+		var err error
+		if sc, err = filterstage.NewScanner(&cfg.Filters); err != nil {
+			return fmt.Errorf("filters: %w", err)
+		}
+	}
 	if err := a.gw.Reload(cfg); err != nil {
 		return err
 	}
-	if a.cache != nil { // a cache turned on by a reload needs a restart (the stage is built once)
+	if a.cache != nil {
 		a.cache.Reload(&cfg.Cache)
 	}
 	if a.semantic != nil { // new or changed embedding models; the first semantic model needs a restart
 		if err := a.semantic.Reload(cfg, a.semanticOptions(cfg)); err != nil {
 			a.log.Error("semantic cache: reload kept the previous embedding models", "err", err)
 		}
+	}
+	if a.filters != nil {
+		return a.filters.Reload(cfg.Filters, sc)
 	}
 	return nil
 }

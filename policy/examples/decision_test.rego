@@ -30,9 +30,9 @@ test_fallback_and_downgrade_both_proposed if {
 }
 
 test_redact_collects_kinds if {
-	inp := fixtures.patched({"findings": [{"kind": "phone", "score": 1, "count": 1}, {"kind": "email", "score": 1, "count": 1}]})
+	inp := fixtures.patched({"findings": [{"kind": "pii.phone", "score": 1, "count": 1}, {"kind": "pii.email", "score": 1, "count": 1}]})
 	d := tollgate.decision with input as inp
-	d.redact == {"email", "phone"}
+	d.redact == {"pii.email", "pii.phone"}
 	d.allow
 }
 

@@ -1,4 +1,5 @@
-# PII: tenants with pii "redact" get the found kinds redacted (in the request
+# PII: tenants with pii "redact" get the found pii.<type> kinds (the content
+# filters' findings, listed in pii_kinds) redacted (in the request
 # and in the response); tenants with pii "deny" are refused.
 package tollgate.rules
 
