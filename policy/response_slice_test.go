@@ -21,7 +21,7 @@ func TestResponsePhaseRunsTheSlicedProgram(t *testing.T) {
 	in := typicalInput()
 	in.Phase = "response"
 	in.Principal.Tenant = "globex" // pii: deny
-	in.Response = Response{Model: "gpt-4o", FinishReason: "stop", Findings: []Finding{{Kind: "iban", Score: 1, Count: 1}}}
+	in.Response = Response{Model: "gpt-4o", FinishReason: "stop", Findings: []Finding{{Kind: "pii.iban", Score: 1, Count: 1}}}
 	d := e.Decide(context.Background(), in)
 	if d.Allow || len(d.Reasons) != 1 || d.Reasons[0].Code != "pii_detected" || d.Tags != nil || d.CacheTTLSeconds != -1 {
 		t.Fatalf("response decision %+v, want a pii_detected denial and nothing but allow, reasons, redact", d)
