@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 	openai "github.com/sashabaranov/go-openai"
@@ -90,12 +89,7 @@ type semanticGW struct {
 func startSemanticGateway(t *testing.T, mock *countingMock, rdb redis.UniversalClient) *semanticGW {
 	t.Helper()
 	cfg := parseConfig(t, semanticConfig, nil)
-	dir := t.TempDir()
-	ledger, err := metering.OpenLedger(metering.LedgerOptions{Dir: dir, FlushInterval: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ledger.Close(context.Background()) })
+	ledger, dir := testLedger(t)
 	sem, err := cache.NewSemantic(cache.SemanticOptions{Config: cfg, Mock: mock.start, Redis: rdb, Ledger: ledger})
 	if err != nil {
 		t.Fatal(err)

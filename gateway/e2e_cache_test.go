@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,7 +23,6 @@ import (
 	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/tollgate-ai/tollgate/metering/tokenizer"
 	"github.com/tollgate-ai/tollgate/mockllm"
-	"github.com/tollgate-ai/tollgate/policy"
 	"github.com/valyala/fasthttp"
 )
 
@@ -106,12 +103,7 @@ func startCacheGatewayYAML(t *testing.T, yml string, vars map[string]string, rdb
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	ledger, err := metering.OpenLedger(metering.LedgerOptions{Dir: dir, FlushInterval: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ledger.Close(context.Background()) })
+	ledger, dir := testLedger(t)
 	hr, err := health.New(gateway.HealthOptions(cfg, nil))
 	if err != nil {
 		t.Fatal(err)
@@ -119,16 +111,7 @@ func startCacheGatewayYAML(t *testing.T, yml string, vars map[string]string, rdb
 	t.Cleanup(hr.Close)
 	stages := gateway.Stages{Tokens: tokens, Ledger: ledger, Cache: st, Health: hr}
 	if rego != "" {
-		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, "decision.rego"), []byte(rego), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		eng, err := policy.Open(policy.Options{Dir: dir, PollInterval: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(eng.Close)
-		stages.Policy = eng
+		stages.Policy = regoPolicy(t, rego)
 	}
 	gw, err := gateway.New(cfg, gateway.Options{Stages: stages})
 	if err != nil {

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -28,11 +26,7 @@ func filtersGateway(t *testing.T, filtersYAML, rego string) (base, ledgerDir str
 	t.Helper()
 	var eng *policy.Engine
 	if rego != "" {
-		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, "decision.rego"), []byte(rego), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		eng = openPolicy(t, dir)
+		eng = regoPolicy(t, rego)
 	}
 	return filtersGatewayOn(t, `
 models: [{name: m, deployments: [{upstream: u, model: m}]}]

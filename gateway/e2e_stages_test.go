@@ -7,8 +7,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -133,16 +131,7 @@ func (s *answerOnlyStage) Finish(gateway.View, []byte) { s.log.add(s.name + ":fi
 func stagesGateway(t *testing.T, st gateway.Stages, rego string) (base, ledgerDir string, up *switchable) {
 	t.Helper()
 	if rego != "" {
-		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, "decision.rego"), []byte(rego), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		eng, err := policy.Open(policy.Options{Dir: dir, PollInterval: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(eng.Close)
-		st.Policy = eng
+		st.Policy = regoPolicy(t, rego)
 	}
 	upURL, up := startSwitchable(t)
 	base, ledgerDir, _ = guardedGateway(t, `

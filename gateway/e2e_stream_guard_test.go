@@ -35,12 +35,7 @@ func guardedGateway(t *testing.T, yml string, vars map[string]string, st gateway
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	ledger, err := metering.OpenLedger(metering.LedgerOptions{Dir: dir, FlushInterval: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ledger.Close(context.Background()) })
+	ledger, dir := testLedger(t)
 	st.Tokens, st.Ledger = tokens, ledger
 	gw, err := gateway.New(parseConfig(t, yml, vars), gateway.Options{Stages: st})
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -13,7 +15,9 @@ import (
 	"github.com/tollgate-ai/tollgate/config"
 	"github.com/tollgate-ai/tollgate/gateway"
 	"github.com/tollgate-ai/tollgate/health"
+	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/tollgate-ai/tollgate/mockllm"
+	"github.com/tollgate-ai/tollgate/policy"
 	"github.com/valyala/fasthttp"
 )
 
@@ -250,4 +254,32 @@ func healthGateway(t *testing.T, cfg *config.Config, tune func(*health.Options))
 	gw.Handle("/metrics", hr.ServeMetrics, gateway.Ops)
 	gw.Handle("/v1/health/models", hr.ServeModelsHealth, gateway.Ops)
 	return serveGateway(t, gw) + "/v1", hr
+}
+
+// regoPolicy opens a policy engine on one decision.rego holding rego.
+func regoPolicy(t testing.TB, rego string) *policy.Engine {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "decision.rego"), []byte(rego), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	eng, err := policy.Open(policy.Options{Dir: dir, PollInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(eng.Close)
+	return eng
+}
+
+// testLedger opens a ledger in a temp dir that flushes often (tests read
+// its files), closed at cleanup; it returns the ledger and its dir.
+func testLedger(t testing.TB) (*metering.Ledger, string) {
+	t.Helper()
+	dir := t.TempDir()
+	ledger, err := metering.OpenLedger(metering.LedgerOptions{Dir: dir, FlushInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ledger.Close(context.Background()) })
+	return ledger, dir
 }
