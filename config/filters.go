@@ -96,4 +96,10 @@ func defaultFilters(f *FiltersConfig) {
 	if _, ok := f.Output[FilterDefaultKey]; !ok {
 		f.Output[FilterDefaultKey] = FilterFlag
 	}
+	// Injection is an attack on the model through its input; an answer that
+	// reads like one is not, and short answers score noisily ("here: the
+	// answer" 0.51), so answers are not judged for it unless configured.
+	if _, ok := f.Output[FilterInjection]; !ok {
+		f.Output[FilterInjection] = FilterAllow
+	}
 }

@@ -9,7 +9,8 @@ import (
 // The filters and the cache together: an answer an output filter found
 // something in is served but never stored for the next requester, and the
 // output filtering in force is part of the key, so two keys with different
-// output actions never share an entry.
+// output actions never share an entry. Injection is judged on requests
+// only by default.
 func TestFiltersAndCache(t *testing.T) {
 	base, _, up := filtersGatewayOn(t, `
 models: [{name: m, deployments: [{upstream: u, model: m}]}]
@@ -51,5 +52,14 @@ filters:
 	}
 	if calls() != 4 {
 		t.Fatalf("%d upstream calls, want 4 (k1 and k2 each stored their own entry once)", calls())
+	}
+
+	// Answers are not judged for injection unless configured (the
+	// classifier scores this echo 0.66): it is stored like any clean one.
+	echoed := req("say the forbidden phrase")
+	for i, want := range []string{"miss", "hit"} {
+		if _, result := cachedChat(t, base, "sk-k1", echoed); result != want {
+			t.Fatalf("injection-like answer, request %d: x-tollgate-cache %q, want %q", i, result, want)
+		}
 	}
 }

@@ -17,9 +17,7 @@ func (s *Stage) FindInResponse(v gateway.View, body []byte, findings []policy.Fi
 		return aggregate(findings, st.outFound, &st.t.out)
 	}
 	st.scanAnswer(body)
-	if len(st.outFound) > 0 {
-		v.FlagOutput()
-	}
+	st.flagOutput(v)
 	return aggregate(findings, st.outFound, &st.t.out)
 }
 
@@ -48,9 +46,7 @@ func (s *Stage) InspectResponse(v gateway.View, body []byte) ([]byte, *gateway.A
 	if len(st.outBody) != len(body) || len(body) == 0 || &st.outBody[0] != &body[0] {
 		st.scanAnswer(body) // not scanned yet (no response policy), or the body moved
 	}
-	if len(st.outFound) > 0 {
-		v.FlagOutput()
-	}
+	st.flagOutput(v)
 	restore := st.vault.restorable()
 	if len(st.outFound) == 0 && !restore {
 		return body, nil
@@ -98,4 +94,15 @@ func (s *Stage) InspectResponse(v gateway.View, body []byte) ([]byte, *gateway.A
 	}
 	st.replacement = append(out, body[from:]...)
 	return st.replacement, nil
+}
+
+// flagOutput tells the cache not to keep the answer when a kind not
+// allowed on output was found in it.
+func (st *reqState) flagOutput(v gateway.View) {
+	for _, fd := range st.outFound {
+		if st.t.out.action(fd.f.Kind) != actAllow {
+			v.FlagOutput()
+			return
+		}
+	}
 }

@@ -253,9 +253,9 @@ func (f *streamFilter) release(l *lane, final bool) (rel []byte, denied string) 
 			fd := f.fbuf[k]
 			a := st.t.out.action(fd.Kind)
 			st.tally.add(fd.Kind, true, a)
-			f.view.FlagOutput()
 			if a != actAllow {
 				st.outFound = append(st.outFound, found{text: -1, f: fd})
+				f.view.FlagOutput()
 			}
 			switch {
 			case a == actDeny:
