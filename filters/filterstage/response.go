@@ -26,7 +26,7 @@ func (st *reqState) scanAnswer(body []byte) {
 	st.answer, _ = answerTexts(body, st.answer[:0])
 	st.outFound = st.outFound[:0]
 	for i, sp := range st.answer {
-		st.fbuf = st.set.sc.Scan(st.tx.text(body, sp), st.fbuf[:0])
+		st.fbuf = st.outScanner().Scan(st.tx.text(body, sp), st.fbuf[:0])
 		for _, f := range st.fbuf {
 			st.outFound = append(st.outFound, found{text: i, f: f})
 		}

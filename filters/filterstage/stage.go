@@ -42,6 +42,7 @@ var (
 // keeps those it started with.
 type settings struct {
 	sc     Scanner
+	scOut  Scanner // sc without the injection classifier, for answers that allow it; nil: sc
 	pol    *rules
 	window int // the longest run of text a stream holds back
 	block  int // the longest key block a stream holds back
@@ -69,7 +70,7 @@ func (s *Stage) Reload(cfg config.FiltersConfig, sc Scanner) error {
 			w = min(m, w)
 		}
 	}
-	s.cur.Store(&settings{sc: sc, pol: newRules(&cfg), window: max(w, 1), block: max(w, sc.MaxSpan())})
+	s.cur.Store(&settings{sc: sc, scOut: withoutClassifier(cfg.Scan, sc), pol: newRules(&cfg), window: max(w, 1), block: max(w, sc.MaxSpan())})
 	return nil
 }
 

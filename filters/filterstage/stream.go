@@ -240,7 +240,7 @@ func (f *streamFilter) release(l *lane, final bool) (rel []byte, denied string) 
 		}
 		l.scanned = len(b)
 	}
-	f.fbuf = st.set.sc.Scan(b, f.fbuf[:0])
+	f.fbuf = st.outScanner().Scan(b, f.fbuf[:0])
 	f.edits = f.edits[:0]
 	restore := st.vault.restorable()
 	k, scanned := 0, l.ctx
