@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	openai "github.com/sashabaranov/go-openai"
@@ -360,5 +361,66 @@ func TestSemanticCacheConversationMustMatch(t *testing.T) {
 	r.MaxTokens = 5
 	if _, res := cachedChat(t, g.base, "sk-acme", r); res != "miss" {
 		t.Fatalf("other max_tokens: %s", res)
+	}
+}
+
+// A burst: 40 concurrent requests from two tenants, paraphrases and
+// near-misses mixed, after each tenant's answer is stored. Every request
+// succeeds; a tenant's paraphrases get its own answer (semantic-hit), never
+// the other tenant's; a near-miss ("…of Spain?") never gets a stored
+// question's answer (repeats of it hit its own exact entry or coalesce);
+// the upstream sees only the misses.
+func TestSemanticCacheBurst(t *testing.T) {
+	mock := &countingMock{}
+	g := startSemanticGateway(t, mock, nil)
+	answers := map[string]string{}
+	for _, key := range []string{"sk-acme", "sk-globex"} {
+		a, res := cachedChat(t, g.base, key, seeded("m", question))
+		if res != "miss" {
+			t.Fatal(res)
+		}
+		answers[key] = a
+	}
+	waitStored(t, g, 2)
+	chatBefore := mock.chat.Load()
+	const n = 40
+	type result struct{ key, prompt, answer, cache string }
+	results := make(chan result, n)
+	errs := make(chan error, n)
+	for i := range n {
+		key := []string{"sk-acme", "sk-globex"}[i%2]
+		prompt := paraphrase
+		if i%4 >= 2 {
+			prompt = "What is the capital city of Spain, please?"
+		}
+		go func() {
+			resp, err := newClient(g.base, key).CreateChatCompletion(context.Background(), seeded("m", prompt))
+			if err != nil {
+				errs <- err
+				return
+			}
+			results <- result{key, prompt, resp.Choices[0].Message.Content, resp.Header().Get("X-Tollgate-Cache")}
+		}()
+	}
+	misses := 0
+	for range n {
+		select {
+		case err := <-errs:
+			t.Fatal(err)
+		case r := <-results:
+			switch {
+			case r.prompt == paraphrase && (r.cache != "semantic-hit" || r.answer != answers[r.key]):
+				t.Fatalf("%s paraphrase: %s %q, want semantic-hit %q", r.key, r.cache, r.answer, answers[r.key])
+			case r.prompt != paraphrase && (r.cache == "semantic-hit" || r.answer == answers["sk-acme"] || r.answer == answers["sk-globex"]):
+				t.Fatalf("%s near-miss served a stored question's answer (%s): %q", r.key, r.cache, r.answer)
+			case r.prompt != paraphrase && r.cache == "miss":
+				misses++
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("burst did not finish")
+		}
+	}
+	if up := mock.chat.Load() - chatBefore; up != int64(misses) || misses == 0 {
+		t.Fatalf("%d upstream chat calls during the burst, %d misses (coalesced followers make none)", up, misses)
 	}
 }
