@@ -6,10 +6,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"strings"
 	"testing"
-	"time"
 
 	openai "github.com/sashabaranov/go-openai"
 	"github.com/tollgate-ai/tollgate/config"
@@ -40,22 +38,7 @@ func startFiltersApp(t *testing.T, yml string) (*app, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Metering.LedgerDir = t.TempDir()
-	a, err := newApp(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = a.gw.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = a.shutdown(ctx)
-	})
-	return a, ln.Addr().String()
+	return serveApp(t, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
 // TestFiltersOffBuildsNoStage: with filters off the gateway gets no stage

@@ -74,8 +74,16 @@ func startDefaultApp(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	_, addr := serveApp(t, cfg, slog.Default())
+	return addr
+}
+
+// serveApp builds cfg's app (ledger in a temp dir), serves it on loopback
+// until the test ends, and returns it with its address.
+func serveApp(t *testing.T, cfg *config.Config, log *slog.Logger) (*app, string) {
+	t.Helper()
 	cfg.Metering.LedgerDir = t.TempDir()
-	a, err := newApp(cfg, slog.Default())
+	a, err := newApp(cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,5 +97,5 @@ func startDefaultApp(t *testing.T) string {
 		defer cancel()
 		_ = a.shutdown(ctx)
 	})
-	return ln.Addr().String()
+	return a, ln.Addr().String()
 }

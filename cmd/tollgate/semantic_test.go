@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"net"
 	"testing"
 	"time"
 
@@ -46,29 +45,15 @@ func TestAppWiresSemanticCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Metering.LedgerDir = t.TempDir()
-	a, err = newApp(cfg, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, addr := serveApp(t, cfg, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
 	if a.semantic == nil {
 		t.Fatal("no semantic handler")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = a.gw.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = a.shutdown(ctx)
-	})
 	ask := func(q string) string {
 		req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 		defer fasthttp.ReleaseRequest(req)
 		defer fasthttp.ReleaseResponse(resp)
-		req.SetRequestURI("http://" + ln.Addr().String() + "/v1/chat/completions")
+		req.SetRequestURI("http://" + addr + "/v1/chat/completions")
 		req.Header.SetMethod("POST")
 		req.Header.Set("Authorization", "Bearer client-key")
 		req.Header.SetContentType("application/json")
