@@ -111,10 +111,14 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+// optInKinds are selected only by their own name, never by their family:
+// pii.person flags ordinary prose full of first names (docs/filters.md).
+var optInKinds = map[string]bool{KindPerson: true}
+
 // enabled reports whether kind is selected by the Detectors list.
 func (c *Config) enabled(kind string) bool {
 	for _, d := range c.Detectors {
-		if d == kind || strings.HasPrefix(kind, d+".") {
+		if d == kind || strings.HasPrefix(kind, d+".") && !optInKinds[kind] {
 			return true
 		}
 	}

@@ -21,8 +21,9 @@ var structuredPII = map[string]bool{"pii.email": true, "pii.phone": true, "pii.c
 	"pii.iban": true, "pii.ssn": true, "pii.ip_address": true}
 
 type presidioRecord struct {
-	Text  string `json:"full_text"`
-	Spans []struct {
+	Text       string `json:"full_text"`
+	TemplateID int    `json:"template_id"`
+	Spans      []struct {
 		Type  string `json:"entity_type"`
 		Value string `json:"entity_value"`
 		Start int    `json:"start_position"` // code points

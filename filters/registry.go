@@ -13,6 +13,7 @@ func builtinDetectors(longSpan int) []Detector {
 		ibanDetector{},
 		ssnDetector{},
 		ipDetector{},
+		personDetector{},
 		newSecretDetector(builtinSecretRules(longSpan)),
 		injectionDetector{injection.Default()},
 	}

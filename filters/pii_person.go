@@ -1,0 +1,506 @@
+package filters
+
+import (
+	"bytes"
+	"unicode"
+	"unicode/utf8"
+)
+
+// personDetector finds people's names: a run of capitalised words (any
+// script with case: "Šárka Ottová", "Krisztián Szöllösy") accepted by a
+// cue before it ("my name is", "Dr.", "Dear", "directed by", a signature
+// after "Regards,") or by the given-name lexicon ("John A. Leiva"), with
+// common English words, months, places and brands rejected. It starts only
+// at uppercase letters (and at the word "name" for names typed in lower
+// case), so prose costs a table test per byte and a map look-up per
+// capitalised word.
+type personDetector struct{}
+
+// KindPerson is the person-name kind. It is opt-in: the "pii" family does
+// not select it (see Config.Detectors).
+const KindPerson = "pii.person"
+
+var personKinds = []string{KindPerson}
+
+func (personDetector) Kinds() []string { return personKinds }
+func (personDetector) Form() Form      { return FormSafe }
+
+// MaxSpan: the stream window holds 48 bytes of text with spaces in it, so a
+// name is cut to the tokens that fit.
+func (personDetector) MaxSpan() int { return personMaxSpan }
+
+const (
+	personMaxSpan   = 48
+	personMaxTokens = 4
+)
+
+// Scores by the evidence: a strong cue, a lexicon match, a weak cue.
+const (
+	scoreCueStrong  = 0.9  // "my name is X", "Dr. X", "Dear X", "Name: X"
+	scoreLexFull    = 0.85 // known given name + a surname-like word
+	scoreCueWeak    = 0.75 // "directed by X Y", "customer X Y": two name-like words
+	scoreLineAlone  = 0.6  // a line that is only two or three name-like words
+	scoreGivenAlone = 0.55 // a known given name alone ("David is very reliable")
+)
+
+// capStart marks the bytes a capitalised word can start with: ASCII
+// uppercase and the lead bytes of multi-byte runes (checked further).
+var capStart = func() (t [256]bool) {
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = true
+	}
+	for c := 0xC3; c < 0xF5; c++ {
+		t[c] = true
+	}
+	return t
+}()
+
+// pToken is one word of a candidate name.
+type pToken struct {
+	start, end int
+	flags      uint8
+	initial    bool // "J." or "J"
+	particle   bool // van, de … (lowercase)
+}
+
+func (d personDetector) Detect(text []byte, dst []Finding) []Finding {
+	var lex map[string]uint8
+	for i := 0; i < len(text); {
+		c := text[i]
+		if !capStart[c] && c != 'n' {
+			i++
+			continue
+		}
+		if !wordStart(text, i) {
+			i++
+			continue
+		}
+		if lex == nil {
+			lex = personLexicon()
+		}
+		if c == 'n' || c == 'N' {
+			if f, next := personLowercase(lex, text, i); f.End > 0 {
+				dst = append(dst, f)
+				i = next
+				continue
+			}
+			if c == 'n' {
+				i++
+				continue
+			}
+		}
+		r, _ := utf8.DecodeRune(text[i:])
+		if !(unicode.IsUpper(r) || unicode.IsTitle(r)) {
+			i++
+			continue
+		}
+		f, next := personAt(lex, text, i)
+		if f.End > 0 {
+			dst = append(dst, f)
+		}
+		i = next
+	}
+	return dst
+}
+
+// personLowercase reads a name typed in lower case after "name is",
+// "name:" or "name's" at i ("my name is pamela", "name: lena andersson"):
+// accepted when its first word is a known given name.
+func personLowercase(lex map[string]uint8, text []byte, i int) (Finding, int) {
+	if len(text)-i < 6 || !eqAny(text[i:i+4], "name") {
+		return Finding{}, i + 1
+	}
+	p := i + 4
+	switch {
+	case bytes.HasPrefix(text[p:], []byte(" is ")):
+		p += 4
+	case bytes.HasPrefix(text[p:], []byte("'s ")):
+		p += 3
+	case text[p] == ':':
+		p++
+	default:
+		return Finding{}, i + 1
+	}
+	for p < len(text) && text[p] == ' ' {
+		p++
+	}
+	start := p
+	end, upper, _, letters := scanWord(text, p)
+	if letters < 2 || upper || lookupWord(lex, text[p:end])&wGiven == 0 {
+		return Finding{}, i + 1
+	}
+	// A second lowercase word joins when it is a surname or no English word.
+	if end+1 < len(text) && text[end] == ' ' {
+		e2, up2, _, l2 := scanWord(text, end+1)
+		if l2 >= 2 && !up2 && e2-start <= personMaxSpan {
+			if f := lookupWord(lex, text[end+1:e2]); f&wSurname != 0 || f&(wCommon|wStop|wTitle|wParticle) == 0 {
+				end = e2
+			}
+		}
+	}
+	return Finding{Kind: KindPerson, Start: start, End: end, Score: scoreCueStrong}, end
+}
+
+// wordStart: the rune before i is not a letter, digit or joiner.
+func wordStart(text []byte, i int) bool {
+	if i == 0 {
+		return true
+	}
+	r, _ := utf8.DecodeLastRune(text[:i])
+	return !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '\'' || r == '-' || r == '@' || r == '/' || r == '.' && i >= 2 && isAlnum(text[i-2]))
+}
+
+// scanWord reads the letters of a word from i: letters, with inner
+// apostrophes and hyphens between letters ("O'Brien", "Jean-Luc"), not a
+// possessive "'s". It reports whether every letter after the first is
+// lowercase (a capitalised word, not an acronym) allowing inner capitals
+// after Mc/Mac/O'/hyphen ("McConnan", "DeShawn").
+func scanWord(text []byte, i int) (end int, upper, lowerRest bool, letters int) {
+	end = i
+	lowerRest = true
+	for end < len(text) {
+		r, size := utf8.DecodeRune(text[end:])
+		if unicode.IsLetter(r) || unicode.Is(unicode.Mn, r) {
+			if letters == 0 {
+				upper = unicode.IsUpper(r) || unicode.IsTitle(r)
+			} else if unicode.IsUpper(r) {
+				prev := text[end-1]
+				w := text[i:end]
+				lowerRest = lowerRest && (prev == '\'' || prev == '-' || string(w) == "Mc" || string(w) == "Mac")
+			}
+			letters++
+			end += size
+			continue
+		}
+		if (r == '\'' || r == '’' || r == '-') && end+size < len(text) {
+			n, _ := utf8.DecodeRune(text[end+size:])
+			if unicode.IsLetter(n) && !(r != '-' && (n == 's' || n == 't') && !nextIsLetter(text, end+size+1)) {
+				end += size
+				continue
+			}
+		}
+		break
+	}
+	return end, upper, lowerRest, letters
+}
+
+func nextIsLetter(text []byte, i int) bool {
+	if i >= len(text) {
+		return false
+	}
+	r, _ := utf8.DecodeRune(text[i:])
+	return unicode.IsLetter(r)
+}
+
+// personAt reads the capitalised run at i and decides whether it is a
+// name. It returns the finding (End 0 when none) and where to go on.
+func personAt(lex map[string]uint8, text []byte, i int) (Finding, int) {
+	var toks [personMaxTokens + 2]pToken
+	n := 0
+	p := i
+	for n < len(toks) && p < len(text) {
+		end, upper, lowerRest, letters := scanWord(text, p)
+		if letters == 0 {
+			break
+		}
+		t := pToken{start: p, end: end}
+		switch {
+		case upper && letters == 1 && (end < len(text) && text[end] == '.' || n > 0):
+			t.initial = true
+			if end < len(text) && text[end] == '.' {
+				t.end = end + 1
+			}
+		case upper && lowerRest && letters >= 2:
+			t.flags = lookupWord(lex, text[p:end])
+		case !upper && n > 0 && lookupWord(lex, text[p:end])&wParticle != 0:
+			t.particle = true
+		default:
+			goto done
+		}
+		if n == 0 && (t.initial || t.flags&wTitle != 0) {
+			// A leading initial or title is not the name: the title is
+			// the cue the next run will see.
+			return Finding{}, max(t.end, i+1)
+		}
+		toks[n] = t
+		n++
+		// One space (or a non-breaking one) between the words of a name.
+		q := t.end
+		if q < len(text) && text[q] == ' ' {
+			q++
+		} else if q+1 < len(text) && text[q] == 0xC2 && text[q+1] == 0xA0 {
+			q += 2
+		} else {
+			break
+		}
+		p = q
+	}
+done:
+	if n == 0 {
+		_, size := utf8.DecodeRune(text[i:])
+		return Finding{}, i + size
+	}
+	next := toks[n-1].end
+	// The first word decides the most: a common word or a stop word at
+	// the start (a sentence's first word, a month) is skipped, and the
+	// rest is read again as a run of its own.
+	t0 := toks[0]
+	if t0.flags&(wStop|wTitle) != 0 || t0.flags&(wCommon|wPlace) != 0 && t0.flags&(wGiven|wSurname) == 0 {
+		return Finding{}, t0.end
+	}
+	// Later words end the name at the first stop or plain common word.
+	words, cut := 1, false
+	for k := 1; k < n; k++ {
+		t := toks[k]
+		if t.flags&(wStop|wTitle) != 0 || t.flags&(wCommon|wPlace) != 0 && t.flags&(wSurname|wGiven) == 0 {
+			n, cut = k, true
+			break
+		}
+		if !t.initial && !t.particle {
+			words++
+		}
+	}
+	for n > 1 && (toks[n-1].particle || toks[n-1].initial) {
+		n--
+	}
+	if n < 1 {
+		return Finding{}, next
+	}
+	start, end := toks[0].start, toks[n-1].end
+	for end-start > personMaxSpan && n > 1 {
+		n--
+		end = toks[n-1].end
+	}
+	if end-start > personMaxSpan {
+		return Finding{}, next
+	}
+	last := toks[n-1]
+	nameLike := func(t pToken) bool { return t.flags&(wCommon|wPlace) == 0 || t.flags&(wGiven|wSurname) != 0 }
+	score := 0.0
+	cue := cueBefore(lex, text, start)
+	pws, pwe, punct, _ := prevWord(text, start)
+	prev := text[pws:pwe]
+	if cue != cueStrong && (cut || inAddress(text, start, end, prev, punct)) {
+		// "Cassidy Street", "Drake PLC", "103 Dora Creek", "Rua Mina 50":
+		// a street or a company named after a person, not a person.
+		return Finding{}, next
+	}
+	lone := words == 1 && t0.flags&(wCommon|wPlace) == 0 && !(punct == 0 && eqAny(prev, placePrepositions...))
+	switch {
+	case cue == cueStrong && nameLike(t0):
+		score = scoreCueStrong
+	case cue == cueSelf && nameLike(t0) && (t0.flags&wCommon == 0 || words >= 2 && nameLike(last)):
+		score = scoreCueStrong
+	case t0.flags&wGiven != 0 && words >= 2 && t0.flags&wCommon == 0:
+		score = scoreLexFull
+	case t0.flags&wGiven != 0 && words >= 2 && (last.flags&wSurname != 0 || last.flags&wCommon == 0):
+		score = scoreLexFull - 0.1 // "Will Smith": an ambiguous given name needs a real surname
+	case cue == cueWeak && words >= 2 && nameLike(last):
+		score = scoreCueWeak
+	case cue == cueWeak && t0.flags&wGiven != 0 && t0.flags&wCommon == 0:
+		score = scoreCueWeak
+	case words >= 2 && words <= 3 && lineAlone(text, start, end) && t0.flags&wCommon == 0 && last.flags&wCommon == 0:
+		score = scoreLineAlone
+	case lone && t0.flags&wGiven != 0:
+		score = scoreGivenAlone
+	}
+	if score == 0 {
+		return Finding{}, t0.end
+	}
+	return Finding{Kind: KindPerson, Start: start, End: end, Score: score}, max(next, end)
+}
+
+// inAddress: the run sits in a street address: a house number before or
+// after it on the line, or a street word before it.
+func inAddress(text []byte, s, e int, prev []byte, punct byte) bool {
+	j := s
+	for j > 0 && text[j-1] == ' ' {
+		j--
+	}
+	if j > 0 && isDigit(text[j-1]) {
+		return true
+	}
+	if e+1 < len(text) && text[e] == ' ' && isDigit(text[e+1]) {
+		return true
+	}
+	return (punct == 0 || punct == '.') && eqAny(prev, streetPrefixes...)
+}
+
+var (
+	streetPrefixes = []string{"rua", "rúa", "avenida", "avda", "av", "ave", "calle", "carrera", "via", "viale", "rue",
+		"ul", "ulica", "paseo", "strada", "corso", "piazza", "plaza", "praça", "largo", "travessa", "boulevard",
+		"blvd", "st", "street", "avenue", "road", "lane", "drive", "place", "point", "mount", "port", "fort", "lake", "usnv", "uss"}
+	placePrepositions = []string{"from", "in", "at", "to", "near", "visit", "visiting", "of", "into", "across", "around"}
+)
+
+// Cue strengths.
+const (
+	cueNone   = iota
+	cueWeak   // "customer", "by", "contact": needs two name-like words or a known given name
+	cueSelf   // "I am", "I'm", "this is": the next word must not be a common word
+	cueStrong // "my name is", a title, "Dear", "Hi" at a line start, "Name:", a sign-off line
+)
+
+// cueBefore looks at the words before a candidate name at s.
+func cueBefore(lex map[string]uint8, text []byte, s int) int {
+	w1s, w1e, punct, nl := prevWord(text, s)
+	if w1e <= w1s {
+		return cueNone
+	}
+	w1 := text[w1s:w1e]
+	if nl { // the name starts a line: a label or a sign-off above it
+		switch {
+		case punct == ':' && eqAny(w1, labelCues...), punct == ',' && eqAny(w1, signOffs...),
+			punct == 0 && eqAny(w1, signOffs...):
+			return cueStrong
+		}
+		return cueNone
+	}
+	switch punct {
+	case '.', 0:
+		if lookupWord(lex, w1)&wTitle != 0 && len(w1) > 1 {
+			return cueStrong
+		}
+		if punct == '.' {
+			return cueNone
+		}
+	case ':', '?':
+		if eqAny(w1, labelCues...) {
+			return cueStrong
+		}
+		return cueNone
+	case ',': // "Hi, Anna", "Thanks, Anna"
+		if eqAny(w1, "hi", "hello", "hey", "dear", "thanks") {
+			return cueStrong
+		}
+		return cueNone
+	default:
+		return cueNone
+	}
+	w2s, w2e, punct2, nl2 := prevWord(text, w1s)
+	w2 := text[w2s:w2e]
+	if punct2 != 0 || nl2 {
+		w2 = nil
+	}
+	switch {
+	case eqAny(w1, "is", "was") && eqAny(w2, "name", "surname", "names", "name's"):
+		return cueStrong
+	case eqAny(w1, "dear", "named", "called", "signed", "attn"):
+		return cueStrong
+	case eqAny(w1, "hi", "hello", "hey", "greetings") && lineStart(text, w1s):
+		return cueStrong
+	case eqAny(w1, "me") && eqAny(w2, "call", "calls", "called"):
+		return cueStrong
+	case eqAny(w1, "by") && eqAny(w2, byVerbs...):
+		return cueStrong
+	case eqAny(w1, "am") && eqAny(w2, "i"), eqAny(w1, "i'm", "i’m", "im"), eqAny(w1, "is") && eqAny(w2, "this", "here"):
+		return cueSelf
+	case eqAny(w1, "for") && eqAny(w2, "ask", "asking"),
+		eqAny(w1, "to") && eqAny(w2, "speak", "talk", "talking", "married", "assistant", "write", "wrote", "reply", "said"),
+		eqAny(w1, "with") && eqAny(w2, "up", "meet", "meeting", "accounts", "spoke", "speak"):
+		return cueWeak
+	case eqAny(w1, weakCues...):
+		return cueWeak
+	}
+	return cueNone
+}
+
+var (
+	labelCues = []string{"name", "names", "user", "customer", "patient", "client", "from", "to", "cc", "attn",
+		"contact", "author", "by", "signed", "employee", "applicant", "tenant", "guardian", "beneficiary",
+		"holder", "cardholder", "student", "recipient", "sender", "witness", "owner", "speaker", "director",
+		"manager", "agent", "representative", "physician", "doctor", "nurse"}
+	signOffs = []string{"regards", "sincerely", "thanks", "cheers", "best", "wishes", "yours", "truly",
+		"faithfully", "signed", "respectfully", "cordially"}
+	byVerbs = []string{"directed", "written", "produced", "composed", "painted", "sung", "performed",
+		"signed", "authored", "edited", "played", "created", "founded", "hosted", "reviewed", "approved",
+		"narrated", "illustrated", "translated", "photographed", "designed", "developed", "invented"}
+	weakCues = []string{"by", "starring", "contact", "patient", "customer", "client", "user", "manager",
+		"producer", "songwriter", "director", "author", "singer", "player", "actor", "actress", "writer",
+		"partner", "kid", "son", "daughter", "wife", "husband", "brother", "sister", "mother", "father",
+		"friend", "colleague", "boss", "guardian", "beneficiary", "says", "said", "told", "asked",
+		"and", "including", "with", "under", "add", "heard", "tribute", "commenter", "about", "grandfather",
+		"grandmother", "uncle", "aunt", "cousin", "nephew", "niece", "ceo", "founder", "president",
+		"chairman", "minister", "senator", "governor", "mayor", "judge", "officer", "detective", "agent",
+		"nurse", "physician", "lawyer", "attorney", "teacher", "professor", "student", "employee"}
+)
+
+// prevWord returns the word before s, skipping spaces, line breaks (nl)
+// and one punctuation mark (punct: '.', ',', ':' or 0; 'x' for another).
+func prevWord(text []byte, s int) (ws, we int, punct byte, nl bool) {
+	j := s
+	for j > 0 && (text[j-1] == ' ' || text[j-1] == '\t' || text[j-1] == '\n' || text[j-1] == '\r') {
+		nl = nl || text[j-1] == '\n'
+		j--
+	}
+	if j > 0 {
+		switch c := text[j-1]; {
+		case c == '.' || c == ',' || c == ':' || c == '?':
+			punct = c
+			j--
+		case !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80 || c == '\''):
+			return j, j, 'x', nl
+		}
+	}
+	for j > 0 && text[j-1] == ' ' {
+		j--
+	}
+	we = j
+	for j > 0 {
+		r, size := utf8.DecodeLastRune(text[:j])
+		if !(unicode.IsLetter(r) || r == '\'' || r == '’') {
+			break
+		}
+		j -= size
+	}
+	return j, we, punct, nl
+}
+
+// eqAny reports whether w equals one of words (lowercase ASCII), in any case.
+func eqAny(w []byte, words ...string) bool {
+	for _, x := range words {
+		if len(w) != len(x) {
+			continue
+		}
+		i := 0
+		for i < len(x) && (w[i] == x[i] || w[i]|0x20 == x[i] && x[i] >= 'a' && x[i] <= 'z') {
+			i++
+		}
+		if i == len(x) {
+			return true
+		}
+	}
+	return false
+}
+
+// lineStart: only spaces or quoting marks between the line's start and i.
+func lineStart(text []byte, i int) bool {
+	for j := i - 1; j >= 0; j-- {
+		switch text[j] {
+		case '\n':
+			return true
+		case ' ', '\t', '>', '"', '*', '-':
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// lineAlone: the run is its own line (a signature, an address block's
+// first line), allowing quoting marks and trailing spaces or a comma.
+func lineAlone(text []byte, s, e int) bool {
+	if !lineStart(text, s) {
+		return false
+	}
+	for j := e; j < len(text); j++ {
+		switch text[j] {
+		case '\n', '\r':
+			return true
+		case ' ', '\t', ',':
+			continue
+		}
+		return false
+	}
+	return true
+}
