@@ -174,7 +174,8 @@ func scanWord(text []byte, i int) (end int, upper, lowerRest bool, letters int) 
 		}
 		if (r == '\'' || r == '’' || r == '-') && end+size < len(text) {
 			n, _ := utf8.DecodeRune(text[end+size:])
-			if unicode.IsLetter(n) && !(r != '-' && (n == 's' || n == 't') && !nextIsLetter(text, end+size+1)) {
+			// "Jean-Luc", "O'Brien"; not "I'm", "David's", "don't".
+			if r == '-' && unicode.IsLetter(n) || r != '-' && (unicode.IsUpper(n) || end-i == 1 && unicode.IsLetter(n) && !isContraction(n)) {
 				end += size
 				continue
 			}
@@ -184,12 +185,9 @@ func scanWord(text []byte, i int) (end int, upper, lowerRest bool, letters int) 
 	return end, upper, lowerRest, letters
 }
 
-func nextIsLetter(text []byte, i int) bool {
-	if i >= len(text) {
-		return false
-	}
-	r, _ := utf8.DecodeRune(text[i:])
-	return unicode.IsLetter(r)
+// isContraction: a letter that starts the tail of "I'm", "I'd", "I'll", "I've".
+func isContraction(r rune) bool {
+	return r == 'm' || r == 'd' || r == 'l' || r == 'v' || r == 's' || r == 't'
 }
 
 // personAt reads the capitalised run at i and decides whether it is a
@@ -197,6 +195,7 @@ func nextIsLetter(text []byte, i int) bool {
 func personAt(lex map[string]uint8, text []byte, i int) (Finding, int) {
 	var toks [personMaxTokens + 2]pToken
 	n := 0
+	capEnd := false
 	p := i
 	for n < len(toks) && p < len(text) {
 		end, upper, lowerRest, letters := scanWord(text, p)
@@ -215,6 +214,9 @@ func personAt(lex map[string]uint8, text []byte, i int) (Finding, int) {
 		case !upper && n > 0 && lookupWord(lex, text[p:end])&wParticle != 0:
 			t.particle = true
 		default:
+			// A capitalised word that cannot be part of a name ("PLC",
+			// "USA") ends the run the way a common word does.
+			capEnd = upper
 			goto done
 		}
 		if n == 0 && (t.initial || t.flags&wTitle != 0) {
@@ -249,7 +251,7 @@ done:
 		return Finding{}, t0.end
 	}
 	// Later words end the name at the first stop or plain common word.
-	words, cut := 1, false
+	words, cut := 1, capEnd
 	for k := 1; k < n; k++ {
 		t := toks[k]
 		if t.flags&(wStop|wTitle) != 0 || t.flags&(wCommon|wPlace) != 0 && t.flags&(wSurname|wGiven) == 0 {
@@ -280,7 +282,7 @@ done:
 	cue := cueBefore(lex, text, start)
 	pws, pwe, punct, _ := prevWord(text, start)
 	prev := text[pws:pwe]
-	if cue != cueStrong && (cut || inAddress(text, start, end, prev, punct)) {
+	if cue != cueStrong && (cut || inAddress(text, start, end, prev, punct) || punct == 0 && partOfProperNoun(lex, text, prev)) {
 		// "Cassidy Street", "Drake PLC", "103 Dora Creek", "Rua Mina 50":
 		// a street or a company named after a person, not a person.
 		return Finding{}, next
@@ -299,6 +301,8 @@ done:
 		score = scoreCueWeak
 	case cue == cueWeak && t0.flags&wGiven != 0 && t0.flags&wCommon == 0:
 		score = scoreCueWeak
+	case words >= 2 && middleInitial(toks[:n], text) && t0.flags&wCommon == 0 && last.flags&wCommon == 0:
+		score = scoreCueWeak // "Vide A. Persson": given name, initial, surname is a name's own shape
 	case words >= 2 && words <= 3 && lineAlone(text, start, end) && t0.flags&wCommon == 0 && last.flags&wCommon == 0:
 		score = scoreLineAlone
 	case lone && t0.flags&wGiven != 0:
@@ -308,6 +312,29 @@ done:
 		return Finding{}, t0.end
 	}
 	return Finding{Kind: KindPerson, Start: start, End: end, Score: score}, max(next, end)
+}
+
+// partOfProperNoun: the word before, on the same footing, is a capitalised
+// place or stop word: "San Francisco", "New Jersey", "Saint John".
+func partOfProperNoun(lex map[string]uint8, text, prev []byte) bool {
+	if len(prev) == 0 {
+		return false
+	}
+	r, _ := utf8.DecodeRune(prev)
+	return (unicode.IsUpper(r) || unicode.IsTitle(r)) && (lookupWord(lex, prev)&wPlace != 0 || eqAny(prev, placePrefixes...))
+}
+
+var placePrefixes = []string{"san", "santa", "santo", "são", "saint", "st", "sainte", "new", "los", "las", "el",
+	"la", "le", "north", "south", "east", "west", "fort", "port", "mount", "lake", "cape", "isle", "upper", "lower", "great"}
+
+// middleInitial: a dotted initial stands between two words of the run.
+func middleInitial(toks []pToken, text []byte) bool {
+	for k := 1; k+1 < len(toks); k++ {
+		if toks[k].initial && text[toks[k].end-1] == '.' {
+			return true
+		}
+	}
+	return false
 }
 
 // inAddress: the run sits in a street address: a house number before or
@@ -367,6 +394,9 @@ func cueBefore(lex map[string]uint8, text []byte, s int) int {
 	case ':', '?':
 		if eqAny(w1, labelCues...) {
 			return cueStrong
+		}
+		if eqAny(w1, "address") { // "Billing address: Sara Schwarz" (or a street)
+			return cueWeak
 		}
 		return cueNone
 	case ',': // "Hi, Anna", "Thanks, Anna"
@@ -487,10 +517,33 @@ func lineStart(text []byte, i int) bool {
 	return true
 }
 
+// afterBlankLine: the line holding s is the text's first or follows a line
+// of only spaces and quoting marks (a signature or letter head, not the
+// middle of an address block, where cities stand alone on their lines).
+func afterBlankLine(text []byte, s int) bool {
+	j := s
+	for j > 0 && text[j-1] != '\n' {
+		j--
+	}
+	if j == 0 {
+		return true
+	}
+	j-- // the line break ending the line before
+	for j > 0 && text[j-1] != '\n' {
+		switch text[j-1] {
+		case ' ', '\t', '\r', '>', '"', '*', '-', '?':
+			j--
+			continue
+		}
+		return false
+	}
+	return true
+}
+
 // lineAlone: the run is its own line (a signature, an address block's
 // first line), allowing quoting marks and trailing spaces or a comma.
 func lineAlone(text []byte, s, e int) bool {
-	if !lineStart(text, s) {
+	if !lineStart(text, s) || !afterBlankLine(text, s) {
 		return false
 	}
 	for j := e; j < len(text); j++ {

@@ -110,15 +110,19 @@ func TestQualityPersonPresidio(t *testing.T) {
 	}
 }
 
+// Measured on the held-out templates: precision 0.933 (196/210), recall
+// 0.703 (196/279).
 const (
-	personFloorPrecision = 0.0
-	personFloorRecall    = 0.0
+	personFloorPrecision = 0.90
+	personFloorRecall    = 0.67
 )
 
 // TestQualityPersonBenignProse counts pii.person findings on GSM8K. Its
-// word problems are full of first names ("Natalia sold clips"), so most
-// findings are names; the test logs every finding and bounds those that
-// are not a capitalised word of the given-name list.
+// word problems are full of first names ("Natalia sold clips"), and by
+// inspection every finding is one of them (FILTERS_MISSES=1 lists them):
+// this is why the kind is opt-in. The test bounds the share of texts with
+// a finding a little above the measured 0.51, so a rule that starts to
+// fire on ordinary capitalised words fails.
 func TestQualityPersonBenignProse(t *testing.T) {
 	s := personScanner(t)
 	texts := benignTexts(t)
@@ -137,5 +141,8 @@ func TestQualityPersonBenignProse(t *testing.T) {
 		float64(withFinding)/float64(len(texts)), len(all))
 	if os.Getenv("FILTERS_MISSES") != "" {
 		t.Log(strings.Join(all, "\n"))
+	}
+	if rate := float64(withFinding) / float64(len(texts)); rate > 0.55 {
+		t.Errorf("%.3f of GSM8K texts have a pii.person finding (measured 0.51)", rate)
 	}
 }
