@@ -32,6 +32,7 @@ func checkFindings(t *testing.T, text []byte, fs []Finding) {
 
 func fuzzScanner(t testing.TB) *Scanner {
 	cfg := DefaultConfig()
+	cfg.Detectors = append(cfg.Detectors, KindPerson) // opt-in, fuzzed with the rest
 	cfg.Blocklists = []BlocklistConfig{{Name: "words", Terms: []string{"hell", "bad word", "shit"}}}
 	s, err := New(cfg)
 	if err != nil {
@@ -119,6 +120,13 @@ func FuzzCreditCard(f *testing.F) { fuzzDetector(f, cardDetector{}) }
 func FuzzIBAN(f *testing.F)       { fuzzDetector(f, ibanDetector{}) }
 func FuzzSSN(f *testing.F)        { fuzzDetector(f, ssnDetector{}) }
 func FuzzIP(f *testing.F)         { fuzzDetector(f, ipDetector{}) }
+func FuzzPerson(f *testing.F) {
+	for _, s := range []string{"My name is Šárka Ottová", "Dr. Jennifer M. Holst", "Regards,\nJohn O'Brien",
+		"name: lena andersson", "Maika van de Noort", "I'm Tadeusz", "Mr. \xc3", "A. B. C. D. E."} {
+		f.Add([]byte(s))
+	}
+	fuzzDetector(f, personDetector{})
+}
 func FuzzSecrets(f *testing.F) {
 	fuzzDetector(f, newSecretDetector(builtinSecretRules(DefaultMaxSpan)))
 }

@@ -2,6 +2,8 @@ package filters
 
 import (
 	"bytes"
+	"encoding/binary"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -65,42 +67,81 @@ type pToken struct {
 
 func (d personDetector) Detect(text []byte, dst []Finding) []Finding {
 	var lex map[string]uint8
+	nextName := indexName(text, 0) // names typed in lower case start after "name"
 	for i := 0; i < len(text); {
-		c := text[i]
-		if !capStart[c] && c != 'n' {
-			i++
-			continue
+		// Eight bytes a step while none is an uppercase ASCII letter or
+		// part of a multi-byte rune (most of ordinary prose).
+		for i+8 <= len(text) && i+8 <= nextName && !maybeUpper8(binary.LittleEndian.Uint64(text[i:])) {
+			i += 8
 		}
-		if !wordStart(text, i) {
-			i++
-			continue
+		if i >= len(text) {
+			break
 		}
-		if lex == nil {
-			lex = personLexicon()
-		}
-		if c == 'n' || c == 'N' {
-			if f, next := personLowercase(lex, text, i); f.End > 0 {
+		if i == nextName {
+			if lex == nil {
+				lex = personLexicon()
+			}
+			f, next := personLowercase(lex, text, i)
+			if f.End > 0 {
 				dst = append(dst, f)
-				i = next
-				continue
 			}
-			if c == 'n' {
-				i++
-				continue
-			}
+			nextName = indexName(text, max(next, i+1))
+			i = max(next, i+1)
+			continue
+		}
+		c := text[i]
+		if !capStart[c] || !wordStart(text, i) {
+			i++
+			continue
 		}
 		r, _ := utf8.DecodeRune(text[i:])
 		if !(unicode.IsUpper(r) || unicode.IsTitle(r)) {
 			i++
 			continue
 		}
+		if lex == nil {
+			lex = personLexicon()
+		}
+		if c == 'N' { // "Name: lena andersson"
+			if f, next := personLowercase(lex, text, i); f.End > 0 {
+				dst = append(dst, f)
+				i = next
+				nextName = indexName(text, i)
+				continue
+			}
+		}
 		f, next := personAt(lex, text, i)
 		if f.End > 0 {
 			dst = append(dst, f)
 		}
 		i = next
+		if nextName < i {
+			nextName = indexName(text, i)
+		}
 	}
 	return dst
+}
+
+// indexName is the next "name" at or after from, or len(text).
+func indexName(text []byte, from int) int {
+	if from >= len(text) {
+		return len(text)
+	}
+	k := bytes.Index(text[from:], []byte("name"))
+	if k < 0 {
+		return len(text)
+	}
+	return from + k
+}
+
+// maybeUpper8 reports whether one of the eight bytes in x is in 'A'..'Z'
+// or at least 0x80 (a bit trick: "has a byte between 0x40 and 0x5B").
+func maybeUpper8(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	if x&highs != 0 {
+		return true
+	}
+	return (ones*(127+0x5B)-(x&(ones*127)))&^x&((x&(ones*127))+ones*(127-0x40))&highs != 0
 }
 
 // personLowercase reads a name typed in lower case after "name is",
@@ -146,6 +187,9 @@ func wordStart(text []byte, i int) bool {
 	if i == 0 {
 		return true
 	}
+	if c := text[i-1]; c < utf8.RuneSelf {
+		return !(isAlnum(c) || c == '_' || c == '\'' || c == '-' || c == '@' || c == '/' || c == '.' && i >= 2 && isAlnum(text[i-2]))
+	}
 	r, _ := utf8.DecodeLastRune(text[:i])
 	return !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '\'' || r == '-' || r == '@' || r == '/' || r == '.' && i >= 2 && isAlnum(text[i-2]))
 }
@@ -159,6 +203,17 @@ func scanWord(text []byte, i int) (end int, upper, lowerRest bool, letters int) 
 	end = i
 	lowerRest = true
 	for end < len(text) {
+		if c := text[end]; isAlpha(c) { // ASCII letters, the common case
+			if letters == 0 {
+				upper = c <= 'Z'
+			} else if c <= 'Z' {
+				prev := text[end-1]
+				lowerRest = lowerRest && (prev == '\'' || prev == '-' || end-i == 2 && text[i] == 'M' && prev == 'c' || end-i == 3 && string(text[i:end]) == "Mac")
+			}
+			letters++
+			end++
+			continue
+		}
 		r, size := utf8.DecodeRune(text[end:])
 		if unicode.IsLetter(r) || unicode.Is(unicode.Mn, r) {
 			if letters == 0 {
@@ -210,8 +265,11 @@ func personAt(lex map[string]uint8, text []byte, i int) (Finding, int) {
 				t.end = end + 1
 			}
 		case upper && lowerRest && letters >= 2:
+			if n == 0 && sentenceStarter(text[p:end]) {
+				return Finding{}, end // "The", "How", "She": no look-up
+			}
 			t.flags = lookupWord(lex, text[p:end])
-		case !upper && n > 0 && lookupWord(lex, text[p:end])&wParticle != 0:
+		case !upper && n > 0 && eqAny(text[p:end], particles...):
 			t.particle = true
 		default:
 			// A capitalised word that cannot be part of a name ("PLC",
@@ -223,6 +281,9 @@ func personAt(lex map[string]uint8, text []byte, i int) (Finding, int) {
 			// A leading initial or title is not the name: the title is
 			// the cue the next run will see.
 			return Finding{}, max(t.end, i+1)
+		}
+		if n == 0 && skipFirst(t.flags) {
+			return Finding{}, t.end // a sentence's first word, a month: the next word starts afresh
 		}
 		toks[n] = t
 		n++
@@ -247,9 +308,6 @@ done:
 	// the start (a sentence's first word, a month) is skipped, and the
 	// rest is read again as a run of its own.
 	t0 := toks[0]
-	if t0.flags&(wStop|wTitle) != 0 || t0.flags&(wCommon|wPlace) != 0 && t0.flags&(wGiven|wSurname) == 0 {
-		return Finding{}, t0.end
-	}
 	// Later words end the name at the first stop or plain common word.
 	words, cut := 1, capEnd
 	for k := 1; k < n; k++ {
@@ -279,15 +337,16 @@ done:
 	last := toks[n-1]
 	nameLike := func(t pToken) bool { return t.flags&(wCommon|wPlace) == 0 || t.flags&(wGiven|wSurname) != 0 }
 	score := 0.0
-	cue := cueBefore(lex, text, start)
-	pws, pwe, punct, _ := prevWord(text, start)
+	pws, pwe, punct, nl := prevWord(text, start)
 	prev := text[pws:pwe]
-	if cue != cueStrong && (cut || inAddress(text, start, end, prev, punct) || punct == 0 && partOfProperNoun(lex, text, prev)) {
+	prevClass := cueClassOf(prev)
+	cue := cueBefore(text, pws, pwe, punct, nl, prevClass)
+	if cue != cueStrong && (cut || inAddress(text, start, end, prevClass, punct) || punct == 0 && !nl && partOfProperNoun(lex, prev, prevClass)) {
 		// "Cassidy Street", "Drake PLC", "103 Dora Creek", "Rua Mina 50":
 		// a street or a company named after a person, not a person.
 		return Finding{}, next
 	}
-	lone := words == 1 && t0.flags&(wCommon|wPlace) == 0 && !(punct == 0 && eqAny(prev, placePrepositions...))
+	lone := words == 1 && t0.flags&(wCommon|wPlace) == 0 && !(punct == 0 && prevClass&cPlacePrep != 0)
 	switch {
 	case cue == cueStrong && nameLike(t0):
 		score = scoreCueStrong
@@ -316,16 +375,13 @@ done:
 
 // partOfProperNoun: the word before, on the same footing, is a capitalised
 // place or stop word: "San Francisco", "New Jersey", "Saint John".
-func partOfProperNoun(lex map[string]uint8, text, prev []byte) bool {
+func partOfProperNoun(lex map[string]uint8, prev []byte, class uint32) bool {
 	if len(prev) == 0 {
 		return false
 	}
 	r, _ := utf8.DecodeRune(prev)
-	return (unicode.IsUpper(r) || unicode.IsTitle(r)) && (lookupWord(lex, prev)&wPlace != 0 || eqAny(prev, placePrefixes...))
+	return (unicode.IsUpper(r) || unicode.IsTitle(r)) && (class&cPlacePrefix != 0 || lookupWord(lex, prev)&wPlace != 0)
 }
-
-var placePrefixes = []string{"san", "santa", "santo", "são", "saint", "st", "sainte", "new", "los", "las", "el",
-	"la", "le", "north", "south", "east", "west", "fort", "port", "mount", "lake", "cape", "isle", "upper", "lower", "great"}
 
 // middleInitial: a dotted initial stands between two words of the run.
 func middleInitial(toks []pToken, text []byte) bool {
@@ -339,7 +395,7 @@ func middleInitial(toks []pToken, text []byte) bool {
 
 // inAddress: the run sits in a street address: a house number before or
 // after it on the line, or a street word before it.
-func inAddress(text []byte, s, e int, prev []byte, punct byte) bool {
+func inAddress(text []byte, s, e int, prevClass uint32, punct byte) bool {
 	j := s
 	for j > 0 && text[j-1] == ' ' {
 		j--
@@ -350,158 +406,33 @@ func inAddress(text []byte, s, e int, prev []byte, punct byte) bool {
 	if e+1 < len(text) && text[e] == ' ' && isDigit(text[e+1]) {
 		return true
 	}
-	return (punct == 0 || punct == '.') && eqAny(prev, streetPrefixes...)
+	return (punct == 0 || punct == '.') && prevClass&cStreet != 0
 }
 
-var (
-	streetPrefixes = []string{"rua", "rúa", "avenida", "avda", "av", "ave", "calle", "carrera", "via", "viale", "rue",
-		"ul", "ulica", "paseo", "strada", "corso", "piazza", "plaza", "praça", "largo", "travessa", "boulevard",
-		"blvd", "st", "street", "avenue", "road", "lane", "drive", "place", "point", "mount", "port", "fort", "lake", "usnv", "uss"}
-	placePrepositions = []string{"from", "in", "at", "to", "near", "visit", "visiting", "of", "into", "across", "around"}
-)
-
-// Cue strengths.
-const (
-	cueNone   = iota
-	cueWeak   // "customer", "by", "contact": needs two name-like words or a known given name
-	cueSelf   // "I am", "I'm", "this is": the next word must not be a common word
-	cueStrong // "my name is", a title, "Dear", "Hi" at a line start, "Name:", a sign-off line
-)
-
-// cueBefore looks at the words before a candidate name at s.
-func cueBefore(lex map[string]uint8, text []byte, s int) int {
-	w1s, w1e, punct, nl := prevWord(text, s)
-	if w1e <= w1s {
-		return cueNone
-	}
-	w1 := text[w1s:w1e]
-	if nl { // the name starts a line: a label or a sign-off above it
-		switch {
-		case punct == ':' && eqAny(w1, labelCues...), punct == ',' && eqAny(w1, signOffs...),
-			punct == 0 && eqAny(w1, signOffs...):
-			return cueStrong
-		}
-		return cueNone
-	}
-	switch punct {
-	case '.', 0:
-		if lookupWord(lex, w1)&wTitle != 0 && len(w1) > 1 {
-			return cueStrong
-		}
-		if punct == '.' {
-			return cueNone
-		}
-	case ':', '?':
-		if eqAny(w1, labelCues...) {
-			return cueStrong
-		}
-		if eqAny(w1, "address") { // "Billing address: Sara Schwarz" (or a street)
-			return cueWeak
-		}
-		return cueNone
-	case ',': // "Hi, Anna", "Thanks, Anna"
-		if eqAny(w1, "hi", "hello", "hey", "dear", "thanks") {
-			return cueStrong
-		}
-		return cueNone
-	default:
-		return cueNone
-	}
-	w2s, w2e, punct2, nl2 := prevWord(text, w1s)
-	w2 := text[w2s:w2e]
-	if punct2 != 0 || nl2 {
-		w2 = nil
-	}
-	switch {
-	case eqAny(w1, "is", "was") && eqAny(w2, "name", "surname", "names", "name's"):
-		return cueStrong
-	case eqAny(w1, "dear", "named", "called", "signed", "attn"):
-		return cueStrong
-	case eqAny(w1, "hi", "hello", "hey", "greetings") && lineStart(text, w1s):
-		return cueStrong
-	case eqAny(w1, "me") && eqAny(w2, "call", "calls", "called"):
-		return cueStrong
-	case eqAny(w1, "by") && eqAny(w2, byVerbs...):
-		return cueStrong
-	case eqAny(w1, "am") && eqAny(w2, "i"), eqAny(w1, "i'm", "i’m", "im"), eqAny(w1, "is") && eqAny(w2, "this", "here"):
-		return cueSelf
-	case eqAny(w1, "for") && eqAny(w2, "ask", "asking"),
-		eqAny(w1, "to") && eqAny(w2, "speak", "talk", "talking", "married", "assistant", "write", "wrote", "reply", "said"),
-		eqAny(w1, "with") && eqAny(w2, "up", "meet", "meeting", "accounts", "spoke", "speak"):
-		return cueWeak
-	case eqAny(w1, weakCues...):
-		return cueWeak
-	}
-	return cueNone
-}
-
-var (
-	labelCues = []string{"name", "names", "user", "customer", "patient", "client", "from", "to", "cc", "attn",
-		"contact", "author", "by", "signed", "employee", "applicant", "tenant", "guardian", "beneficiary",
-		"holder", "cardholder", "student", "recipient", "sender", "witness", "owner", "speaker", "director",
-		"manager", "agent", "representative", "physician", "doctor", "nurse"}
-	signOffs = []string{"regards", "sincerely", "thanks", "cheers", "best", "wishes", "yours", "truly",
-		"faithfully", "signed", "respectfully", "cordially"}
-	byVerbs = []string{"directed", "written", "produced", "composed", "painted", "sung", "performed",
-		"signed", "authored", "edited", "played", "created", "founded", "hosted", "reviewed", "approved",
-		"narrated", "illustrated", "translated", "photographed", "designed", "developed", "invented"}
-	weakCues = []string{"by", "starring", "contact", "patient", "customer", "client", "user", "manager",
-		"producer", "songwriter", "director", "author", "singer", "player", "actor", "actress", "writer",
-		"partner", "kid", "son", "daughter", "wife", "husband", "brother", "sister", "mother", "father",
-		"friend", "colleague", "boss", "guardian", "beneficiary", "says", "said", "told", "asked",
-		"and", "including", "with", "under", "add", "heard", "tribute", "commenter", "about", "grandfather",
-		"grandmother", "uncle", "aunt", "cousin", "nephew", "niece", "ceo", "founder", "president",
-		"chairman", "minister", "senator", "governor", "mayor", "judge", "officer", "detective", "agent",
-		"nurse", "physician", "lawyer", "attorney", "teacher", "professor", "student", "employee"}
-)
-
-// prevWord returns the word before s, skipping spaces, line breaks (nl)
-// and one punctuation mark (punct: '.', ',', ':' or 0; 'x' for another).
-func prevWord(text []byte, s int) (ws, we int, punct byte, nl bool) {
-	j := s
-	for j > 0 && (text[j-1] == ' ' || text[j-1] == '\t' || text[j-1] == '\n' || text[j-1] == '\r') {
-		nl = nl || text[j-1] == '\n'
-		j--
-	}
-	if j > 0 {
-		switch c := text[j-1]; {
-		case c == '.' || c == ',' || c == ':' || c == '?':
-			punct = c
-			j--
-		case !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80 || c == '\''):
-			return j, j, 'x', nl
-		}
-	}
-	for j > 0 && text[j-1] == ' ' {
-		j--
-	}
-	we = j
-	for j > 0 {
-		r, size := utf8.DecodeLastRune(text[:j])
-		if !(unicode.IsLetter(r) || r == '\'' || r == '’') {
-			break
-		}
-		j -= size
-	}
-	return j, we, punct, nl
-}
-
-// eqAny reports whether w equals one of words (lowercase ASCII), in any case.
-func eqAny(w []byte, words ...string) bool {
-	for _, x := range words {
-		if len(w) != len(x) {
-			continue
-		}
-		i := 0
-		for i < len(x) && (w[i] == x[i] || w[i]|0x20 == x[i] && x[i] >= 'a' && x[i] <= 'z') {
-			i++
-		}
-		if i == len(x) {
-			return true
-		}
+// sentenceStarter: the words that most often start an English sentence,
+// answered by a compiled switch before the lexicon's larger map.
+func sentenceStarter(w []byte) bool {
+	switch string(w) {
+	case "The", "He", "She", "It", "They", "We", "You", "If", "How", "What", "When", "Where", "Why", "Which",
+		"Who", "So", "Then", "This", "That", "These", "Those", "There", "In", "On", "At", "For", "After", "Before",
+		"Each", "Every", "A", "An", "And", "But", "Or", "As", "To", "Of", "By", "With", "From", "Since", "Because",
+		"His", "Her", "Their", "Our", "My", "Your", "Its", "Is", "Are", "Was", "Were", "Do", "Does", "Did",
+		"Could", "Would", "Should", "First", "Next", "Finally", "Now", "Also", "Thus", "Therefore",
+		"Total", "Altogether", "One", "Two", "Three", "Half", "All", "Some", "Most", "No", "Not", "Yes",
+		"Please", "Thank", "Here", "Let", "Write", "Find", "Give", "Make", "Use", "Note", "Example":
+		return true
 	}
 	return false
 }
+
+// skipFirst: a first word that cannot start a name: a stop word, or a
+// common word or place that is no known name.
+func skipFirst(f uint8) bool {
+	return f&(wStop|wTitle) != 0 || f&(wCommon|wPlace) != 0 && f&(wGiven|wSurname) == 0
+}
+
+// particles join the parts of a name: "Maika van de Noort", "Ana da Silva".
+var particles = strings.Fields(particleWords)
 
 // lineStart: only spaces or quoting marks between the line's start and i.
 func lineStart(text []byte, i int) bool {

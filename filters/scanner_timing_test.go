@@ -37,6 +37,9 @@ func BenchmarkScanner(b *testing.B) {
 	withLists := DefaultConfig()
 	withLists.Blocklists = []BlocklistConfig{{Name: "profanity", List: "surge_profanity"}, {Name: "ldnoobw", List: "ldnoobw"}}
 	b.Run("default+blocklists/prose4k", func(b *testing.B) { benchScan(b, mustScanner(b, withLists), text) })
+	withPerson := DefaultConfig()
+	withPerson.Detectors = append(withPerson.Detectors, KindPerson)
+	b.Run("default+person/prose4k", func(b *testing.B) { benchScan(b, mustScanner(b, withPerson), text) })
 	planted := append(append([]byte{}, text[:2048]...), " mail jane.doe@example.com, card 4111 1111 1111 1111, key AKIAIOSFODNN7EXAMPLE "...)
 	planted = append(planted, text[2048:4000]...)
 	b.Run("default/prose4k_3findings", func(b *testing.B) { benchScan(b, mustScanner(b, DefaultConfig()), planted) })
@@ -54,7 +57,7 @@ func BenchmarkDetector(b *testing.B) {
 	bl, _ := newBlocklists([]BlocklistConfig{{Name: "profanity", List: "surge_profanity"}})
 	ds := map[string]Detector{"email": emailDetector{}, "phone": phoneDetector{}, "card": cardDetector{},
 		"iban": ibanDetector{}, "ssn": ssnDetector{}, "ip": ipDetector{}, "secrets": newSecretDetector(builtinSecretRules(DefaultMaxSpan)),
-		"blocklist_surge": bl}
+		"blocklist_surge": bl, "person": personDetector{}}
 	runs := digitRuns(sv.b, nil)
 	for name, d := range ds {
 		in := sv.b
