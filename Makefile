@@ -54,7 +54,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./config
 	$(GO) test -run '^$$' -fuzz FuzzStreamWindow -fuzztime 30s ./filters/filterstage
 	$(GO) test -run '^$$' -fuzz FuzzRewriteRequest -fuzztime 30s ./filters/filterstage
-	@for f in FuzzScanner FuzzNormalize FuzzEmail FuzzPhone FuzzCreditCard FuzzIBAN FuzzSSN FuzzIP FuzzSecrets FuzzBlocklist; do \
+	@for f in FuzzScanner FuzzNormalize FuzzEmail FuzzPhone FuzzCreditCard FuzzIBAN FuzzSSN FuzzIP FuzzPerson FuzzSecrets FuzzBlocklist; do \
 		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime 30s ./filters || exit 1; \
 	done
 	$(GO) test -run '^$$' -fuzz FuzzScore -fuzztime 30s ./filters/injection
