@@ -69,6 +69,9 @@ func New(cfg Config) (*Scanner, error) {
 		if len(run.threshold) == 0 {
 			continue
 		}
+		if w, ok := d.(interface{ warm() }); ok {
+			w.warm() // tables decoded now, not in the first request's scan
+		}
 		if d.Form() == FormFolded {
 			s.folded = append(s.folded, run)
 		} else {
