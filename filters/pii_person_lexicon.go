@@ -11,8 +11,8 @@ import (
 // Lexicons of the person detector (see NOTICE): given names and surnames
 // (gofakeit and @faker-js/faker's Latin-script locales, MIT), places
 // (gofakeit, MIT) and the lowercase words of SCOWL
-// size 35 (common English words). They are decoded on the first scan that
-// runs the detector, not at start-up.
+// size 35 (common English words). They are decoded once, when a Scanner
+// that reports pii.person is built (personDetector.warm), not at start-up.
 var (
 	//go:embed lexicons/given_names.txt
 	givenNamesTxt string
