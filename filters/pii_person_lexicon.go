@@ -52,6 +52,7 @@ north south east west northern southern eastern western central pacific atlantic
 god lord allah bible quran internet web email ok okay
 google microsoft apple amazon facebook meta twitter instagram youtube linkedin whatsapp tiktok netflix
 iphone ipad android windows linux ubuntu macos ios python java javascript typescript golang rust
+lua perl kotlin scala haskell erlang clojure elixir fortran cobol pascal matlab redis postgres mysql kafka docker kubernetes
 excel powerpoint outlook gmail slack zoom teams uber tesla openai chatgpt gpt llm api sql json html
 visa mastercard paypal venmo bitcoin ethereum usd eur gbp inc ltd llc corp co plc gmbh
 street st road rd avenue ave lane blvd drive boulevard university college school hospital bank
