@@ -48,6 +48,7 @@ english french german spanish italian portuguese dutch russian chinese japanese 
 american british european african asian canadian mexican indian australian irish scottish welsh
 swedish norwegian danish finnish polish czech hungarian greek turkish israeli jewish muslim christian
 catholic protestant buddhist hindu latin latino hispanic asia africa europe america antarctica
+roma romani sinti kurdish maori sami inuit
 north south east west northern southern eastern western central pacific atlantic
 god lord allah bible quran internet web email ok okay
 google microsoft apple amazon facebook meta twitter instagram youtube linkedin whatsapp tiktok netflix
