@@ -14,7 +14,7 @@ import (
 // after "Regards,") or by the given-name lexicon ("John A. Leiva"), with
 // common English words, months, places and brands rejected. It starts only
 // at uppercase letters (and at the word "name" for names typed in lower
-// case), so prose costs a table test per byte and a map look-up per
+// case), so prose costs a step per 8 bytes and a map look-up per
 // capitalised word.
 type personDetector struct{}
 
