@@ -11,6 +11,12 @@ type Scanner interface {
 	Scan(text []byte, dst []filters.Finding) []filters.Finding
 }
 
+// NewScrubScanner builds the scanner a Writer scrubs sample text with:
+// every secret and PII detector, whatever the filters section enables.
+func NewScrubScanner() (*filters.Scanner, error) {
+	return filters.New(filters.Config{Detectors: []string{"pii", "secret"}})
+}
+
 // scrubber replaces the secrets and PII a Scanner finds in sample text
 // with "[kind]". One per writer goroutine (it reuses its buffers).
 type scrubber struct {

@@ -151,7 +151,19 @@ func (s *Stage) Finish(v gateway.View, body []byte) {
 // the queue is full).
 func (s *Stage) StoreFeedback(f *Feedback) bool {
 	f.Type = FeedbackType
+	if f.Time.IsZero() {
+		f.Time = s.now().UTC()
+	}
 	return s.w.enqueue(record{f: f})
+}
+
+// FeedbackStore is the gateway's POST /v1/feedback store: the record goes
+// to the sample sink.
+func (s *Stage) FeedbackStore() gateway.FeedbackStore {
+	return func(g *gateway.Feedback) bool {
+		return s.StoreFeedback(&Feedback{RequestID: g.RequestID, Tenant: g.Tenant, Team: g.Team, KeyID: g.KeyID,
+			Score: g.Score, Label: g.Label, Comment: g.Comment})
+	}
 }
 
 func release(st *reqState) {
