@@ -133,3 +133,12 @@ func TestSamplerReload(t *testing.T) {
 		t.Fatalf("after reload to rate 1: %d of 100", got)
 	}
 }
+
+func TestSamplerSkipAllocatesNothing(t *testing.T) {
+	s := NewSampler(evalsConfig(0.01, 1, 60), seeded(5))
+	d := &policy.Decision{Allow: true}
+	s.Decide("acme", "m", d, 1)
+	if n := testing.AllocsPerRun(1000, func() { s.Decide("acme", "m", d, 1) }); n != 0 {
+		t.Fatalf("the sampling decision allocates %v times per request, want 0", n)
+	}
+}

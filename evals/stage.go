@@ -85,7 +85,7 @@ func (s *Stage) ApplyDecision(v gateway.View, d *policy.Decision) *gateway.APIEr
 	if p := v.Principal(); p != nil {
 		tenant = p.Tenant
 	}
-	take, rate := s.sampler.Decide(tenant, v.Model(), d, s.now().Unix()/60)
+	take, rate := s.decide(tenant, v.Model(), d)
 	if !take {
 		return nil
 	}
@@ -96,6 +96,12 @@ func (s *Stage) ApplyDecision(v gateway.View, d *policy.Decision) *gateway.APIEr
 	st.prompt, st.cut = appendPrompt(st.prompt[:0], v.Body(), v.Endpoint(), max)
 	v.SetState(st)
 	return nil
+}
+
+// decide is the sampling decision with the stage's clock: all an
+// unsampled request costs.
+func (s *Stage) decide(tenant, model string, d *policy.Decision) (bool, float64) {
+	return s.sampler.Decide(tenant, model, d, s.now().Unix()/60)
 }
 
 // InspectStream implements gateway.StreamInspector: a sampled stream's
