@@ -1,7 +1,7 @@
 package config
 
 // EvalsConfig samples live traffic for evals (package evals,
-// docs/evals.md): which requests are sampled, how much text a sample
+// docs/evals-sampling.md): which requests are sampled, how much text a sample
 // keeps, and where samples go. Off unless enabled: samples hold prompt and
 // answer text (redacted by the filters, then scrubbed of secrets and PII),
 // which a gateway should not write to disk unless asked to.

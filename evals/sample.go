@@ -29,7 +29,7 @@ type Sample struct {
 	Cache        string            `json:"cache,omitempty"`    // hit, miss, semantic_hit, bypass, ""
 	Stream       bool              `json:"stream,omitempty"`
 	// SampleRate is the probability this exchange was sampled with (1 for
-	// a stratum's floor; docs/evals.md): weight a sample by 1/SampleRate.
+	// a stratum's floor; docs/evals-sampling.md): weight a sample by 1/SampleRate.
 	SampleRate float64 `json:"sample_rate,omitempty"`
 	// Truncated marks prompt or response cut at evals.max_text_bytes.
 	Truncated bool `json:"truncated,omitempty"`
