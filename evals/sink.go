@@ -130,28 +130,30 @@ func (w *Writer) run() {
 	for {
 		select {
 		case r := <-w.q:
-			batch = append(batch[:0], r)
-		case <-w.done:
-			for { // drain what is queued, then stop
-				select {
-				case r := <-w.q:
-					w.write(&sc, append(batch[:0], r), lines)
-				default:
+			batch = w.fill(append(batch[:0], r))
+			w.write(&sc, batch, lines)
+		case <-w.done: // write out what is queued, then stop
+			for {
+				if batch = w.fill(batch[:0]); len(batch) == 0 {
 					return
 				}
+				w.write(&sc, batch, lines)
 			}
 		}
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case r := <-w.q:
-				batch = append(batch, r)
-			default:
-				break fill
-			}
-		}
-		w.write(&sc, batch, lines)
 	}
+}
+
+// fill adds what is queued to batch, up to maxBatch, without waiting.
+func (w *Writer) fill(batch []record) []record {
+	for len(batch) < maxBatch {
+		select {
+		case r := <-w.q:
+			batch = append(batch, r)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 func (w *Writer) write(sc *scrubber, batch []record, lines [][]byte) {
