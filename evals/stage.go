@@ -1,7 +1,6 @@
 package evals
 
 import (
-	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,12 +17,11 @@ import (
 // StreamFilter; Finish builds the Sample and queues it for the Writer.
 // An unsampled request costs the sampler's decision only.
 type Stage struct {
-	sampler  *Sampler
-	maxText  atomic.Int64
-	w        *Writer
-	now      func() time.Time
-	sampled  atomic.Int64
-	finished atomic.Int64
+	sampler *Sampler
+	maxText atomic.Int64
+	w       *Writer
+	now     func() time.Time
+	sampled atomic.Int64
 }
 
 var (
@@ -39,7 +37,6 @@ type StageOptions struct {
 	Writer *Writer          // where samples go
 	Rand   func() uint64    // nil: math/rand/v2
 	Now    func() time.Time // nil: time.Now
-	Logger *slog.Logger
 }
 
 // NewStage builds the stage.
@@ -149,7 +146,6 @@ func (s *Stage) Finish(v gateway.View, body []byte) {
 		}
 		sm.Findings[f.Kind] += max(f.Count, 1)
 	}
-	s.finished.Add(1)
 	s.w.enqueue(record{s: sm})
 }
 

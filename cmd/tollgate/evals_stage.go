@@ -29,6 +29,6 @@ func (a *app) newEvals(cfg *config.Config) error {
 	}
 	a.evalsWriter = evals.NewWriter(evals.WriterOptions{Sink: sink, QueueSize: c.QueueSize, Scrub: scrub,
 		Logger: a.log, Alert: a.health.Alert})
-	a.evals = evals.NewStage(evals.StageOptions{Config: c, Writer: a.evalsWriter, Logger: a.log})
+	a.evals = evals.NewStage(evals.StageOptions{Config: c, Writer: a.evalsWriter})
 	return nil
 }
