@@ -347,6 +347,11 @@ func TestE2EFeedbackScopedToTenant(t *testing.T) {
 			t.Errorf("%.60s: %d %v, want 400 invalid_request_error on %q", c.body, code, out, c.param)
 		}
 	}
+	get, _ := http.NewRequest(http.MethodGet, g.base+"/v1/feedback", nil)
+	get.Header.Set("Authorization", "Bearer sk-acme")
+	if r, err := http.DefaultClient.Do(get); err != nil || r.StatusCode != 405 {
+		t.Fatalf("GET /v1/feedback: %v %v, want 405", r, err)
+	}
 	if code, _ := postFeedback(t, g.base, "sk-nobody", `{"request_id":"x","score":1}`); code != 401 {
 		t.Fatalf("an unknown key got %d, want 401", code)
 	}

@@ -186,3 +186,25 @@ func TestFileSinkRotatesAndReadsBackInOrder(t *testing.T) {
 		t.Fatalf("read %+v, last id %d", st, last)
 	}
 }
+
+func TestFeedbackNeverFillsMoreThanHalfTheQueue(t *testing.T) {
+	sink := &memSink{block: make(chan struct{})}
+	w := NewWriter(WriterOptions{Sink: sink, QueueSize: 8})
+	s := NewStage(StageOptions{Config: evalsConfig(1, 0, 60), Writer: w})
+	w.enqueue(record{s: &Sample{Prompt: "first"}}) // may be taken by the blocked writer
+	time.Sleep(10 * time.Millisecond)
+	taken := 0
+	for range 20 {
+		if s.StoreFeedback(&Feedback{RequestID: "r", Tenant: "t", Score: 1}) {
+			taken++
+		}
+	}
+	if taken > 4 || taken < 3 {
+		t.Fatalf("%d feedback records queued in a queue of 8, want about half", taken)
+	}
+	if !w.enqueue(record{s: &Sample{Prompt: "still room"}}) {
+		t.Fatal("a sample found no room after a feedback flood")
+	}
+	close(sink.block)
+	w.Close()
+}

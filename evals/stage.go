@@ -149,9 +149,14 @@ func (s *Stage) Finish(v gateway.View, body []byte) {
 	s.w.enqueue(record{s: sm})
 }
 
-// StoreFeedback queues a feedback record for the sink (false: dropped,
-// the queue is full).
+// StoreFeedback queues a feedback record for the sink; false when the
+// queue is half full or more (the client gets a 503 and may retry):
+// feedback, which any key holder can send at will, never crowds samples
+// out of the queue.
 func (s *Stage) StoreFeedback(f *Feedback) bool {
+	if 2*s.w.Queued() >= cap(s.w.q) {
+		return false
+	}
 	f.Type = FeedbackType
 	if f.Time.IsZero() {
 		f.Time = s.now().UTC()
