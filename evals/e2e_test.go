@@ -397,3 +397,66 @@ func TestE2EScrubsWhatFiltersLetThrough(t *testing.T) {
 		t.Fatalf("sample %q / %q: want the scrubber's markers", ss[0].Prompt, ss[0].Response)
 	}
 }
+
+// Concurrent buffered and streamed requests from two tenants: every
+// sample pairs its own prompt with its own answer (pooled per-request
+// state never crosses requests).
+func TestE2EConcurrentSamplesKeepTheirOwnText(t *testing.T) {
+	g := startEvalsGateway(t, "  sample_rate: 1\n  max_per_minute: 1000\n", "")
+	const n = 40
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			key := []string{"sk-acme", "sk-globex"}[i%2]
+			prompt := "question number " + strings.Repeat("x", i) + " end"
+			req := chat(prompt)
+			c := client(g.base, key)
+			if i%3 != 0 {
+				_, err := c.CreateChatCompletion(context.Background(), req)
+				errs <- err
+				return
+			}
+			req.Stream = true
+			st, err := c.CreateChatCompletionStream(context.Background(), req)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer st.Close()
+			for {
+				if _, err := st.Recv(); err != nil {
+					if !errors.Is(err, io.EOF) {
+						errs <- err
+					}
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	ss, _, _ := g.records(t)
+	if len(ss) != n {
+		t.Fatalf("%d samples of %d requests", len(ss), n)
+	}
+	streams := 0
+	for _, s := range ss {
+		if s.Response != "echo: "+s.Prompt {
+			t.Fatalf("sample %s (%s, stream %v): prompt %q, response %q", s.RequestID, s.Tenant, s.Stream, s.Prompt, s.Response)
+		}
+		if s.Stream {
+			streams++
+		}
+	}
+	if streams != (n+2)/3 {
+		t.Fatalf("%d stream samples, want %d", streams, (n+2)/3)
+	}
+}
