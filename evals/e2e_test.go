@@ -16,6 +16,7 @@ import (
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
+	"github.com/tollgate-ai/tollgate/cache"
 	"github.com/tollgate-ai/tollgate/config"
 	"github.com/tollgate-ai/tollgate/evals"
 	"github.com/tollgate-ai/tollgate/filters/filterstage"
@@ -137,6 +138,10 @@ evals:
 		QueueSize: cfg.Evals.QueueSize})
 	g.stage = evals.NewStage(evals.StageOptions{Config: &cfg.Evals, Writer: g.writer})
 	st := gateway.Stages{Filters: fs, Evals: g.stage}
+	if cs := cache.New(cache.Options{Config: &cfg.Cache}); cs != nil { // nil unless the yml caches
+		t.Cleanup(cs.Close)
+		st.Cache = cs
+	}
 	if rego != "" {
 		dir := t.TempDir()
 		os.WriteFile(filepath.Join(dir, "decision.rego"), []byte(rego), 0o600)
@@ -458,5 +463,31 @@ func TestE2EConcurrentSamplesKeepTheirOwnText(t *testing.T) {
 	}
 	if streams != (n+2)/3 {
 		t.Fatalf("%d stream samples, want %d", streams, (n+2)/3)
+	}
+}
+
+// A cache hit is sampled too (the evals stage runs before the cache), and
+// says so.
+func TestE2ESampleRecordsCacheResult(t *testing.T) {
+	g := startEvalsGateway(t, "  sample_rate: 1\ncache: {enabled: true, when: always}\n", "")
+	c := client(g.base, "sk-acme")
+	for range 2 {
+		if _, err := c.CreateChatCompletion(context.Background(), chat("same question")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(g.up.received()); n != 1 {
+		t.Fatalf("the upstream got %d requests: the second should be a cache hit", n)
+	}
+	ss, _, _ := g.records(t)
+	if len(ss) != 2 {
+		t.Fatalf("%d samples", len(ss))
+	}
+	got := map[string]string{}
+	for _, s := range ss {
+		got[s.Cache] = s.Response
+	}
+	if got["miss"] != "echo: same question" || got["hit"] != "echo: same question" {
+		t.Fatalf("cache results and answers %v, want a miss and a hit with the same answer", got)
 	}
 }
