@@ -58,9 +58,9 @@ function renderModels(models) {
 // The SVG namespace, read from the page's own (empty) svg element: no URL in this file.
 const SVG_NS = document.getElementById("svgns").namespaceURI;
 
-// sparkline draws values (null = no data: the line breaks there) as an inline SVG polyline, with the last
-// value beside it; an all-null series is drawn empty.
-function sparkline(values, fmt) {
+// sparkline draws values (null = no data: the line breaks there) as an inline SVG polyline, with the hour's
+// total (sum set) or the last value beside it; an all-null series is drawn empty.
+function sparkline(values, fmt, sum) {
   const w = 120, h = 22, pad = 2;
   const td = el("td", { class: "spark" });
   const svg = document.createElementNS(SVG_NS, "svg");
@@ -101,7 +101,8 @@ function sparkline(values, fmt) {
   title.textContent = nums.length ? "max " + fmt(hi) + ", last " + fmt(last) : "no data";
   svg.appendChild(title);
   td.appendChild(svg);
-  td.appendChild(el("span", { class: "last" }, last === undefined ? "" : fmt(last)));
+  const label = sum ? (nums.length ? "Σ " + fmt(nums.reduce((a, b) => a + b, 0)) : "") : (last === undefined ? "" : fmt(last));
+  td.appendChild(el("span", { class: "last" }, label));
   return td;
 }
 
@@ -109,10 +110,10 @@ function renderLastHour(series) {
   const rows = (series || []).map((s) => {
     const tr = el("tr", { "data-name": s.model });
     tr.appendChild(el("td", {}, s.model));
-    tr.appendChild(sparkline(s.requests, (v) => num(v, 0)));
+    tr.appendChild(sparkline(s.requests, (v) => num(v, 0), true));
     tr.appendChild(sparkline(s.p99_ms, (v) => num(v, 1)));
     tr.appendChild(sparkline(s.error_rate, pct));
-    tr.appendChild(sparkline(s.cost_usd, (v) => num(v, 4)));
+    tr.appendChild(sparkline(s.cost_usd, (v) => num(v, 4), true));
     tr.appendChild(sparkline(s.drift, (v) => num(v, 3)));
     return tr;
   });
