@@ -24,6 +24,7 @@ type Config struct {
 	Filters   FiltersConfig  `yaml:"filters"`
 	Metering  MeteringConfig `yaml:"metering"`
 	Cache     CacheConfig    `yaml:"cache"`
+	Evals     EvalsConfig    `yaml:"evals"`
 	Health    HealthConfig   `yaml:"health"`
 	Log       LogConfig      `yaml:"log"`
 

@@ -119,6 +119,7 @@ func applyDefaults(c *Config) {
 	setDur(&c.Policy.Timeout, 50*time.Millisecond)
 	defaultCache(&c.Cache)
 	defaultFilters(&c.Filters)
+	defaultEvals(&c.Evals)
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
 	}

@@ -28,4 +28,9 @@ type Sample struct {
 	Findings     map[string]int    `json:"findings,omitempty"` // filter finding counts by kind
 	Cache        string            `json:"cache,omitempty"`    // hit, miss, semantic_hit, bypass, ""
 	Stream       bool              `json:"stream,omitempty"`
+	// SampleRate is the probability this exchange was sampled with (1 for
+	// a stratum's floor; docs/evals-sampling.md): weight a sample by 1/SampleRate.
+	SampleRate float64 `json:"sample_rate,omitempty"`
+	// Truncated marks prompt or response cut at evals.max_text_bytes.
+	Truncated bool `json:"truncated,omitempty"`
 }

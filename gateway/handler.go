@@ -66,6 +66,8 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 		ctx.SetBodyString(`{"status":"ok"}`)
 	case string(path) == "/readyz":
 		s.handleReady(ctx)
+	case string(path) == "/v1/feedback":
+		s.handleFeedback(ctx)
 	case string(path) == "/admin/reload":
 		s.handleAdminReload(ctx, onMain, s.listeners.mainLocal(ctx))
 	default:

@@ -42,6 +42,9 @@ var restartOnly = []struct {
 	{"log.level", func(c *config.Config) any { return c.Log.Level }},
 	{"log.access", func(c *config.Config) any { return c.Log.Access }},
 	{"filters.enabled", func(c *config.Config) any { return c.Filters.Enabled }}, // the stage is built at start
+	{"evals.enabled", func(c *config.Config) any { return c.Evals.Enabled }},     // the stage and its sink are built at start
+	{"evals.queue_size", func(c *config.Config) any { return c.Evals.QueueSize }},
+	{"evals.sink", func(c *config.Config) any { return c.Evals.Sink }},
 }
 
 // needsRestart names the settings of next that differ from those the

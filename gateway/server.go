@@ -23,6 +23,9 @@ type Options struct {
 	// Mock starts the in-process mock LLM for upstreams of kind mock
 	// (cmd/tollgate builds it from mockllm); nil rejects such upstreams.
 	Mock MockStarter
+	// Feedback stores what POST /v1/feedback takes (the evals sink); nil:
+	// the endpoint answers 404 (gateway/feedback_api.go).
+	Feedback FeedbackStore
 }
 
 // Server is the gateway. Its config can be swapped live with Reload.
@@ -44,6 +47,7 @@ type Server struct {
 	started   *config.Config
 	pending   atomic.Pointer[[]string] // restartOnly settings the last reload could not apply
 	listeners listeners
+	feedback  FeedbackStore
 }
 
 type extraHandler struct {
@@ -65,7 +69,8 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		return nil, err
 	}
 	pipe.addUISections(opts.Stages.Health)
-	s := &Server{log: opts.Logger, stages: opts.Stages, startMock: opts.Mock, pipe: pipe, extra: map[string]extraHandler{}, started: cfg}
+	s := &Server{log: opts.Logger, stages: opts.Stages, startMock: opts.Mock, pipe: pipe, extra: map[string]extraHandler{}, started: cfg,
+		feedback: opts.Feedback}
 	s.rt.Store(rt)
 	sc := cfg.Server
 	s.srv = &fasthttp.Server{

@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"time"
+
 	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/tollgate-ai/tollgate/policy"
 )
@@ -207,3 +209,22 @@ func (e *Events) At(i int) []byte {
 }
 
 func (e *Events) reset() { e.buf, e.ends = e.buf[:0], e.ends[:0] }
+
+// Findings are the request inspection's findings (kinds and counts), as
+// the policy saw them. Read only; valid until Finish.
+func (v View) Findings() []policy.Finding { return v.x.findings }
+
+// CacheResult is the response cache's verdict (SetCacheResult; "" when no
+// cache ran).
+func (v View) CacheResult() string { return v.x.cacheResult }
+
+// Started is when the gateway took the request.
+func (v View) Started() time.Time { return v.x.start }
+
+// TTFT is the time to the first byte (buffered) or first relayed event
+// (stream); 0 when none came.
+func (v View) TTFT() time.Duration { return v.x.ttft }
+
+// FinishReason is the first choice's finish reason, as the upstream
+// reported it ("" when unknown).
+func (v View) FinishReason() string { return v.x.meter.FinishReason() }

@@ -21,6 +21,7 @@ type Model struct {
 	tokensIn  atomic.Pointer[metrics.Counter]
 	tokensOut atomic.Pointer[metrics.Counter]
 	cache     [len(cacheLabels)]atomic.Pointer[metrics.Counter]
+	ring      minuteRing // the last hour per minute, for /ui (minute_ring.go)
 }
 
 type deploymentTable struct {

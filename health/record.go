@@ -78,7 +78,9 @@ func (r *Registry) Record(rec *Record) {
 		costMicros: rec.CostMicros,
 		cache:      cache,
 	}
-	d.win.add(r.currentEpoch(), &x)
+	e := r.currentEpoch()
+	d.win.add(e, &x)
+	m.ring.add(e*slotSeconds/60, &x)
 }
 
 // generationTime is the time spent producing output: after the first token for streams, the whole request

@@ -55,6 +55,7 @@ type uiData struct {
 	Alerts       []AlertEvent   `json:"alerts"`
 	TenantCosts  []TenantCost   `json:"tenant_costs_since_start"`
 	CacheHitRate float64        `json:"cache_hit_rate_5m"`
+	LastHour     []MinuteSeries `json:"last_hour"`
 	Sources      map[string]any `json:"sources"`
 	SourceOrder  []string       `json:"source_order"`
 }
@@ -110,6 +111,7 @@ func (r *Registry) uiData() *uiData {
 		d.CacheHitRate = round(hits/lookups, 4)
 	}
 	d.TenantCosts = r.tenantCosts()
+	d.LastHour = r.LastHour()
 	r.uiMu.RLock()
 	srcs := append([]uiSource(nil), r.uiSources...)
 	r.uiMu.RUnlock()

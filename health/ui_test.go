@@ -111,6 +111,8 @@ func TestUIRendersLiveDataInChromium(t *testing.T) {
 		">search<", ">12.5<",        // cost by tenant/team from the ledger source
 		"TollgateDeploymentUnhealthy", // recent alerts
 		`data-source="ledger_queue"`,  // generic source card
+		`<td class="spark"><svg`,      // last-hour sparklines
+		`<polyline points=`,
 	} {
 		if !strings.Contains(dom, want) {
 			t.Errorf("rendered DOM lacks %q", want)

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/tollgate-ai/tollgate/cache"
 	"github.com/tollgate-ai/tollgate/config"
+	"github.com/tollgate-ai/tollgate/evals"
 	"github.com/tollgate-ai/tollgate/filters"
 	"github.com/tollgate-ai/tollgate/filters/filterstage"
 	"github.com/tollgate-ai/tollgate/gateway"
@@ -38,6 +39,9 @@ type app struct {
 	filters *filterstage.Stage // nil when filters.enabled is off: the stage costs nothing
 	redis   redis.UniversalClient
 	cache   *cache.Stage // nil when no model is cached
+	// evals samples traffic to its writer's sink; nil when evals.enabled is off.
+	evals       *evals.Stage
+	evalsWriter *evals.Writer
 	// semantic is the cache's semantic half; nil unless a model enables it
 	// (cache.models.<name>.semantic) at start.
 	semantic *cache.SemanticHandler
@@ -111,6 +115,13 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 		}
 		st.Filters = a.filters
 	}
+	var feedback gateway.FeedbackStore
+	if cfg.Evals.Enabled {
+		if err := a.newEvals(cfg); err != nil {
+			return nil, err
+		}
+		st.Evals, feedback = a.evals, a.evals.FeedbackStore()
+	}
 	co := cache.Options{Config: &cfg.Cache, Redis: a.redis, Logger: log}
 	if cache.SemanticEnabled(&cfg.Cache) {
 		if a.semantic, err = cache.NewSemantic(a.semanticOptions(cfg)); err != nil {
@@ -121,7 +132,7 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 	if a.cache = cache.New(co); a.cache != nil {
 		st.Cache = a.cache
 	}
-	gw, err = gateway.New(cfg, gateway.Options{Logger: log, Mock: startMock, Stages: st})
+	gw, err = gateway.New(cfg, gateway.Options{Logger: log, Mock: startMock, Stages: st, Feedback: feedback})
 	if err != nil {
 		return nil, err
 	}
@@ -210,6 +221,9 @@ func (a *app) reload(cfg *config.Config) error {
 	if a.cache != nil {
 		a.cache.Reload(&cfg.Cache)
 	}
+	if a.evals != nil { // rates and text cap; the sink and queue stay as started
+		a.evals.Reload(&cfg.Evals)
+	}
 	if a.semantic != nil { // new or changed embedding models; the first semantic model needs a restart
 		if err := a.semantic.Reload(cfg, a.semanticOptions(cfg)); err != nil {
 			a.log.Error("semantic cache: reload kept the previous embedding models", "err", err)
@@ -278,6 +292,9 @@ func (a *app) closeStages(ctx context.Context) error {
 	}
 	if a.cache != nil { // before Redis: its writer uses it
 		a.cache.Close()
+	}
+	if a.evalsWriter != nil { // writes what is queued; before Redis, which a stream sink uses
+		errs = append(errs, a.evalsWriter.Close())
 	}
 	if a.redis != nil {
 		errs = append(errs, a.redis.Close())

@@ -55,6 +55,71 @@ function renderModels(models) {
   fill(document.querySelector("#models tbody"), rows, "no models configured", 12);
 }
 
+// The SVG namespace, read from the page's own (empty) svg element: no URL in this file.
+const SVG_NS = document.getElementById("svgns").namespaceURI;
+
+// sparkline draws values (null = no data: the line breaks there) as an inline SVG polyline, with the hour's
+// total (sum set) or the last value beside it; an all-null series is drawn empty.
+function sparkline(values, fmt, sum) {
+  const w = 120, h = 22, pad = 2;
+  const td = el("td", { class: "spark" });
+  const svg = document.createElementNS(SVG_NS, "svg");
+  svg.setAttribute("width", String(w));
+  svg.setAttribute("height", String(h));
+  svg.setAttribute("viewBox", "0 0 " + w + " " + h);
+  svg.setAttribute("role", "img");
+  const nums = values.filter((v) => v !== null && v !== undefined);
+  const hi = Math.max(...nums, 0), lo = Math.min(...nums, 0);
+  const span = hi - lo || 1;
+  const step = (w - 2 * pad) / Math.max(values.length - 1, 1);
+  let pts = [];
+  const flush = () => {
+    if (pts.length === 1) { // a lone minute between gaps: a dot
+      const [cx, cy] = pts[0].split(",");
+      const c = document.createElementNS(SVG_NS, "circle");
+      c.setAttribute("cx", cx);
+      c.setAttribute("cy", cy);
+      c.setAttribute("r", "1.5");
+      c.setAttribute("class", "dot");
+      svg.appendChild(c);
+    } else if (pts.length > 1) {
+      const pl = document.createElementNS(SVG_NS, "polyline");
+      pl.setAttribute("points", pts.join(" "));
+      pl.setAttribute("class", "line");
+      svg.appendChild(pl);
+    }
+    pts = [];
+  };
+  values.forEach((v, i) => {
+    if (v === null || v === undefined) return flush();
+    const x = pad + i * step, y = h - pad - ((v - lo) / span) * (h - 2 * pad);
+    pts.push(x.toFixed(1) + "," + y.toFixed(1));
+  });
+  flush();
+  const last = [...values].reverse().find((v) => v !== null && v !== undefined);
+  const title = document.createElementNS(SVG_NS, "title");
+  title.textContent = nums.length ? "max " + fmt(hi) + ", last " + fmt(last) : "no data";
+  svg.appendChild(title);
+  td.appendChild(svg);
+  const label = sum ? (nums.length ? "Σ " + fmt(nums.reduce((a, b) => a + b, 0)) : "") : (last === undefined ? "" : fmt(last));
+  td.appendChild(el("span", { class: "last" }, label));
+  return td;
+}
+
+function renderLastHour(series) {
+  const rows = (series || []).map((s) => {
+    const tr = el("tr", { "data-name": s.model });
+    tr.appendChild(el("td", {}, s.model));
+    tr.appendChild(sparkline(s.requests, (v) => num(v, 0), true));
+    tr.appendChild(sparkline(s.p99_ms, (v) => num(v, 1)));
+    tr.appendChild(sparkline(s.error_rate, pct));
+    tr.appendChild(sparkline(s.cost_usd, (v) => num(v, 4), true));
+    tr.appendChild(sparkline(s.drift, (v) => num(v, 3)));
+    return tr;
+  });
+  fill(document.querySelector("#lasthour tbody"), rows, "no models configured", 6);
+}
+
 function renderCosts(data) {
   const fromLedger = data.sources && Array.isArray(data.sources.cost_by_tenant);
   const list = fromLedger ? data.sources.cost_by_tenant : data.tenant_costs_since_start || [];
@@ -121,6 +186,7 @@ async function refresh() {
     if (!resp.ok) throw new Error("HTTP " + resp.status);
     const data = await resp.json();
     renderModels(data.models);
+    renderLastHour(data.last_hour);
     renderCosts(data);
     renderAlerts(data.alerts);
     renderBadges(data);

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/tollgate-ai/tollgate/config"
+	"github.com/tollgate-ai/tollgate/evals"
+)
+
+// newEvals builds the sampling stage and its writer from the evals
+// section: the file sink by default, the Redis stream on the redis
+// section's server when chosen. Sample text is scrubbed of secrets and
+// PII before it is written.
+func (a *app) newEvals(cfg *config.Config) error {
+	c := &cfg.Evals
+	var sink evals.Sink
+	switch c.Sink.Kind {
+	case config.EvalsSinkRedis:
+		if a.redis == nil {
+			return fmt.Errorf("evals: sink redis needs the redis section")
+		}
+		sink = evals.NewRedisSink(a.redis, c.Sink.Redis.Stream, c.Sink.Redis.MaxLen)
+	default:
+		sink = evals.NewFileSink(c.Sink.File.Path, c.Sink.File.MaxSizeMB, c.Sink.File.MaxBackups)
+	}
+	scrub, err := evals.NewScrubScanner()
+	if err != nil {
+		return fmt.Errorf("evals: %w", err)
+	}
+	a.evalsWriter = evals.NewWriter(evals.WriterOptions{Sink: sink, QueueSize: c.QueueSize, Scrub: scrub,
+		Logger: a.log, Alert: a.health.Alert})
+	a.evals = evals.NewStage(evals.StageOptions{Config: c, Writer: a.evalsWriter})
+	return nil
+}
