@@ -65,7 +65,9 @@ func newToken(w string) token {
 	return token{word: s, lower: strings.ToLower(s), upper: isUpper(s)}
 }
 
-func isASCIIPunct(r rune) bool { return r < 128 && unicode.IsPunct(r) || strings.ContainsRune("$+<=>^`|~", r) }
+func isASCIIPunct(r rune) bool {
+	return r < 128 && unicode.IsPunct(r) || strings.ContainsRune("$+<=>^`|~", r)
+}
 
 // isUpper is Python's str.isupper: at least one cased rune, none lower case.
 func isUpper(s string) bool {
