@@ -118,7 +118,7 @@ func TestEvalsBiasUnbiasedAndBadInput(t *testing.T) {
 		t.Fatalf("unbiased mock: exit %d flagged %v: %s", code, r.Flagged, stderr)
 	}
 	for _, args := range [][]string{
-		{"--url", base},                                  // no model
+		{"--url", base}, // no model
 		{"--url", base, "--model", "m", "--suite", "x"},  // bad suite
 		{"--url", "ftp://x", "--model", "m"},             // bad URL
 		{"--url", base, "--model", "m", "--limit", "-1"}, // bad limit
