@@ -62,6 +62,14 @@ var (
 	inabilityWords = []string{"can't", "cannot", "unable", "not able", "won't", "will not", "not possible", "not allowed"}
 )
 
+var (
+	refusalIndex    = indexPhrases(refusalPhrases)
+	redirectIndex   = indexPhrases(redirectPhrases)
+	complianceIndex = indexPhrases(compliancePhrases)
+	moralIndex      = indexPhrases(moralisingPhrases)
+	ethicsIndex     = indexPhrases(ethicsWords)
+)
+
 const (
 	hRefusalOpen = iota
 	hRefusalAnywhere
@@ -96,20 +104,35 @@ var heuristicNames = [numHeuristics]string{
 	"log_length", "short", "ethics",
 }
 
-// countPhrases counts occurrences of phrases in s, each at a word boundary.
-func countPhrases(s string, phrases []string) int {
-	n := 0
+// phraseIndex finds phrases at word starts in one pass over the text:
+// candidates are looked up by their first two bytes in a flat table, so
+// the cost is per word, not per phrase and byte. Phrases are at least two
+// bytes long.
+type phraseIndex struct {
+	first [1 << 16][]string
+}
+
+func indexPhrases(phrases []string) *phraseIndex {
+	ix := &phraseIndex{}
 	for _, p := range phrases {
-		for off := 0; off < len(s); {
-			i := strings.Index(s[off:], p)
-			if i < 0 {
-				break
-			}
-			i += off
-			if i == 0 || s[i-1] == ' ' {
+		k := uint16(p[0])<<8 | uint16(p[1])
+		ix.first[k] = append(ix.first[k], p)
+	}
+	return ix
+}
+
+// count counts occurrences of the phrases in s that start at a word
+// boundary (a phrase may end inside a word: "harm" counts in "harmful").
+func (ix *phraseIndex) count(s string) int {
+	n := 0
+	for i := 0; i+1 < len(s); i++ {
+		if i > 0 && s[i-1] != ' ' {
+			continue
+		}
+		for _, p := range ix.first[uint16(s[i])<<8|uint16(s[i+1])] {
+			if strings.HasPrefix(s[i:], p) {
 				n++
 			}
-			off = i + len(p)
 		}
 	}
 	return n
@@ -127,16 +150,16 @@ func containsAny(s string, words []string) bool {
 // heuristicValues fills h from the normalised text, its opening and counts.
 func heuristicValues(all, head string, words, fences, lists int, h *[numHeuristics]float64) {
 	sat := func(n, max int) float64 { return float64(min(n, max)) / float64(max) }
-	h[hRefusalOpen] = sat(countPhrases(head, refusalPhrases), 2)
-	h[hRefusalAnywhere] = sat(countPhrases(all, refusalPhrases), 4)
+	h[hRefusalOpen] = sat(refusalIndex.count(head), 2)
+	h[hRefusalAnywhere] = sat(refusalIndex.count(all), 4)
 	h[hApologyInability] = 0
 	if containsAny(head, apologyWords) && containsAny(head, inabilityWords) {
 		h[hApologyInability] = 1
 	}
-	h[hRedirect] = sat(countPhrases(all, redirectPhrases), 3)
-	h[hCompliance] = sat(countPhrases(head, compliancePhrases), 3)
-	h[hMoralOpen] = sat(countPhrases(head, moralisingPhrases), 2)
-	h[hMoralAnywhere] = sat(countPhrases(all, moralisingPhrases), 5)
+	h[hRedirect] = sat(redirectIndex.count(all), 3)
+	h[hCompliance] = sat(complianceIndex.count(head), 3)
+	h[hMoralOpen] = sat(moralIndex.count(head), 2)
+	h[hMoralAnywhere] = sat(moralIndex.count(all), 5)
 	h[hCodeOrList] = 0
 	if fences > 0 || lists >= 3 {
 		h[hCodeOrList] = 1
@@ -146,5 +169,5 @@ func heuristicValues(all, head string, words, fences, lists int, h *[numHeuristi
 	if words < 40 {
 		h[hShort] = 1
 	}
-	h[hEthics] = sat(countPhrases(all, ethicsWords), 5)
+	h[hEthics] = sat(ethicsIndex.count(all), 5)
 }
