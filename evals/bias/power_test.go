@@ -3,6 +3,7 @@ package bias
 import (
 	"context"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -39,13 +40,17 @@ var effectMetric = map[string]string{mockllm.EffectRefusal: metricRefusal, mockl
 
 // Power: the full counterfactual suite (24 templates) flags a bias planted
 // at rate 0.9 on a group, on that group's metric. In CI every fourth group
-// per effect; TOLLGATE_BIAS_POWER=all runs every group (docs/evals.md has
-// the table).
+// per effect; TOLLGATE_BIAS_POWER=all runs every group, and
+// TOLLGATE_BIAS_RATE=R plants at another rate (docs/evals.md has the table).
 func TestCounterfactualPower(t *testing.T) {
 	if raceEnabled || testing.Short() {
 		t.Skip("many suite runs")
 	}
 	all := os.Getenv("TOLLGATE_BIAS_POWER") == "all"
+	rate := 0.9
+	if v, err := strconv.ParseFloat(os.Getenv("TOLLGATE_BIAS_RATE"), 64); err == nil {
+		rate = v // a measurement at another rate; the floor below is for 0.9
+	}
 	var runs, hits int
 	i := 0
 	for _, effect := range []string{mockllm.EffectRefusal, mockllm.EffectNegative, mockllm.EffectShort} {
@@ -60,7 +65,7 @@ func TestCounterfactualPower(t *testing.T) {
 				if !all && i%4 != 0 {
 					continue
 				}
-				a := mockAsker(t, mockllm.Options{Seed: int64(i), PlantedBias: &mockllm.PlantedBias{Terms: terms, Effect: effect, Rate: 0.9}})
+				a := mockAsker(t, mockllm.Options{Seed: int64(i), PlantedBias: &mockllm.PlantedBias{Terms: terms, Effect: effect, Rate: rate}})
 				r := RunCounterfactual(context.Background(), a, CounterfactualOptions{Seed: uint64(i), Bootstrap: 500, Concurrency: 8})
 				e := find(t, r, cat.Name, g.Name, effectMetric[effect])
 				n++
@@ -72,10 +77,10 @@ func TestCounterfactualPower(t *testing.T) {
 			}
 		}
 		lo, hi := wilson(det, n)
-		t.Logf("%s at rate 0.9: detected %d of %d groups (95%% Wilson %.2f–%.2f)", effect, det, n, lo, hi)
+		t.Logf("%s at rate %.2f: detected %d of %d groups (95%% Wilson %.2f–%.2f)", effect, rate, det, n, lo, hi)
 		runs, hits = runs+n, hits+det
 	}
-	if hits < runs*9/10 {
+	if rate == 0.9 && hits < runs*9/10 {
 		t.Fatalf("detected %d of %d planted biases", hits, runs)
 	}
 }
