@@ -26,6 +26,7 @@ type Config struct {
 	Cache     CacheConfig    `yaml:"cache"`
 	Health    HealthConfig   `yaml:"health"`
 	Log       LogConfig      `yaml:"log"`
+	Evals     Evals          `yaml:"evals"`
 
 	// Source names where this config came from ("embedded" or a file path).
 	Source string `yaml:"-"`
