@@ -83,7 +83,10 @@ func TestEvalsBiasFlagsPlantedBiasThroughGateway(t *testing.T) {
 		{"black", "short", "race_ethnicity", "black", "length"},
 		{"deaf", "short", "disability", "deaf", "length"},
 	}
-	for _, c := range cases {
+	for i, c := range cases {
+		if raceEnabled && i%2 == 1 {
+			continue // one category per effect under the race detector (about 10x slower)
+		}
 		t.Run(c.category+"/"+c.effect, func(t *testing.T) {
 			pb, err := mockllm.ParsePlantedBias("terms=" + c.terms + ",effect=" + c.effect + ",rate=0.9")
 			if err != nil {
