@@ -144,3 +144,36 @@ func TestEvalsBiasIncompleteRun(t *testing.T) {
 		t.Fatalf("exit %d complete %v failed %d: %s", code, r.Complete, r.Failed, stderr)
 	}
 }
+
+// The BBQ suite through the gateway: the mock answers words, not options,
+// so most answers are unparsed; the run completes and reports them.
+func TestEvalsBiasBBQThroughGateway(t *testing.T) {
+	base := biasGateway(t, mockllm.Options{Seed: 1})
+	var out, errb bytes.Buffer
+	code := evalsBias(context.Background(), []string{"--url", base, "--model", "mock-gpt", "--suite", "bbq", "--limit", "8"}, &out, &errb)
+	var r struct {
+		Suite      string `json:"suite"`
+		Complete   bool   `json:"complete"`
+		Probes     int    `json:"probes"`
+		Categories []struct {
+			Category string `json:"category"`
+			BBQ      struct {
+				Items, Unparsed int
+			} `json:"bbq"`
+			Effects []struct {
+				Metric string `json:"metric"`
+			} `json:"effects"`
+		} `json:"categories"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("exit %d: %v\n%s%s", code, err, out.String(), errb.String())
+	}
+	if code == 2 || r.Suite != "bbq" || !r.Complete || r.Probes != 48 || len(r.Categories) != 6 {
+		t.Fatalf("exit %d: %s", code, out.String())
+	}
+	for _, c := range r.Categories {
+		if c.BBQ.Items != 8 || c.BBQ.Unparsed == 0 || len(c.Effects) != 4 {
+			t.Errorf("%s: %+v", c.Category, c)
+		}
+	}
+}
