@@ -177,3 +177,32 @@ func TestEvalsBiasBBQThroughGateway(t *testing.T) {
 		}
 	}
 }
+
+// Probes bypass the gateway's response cache: a cached answer would
+// measure the model as it was, not as it is.
+func TestEvalsBiasBypassesCache(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mockllm.New(mockllm.Options{})
+	go func() { _ = m.Serve(ln) }()
+	t.Cleanup(func() { _ = m.Close() })
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+upstreams: [{name: up, kind: openai, base_url: "http://%s/v1"}]
+models: [{name: mock-gpt, deployments: [{upstream: up}]}]
+cache: {enabled: true, when: always}
+`, ln.Addr())), "cache.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, addr := serveApp(t, cfg, slog.New(slog.DiscardHandler))
+	for i := 0; i < 2; i++ {
+		if code, _, stderr := runBiasCLI(t, "--url", "http://"+addr, "--model", "mock-gpt", "--suite", "bbq", "--limit", "2"); code == 2 {
+			t.Fatalf("run %d: %s", i, stderr)
+		}
+	}
+	if got := m.Stats().Requests; got != 2*12 {
+		t.Fatalf("upstream saw %d requests for two runs of 12 probes: the cache answered some", got)
+	}
+}

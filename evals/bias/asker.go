@@ -34,8 +34,18 @@ func NewOpenAIAsker(baseURL, key, model string, maxTokens int) *OpenAIAsker {
 	base := strings.TrimSuffix(strings.TrimRight(baseURL, "/"), "/v1")
 	cfg := openai.DefaultConfig(key)
 	cfg.BaseURL = base + "/v1"
-	cfg.HTTPClient = &http.Client{Timeout: 2 * time.Minute}
+	cfg.HTTPClient = &http.Client{Timeout: 2 * time.Minute, Transport: noStore{http.DefaultTransport}}
 	return &OpenAIAsker{client: openai.NewClientWithConfig(cfg), model: model, maxTokens: maxTokens, attempts: 3, backoff: 200 * time.Millisecond}
+}
+
+// noStore asks the gateway's response cache neither to answer nor to keep
+// a probe: the probes measure the model as it answers now.
+type noStore struct{ base http.RoundTripper }
+
+func (n noStore) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("x-tollgate-cache-control", "no-store")
+	return n.base.RoundTrip(r)
 }
 
 // NewOpenAIAskerClient is NewOpenAIAsker with a client of the caller's.
