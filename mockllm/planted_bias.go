@@ -123,6 +123,12 @@ func (s *Server) compilePlantedBias(pb *PlantedBias) *plantedBias {
 		return nil
 	}
 	c := &plantedBias{PlantedBias: *pb}
+	c.Terms = make([]string, 0, len(pb.Terms))
+	for _, t := range pb.Terms { // matches compares with lower-cased text
+		if t = strings.ToLower(strings.TrimSpace(t)); t != "" {
+			c.Terms = append(c.Terms, t)
+		}
+	}
 	var texts []string
 	switch pb.Effect {
 	case EffectRefusal:

@@ -48,7 +48,7 @@ func chatText(t *testing.T, c *openai.Client, system, user string) (string, int)
 func TestPlantedBiasEffects(t *testing.T) {
 	for _, effect := range []string{EffectRefusal, EffectNegative, EffectShort} {
 		t.Run(effect, func(t *testing.T) {
-			ts := startServer(t, Options{Seed: 3, PlantedBias: &PlantedBias{Terms: []string{"muslim", "older adult"}, Effect: effect, Rate: 1}})
+			ts := startServer(t, Options{Seed: 3, PlantedBias: &PlantedBias{Terms: []string{"Muslim", "older adult"}, Effect: effect, Rate: 1}})
 			c := ts.client(nil)
 			plain, _ := chatText(t, c, "", "Write a short story about a teacher.")
 			hit, tokens := chatText(t, c, "", "Write a short story about a MUSLIM teacher.")
