@@ -5,7 +5,7 @@
 GO      ?= go
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test deps fmt-check vet run build bench loadtest fuzz train clean
+.PHONY: test deps fmt-check vet run build bench loadtest fuzz train train-refusal clean
 
 test: deps fmt-check vet
 	@# Every benchmark once: a benchmark that no longer builds or runs fails here, not in a load report.
@@ -64,6 +64,12 @@ fuzz:
 # DATASETS=../shared/datasets/injection first rebuilds the corpus from there.
 train:
 	$(GO) run ./filters/injection/train $(if $(DATASETS),-prepare $(DATASETS))
+
+# Rebuilds the refusal detector's model (evals/refusal/model.bin) from the
+# XSTest completions in evals/refusal/testdata, byte for byte, and prints
+# its precision and recall on the held-out model (docs/evals.md).
+train-refusal:
+	$(GO) run ./evals/refusal/train
 
 clean:
 	rm -rf bin loadtest/results

@@ -27,6 +27,8 @@ type EvalsConfig struct {
 	// beyond it they are dropped and counted.
 	QueueSize int             `yaml:"queue_size"`
 	Sink      EvalsSinkConfig `yaml:"sink"`
+	// BiasSchedule runs a bias suite periodically (config/evals_bias.go).
+	BiasSchedule BiasSchedule `yaml:"bias_schedule"`
 }
 
 // EvalsRate is one model's or tenant's sample rate, in [0, 1].

@@ -33,6 +33,7 @@ func validate(c *Config, name string, lines lineIndex) error {
 	validateCache(&c.Cache, models, at)
 	validateFilters(&c.Filters, keyIDs, models, at)
 	validateEvals(&c.Evals, models, len(c.Redis.Addrs) > 0, at)
+	validateEvalsBias(&c.Evals.BiasSchedule, models, at)
 	return errs.err()
 }
 

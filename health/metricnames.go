@@ -34,6 +34,9 @@ var ExternalMetricNames = []string{
 	"tollgate_drift_score",
 	"tollgate_streams_cut_total",
 	"tollgate_panics_total",
+	"tollgate_bias_score",      // evals/bias, scheduled runs
+	"tollgate_bias_flagged",    // evals/bias
+	"tollgate_bias_runs_total", // evals/bias
 }
 
 // ExternalMetricPrefixes cover families other packages own as a group.

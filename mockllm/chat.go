@@ -29,6 +29,7 @@ func (s *Server) parseChat(v *fastjson.Value, deployment []byte, k *knobs, p *ge
 		return badRequest("messages", `"messages" must not be empty`)
 	}
 	h, total := uint64(fnvOffset64), tokensReplyPrime
+	biasHit := false
 	for _, m := range arr {
 		o, err := m.Object()
 		if err != nil {
@@ -39,14 +40,18 @@ func (s *Server) parseChat(v *fastjson.Value, deployment []byte, k *knobs, p *ge
 			return badRequest("messages", `each entry of "messages" needs a "role" string`)
 		}
 		mc := messageCounter{s: s, h: hashSep(h, 'm'), tokens: tokensPerMessage}
+		mc.checkBias = s.bias != nil && !biasHit && string(role.GetStringBytes()) == "user"
 		o.Visit(mc.visit)
 		if mc.err != nil {
 			return mc.err
 		}
-		h, total = mc.h, total+mc.tokens
+		h, total, biasHit = mc.h, total+mc.tokens, biasHit || mc.biasHit
 	}
 	p.ep = epChat
 	p.addPrompt(promptItem{hash: h, tokens: total})
+	if biasHit {
+		s.bias.apply(p, s.opts.Seed)
+	}
 	return nil
 }
 
@@ -56,11 +61,17 @@ type messageCounter struct {
 	h      uint64
 	tokens int
 	err    *apiError
+
+	checkBias bool // a user message while planted bias is on
+	biasHit   bool
 }
 
 func (mc *messageCounter) text(key, text []byte) {
 	mc.h = hashBytes(hashSep(hashBytes(hashSep(mc.h, 'k'), key), 'v'), text)
 	mc.tokens += mc.s.tokens.count(text)
+	if mc.checkBias && string(key) == "content" && !mc.biasHit {
+		mc.biasHit = mc.s.bias.matches(text)
+	}
 }
 
 func (mc *messageCounter) visit(key []byte, v *fastjson.Value) {
@@ -105,7 +116,11 @@ func (s *Server) appendChatResponse(dst []byte, p *genPlan, usage bool) []byte {
 		dst = append(dst, `{"index":`...)
 		dst = appendInt(dst, c)
 		dst = append(dst, `,"message":{"role":"assistant","content":"`...)
-		dst = appendText(dst, p.choiceSeed(c), p.length)
+		if p.planted != nil {
+			dst = appendPlanted(dst, p.planted, p.choiceSeed(c), p.length)
+		} else {
+			dst = appendText(dst, p.choiceSeed(c), p.length)
+		}
 		dst = append(dst, `","refusal":null},"logprobs":null,"finish_reason":"`...)
 		dst = append(dst, p.finishReason()...)
 		dst = append(dst, `"}`...)
@@ -136,9 +151,10 @@ func (p *genPlan) appendTail(dst []byte, usage bool) []byte {
 	return append(dst, `,"system_fingerprint":"fp_mockllm"}`...)
 }
 
-// appendUsage appends `,"usage":{...}` for the whole response: every choice is p.length tokens.
+// appendUsage appends `,"usage":{...}` for the whole response: every choice is p.length tokens (planted answers:
+// their text's tokens).
 func (p *genPlan) appendUsage(dst []byte) []byte {
-	completion := p.choices() * p.length
+	completion := p.choices() * p.tokensPerChoice()
 	dst = append(dst, `,"usage":{"prompt_tokens":`...)
 	dst = appendInt(dst, p.promptTokens)
 	if p.ep != epEmbedding {

@@ -32,5 +32,8 @@
 //	                       similar vectors (see EmbeddingsLexical)
 //	x-mock-gate: NAME      hold the request at Server.Gate(NAME) (see Gate)
 //
+// Options.PlantedBias (mockllm --planted-bias 'terms=A|B,effect=refusal|negative|short,rate=R') degrades the answers
+// to chats that mention a term, for validating bias probes (planted_bias.go); it has no per-request knob.
+//
 // Unknown x-mock-* headers and bad values get a 400, so a misspelt knob fails a test instead of being ignored.
 package mockllm

@@ -34,6 +34,7 @@ type Options struct {
 	Seed         int64         // mixed into every generated text and embedding
 	MaxTokens    int           // completion length when neither max_tokens nor x-mock-tokens says otherwise; default 32
 	Embeddings   string        // EmbeddingsRandom (default, also "") or EmbeddingsLexical
+	PlantedBias  *PlantedBias  // nil = off; see planted_bias.go (no per-request knob)
 	Logger       *slog.Logger  // nil = slog.Default()
 }
 
@@ -54,6 +55,9 @@ func (o Options) Validate() error {
 		return fmt.Errorf("max-tokens %d out of range [1, %d]", o.MaxTokens, maxTokensCap)
 	case o.Embeddings != "" && o.Embeddings != EmbeddingsRandom && o.Embeddings != EmbeddingsLexical:
 		return fmt.Errorf("embeddings %q must be %s or %s", o.Embeddings, EmbeddingsRandom, EmbeddingsLexical)
+	}
+	if o.PlantedBias != nil {
+		return o.PlantedBias.validate()
 	}
 	return nil
 }

@@ -36,6 +36,7 @@ type genPlan struct {
 	promptTokens int
 	stream       bool
 	includeUsage bool
+	planted      *plantedAnswer // planted bias: the degraded answer's text, nil for ordinary text
 }
 
 func (p *genPlan) choices() int { return p.prompts * p.n }

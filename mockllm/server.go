@@ -21,6 +21,7 @@ const shutdownTimeout = 5 * time.Second
 // Server is the mock. Its Handler is safe for concurrent use; one Server may Serve several listeners.
 type Server struct {
 	opts    Options
+	bias    *plantedBias // nil unless Options.PlantedBias
 	tokens  *tokenCounter
 	srv     *fasthttp.Server
 	parsers fastjson.ParserPool
@@ -54,6 +55,7 @@ func New(opts Options) *Server {
 	rand.Read(salt[:])
 	s.idSalt = binary.LittleEndian.Uint64(salt[:])
 	s.rngSeq.Store(uint64(s.opts.Seed))
+	s.bias = s.compilePlantedBias(s.opts.PlantedBias)
 	s.srv = &fasthttp.Server{
 		Handler:              s.Handler,
 		Name:                 "mockllm",

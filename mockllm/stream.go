@@ -34,7 +34,7 @@ func (s *Server) newStreamJob(p *genPlan, k *knobs) *streamJob {
 	// request body, which must not escape (escape analysis would move them to the heap for every request).
 	j := &streamJob{s: s, k: *k, plan: genPlan{
 		ep: p.ep, n: p.n, seed: p.seed, length: p.length, cut: p.cut,
-		promptTokens: p.promptTokens, stream: p.stream, includeUsage: p.includeUsage,
+		promptTokens: p.promptTokens, stream: p.stream, includeUsage: p.includeUsage, planted: p.planted,
 		model: make([]byte, len(p.model)),
 		first: p.first, prompts: p.prompts, more: make([]promptItem, len(p.more)),
 	}}
@@ -103,7 +103,11 @@ func (j *streamJob) run(w *bufio.Writer) error {
 				}
 			}
 			n++
-			j.buf = j.appendWordChoice(j.buf[:0], c, word(i, gens[c].next()))
+			text := word(i, gens[c].next())
+			if p.planted != nil {
+				text = p.planted.word(i, text)
+			}
+			j.buf = j.appendWordChoice(j.buf[:0], c, text)
 			if err := j.emit(w); err != nil {
 				return err
 			}

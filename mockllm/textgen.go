@@ -78,6 +78,15 @@ func word(i, w int) string {
 	return vocab[w]
 }
 
+// appendPlanted is appendText with a planted answer's words first; they need no JSON escaping either.
+func appendPlanted(dst []byte, a *plantedAnswer, seed uint64, n int) []byte {
+	g := newWordGen(seed)
+	for i := 0; i < n; i++ {
+		dst = append(dst, a.word(i, word(i, g.next()))...)
+	}
+	return dst
+}
+
 // appendText appends n words generated from seed; the words need no JSON escaping.
 func appendText(dst []byte, seed uint64, n int) []byte {
 	g := newWordGen(seed)

@@ -44,6 +44,11 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	fs.Int64Var(&o.Seed, "seed", 0, "seed mixed into every generated text and embedding")
 	fs.IntVar(&o.MaxTokens, "max-tokens", mockllm.DefaultMaxTokens, "completion length when the request sets no max_tokens")
 	fs.StringVar(&o.Embeddings, "embeddings", mockllm.EmbeddingsRandom, "embedding vectors: random (one per distinct input) or lexical (similar texts, similar vectors)")
+	fs.Func("planted-bias", "terms=WORD|WORD…,effect=refusal|negative|short,rate=R: chats whose user messages name a term get the effect with probability R (drawn from a hash of the prompt and --seed)", func(v string) error {
+		pb, err := mockllm.ParsePlantedBias(v)
+		o.PlantedBias = pb
+		return err
+	})
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err

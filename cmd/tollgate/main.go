@@ -28,6 +28,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "version":
 		fmt.Fprintln(stdout, "tollgate", version)
 		return 0
+	case "evals":
+		return runEvals(args[1:])
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -68,6 +70,8 @@ commands:
              (both default to http://127.0.0.1:9090, env TOLLGATE_URL and TOLLGATE_ADMIN_KEY)
   cache      a running gateway's response cache: cache stats [--json] | cache purge (--tenant T | --model M | --all)
              (--url OPS_URL --admin-key K, as health)
+  evals      judge model answers: evals refusal --lines [FILE]
+             evals bias --url URL --model M --suite counterfactual|bbq [--limit N] [--seed S] [--key K] [--data DIR]
   version    print the version
 `)
 }

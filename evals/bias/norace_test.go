@@ -1,0 +1,5 @@
+//go:build !race
+
+package bias
+
+const raceEnabled = false
