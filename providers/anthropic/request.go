@@ -121,8 +121,11 @@ func (p *Provider) translateRequest(dst []byte, c *providers.Call) ([]byte, erro
 	if bad != nil {
 		return dst, bad
 	}
-	msgs, err := r.messages.Array()
-	if r.messages == nil || err != nil || len(msgs) == 0 {
+	var msgs []*fastjson.Value
+	if r.messages != nil {
+		msgs, _ = r.messages.Array()
+	}
+	if len(msgs) == 0 {
 		return dst, invalid("messages", "field 'messages' must be a non-empty array")
 	}
 
