@@ -349,3 +349,25 @@ models:
 		t.Fatalf("garbage stream: %d %s", st, body)
 	}
 }
+
+// TestAnthropicUpstreamBrokenStream: a provider stream that breaks mid-way
+// ends with an error event; what was relayed is billed, counted locally
+// and flagged as an estimate.
+func TestAnthropicUpstreamBrokenStream(t *testing.T) {
+	a := startAnthropicMock(t, mockllm.Options{MaxTokens: 20})
+	base, dir, _ := meteredForward(t, `
+upstreams:
+  - {name: ant, kind: anthropic, base_url: "{{A}}", api_key: k, headers: {x-mock-fail-after: "5"}}
+models:
+  - {name: claude, deployments: [{upstream: ant, model: claude-test}]}
+keys: [{id: k1, key: sk-1}]
+`, map[string]string{"A": a.url})
+	st, _, body := rawPost(t, base+"/chat/completions", "sk-1", `{"model":"claude","stream":true,"messages":[{"role":"user","content":"break"}]}`)
+	if st != 200 || strings.Count(body, `"content":`) != 2 || !strings.Contains(body, `"upstream_stream_broken"`) || strings.Contains(body, "[DONE]") {
+		t.Fatalf("%d %s", st, body)
+	}
+	r := ledgerRecords(t, dir, 1)[0]
+	if r.Flags&metering.FlagEstimatedUsage == 0 || r.CompletionTokens < 2 || r.PromptTokens == 0 {
+		t.Fatalf("record %+v", r)
+	}
+}
