@@ -1,0 +1,119 @@
+package gemini
+
+import (
+	"github.com/tollgate-ai/tollgate/internal/jsonw"
+	"github.com/tollgate-ai/tollgate/providers"
+	"github.com/tollgate-ai/tollgate/providers/internal/wire"
+	"github.com/valyala/fastjson"
+)
+
+// maxSchemaDepth bounds the recursion over a client's schema.
+const maxSchemaDepth = 32
+
+// appendSchema appends s reduced to Gemini's Schema object (see the
+// package comment for what is kept and what is stripped).
+func appendSchema(dst []byte, s *fastjson.Value, field string) ([]byte, *providers.Error) {
+	return appendSchemaDepth(dst, s, field, 0)
+}
+
+func appendSchemaDepth(dst []byte, s *fastjson.Value, field string, depth int) ([]byte, *providers.Error) {
+	o, err := s.Object()
+	if err != nil {
+		return dst, wire.Invalid(name, field, "a schema must be a JSON object")
+	}
+	if depth > maxSchemaDepth {
+		return dst, wire.Invalid(name, field, "schema nested too deeply")
+	}
+	if o.Get("$ref") != nil {
+		return dst, wire.Unsupported(name, field+".$ref", "inline the referenced schema")
+	}
+	dst = append(dst, '{')
+	n := 0
+	key := func(k []byte) {
+		if n > 0 {
+			dst = append(dst, ',')
+		}
+		dst = jsonw.Bytes(dst, k)
+		dst = append(dst, ':')
+		n++
+	}
+	var perr *providers.Error
+	o.Visit(func(k []byte, v *fastjson.Value) {
+		if perr != nil {
+			return
+		}
+		switch string(k) {
+		case "type":
+			if v.Type() == fastjson.TypeArray {
+				nullable := false
+				var typ *fastjson.Value
+				for _, t := range v.GetArray() {
+					if string(t.GetStringBytes()) == "null" {
+						nullable = true
+					} else if typ == nil {
+						typ = t
+					}
+				}
+				if typ != nil {
+					key(k)
+					dst = typ.MarshalTo(dst)
+				}
+				if nullable {
+					key([]byte("nullable"))
+					dst = append(dst, "true"...)
+				}
+				return
+			}
+			key(k)
+			dst = v.MarshalTo(dst)
+		case "format":
+			switch string(v.GetStringBytes()) {
+			case "enum", "date-time", "int32", "int64", "float", "double":
+				key(k)
+				dst = v.MarshalTo(dst)
+			}
+		case "title", "description", "nullable", "enum", "required", "propertyOrdering", "minItems", "maxItems",
+			"minLength", "maxLength", "minProperties", "maxProperties", "minimum", "maximum", "pattern", "example", "default":
+			key(k)
+			dst = v.MarshalTo(dst)
+		case "items":
+			key(k)
+			dst, perr = appendSchemaDepth(dst, v, field+".items", depth+1)
+		case "anyOf":
+			key(k)
+			dst = append(dst, '[')
+			for i, sub := range v.GetArray() {
+				if i > 0 {
+					dst = append(dst, ',')
+				}
+				if dst, perr = appendSchemaDepth(dst, sub, field+".anyOf", depth+1); perr != nil {
+					return
+				}
+			}
+			dst = append(dst, ']')
+		case "properties":
+			props, err := v.Object()
+			if err != nil {
+				perr = wire.Invalid(name, field+".properties", "want an object")
+				return
+			}
+			key(k)
+			dst = append(dst, '{')
+			i := 0
+			props.Visit(func(pk []byte, pv *fastjson.Value) {
+				if perr != nil {
+					return
+				}
+				if i > 0 {
+					dst = append(dst, ',')
+				}
+				i++
+				dst = jsonw.Bytes(dst, pk)
+				dst = append(dst, ':')
+				dst, perr = appendSchemaDepth(dst, pv, field+".properties."+string(pk), depth+1)
+			})
+			dst = append(dst, '}')
+		}
+	})
+	return append(dst, '}'), perr
+}
