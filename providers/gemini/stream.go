@@ -20,8 +20,8 @@ type stream struct {
 	out     []byte
 	id      []byte
 	created int64
-	started bool     // the role went out
-	calls   [4]int   // tool calls so far per candidate (index < 4)
+	started bool   // the role went out
+	calls   [4]int // tool calls so far per candidate (index < 4)
 	usage   wire.Usage
 	hasUse  bool
 	done    bool
