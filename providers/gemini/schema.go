@@ -1,6 +1,8 @@
 package gemini
 
 import (
+	"strconv"
+
 	"github.com/tollgate-ai/tollgate/internal/jsonw"
 	"github.com/tollgate-ai/tollgate/providers"
 	"github.com/tollgate-ai/tollgate/providers/internal/wire"
@@ -10,22 +12,45 @@ import (
 // maxSchemaDepth bounds the recursion over a client's schema.
 const maxSchemaDepth = 32
 
+// schemaError is a fault deep in a schema; its path is built only when it
+// unwinds, so a good schema costs no string building.
+type schemaError struct {
+	path        []string // innermost first
+	unsupported bool
+	why         string
+}
+
 // appendSchema appends s reduced to Gemini's Schema object (see the
 // package comment for what is kept and what is stripped).
 func appendSchema(dst []byte, s *fastjson.Value, field string) ([]byte, *providers.Error) {
-	return appendSchemaDepth(dst, s, field, 0)
+	dst, se := appendSchemaDepth(dst, s, 0)
+	if se == nil {
+		return dst, nil
+	}
+	for i := len(se.path) - 1; i >= 0; i-- {
+		field += "." + se.path[i]
+	}
+	if se.unsupported {
+		return dst, wire.Unsupported(name, field, se.why)
+	}
+	return dst, wire.Invalid(name, field, se.why)
 }
 
-func appendSchemaDepth(dst []byte, s *fastjson.Value, field string, depth int) ([]byte, *providers.Error) {
+func (e *schemaError) in(seg string) *schemaError {
+	e.path = append(e.path, seg)
+	return e
+}
+
+func appendSchemaDepth(dst []byte, s *fastjson.Value, depth int) ([]byte, *schemaError) {
 	o, err := s.Object()
 	if err != nil {
-		return dst, wire.Invalid(name, field, "a schema must be a JSON object")
+		return dst, &schemaError{why: "a schema must be a JSON object"}
 	}
 	if depth > maxSchemaDepth {
-		return dst, wire.Invalid(name, field, "schema nested too deeply")
+		return dst, &schemaError{why: "schema nested too deeply"}
 	}
 	if o.Get("$ref") != nil {
-		return dst, wire.Unsupported(name, field+".$ref", "inline the referenced schema")
+		return dst, &schemaError{path: []string{"$ref"}, unsupported: true, why: "inline the referenced schema"}
 	}
 	dst = append(dst, '{')
 	n := 0
@@ -37,7 +62,7 @@ func appendSchemaDepth(dst []byte, s *fastjson.Value, field string, depth int) (
 		dst = append(dst, ':')
 		n++
 	}
-	var perr *providers.Error
+	var perr *schemaError
 	o.Visit(func(k []byte, v *fastjson.Value) {
 		if perr != nil {
 			return
@@ -78,7 +103,9 @@ func appendSchemaDepth(dst []byte, s *fastjson.Value, field string, depth int) (
 			dst = v.MarshalTo(dst)
 		case "items":
 			key(k)
-			dst, perr = appendSchemaDepth(dst, v, field+".items", depth+1)
+			if dst, perr = appendSchemaDepth(dst, v, depth+1); perr != nil {
+				perr.in("items")
+			}
 		case "anyOf":
 			key(k)
 			dst = append(dst, '[')
@@ -86,7 +113,8 @@ func appendSchemaDepth(dst []byte, s *fastjson.Value, field string, depth int) (
 				if i > 0 {
 					dst = append(dst, ',')
 				}
-				if dst, perr = appendSchemaDepth(dst, sub, field+".anyOf", depth+1); perr != nil {
+				if dst, perr = appendSchemaDepth(dst, sub, depth+1); perr != nil {
+					perr.in("anyOf[" + strconv.Itoa(i) + "]")
 					return
 				}
 			}
@@ -94,7 +122,7 @@ func appendSchemaDepth(dst []byte, s *fastjson.Value, field string, depth int) (
 		case "properties":
 			props, err := v.Object()
 			if err != nil {
-				perr = wire.Invalid(name, field+".properties", "want an object")
+				perr = &schemaError{path: []string{"properties"}, why: "want an object"}
 				return
 			}
 			key(k)
@@ -110,7 +138,9 @@ func appendSchemaDepth(dst []byte, s *fastjson.Value, field string, depth int) (
 				i++
 				dst = jsonw.Bytes(dst, pk)
 				dst = append(dst, ':')
-				dst, perr = appendSchemaDepth(dst, pv, field+".properties."+string(pk), depth+1)
+				if dst, perr = appendSchemaDepth(dst, pv, depth+1); perr != nil {
+					perr.in(string(pk)).in("properties")
+				}
 			})
 			dst = append(dst, '}')
 		}

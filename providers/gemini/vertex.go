@@ -2,6 +2,7 @@ package gemini
 
 import (
 	"context"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
@@ -54,6 +55,12 @@ func newVertexAuth(v *Vertex) (*vertexAuth, error) {
 	if err != nil {
 		// the parse error never quotes the key
 		return nil, fmt.Errorf("gemini: Vertex AI credentials: %w", err)
+	}
+	if cfg.Email == "" || cfg.TokenURL == "" {
+		return nil, errors.New("gemini: Vertex AI credentials: want a service account key with client_email and token_uri")
+	}
+	if blk, _ := pem.Decode(cfg.PrivateKey); blk == nil {
+		return nil, errors.New("gemini: Vertex AI credentials: private_key is not a PEM key")
 	}
 	client := v.HTTPClient
 	if client == nil {
