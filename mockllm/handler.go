@@ -66,6 +66,9 @@ func (s *Server) route(ctx *fasthttp.RequestCtx) (streaming bool) {
 			return false
 		}
 	}
+	if streaming, ok := s.serveGemini(ctx); ok {
+		return streaming
+	}
 	s.writeBadRequest(ctx, &apiError{status: fasthttp.StatusNotFound, typ: "invalid_request_error",
 		message: "Invalid URL (" + string(ctx.Method()) + " " + string(ctx.Path()) + ")"})
 	return false

@@ -14,7 +14,8 @@ const MaxEvent = 8 << 20
 var ErrEventTooLarge = errors.New("SSE event larger than 8 MiB")
 
 // SSE reads the data of server-sent events from a stream. Comments, event
-// names and ids are skipped: the providers put everything in data.
+// names and ids are skipped: the providers put everything in data. A line
+// that is bare JSON (starts with '{') counts as a data line.
 type SSE struct {
 	r    *bufio.Reader
 	data []byte
@@ -63,10 +64,16 @@ func (s *SSE) Next() ([]byte, error) {
 			}
 			continue
 		}
-		if v, ok := bytes.CutPrefix(line, []byte("data:")); ok {
-			if len(v) > 0 && v[0] == ' ' {
-				v = v[1:]
-			}
+		v, ok := bytes.CutPrefix(line, []byte("data:"))
+		if ok && len(v) > 0 && v[0] == ' ' {
+			v = v[1:]
+		}
+		if !ok && line[0] == '{' {
+			// a bare JSON line: Google sends a mid-stream error this way
+			// (its SDKs parse it), and no SSE field starts with '{'
+			v, ok = line, true
+		}
+		if ok {
 			if have {
 				s.data = append(s.data, '\n')
 			}
