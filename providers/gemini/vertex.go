@@ -20,7 +20,10 @@ type Vertex struct {
 	Project  string
 	Location string // e.g. us-central1
 	// CredentialsJSON is the service account's key file (type
-	// "service_account"); its token_uri is where tokens come from.
+	// "service_account"); its token_uri is where tokens come from. Empty:
+	// Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, the
+	// gcloud user, or the metadata server), whose token source refreshes
+	// only when a token is about to expire.
 	CredentialsJSON []byte
 	// HTTPClient fetches tokens; nil is http.DefaultClient.
 	HTTPClient *http.Client
@@ -38,7 +41,8 @@ const (
 // before it expires; only the very first request (or one after a failed
 // refresh let the token lapse) waits for the token endpoint.
 type vertexAuth struct {
-	cfg    *jwt.Config
+	cfg    *jwt.Config        // a service account key, or nil
+	adc    oauth2.TokenSource // Application Default Credentials when cfg is nil
 	client *http.Client
 	now    func() time.Time
 
@@ -51,6 +55,18 @@ func newVertexAuth(v *Vertex) (*vertexAuth, error) {
 	if v.Project == "" || v.Location == "" {
 		return nil, errors.New("gemini: Vertex AI needs a project and a location")
 	}
+	client := v.HTTPClient
+	if client == nil {
+		client = http.DefaultClient
+	}
+	if len(v.CredentialsJSON) == 0 {
+		ctx := context.WithValue(context.Background(), oauth2.HTTPClient, client)
+		creds, err := google.FindDefaultCredentials(ctx, vertexScope)
+		if err != nil {
+			return nil, fmt.Errorf("gemini: Vertex AI: no credentials file and no default credentials: %w", err)
+		}
+		return &vertexAuth{adc: creds.TokenSource, client: client, now: time.Now}, nil
+	}
 	cfg, err := google.JWTConfigFromJSON(v.CredentialsJSON, vertexScope)
 	if err != nil {
 		// the parse error never quotes the key
@@ -61,10 +77,6 @@ func newVertexAuth(v *Vertex) (*vertexAuth, error) {
 	}
 	if blk, _ := pem.Decode(cfg.PrivateKey); blk == nil {
 		return nil, errors.New("gemini: Vertex AI credentials: private_key is not a PEM key")
-	}
-	client := v.HTTPClient
-	if client == nil {
-		client = http.DefaultClient
 	}
 	return &vertexAuth{cfg: cfg, client: client, now: time.Now}, nil
 }
@@ -97,7 +109,13 @@ func (a *vertexAuth) fetch() (*oauth2.Token, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), tokenTimeout)
 	defer cancel()
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, a.client)
-	t, err := a.cfg.TokenSource(ctx).Token()
+	var t *oauth2.Token
+	var err error
+	if a.cfg != nil {
+		t, err = a.cfg.TokenSource(ctx).Token()
+	} else {
+		t, err = a.adc.Token()
+	}
 	if err != nil {
 		return nil, err
 	}
