@@ -32,7 +32,7 @@ func userText(s string) []types.Message {
 	return []types.Message{{Role: types.ConversationRoleUser, Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: s}}}}
 }
 
-func weatherTool() *types.ToolConfiguration {
+func bedrockWeatherTool() *types.ToolConfiguration {
 	schema := document.NewLazyDocument(map[string]any{"type": "object",
 		"properties": map[string]any{"city": map[string]any{"type": "string"}}, "required": []string{"city"}})
 	return &types.ToolConfiguration{Tools: []types.Tool{&types.ToolMemberToolSpec{Value: types.ToolSpecification{
@@ -58,7 +58,7 @@ func TestBedrockSDKConverse(t *testing.T) {
 		t.Fatalf("usage %+v", out.Usage)
 	}
 	// tool use, then the tool's result goes back
-	out, err = c.Converse(ctx, &bedrockruntime.ConverseInput{ModelId: aws.String(bedrockTestModel), Messages: userText("Weather?"), ToolConfig: weatherTool()})
+	out, err = c.Converse(ctx, &bedrockruntime.ConverseInput{ModelId: aws.String(bedrockTestModel), Messages: userText("Weather?"), ToolConfig: bedrockWeatherTool()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestBedrockSDKConverse(t *testing.T) {
 	history := append(userText("Weather?"), msg, types.Message{Role: types.ConversationRoleUser, Content: []types.ContentBlock{
 		&types.ContentBlockMemberToolResult{Value: types.ToolResultBlock{ToolUseId: tu.Value.ToolUseId,
 			Content: []types.ToolResultContentBlock{&types.ToolResultContentBlockMemberText{Value: "sunny"}}}}}})
-	out, err = c.Converse(ctx, &bedrockruntime.ConverseInput{ModelId: aws.String(bedrockTestModel), Messages: history, ToolConfig: weatherTool()})
+	out, err = c.Converse(ctx, &bedrockruntime.ConverseInput{ModelId: aws.String(bedrockTestModel), Messages: history, ToolConfig: bedrockWeatherTool()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestBedrockSDKConverseStream(t *testing.T) {
 	if len(strings.Fields(text)) != 10 || stop != types.StopReasonEndTurn || usage == nil || *usage.OutputTokens != 10 {
 		t.Fatalf("text %q stop %q usage %+v", text, stop, usage)
 	}
-	_, input, stop, usage := f(weatherTool())
+	_, input, stop, usage := f(bedrockWeatherTool())
 	if input != `{"city":"mock"}` || stop != types.StopReasonToolUse || usage == nil || *usage.OutputTokens == 0 {
 		t.Fatalf("tool input %q stop %q usage %+v", input, stop, usage)
 	}

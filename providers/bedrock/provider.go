@@ -136,11 +136,14 @@ func (p *Provider) PrepareRequest(req *fasthttp.Request, base string, c *provide
 		req.Header.Set("Accept", "application/json")
 	}
 	uri := req.URI()
-	// the model id is escaped as the SDK does (":" → %3A) and sent as is
-	uri.DisablePathNormalizing = true
+	// The path goes out as fasthttp normalizes it ("…v1:0" stays
+	// unescaped) and is signed as it goes out (sign reads RequestURI):
+	// AWS canonicalizes the path it receives, so both sides agree. The SDK
+	// sends %3A instead; either is valid SigV4.
+	uri.DisablePathNormalizing = false
 	path := append(make([]byte, 0, len(base)+len(c.Model)+24), base...)
 	path = append(path, "/model/"...)
-	path = appendEscaped(path, c.Model)
+	path = appendModelID(path, c.Model)
 	path = append(path, op...)
 	uri.SetPathBytes(path)
 	uri.SetQueryString("")
@@ -151,17 +154,17 @@ func (p *Provider) PrepareRequest(req *fasthttp.Request, base string, c *provide
 	return nil
 }
 
-// appendEscaped percent-encodes everything but RFC 3986's unreserved
-// characters, as the AWS SDK escapes a path label.
-func appendEscaped(dst []byte, s string) []byte {
-	const hex = "0123456789ABCDEF"
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
-			dst = append(dst, c)
-			continue
+// appendModelID appends a model id as one path segment: ids and
+// inference-profile names ("us.anthropic…-v2:0") go as they are; a "/" (in
+// an ARN) is sent as %2F, which survives only where path normalizing is
+// off, so ARNs are best given as their profile or model id.
+func appendModelID(dst []byte, id string) []byte {
+	for i := 0; i < len(id); i++ {
+		if id[i] == '/' {
+			dst = append(dst, "%2F"...)
+		} else {
+			dst = append(dst, id[i])
 		}
-		dst = append(dst, '%', hex[c>>4], hex[c&0xf])
 	}
 	return dst
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/valyala/fasthttp"
 )
@@ -13,12 +14,12 @@ import (
 const signingService = "bedrock"
 
 // sign adds SigV4's Authorization, X-Amz-Date (and X-Amz-Security-Token)
-// to req with the SDK's signer. What is signed: the method, the escaped
-// path, host, content-type and the body's SHA-256.
+// to req with the SDK's signer. What is signed: the method, the path and
+// query as they go on the wire, host, content-type and the body's SHA-256.
 func (p *Provider) sign(req *fasthttp.Request) error {
 	uri := req.URI()
 	sum := sha256.Sum256(req.Body())
-	raw := string(uri.PathOriginal())
+	raw, query, _ := strings.Cut(string(uri.RequestURI()), "?") // as it goes on the wire
 	path, err := url.PathUnescape(raw)
 	if err != nil {
 		return err
@@ -26,7 +27,7 @@ func (p *Provider) sign(req *fasthttp.Request) error {
 	host := string(uri.Host())
 	hr := &http.Request{
 		Method: http.MethodPost,
-		URL:    &url.URL{Scheme: string(uri.Scheme()), Host: host, Path: path, RawPath: raw},
+		URL:    &url.URL{Scheme: string(uri.Scheme()), Host: host, Path: path, RawPath: raw, RawQuery: query},
 		Host:   host,
 		Header: http.Header{"Content-Type": {string(req.Header.ContentType())}},
 	}
