@@ -6,6 +6,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 	"github.com/tollgate-ai/tollgate/providers"
 	"github.com/tollgate-ai/tollgate/providers/internal/wire"
 	"github.com/valyala/fasthttp"
@@ -25,6 +26,7 @@ var benchChat = []byte(`{"model":"claude","messages":[
 func BenchmarkTranslateRequest(b *testing.B) {
 	var dst []byte
 	b.ReportAllocs()
+	cpu := cpuTime()
 	for b.Loop() {
 		ps := parsers.Get()
 		v, err := ps.ParseBytes(benchChat)
@@ -39,6 +41,7 @@ func BenchmarkTranslateRequest(b *testing.B) {
 		scratch.Put(wp)
 		parsers.Put(ps)
 	}
+	reportCPU(b, cpu)
 }
 
 // BenchmarkPrepareRequest: translation, headers and SigV4 signing.
@@ -48,11 +51,13 @@ func BenchmarkPrepareRequest(b *testing.B) {
 	var req fasthttp.Request
 	req.SetRequestURI("https://bedrock-runtime.us-east-1.amazonaws.com/")
 	b.ReportAllocs()
+	cpu := cpuTime()
 	for b.Loop() {
 		if err := p.PrepareRequest(&req, "", c); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu)
 }
 
 // BenchmarkSign: SigV4 alone (the SDK signer over a prepared request).
@@ -63,11 +68,13 @@ func BenchmarkSign(b *testing.B) {
 	req.Header.SetContentType("application/json")
 	req.SetBody(benchChat)
 	b.ReportAllocs()
+	cpu := cpuTime()
 	for b.Loop() {
 		if err := p.sign(&req); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu)
 }
 
 // BenchmarkStreamEvent: one event-stream frame (a text delta) to one chunk.
@@ -83,6 +90,7 @@ func BenchmarkStreamEvent(b *testing.B) {
 	b.SetBytes(int64(len(frame)))
 	s := p.NewStream(r, c)
 	n := 0
+	cpu := cpuTime()
 	for b.Loop() {
 		if n == perStream {
 			s.Close()
@@ -95,6 +103,7 @@ func BenchmarkStreamEvent(b *testing.B) {
 		}
 		n++
 	}
+	reportCPU(b, cpu)
 	s.Close()
 }
 
@@ -107,9 +116,33 @@ func BenchmarkTranslateResponse(b *testing.B) {
 	c := &providers.Call{Endpoint: providers.Chat, Model: chatModel, Body: benchChat}
 	var dst []byte
 	b.ReportAllocs()
+	cpu := cpuTime()
 	for b.Loop() {
 		if dst, err = p.TranslateResponse(dst[:0], body, c); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu)
+}
+
+// BenchmarkStreamEventTranslate: the translation of one decoded frame
+// alone (the SDK decoder's cost, most of BenchmarkStreamEvent, left out).
+func BenchmarkStreamEventTranslate(b *testing.B) {
+	p := testProvider(b)
+	frame := encodeEvents(b, []streamEvent{{Event: "contentBlockDelta",
+		Payload: json.RawMessage(`{"contentBlockIndex":0,"delta":{"text":" and you should take an umbrella"}}`)}})
+	s := p.NewStream(bytes.NewReader(nil), &providers.Call{Endpoint: providers.Chat, Model: chatModel, Stream: true}).(*stream)
+	defer s.Close()
+	msg, err := eventstream.NewDecoder().Decode(bytes.NewReader(frame), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	cpu := cpuTime()
+	for b.Loop() {
+		if _, perr := s.message(&msg); perr != nil {
+			b.Fatal(perr)
+		}
+	}
+	reportCPU(b, cpu)
 }
