@@ -2,11 +2,21 @@ package gateway_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -365,5 +375,72 @@ models:
 	st, _, body = rawPost(t, base+"/chat/completions", "", `{"model":"gemini-garbage","stream":true,"messages":[{"role":"user","content":"x"}]}`)
 	if st != 502 || !strings.Contains(body, "gemini") {
 		t.Fatalf("garbage stream: %d %s", st, body)
+	}
+}
+
+// TestGeminiUpstreamEmbeddingsEstimated: Gemini reports no token usage for
+// embeddings, so the gateway counts the input itself and the ledger flags
+// the count as an estimate.
+func TestGeminiUpstreamEmbeddingsEstimated(t *testing.T) {
+	g := startProviderMock(t, mockllm.Options{})
+	base, dir, _ := meteredForward(t, geminiYAML+`keys: [{id: k1, key: sk-1}]`, map[string]string{"G": g.url})
+	_, err := newClient(base, "sk-1").CreateEmbeddings(context.Background(),
+		openai.EmbeddingRequestStrings{Model: "gemini-embed", Input: []string{"some words to count"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := ledgerRecords(t, dir, 1)[0]
+	if r.Flags&metering.FlagEstimatedUsage == 0 || r.PromptTokens <= 0 {
+		t.Fatalf("record %+v", r)
+	}
+}
+
+// TestGeminiUpstreamVertex: kind gemini with gemini.vertex: the request
+// goes to the Vertex AI path with a service account's OAuth token (fetched
+// from the key file's token_uri, a loopback server here), no API key.
+func TestGeminiUpstreamVertex(t *testing.T) {
+	var fetched atomic.Int32
+	tokens := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ParseForm() != nil || r.Form.Get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer" {
+			http.Error(w, `{"error":"invalid_grant"}`, http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"access_token":"ya29.vertex-%d","token_type":"Bearer","expires_in":3600}`, fetched.Add(1))
+	}))
+	t.Cleanup(tokens.Close)
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKCS8PrivateKey(key)
+	sa, _ := json.Marshal(map[string]string{"type": "service_account", "project_id": "proj", "private_key_id": "k1",
+		"private_key": string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+		"client_email": "sa@proj.iam.gserviceaccount.com", "token_uri": tokens.URL + "/token"})
+	credFile := filepath.Join(t.TempDir(), "sa.json")
+	if err := os.WriteFile(credFile, sa, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g := startProviderMock(t, mockllm.Options{MaxTokens: 5})
+	base, _ := startGateway(t, `
+upstreams:
+  - {name: vertex, kind: gemini, base_url: "{{G}}", gemini: {vertex: {project: proj, location: europe-west4, credentials_file: "{{F}}"}}}
+models:
+  - {name: gemini, deployments: [{upstream: vertex, model: gemini-2.5-flash}]}
+`, map[string]string{"G": g.url, "F": credFile})
+	c := newClient(base, "sk-client")
+	for i := 0; i < 3; i++ {
+		resp, err := c.CreateChatCompletion(context.Background(), chatReq("gemini", "hi"))
+		if err != nil || len(strings.Fields(resp.Choices[0].Message.Content)) != 5 {
+			t.Fatalf("%v %+v", err, resp)
+		}
+	}
+	got := g.last(t)
+	if got.path != "/v1/projects/proj/locations/europe-west4/publishers/google/models/gemini-2.5-flash:generateContent" ||
+		got.auth != "Bearer ya29.vertex-1" || got.googKey != "" {
+		t.Fatalf("upstream saw %s authorization %q x-goog-api-key %q", got.path, got.auth, got.googKey)
+	}
+	if n := fetched.Load(); n != 1 {
+		t.Fatalf("%d token fetches for 3 requests: the token is not reused", n)
 	}
 }
