@@ -415,7 +415,7 @@ func TestGeminiUpstreamVertex(t *testing.T) {
 	}
 	der, _ := x509.MarshalPKCS8PrivateKey(key)
 	sa, _ := json.Marshal(map[string]string{"type": "service_account", "project_id": "proj", "private_key_id": "k1",
-		"private_key": string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+		"private_key":  string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
 		"client_email": "sa@proj.iam.gserviceaccount.com", "token_uri": tokens.URL + "/token"})
 	credFile := filepath.Join(t.TempDir(), "sa.json")
 	if err := os.WriteFile(credFile, sa, 0o600); err != nil {
