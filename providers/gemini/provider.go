@@ -121,7 +121,8 @@ func (p *Provider) PrepareRequest(req *fasthttp.Request, base string, c *provide
 	}
 	req.Header.SetMethod(fasthttp.MethodPost)
 	uri := req.URI()
-	path := append(uri.Path()[:0:0], base...)
+	var pathBuf [256]byte
+	path := append(pathBuf[:0], base...)
 	if p.vertex != nil {
 		path = append(path, p.prefix...)
 	} else {

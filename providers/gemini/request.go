@@ -3,6 +3,7 @@ package gemini
 import (
 	"bytes"
 	"strconv"
+	"sync"
 
 	"github.com/tollgate-ai/tollgate/internal/jsonw"
 	"github.com/tollgate-ai/tollgate/providers"
@@ -59,16 +60,23 @@ func (w *contents) text(role string, s []byte) {
 	w.dst = append(w.dst, '}')
 }
 
+var scratchPool = sync.Pool{New: func() any { return new(chatScratch) }}
+
 // appendChat appends the generateContent body for an OpenAI chat request.
 func (p *Provider) appendChat(dst []byte, v *fastjson.Value) ([]byte, *providers.Error) {
-	var sc chatScratch
+	sc := scratchPool.Get().(*chatScratch)
+	defer func() {
+		clear(sc.system)
+		sc.system = sc.system[:0]
+		scratchPool.Put(sc)
+	}()
 	ps := &sc.params
 	if err := wire.ReadParams(v, name, ps); err != nil {
 		return dst, err
 	}
 	w := contents{dst: append(dst, `{"contents":[`...)}
 	for i, m := range ps.Messages {
-		if err := p.appendMessage(&w, &sc, i, m); err != nil {
+		if err := p.appendMessage(&w, sc, i, m); err != nil {
 			return dst, err
 		}
 	}
