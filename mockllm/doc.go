@@ -9,6 +9,11 @@
 //	POST /v1/messages                  Anthropic's Messages API, stream and not: its event stream, tool_use when
 //	                                   tools are given (unless the last turn brought a tool_result), usage, errors
 //	                                   in its shape (x-mock-error-status 529 is overloaded_error)
+//	POST /v1beta/models/{m}:generateContent|:streamGenerateContent?alt=sse|:embedContent|:batchEmbedContents
+//	                                   the Gemini API (x-goog-api-key must be GeminiAPIKey); Vertex AI paths
+//	                                   /v1/projects/{p}/locations/{l}/publishers/google/models/{m}:… take a Bearer token
+//	POST /model/{modelId}/converse|converse-stream|invoke   Bedrock, SigV4-verified against BedrockAccessKeyID:
+//	                                   Converse, ConverseStream (event-stream frames), Titan/Cohere embeddings
 //	GET  /v1/models, /v1/models/{id}   lists mock-gpt and mock-embed; any model name works everywhere
 //	POST /openai/deployments/{deployment}/chat/completions|completions|embeddings?api-version=…   (Azure)
 //	POST /v2/models/{name}/infer       KServe v2: a small deterministic FP32 output

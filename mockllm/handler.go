@@ -69,6 +69,12 @@ func (s *Server) route(ctx *fasthttp.RequestCtx) (streaming bool) {
 			return false
 		}
 	}
+	if streaming, ok := s.serveGemini(ctx); ok {
+		return streaming
+	}
+	if streaming, ok := s.serveBedrock(ctx); ok {
+		return streaming
+	}
 	s.writeBadRequest(ctx, &apiError{status: fasthttp.StatusNotFound, typ: "invalid_request_error",
 		message: "Invalid URL (" + string(ctx.Method()) + " " + string(ctx.Path()) + ")"})
 	return false
