@@ -68,6 +68,7 @@ commands:
              (both default to http://127.0.0.1:9090, env TOLLGATE_URL and TOLLGATE_ADMIN_KEY)
   cache      a running gateway's response cache: cache stats [--json] | cache purge (--tenant T | --model M | --all)
              (--url OPS_URL --admin-key K, as health)
+  evals      judge sampled traffic: evals drift --baseline FILE --current FILE [--seed S]
   version    print the version
 `)
 }

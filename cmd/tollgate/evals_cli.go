@@ -1,0 +1,36 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/tollgate-ai/tollgate/evals/drift"
+)
+
+// evalsCommands are the `tollgate evals` subcommands. Each file that adds
+// one registers it in its own init, so the evals tools stay independent.
+var evalsCommands = map[string]func(args []string, stdin io.Reader, stdout, stderr io.Writer) int{}
+
+func init() {
+	subcommands["evals"] = evalsCLI
+	evalsCommands["drift"] = drift.RunCLI
+}
+
+// evalsCLI dispatches `tollgate evals <command>`.
+func evalsCLI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		if cmd, ok := evalsCommands[args[0]]; ok {
+			return cmd(args[1:], stdin, stdout, stderr)
+		}
+		fmt.Fprintf(stderr, "tollgate evals: unknown command %q\n", args[0])
+	}
+	names := make([]string, 0, len(evalsCommands))
+	for n := range evalsCommands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	fmt.Fprintf(stderr, "usage: tollgate evals %s ...\n", strings.Join(names, "|"))
+	return 2
+}
