@@ -25,6 +25,7 @@ type Config struct {
 	Metering  MeteringConfig `yaml:"metering"`
 	Cache     CacheConfig    `yaml:"cache"`
 	Health    HealthConfig   `yaml:"health"`
+	Evals     EvalsConfig    `yaml:"evals"`
 	Log       LogConfig      `yaml:"log"`
 
 	// Source names where this config came from ("embedded" or a file path).

@@ -118,6 +118,7 @@ func applyDefaults(c *Config) {
 	}
 	setDur(&c.Policy.Timeout, 50*time.Millisecond)
 	defaultCache(&c.Cache)
+	defaultDrift(&c.Evals.Drift)
 	defaultFilters(&c.Filters)
 	if c.Log.Level == "" {
 		c.Log.Level = "info"

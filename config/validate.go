@@ -32,6 +32,7 @@ func validate(c *Config, name string, lines lineIndex) error {
 	validatePolicy(&c.Policy, at)
 	validateCache(&c.Cache, models, at)
 	validateFilters(&c.Filters, keyIDs, models, at)
+	validateEvalsDrift(&c.Evals.Drift, models, at)
 	return errs.err()
 }
 
