@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tollgate-ai/tollgate/evals/drift"
+	"github.com/tollgate-ai/tollgate/evals/report"
 )
 
 // evalsCommands are the `tollgate evals` subcommands. Each file that adds
@@ -16,6 +17,7 @@ var evalsCommands = map[string]func(args []string, stdin io.Reader, stdout, stde
 func init() {
 	subcommands["evals"] = evalsCLI
 	evalsCommands["drift"] = drift.RunCLI
+	evalsCommands["report"] = report.RunCLI
 }
 
 // evalsCLI dispatches `tollgate evals <command>`.

@@ -69,6 +69,7 @@ commands:
   cache      a running gateway's response cache: cache stats [--json] | cache purge (--tenant T | --model M | --all)
              (--url OPS_URL --admin-key K, as health)
   evals      judge sampled traffic: evals drift --baseline FILE --current FILE [--seed S]
+             evals report --out FILE.html --current SAMPLES [--baseline SAMPLES] [--bias FILE]
   version    print the version
 `)
 }
