@@ -176,7 +176,8 @@ func newMonitor(o MonitorOptions) (*Monitor, error) {
 }
 
 // Observe queues a sample for the monitor; it never blocks (a full queue
-// drops the sample and counts it). The sample is copied.
+// drops the sample and counts it). The struct is copied; its maps (tags,
+// findings) are read later and must not change after the call.
 func (m *Monitor) Observe(s *evals.Sample) {
 	select {
 	case m.queue <- *s:
@@ -227,7 +228,7 @@ func (m *Monitor) model(name string) *modelState {
 	if st := m.models[name]; st != nil {
 		return st
 	}
-	if len(m.o.Models) > 0 && !contains(m.o.Models, name) || len(m.models) >= MaxModels {
+	if len(m.o.Models) > 0 && !contains(m.o.Models, name) || len(m.models) >= MaxModels || !safeLabel(name) {
 		return nil
 	}
 	st := &modelState{
@@ -408,6 +409,21 @@ func driftingFeatures(rep Report) []string {
 		}
 	}
 	return out
+}
+
+// safeLabel keeps client-chosen model names that are not plain names out
+// of metric labels.
+func safeLabel(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("._:/@-", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 func contains(list []string, s string) bool {

@@ -114,6 +114,17 @@ func TestMonitorTransitions(t *testing.T) {
 	if _, ok := m.Status("other"); ok {
 		t.Error("an untracked model has a status")
 	}
+	m2, err := newMonitor(MonitorOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m2.Close()
+	for _, name := range []string{"ok-model", `bad"name`, "", "x\ny"} {
+		m2.add(&evals.Sample{Model: name, Prompt: "hi"})
+	}
+	if len(m2.models) != 1 || m2.models["ok-model"] == nil {
+		t.Errorf("tracked %v: want only ok-model", m2.models)
+	}
 	ui, _ := json.Marshal(m.UIStatus())
 	if !strings.Contains(string(ui), `"status":"ok"`) {
 		t.Errorf("ui: %s", ui)
