@@ -13,6 +13,9 @@ const ciTrialsFrom = 100000
 // calibration run measures the rate (docs/evals.md); this bound sits a
 // little above it (binomial noise of 60 trials included).
 func TestFalseAlarmRate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("quality test: runs without -race")
+	}
 	const trials, bound = 60, 0.10
 	if r := alarmRate(t, scenarios[0], 100, ciTrialsFrom, trials, Options{}); r > bound {
 		t.Errorf("false-alarm rate at n=100: %.3f over %d trials, want ≤ %.2f", r, trials, bound)
@@ -22,6 +25,9 @@ func TestFalseAlarmRate(t *testing.T) {
 // TestDetectionPower: real and planted shifts are caught at the window
 // sizes the calibration run found enough.
 func TestDetectionPower(t *testing.T) {
+	if raceEnabled {
+		t.Skip("quality test: runs without -race")
+	}
 	f := func(name string, n, trials int, floor float64) {
 		t.Helper()
 		var s scenario
