@@ -41,7 +41,7 @@ func TestDetectionPower(t *testing.T) {
 		}
 	}
 	f("math → jailbreak prompts", 25, 20, 0.95)
-	f("30 % of answers cut to one line", 200, 15, 0.85)
+	f("30 % of answers cut to one line", 200, 15, 0.75)
 	f("refusals 2 % → 10 %", 500, 8, 0.85)
 }
 
