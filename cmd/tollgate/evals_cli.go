@@ -16,8 +16,14 @@ var evalsCommands = map[string]func(args []string, stdin io.Reader, stdout, stde
 
 func init() {
 	subcommands["evals"] = evalsCLI
-	evalsCommands["drift"] = drift.RunCLI
-	evalsCommands["report"] = report.RunCLI
+	evalsCommands["drift"] = drift.CLI(textScorers())
+	evalsCommands["report"] = report.CLI(textScorers())
+}
+
+// textScorers are the refusal detector and the sentiment scorer the drift
+// features use (a nil func skips its features).
+func textScorers() drift.TextScorers {
+	return drift.TextScorers{} // evals/refusal and evals/sentiment plug in here
 }
 
 // evalsCLI dispatches `tollgate evals <command>`.

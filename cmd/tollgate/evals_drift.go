@@ -26,7 +26,7 @@ func newDriftMonitor(cfg *config.Config, reg *health.Registry, log *slog.Logger)
 		Models: models, BaselineFile: d.Baseline.File, BaselineFrom: d.Baseline.From, BaselineTo: d.Baseline.To,
 		BaselineSize: d.Baseline.FirstN, Window: d.Window, MinSamples: d.MinSamples, Interval: d.Interval,
 		Compare:   drift.Options{Alpha: d.Alpha, Permutations: d.Permutations, Seed: d.Seed, NoText: d.Text == "off"},
-		QueueSize: d.QueueSize, Scorers: drift.CLIScorers, Alert: reg.Alert, Logger: log,
+		QueueSize: d.QueueSize, Scorers: textScorers(), Alert: reg.Alert, Logger: log,
 	})
 	if err != nil {
 		return nil, err

@@ -7,14 +7,17 @@ import (
 	"io"
 )
 
-// CLIScorers are the text scorers the drift command uses; nil funcs skip
-// their features (the refusal and sentiment packages set them).
-var CLIScorers TextScorers
+// CLI returns `tollgate evals drift --baseline A --current B [--seed S]`
+// with the given text scorers (nil funcs skip their features): it prints
+// one Report as JSON and exits 0 whether or not there is drift, 2 when a
+// file is unreadable or has no valid line.
+func CLI(scorers TextScorers) func(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+		return runCLI(scorers, args, stdout, stderr)
+	}
+}
 
-// RunCLI runs `tollgate evals drift --baseline A --current B [--seed S]`:
-// it prints one Report as JSON and exits 0 whether or not there is drift,
-// 2 when a file is unreadable or has no valid line.
-func RunCLI(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+func runCLI(scorers TextScorers, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("evals drift", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	base := fs.String("baseline", "", "baseline sample file (JSONL)")
@@ -47,7 +50,7 @@ func RunCLI(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		}
 		recs[i] = r
 	}
-	ex, err := NewExtractor(CLIScorers)
+	ex, err := NewExtractor(scorers)
 	if err != nil {
 		fmt.Fprintln(stderr, "evals drift:", err)
 		return 2

@@ -53,7 +53,7 @@ func TestRunCLI(t *testing.T) {
 	basePath := writeLines(t, "base.jsonl", base...)
 	run := func(args ...string) (int, string, string) {
 		var out, errb bytes.Buffer
-		code := RunCLI(args, nil, &out, &errb)
+		code := CLI(TextScorers{})(args, nil, &out, &errb)
 		return code, out.String(), errb.String()
 	}
 	// Drift: exit 0, drift true, the exact output shape.

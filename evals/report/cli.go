@@ -10,10 +10,17 @@ import (
 	"github.com/tollgate-ai/tollgate/evals/drift"
 )
 
-// RunCLI runs `tollgate evals report --out FILE.html --current SAMPLES
-// [--baseline SAMPLES] [--bias FILE] [--seed S]`. Exit 0 on success, 2 on
-// bad input (unreadable files, no valid sample).
-func RunCLI(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+// CLI returns `tollgate evals report --out FILE.html --current SAMPLES
+// [--baseline SAMPLES] [--bias FILE] [--seed S]` with the given text
+// scorers. Exit 0 on success, 2 on bad input (unreadable files, no valid
+// sample).
+func CLI(scorers drift.TextScorers) func(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+		return runCLI(scorers, args, stdout, stderr)
+	}
+}
+
+func runCLI(scorers drift.TextScorers, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("evals report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("out", "", "the HTML file to write")
@@ -29,7 +36,7 @@ func RunCLI(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: tollgate evals report --out FILE.html --current SAMPLES [--baseline SAMPLES] [--bias FILE] [--seed S]")
 		return 2
 	}
-	ex, err := drift.NewExtractor(drift.CLIScorers)
+	ex, err := drift.NewExtractor(scorers)
 	if err != nil {
 		fmt.Fprintln(stderr, "evals report:", err)
 		return 2

@@ -158,7 +158,7 @@ func TestRunCLIReport(t *testing.T) {
 	}
 	out := filepath.Join(dir, "r.html")
 	var so, se strings.Builder
-	if code := RunCLI([]string{"--out", out, "--current", samples}, nil, &so, &se); code != 0 {
+	if code := CLI(drift.TextScorers{})([]string{"--out", out, "--current", samples}, nil, &so, &se); code != 0 {
 		t.Fatalf("exit %d: %s", code, se.String())
 	}
 	if b, err := os.ReadFile(out); err != nil || !strings.Contains(string(b), "<svg") {
@@ -169,7 +169,7 @@ func TestRunCLIReport(t *testing.T) {
 	}
 	for _, args := range [][]string{{"--out", out}, {"--out", out, "--current", filepath.Join(dir, "none")},
 		{"--out", out, "--current", samples, "--bias", filepath.Join(dir, "none")}} {
-		if code := RunCLI(args, nil, &so, &se); code != 2 {
+		if code := CLI(drift.TextScorers{})(args, nil, &so, &se); code != 2 {
 			t.Errorf("%v: exit %d", args, code)
 		}
 	}
