@@ -119,6 +119,7 @@ func applyDefaults(c *Config) {
 	}
 	setDur(&c.Policy.Timeout, 50*time.Millisecond)
 	defaultCache(&c.Cache)
+	defaultDrift(&c.Evals.Drift)
 	defaultFilters(&c.Filters)
 	defaultEvals(&c.Evals)
 	if c.Log.Level == "" {

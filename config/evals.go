@@ -29,6 +29,8 @@ type EvalsConfig struct {
 	Sink      EvalsSinkConfig `yaml:"sink"`
 	// BiasSchedule runs a bias suite periodically (config/evals_bias.go).
 	BiasSchedule BiasSchedule `yaml:"bias_schedule"`
+	// Drift is the continuous drift monitor (config/evals_drift.go).
+	Drift DriftConfig `yaml:"drift"`
 }
 
 // EvalsRate is one model's or tenant's sample rate, in [0, 1].

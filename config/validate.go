@@ -34,6 +34,7 @@ func validate(c *Config, name string, lines lineIndex) error {
 	validateFilters(&c.Filters, keyIDs, models, at)
 	validateEvals(&c.Evals, models, len(c.Redis.Addrs) > 0, at)
 	validateEvalsBias(&c.Evals.BiasSchedule, models, at)
+	validateEvalsDrift(&c.Evals.Drift, models, at)
 	return errs.err()
 }
 

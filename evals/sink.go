@@ -46,6 +46,9 @@ type WriterOptions struct {
 	Alert      func(health.Alert)
 	CheckEvery time.Duration
 	AlertAfter int
+	// OnSample, when set, sees each sample after scrubbing, on the
+	// writer's goroutine (the drift monitor's feed); it must not block.
+	OnSample func(*Sample)
 }
 
 // Writer moves records from the request path to a Sink through a bounded
@@ -165,6 +168,9 @@ func (w *Writer) write(sc *scrubber, batch []record, lines [][]byte) {
 			if w.o.Scrub != nil {
 				r.s.Prompt = sc.scrub(w.o.Scrub, r.s.Prompt)
 				r.s.Response = sc.scrub(w.o.Scrub, r.s.Response)
+			}
+			if w.o.OnSample != nil {
+				w.o.OnSample(r.s)
 			}
 			b, err = json.Marshal(r.s)
 		} else {

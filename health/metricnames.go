@@ -32,6 +32,7 @@ var ExternalMetricNames = []string{
 	"tollgate_policy_denials_total",
 	"tollgate_filter_findings_total",
 	"tollgate_drift_score",
+	"tollgate_drift_detected",
 	"tollgate_streams_cut_total",
 	"tollgate_panics_total",
 	"tollgate_bias_score",      // evals/bias, scheduled runs

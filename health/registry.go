@@ -31,6 +31,8 @@ type Registry struct {
 	uiMu      sync.RWMutex
 	uiSources []uiSource
 
+	drift atomic.Pointer[DriftStatusFunc] // SetDriftStatus
+
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	closed atomic.Bool

@@ -41,6 +41,7 @@ type ModelHealth struct {
 	Reason   string    `json:"reason,omitempty"`
 	Since    time.Time `json:"since,omitzero"`
 	InFlight int64     `json:"in_flight"`
+	Drift    string    `json:"drift,omitempty"` // the evals drift monitor's status, when it watches the model
 	WindowStats
 	Window5m    WindowStats        `json:"window_5m"`
 	Deployments []DeploymentHealth `json:"deployments"`
@@ -56,7 +57,8 @@ func (r *Registry) Snapshot() []ModelHealth {
 	var out []ModelHealth
 	for _, m := range r.state.Load().list {
 		var m1, m5 stats
-		mh := ModelHealth{Model: m.name, Status: m.Status(), Since: unixTime(m.since.Load()), InFlight: m.inFlight.Load()}
+		mh := ModelHealth{Model: m.name, Status: m.Status(), Since: unixTime(m.since.Load()), InFlight: m.inFlight.Load(),
+			Drift: r.driftStatus(m.name)}
 		for _, d := range m.deps.Load().list {
 			var w1, w5 stats
 			d.win.collect(e, shortSlots, &w1)

@@ -15,6 +15,7 @@ import (
 	"github.com/tollgate-ai/tollgate/cache"
 	"github.com/tollgate-ai/tollgate/config"
 	"github.com/tollgate-ai/tollgate/evals"
+	"github.com/tollgate-ai/tollgate/evals/drift"
 	"github.com/tollgate-ai/tollgate/filters"
 	"github.com/tollgate-ai/tollgate/filters/filterstage"
 	"github.com/tollgate-ai/tollgate/gateway"
@@ -45,6 +46,7 @@ type app struct {
 	// semantic is the cache's semantic half; nil unless a model enables it
 	// (cache.models.<name>.semantic) at start.
 	semantic *cache.SemanticHandler
+	drift    *drift.Monitor // nil unless evals.drift.enabled
 	closers  []io.Closer
 }
 
@@ -82,6 +84,11 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 	a.health, err = health.New(gateway.HealthOptions(cfg, log))
 	if err != nil {
 		return nil, fmt.Errorf("health: %w", err)
+	}
+	if a.drift, err = newDriftMonitor(cfg, a.health, log); err != nil {
+		return nil, fmt.Errorf("evals.drift: %w", err)
+	} else if a.drift != nil {
+		a.closers = append(a.closers, a.drift)
 	}
 	var gw *gateway.Server
 	limiter, err := metering.NewLimiter(metering.LimitsOptions{Redis: a.redis, Timeout: cfg.Redis.Timeout,

@@ -15,7 +15,9 @@ import (
 )
 
 func init() {
-	evalsCommands["bias"] = func(args []string) int { return evalsBias(context.Background(), args, os.Stdout, os.Stderr) }
+	evalsCommands["bias"] = func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+		return evalsBias(context.Background(), args, stdout, stderr)
+	}
 }
 
 // evalsBias is `tollgate evals bias`: runs a bias suite through a gateway

@@ -14,7 +14,7 @@ import (
 )
 
 func init() {
-	evalsCommands["refusal"] = func(args []string) int { return evalsRefusal(args, os.Stdin, os.Stdout, os.Stderr) }
+	evalsCommands["refusal"] = evalsRefusal
 }
 
 // evalsRefusal is `tollgate evals refusal --lines [FILE]`: one JSON string

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,14 +82,14 @@ func TestEvalsRefusalFileAndExitCodes(t *testing.T) {
 	}
 }
 
-func TestEvalsDispatch(t *testing.T) {
+func TestEvalsRefusalAndBiasRegistered(t *testing.T) {
 	if _, ok := evalsCommands["refusal"]; !ok {
 		t.Fatal("refusal not registered")
 	}
 	if _, ok := evalsCommands["bias"]; !ok {
 		t.Fatal("bias not registered")
 	}
-	if code := runEvals([]string{"no-such-command"}); code != 2 {
+	if code := evalsCLI([]string{"no-such-command"}, strings.NewReader(""), io.Discard, io.Discard); code != 2 {
 		t.Fatalf("unknown evals command: exit %d", code)
 	}
 }

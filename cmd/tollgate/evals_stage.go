@@ -27,8 +27,12 @@ func (a *app) newEvals(cfg *config.Config) error {
 	if err != nil {
 		return fmt.Errorf("evals: %w", err)
 	}
+	var onSample func(*evals.Sample)
+	if a.drift != nil {
+		onSample = a.drift.Observe // the drift monitor learns from what is sampled
+	}
 	a.evalsWriter = evals.NewWriter(evals.WriterOptions{Sink: sink, QueueSize: c.QueueSize, Scrub: scrub,
-		Logger: a.log, Alert: a.health.Alert})
+		Logger: a.log, Alert: a.health.Alert, OnSample: onSample})
 	a.evals = evals.NewStage(evals.StageOptions{Config: c, Writer: a.evalsWriter})
 	return nil
 }

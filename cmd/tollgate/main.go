@@ -28,8 +28,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "version":
 		fmt.Fprintln(stdout, "tollgate", version)
 		return 0
-	case "evals":
-		return runEvals(args[1:])
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -70,8 +68,10 @@ commands:
              (both default to http://127.0.0.1:9090, env TOLLGATE_URL and TOLLGATE_ADMIN_KEY)
   cache      a running gateway's response cache: cache stats [--json] | cache purge (--tenant T | --model M | --all)
              (--url OPS_URL --admin-key K, as health)
-  evals      judge model answers: evals refusal --lines [FILE]
+  evals      judge model answers and sampled traffic: evals refusal --lines [FILE]
              evals bias --url URL --model M --suite counterfactual|bbq [--limit N] [--seed S] [--key K] [--data DIR]
+             evals drift --baseline FILE --current FILE [--seed S]
+             evals report --out FILE.html --current SAMPLES [--baseline SAMPLES] [--bias FILE]
   version    print the version
 `)
 }
