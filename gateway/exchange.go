@@ -19,6 +19,7 @@ type Exchange struct {
 
 	start     time.Time
 	endpoint  endpoint
+	api       inboundAPI // the API the client called (the pipeline runs on its OpenAI translation)
 	requestID []byte
 	principal *Principal
 	fields    requestFields

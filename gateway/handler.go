@@ -57,6 +57,8 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 		s.handleModelAPI(ctx, epEmbeddings)
 	case bytes.HasPrefix(path, pathAzure):
 		s.handleAzurePath(ctx, path[len(pathAzure):])
+	case bytes.HasPrefix(path, pathMessages):
+		s.handleMessagesPath(ctx, path) // Anthropic's Messages API (gateway/messages_api.go)
 	case bytes.Equal(path, pathModels):
 		s.handleModels(ctx)
 	case bytes.HasPrefix(path, pathModelsSlash):
@@ -117,8 +119,16 @@ func (s *Server) handleModelAPI(ctx *fasthttp.RequestCtx, ep endpoint) { s.serve
 // serveModelAPI runs the pipeline; pathModel is the model named by an
 // Azure-style URL (nil for OpenAI paths).
 func (s *Server) serveModelAPI(ctx *fasthttp.RequestCtx, ep endpoint, pathModel []byte) {
+	s.serveModelAPIAs(ctx, ep, pathModel, apiOpenAI, nil)
+}
+
+// serveModelAPIAs runs the pipeline for a request that came in on api:
+// body is the OpenAI-shaped body translated from it (nil: the client's
+// own). It reports whether a stream writer took the request over.
+func (s *Server) serveModelAPIAs(ctx *fasthttp.RequestCtx, ep endpoint, pathModel []byte, api inboundAPI, body []byte) (handedOff bool) {
 	x := acquireExchange()
 	x.endpoint = ep
+	x.api = api
 	if pathModel != nil {
 		x.fields.Model, x.fields.modelFromPath = string(pathModel), true
 	}
@@ -127,7 +137,6 @@ func (s *Server) serveModelAPI(ctx *fasthttp.RequestCtx, ep endpoint, pathModel 
 	ctx.Response.Header.SetBytesV("X-Request-Id", x.requestID)
 	// Once a stream writer owns x it may run (and release x) before this
 	// handler returns, so ownership is tracked here, never read from x.
-	handedOff := false
 	defer func() {
 		if !handedOff {
 			if x.status == 0 { // only a panic leaves no status: recoverPanic answers 500
@@ -158,7 +167,10 @@ func (s *Server) serveModelAPI(ctx *fasthttp.RequestCtx, ep endpoint, pathModel 
 			Message: "Content-Type must be application/json, got " + truncate(string(ctx.Request.Header.ContentType()), 100)})
 		return
 	}
-	body := ctx.PostBody()
+	if body == nil {
+		body = ctx.PostBody()
+	}
+	x.noteAPI()
 	if e := s.readBody(x, ep, body); e != nil {
 		s.failNow(ctx, x, e)
 		return
@@ -208,6 +220,7 @@ func (s *Server) serveModelAPI(ctx *fasthttp.RequestCtx, ep endpoint, pathModel 
 		x.meter.ReleaseRequest() // then let the parsed body go
 	}
 	handedOff = s.forward(ctx, x, s.prepareBody(x, body))
+	return handedOff
 }
 
 // isJSONContentType accepts application/json (with parameters) and the
