@@ -379,3 +379,39 @@ data: {"error":{"message":"the model fell over","type":"server_error"}}
 		t.Fatalf("err %v, accumulated %+v", err, acc)
 	}
 }
+
+// TestMessagesAPIStreamFiltered: the stages' stream filters run on the
+// OpenAI chunks before the translation, so a secret the upstream streams
+// three bytes at a time reaches a Messages API client redacted, and the
+// finding is on the ledger record beside the API note.
+func TestMessagesAPIStreamFiltered(t *testing.T) {
+	base, dir, up := filtersGateway(t, `
+filters:
+  enabled: true
+  output: {secret.*: redact}
+`, "")
+	answer := "Use the token " + plantedToken + " to push."
+	up.fixed.Store(&answer)
+	c := anthropicClient(strings.TrimSuffix(base, "/v1"), "sk-acme", true)
+	st := c.Messages.NewStreaming(context.Background(), anthropic.MessageNewParams{Model: "m", MaxTokens: 100, Messages: userText("how do I push?")})
+	var acc anthropic.Message
+	deltas := 0
+	for st.Next() {
+		if err := acc.Accumulate(st.Current()); err != nil {
+			t.Fatal(err)
+		}
+		if st.Current().Type == "content_block_delta" {
+			deltas++
+		}
+	}
+	if err := st.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if want := "Use the token [GITHUB_TOKEN_1] to push."; len(acc.Content) != 1 || acc.Content[0].Text != want || deltas < 3 {
+		t.Fatalf("client read %+v in %d deltas, want %q", acc.Content, deltas, want)
+	}
+	rec := ledgerRecordN(t, dir, 1)
+	if rec.Stages["filters"] != "out:secret.github_token=1" || rec.Stages["api"] != "messages" {
+		t.Fatalf("ledger record: %+v", rec)
+	}
+}

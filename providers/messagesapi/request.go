@@ -221,6 +221,14 @@ func (w *requestWriter) userTurn(i int, content *fastjson.Value, first *bool) *E
 		return nil
 	}
 	w.sep(first)
+	if parts == 1 {
+		if b := onlyText(blocks); b != nil { // a lone text block: plain content, as every server reads it
+			w.dst = append(w.dst, `{"role":"user","content":`...)
+			w.dst = jsonw.Bytes(w.dst, b.GetStringBytes("text"))
+			w.dst = append(w.dst, '}')
+			return nil
+		}
+	}
 	w.dst = append(w.dst, `{"role":"user","content":[`...)
 	n := 0
 	for j, b := range blocks {
@@ -243,6 +251,20 @@ func (w *requestWriter) userTurn(i int, content *fastjson.Value, first *bool) *E
 		}
 	}
 	w.dst = append(w.dst, `]}`...)
+	return nil
+}
+
+// onlyText returns the text block of a turn whose one non-tool_result
+// block is text, else nil.
+func onlyText(blocks []*fastjson.Value) *fastjson.Value {
+	for _, b := range blocks {
+		switch string(b.GetStringBytes("type")) {
+		case "text":
+			return b
+		case "image":
+			return nil
+		}
+	}
 	return nil
 }
 
