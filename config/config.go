@@ -96,6 +96,10 @@ type Upstream struct {
 	MaxIdleConnDuration time.Duration `yaml:"max_idle_conn_duration"`
 	Timeouts            Timeouts      `yaml:"timeouts"`
 	Mock                MockUpstream  `yaml:"mock"`
+	// The translated kinds' own settings (config/upstream_providers.go).
+	Anthropic AnthropicUpstream `yaml:"anthropic"`
+	Gemini    GeminiUpstream    `yaml:"gemini"`
+	Bedrock   BedrockUpstream   `yaml:"bedrock"`
 	// StreamUsage "inject" (default) adds stream_options.include_usage to
 	// streams so they are billed from the upstream's own count; "off" for
 	// servers that reject the field (Tollgate then counts tokens itself).

@@ -48,6 +48,7 @@ func applyDefaults(c *Config) {
 		if u.StreamUsage == "" {
 			u.StreamUsage = "inject"
 		}
+		defaultProviderUpstream(u)
 		if u.Kind == KindAzure && u.APIVersion == "" {
 			u.APIVersion = "2024-10-21"
 		}

@@ -18,7 +18,8 @@ func validateUpstreams(ups []Upstream, at reporter) map[string]*Upstream {
 			upstreams[u.Name] = u
 		}
 		switch u.Kind {
-		case KindOpenAI, KindAzure:
+		case KindOpenAI, KindAzure, KindAnthropic, KindGemini, KindBedrock:
+			validateProviderUpstream(u, p, at)
 			if u.BaseURL == "" {
 				at(p+".base_url", "is required for kind %s", u.Kind)
 			} else if pu, err := url.Parse(u.BaseURL); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
@@ -32,9 +33,9 @@ func validateUpstreams(ups []Upstream, at reporter) map[string]*Upstream {
 				at(p+".mock.embeddings", "must be random or lexical, got %q", e)
 			}
 		case "":
-			at(p+".kind", "is required (openai, azure or mock)")
+			at(p+".kind", "is required (openai, azure, anthropic, gemini, bedrock or mock)")
 		default:
-			at(p+".kind", "unknown kind %q (openai, azure or mock)", u.Kind)
+			at(p+".kind", "unknown kind %q (openai, azure, anthropic, gemini, bedrock or mock)", u.Kind)
 		}
 		if u.StreamUsage != "inject" && u.StreamUsage != "off" {
 			at(p+".stream_usage", "must be inject or off, got %q", u.StreamUsage)

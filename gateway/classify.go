@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tollgate-ai/tollgate/health"
+	"github.com/tollgate-ai/tollgate/providers"
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fastjson"
 )
@@ -29,6 +30,9 @@ type upstreamResult struct {
 	pastDeadline  bool   // the total timeout had expired when the call returned
 	retryAfter    int    // an error answer's Retry-After, in seconds
 	body          []byte // an error answer's body, for its message
+	// provErr is a translated upstream's error answer, or its 2xx answer
+	// the provider could not read (gateway/provider_call.go).
+	provErr *providers.Error
 
 	end  time.Time     // when the call returned: the ticket's and cool-down's clock
 	took time.Duration // to the buffered answer, or to a stream's first event
@@ -104,9 +108,16 @@ func classify(r *upstreamResult) verdict {
 			return verdict{act: actAbandon} // the stream stalled while the client left
 		}
 		if e, kind := firstEventFailure(r.target, r.first, r.firstErr, r.pastDeadline); e != nil {
+			if pe, ok := r.firstErr.(*providers.Error); ok && len(r.first) == 0 && !pe.Retryable {
+				// A translated stream opened with an error the provider
+				// says fails anywhere (an invalid request): no retry.
+				return verdict{act: actFinal, circuit: success, errKind: health.ErrUpstream4xx, err: e}
+			}
 			return verdict{act: actRetry, circuit: failure, errKind: kind, err: e}
 		}
 		return verdict{act: actRelay, circuit: success}
+	case r.provErr != nil:
+		return classifyProviderError(r)
 	case r.status >= 200 && r.status < 300:
 		if !r.validBody {
 			return verdict{act: actRetry, circuit: failure, errKind: health.ErrUpstream5xx, err: &APIError{
@@ -126,17 +137,47 @@ func classify(r *upstreamResult) verdict {
 			Status: 502, Type: typeUpstream, Code: "upstream_error", RetryAfter: r.retryAfter,
 			Message: "upstream " + r.target + " answered " + strconv.Itoa(r.status) + ": " + upstreamMessage(r.body)}}
 	case r.status == 401 || r.status == 403:
-		// The upstream refused the gateway's own credentials: the client
-		// cannot fix that, ops can. Other deployments may still work.
-		return verdict{act: actRetry, circuit: failure, errKind: health.ErrUpstream5xx, err: &APIError{
-			Status: 502, Type: typeUpstream, Code: "upstream_auth_failed",
-			Message: "upstream " + r.target + " rejected the gateway's credentials (" + strconv.Itoa(r.status) + "): check its api_key"}}
+		return authFailed(r)
 	default:
 		// Other 4xx: the request itself is wrong; the upstream's answer is
 		// the most useful thing the client can get. Not retried, and d
 		// answered well: the client's fault, not d's.
 		return verdict{act: actPassOn, circuit: success, errKind: health.ErrUpstream4xx}
 	}
+}
+
+// authFailed: the upstream refused the gateway's own credentials: the
+// client cannot fix that, ops can. Other deployments may still work.
+func authFailed(r *upstreamResult) verdict {
+	return verdict{act: actRetry, circuit: failure, errKind: health.ErrUpstream5xx, err: &APIError{
+		Status: 502, Type: typeUpstream, Code: "upstream_auth_failed",
+		Message: "upstream " + r.target + " rejected the gateway's credentials (" + strconv.Itoa(r.status) + "): check its api_key"}}
+}
+
+// classifyProviderError judges a translated upstream's error answer (or a
+// 2xx answer its provider could not read) as classify judges OpenAI's,
+// with the provider's own verdict on retrying: Anthropic's 529 overload or
+// Bedrock's throttling go elsewhere, an invalid request does not.
+func classifyProviderError(r *upstreamResult) verdict {
+	pe := r.provErr
+	e := providerAPIError(pe, r.target)
+	e.RetryAfter = max(pe.RetryAfter, r.retryAfter)
+	switch {
+	case r.status >= 200 && r.status < 300: // an answer the provider could not read
+		e.Status, e.Type = fasthttp.StatusBadGateway, typeUpstream
+		return verdict{act: actRetry, circuit: failure, errKind: health.ErrUpstream5xx, err: e}
+	case r.status == fasthttp.StatusTooManyRequests || pe.Status == fasthttp.StatusTooManyRequests:
+		return verdict{act: actRetry, errKind: health.ErrUpstream429, coolFor: e.RetryAfter, err: e}
+	case r.status == 401 || r.status == 403:
+		return authFailed(r)
+	case pe.Retryable:
+		return verdict{act: actRetry, circuit: failure, errKind: health.ErrUpstream5xx, err: e}
+	case r.status >= 500:
+		// Not retryable by the provider's word, still the upstream's
+		// failure: the translated error goes to the client as it is.
+		return verdict{act: actPassOn, circuit: failure, errKind: health.ErrUpstream5xx}
+	}
+	return verdict{act: actPassOn, circuit: success, errKind: health.ErrUpstream4xx}
 }
 
 // transportFailure explains a call that got no usable answer, and its
@@ -186,6 +227,10 @@ func firstEventFailure(target string, ev []byte, err error, pastDeadline bool) (
 
 // streamFailure explains why a started stream ended early.
 func streamFailure(err error, pastDeadline bool) (*APIError, string) {
+	if pe, ok := err.(*providers.Error); ok {
+		// A translated stream's error event or malformed frame.
+		return providerAPIError(pe, ""), health.ErrUpstream5xx
+	}
 	if isTimeout(err) {
 		why := "the upstream sent nothing for longer than the idle timeout"
 		if pastDeadline {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/tollgate-ai/tollgate/policy"
+	"github.com/tollgate-ai/tollgate/providers"
 	"github.com/valyala/fasthttp"
 )
 
@@ -43,6 +44,10 @@ type Exchange struct {
 	editBuf  []byte // body with per-deployment edits (model rename), reused
 	reqBuf   []byte // body with the policy's edits (max_tokens cap), reused
 	usageBuf []byte // body with stream_options.include_usage added, reused
+	transBuf []byte // a translated upstream's answer, reused (gateway/provider_call.go)
+	// call is a translated upstream's attempt (its provider's view of it);
+	// a provider's stream borrows it until the relay ends.
+	call providers.Call
 
 	reservation  *metering.Reservation
 	admission    metering.Admission // limit counters, planned once for the policy's spend read and the reservation
@@ -115,7 +120,7 @@ func (x *Exchange) reset() {
 	x.meter.Reset()
 	clear(x.findings) // drop the strings they hold
 	clear(x.stageState)
-	*x = Exchange{requestID: x.requestID[:0], editBuf: keep(x.editBuf), reqBuf: keep(x.reqBuf), usageBuf: keep(x.usageBuf), meter: x.meter,
+	*x = Exchange{requestID: x.requestID[:0], editBuf: keep(x.editBuf), reqBuf: keep(x.reqBuf), usageBuf: keep(x.usageBuf), transBuf: keep(x.transBuf), meter: x.meter,
 		findings: x.findings[:0], stageState: x.stageState, admission: x.admission.Reuse()}
 }
 

@@ -263,8 +263,15 @@ func (s *Server) call(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *deploy
 	r := upstreamResult{model: m.name, target: d.name, wantStream: x.fields.Stream}
 	started := time.Now()
 	r.err = d.upstream.do(client, req, resp, deadline)
+	prov := d.upstream.provider // nil: the OpenAI-shaped kinds; else translated (gateway/provider_call.go)
+	if x.endpoint == epPassthrough {
+		prov = nil // a route passes bytes as they are
+	}
 	if r.err == nil {
 		r.status, r.eventStream = resp.StatusCode(), isEventStream(resp)
+		if prov != nil && !r.eventStream {
+			r.eventStream = translatedStream(resp) // e.g. Bedrock's AWS event stream
+		}
 		if resp.IsBodyStream() && !r.relays() {
 			r.err = bufferStreamBody(resp)
 		}
@@ -273,12 +280,25 @@ func (s *Server) call(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *deploy
 	switch {
 	case r.err != nil:
 	case r.relays():
-		sc = acquireScanner(resp.BodyStream())
+		if prov != nil {
+			sc = acquireTranslatedScanner(prov.NewStream(resp.BodyStream(), &x.call))
+		} else {
+			sc = acquireScanner(resp.BodyStream())
+		}
 		r.first, r.firstErr = sc.next()
 	case r.status >= 200 && r.status < 300:
+		if prov != nil {
+			// Translated before the meter and the stages read it.
+			if r.provErr = x.translateAnswer(prov, resp); r.provErr != nil {
+				break
+			}
+		}
 		r.validBody = x.endpoint == epPassthrough || x.meter.ReadResponse(bodyOf(resp))
 	case r.status >= 400:
 		r.retryAfter, r.body = retryAfterSeconds(resp), bodyOf(resp) // an error answer explains itself
+		if prov != nil {
+			r.provErr = translateErrorAnswer(prov, resp, r.status)
+		}
 	}
 	r.end = time.Now()
 	r.took = r.end.Sub(started)
@@ -302,19 +322,21 @@ func (x *Exchange) buildUpstreamRequest(ctx *fasthttp.RequestCtx, req *fasthttp.
 	if x.fields.Stream {
 		req.Header.Set("Accept", "text/event-stream")
 	}
-	if x.meter.UsageInjected() && d.upstream.cfg.StreamUsage == "off" {
+	prov := d.upstream.provider
+	if x.meter.UsageInjected() && d.upstream.cfg.StreamUsage == "off" && prov == nil {
 		body = x.body // this upstream rejects stream_options: send what the client sent
 	}
-	if d.upstreamModel == x.fields.Model && !x.fields.modelFromPath {
-		req.SetBodyRaw(body)
-		return nil
+	if d.upstreamModel != x.fields.Model || x.fields.modelFromPath {
+		edited, err := setTopLevel(x.editBuf[:0], body, "model", d.modelJSON)
+		if err != nil {
+			return errInvalid("", "request body is not valid JSON")
+		}
+		x.editBuf, body = edited, edited
 	}
-	edited, err := setTopLevel(x.editBuf[:0], body, "model", d.modelJSON)
-	if err != nil {
-		return errInvalid("", "request body is not valid JSON")
+	if prov != nil {
+		return x.prepareProviderRequest(req, d, body) // gateway/provider_call.go
 	}
-	x.editBuf = edited
-	req.SetBodyRaw(edited)
+	req.SetBodyRaw(body)
 	return nil
 }
 

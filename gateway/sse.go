@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/tollgate-ai/tollgate/internal/jsonscan"
+	"github.com/tollgate-ai/tollgate/providers"
 )
 
 // maxEventBytes bounds one SSE event: a runaway upstream cannot make the
@@ -25,6 +26,7 @@ type sseScanner struct {
 	br  *bufio.Reader
 	ev  []byte
 	err error
+	tr  providers.Stream // a translated stream's source (gateway/provider_stream.go); nil reads br
 }
 
 var scannerPool = sync.Pool{New: func() any {
@@ -40,6 +42,10 @@ func acquireScanner(r io.Reader) *sseScanner {
 
 func releaseScanner(s *sseScanner) {
 	s.br.Reset(nil)
+	if s.tr != nil {
+		s.tr.Close()
+		s.tr = nil
+	}
 	if cap(s.ev) > 1<<20 {
 		s.ev = make([]byte, 0, 4<<10)
 	}
@@ -50,6 +56,9 @@ func releaseScanner(s *sseScanner) {
 // trailing partial event (non-empty) together with the error (io.EOF on a
 // clean end).
 func (s *sseScanner) next() ([]byte, error) {
+	if s.tr != nil {
+		return s.nextTranslated()
+	}
 	if s.err != nil {
 		return nil, s.err
 	}

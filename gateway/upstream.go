@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tollgate-ai/tollgate/config"
+	"github.com/tollgate-ai/tollgate/providers"
 	"github.com/valyala/fasthttp"
 )
 
@@ -29,6 +30,10 @@ type upstream struct {
 	// authName/authValue is the header carrying the upstream's own key.
 	authName  string
 	authValue string
+	// provider translates a translated kind's traffic (anthropic, gemini,
+	// bedrock: gateway/provider_kinds.go); nil for openai, azure and mock,
+	// whose bodies pass as they are.
+	provider  providers.Provider
 	closeMock func()
 	// stale counts reused connections found closed before they answered
 	// (timedConn): a failed call that saw it move was a stale-pool race.
@@ -71,8 +76,14 @@ func newUpstream(cfg config.Upstream, mockDial func() (net.Conn, error)) (*upstr
 			addr += ":80"
 		}
 	}
-	switch cfg.Kind {
-	case config.KindAzure:
+	prov, err := newProvider(cfg)
+	if err != nil {
+		return nil, err
+	}
+	u.provider = prov
+	switch {
+	case prov != nil: // the provider writes its own credentials
+	case cfg.Kind == config.KindAzure:
 		u.authName, u.authValue = "api-key", cfg.APIKey
 	default:
 		if cfg.APIKey != "" {

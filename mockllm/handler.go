@@ -12,6 +12,7 @@ import (
 // Handler is the whole router:
 //
 //	POST /v1/chat/completions, /v1/completions, /v1/embeddings   (also without /v1)
+//	POST /v1/messages                                               (Anthropic Messages API: mockllm/anthropic.go)
 //	GET  /v1/models, /v1/models/{id}                                (also without /v1)
 //	POST /openai/deployments/{deployment}/chat/completions|completions|embeddings?api-version=…   (Azure)
 //	POST /v2/models/{name}/infer                                    (KServe v2)
@@ -31,6 +32,8 @@ func (s *Server) route(ctx *fasthttp.RequestCtx) (streaming bool) {
 		path = path[len("/v1"):]
 	}
 	switch string(path) {
+	case "/messages": // Anthropic Messages API (mockllm/anthropic.go)
+		return s.serveAnthropic(ctx)
 	case "/chat/completions":
 		return s.serveGenerate(ctx, epChat, nil)
 	case "/completions":
