@@ -20,7 +20,8 @@ type Exchange struct {
 
 	start     time.Time
 	endpoint  endpoint
-	api       inboundAPI // the API the client called (the pipeline runs on its OpenAI translation)
+	api       inboundAPI      // the API the client called (the pipeline runs on its OpenAI translation)
+	native    *nativeMessages // a Messages API request's own body, for anthropic upstreams; handler-owned
 	requestID []byte
 	principal *Principal
 	fields    requestFields

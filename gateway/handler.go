@@ -119,16 +119,19 @@ func (s *Server) handleModelAPI(ctx *fasthttp.RequestCtx, ep endpoint) { s.serve
 // serveModelAPI runs the pipeline; pathModel is the model named by an
 // Azure-style URL (nil for OpenAI paths).
 func (s *Server) serveModelAPI(ctx *fasthttp.RequestCtx, ep endpoint, pathModel []byte) {
-	s.serveModelAPIAs(ctx, ep, pathModel, apiOpenAI, nil)
+	s.serveModelAPIAs(ctx, ep, pathModel, nil)
 }
 
-// serveModelAPIAs runs the pipeline for a request that came in on api:
-// body is the OpenAI-shaped body translated from it (nil: the client's
-// own). It reports whether a stream writer took the request over.
-func (s *Server) serveModelAPIAs(ctx *fasthttp.RequestCtx, ep endpoint, pathModel []byte, api inboundAPI, body []byte) (handedOff bool) {
+// serveModelAPIAs runs the pipeline for a request that came in on another
+// API (in; nil for OpenAI's), on the OpenAI-shaped body translated from
+// it. It reports whether a stream writer took the request over.
+func (s *Server) serveModelAPIAs(ctx *fasthttp.RequestCtx, ep endpoint, pathModel []byte, in *inbound) (handedOff bool) {
 	x := acquireExchange()
 	x.endpoint = ep
-	x.api = api
+	var body []byte
+	if in != nil {
+		x.api, x.native, body = in.api, in.native, in.body
+	}
 	if pathModel != nil {
 		x.fields.Model, x.fields.modelFromPath = string(pathModel), true
 	}

@@ -42,14 +42,18 @@ func (x *Exchange) noteAPI() {
 // pooled: the parser, the translated OpenAI body (which the upstream
 // attempts send while the handler runs) and the translated answer.
 type messagesBuffers struct {
-	p    fastjson.Parser
-	body []byte
-	out  []byte
+	p      fastjson.Parser
+	body   []byte
+	out    []byte
+	native nativeMessages
+	in     inbound
 }
 
 var messagesBufPool = sync.Pool{New: func() any { return new(messagesBuffers) }}
 
 func releaseMessagesBuffers(b *messagesBuffers) {
+	b.native.reset()
+	b.in = inbound{}
 	if cap(b.body) > 1<<20 {
 		b.body = nil
 	}
@@ -101,7 +105,10 @@ func (s *Server) handleMessages(ctx *fasthttp.RequestCtx) {
 	if req.Ignored != "" {
 		ctx.Response.Header.Set("X-Tollgate-Ignored", req.Ignored)
 	}
-	if s.serveModelAPIAs(ctx, epChat, nil, apiMessages, b.body) {
+	n := &b.native
+	n.client, n.translated, n.maxTokens, n.header = ctx.PostBody(), b.body, req.MaxTokens, &ctx.Request.Header
+	b.in = inbound{api: apiMessages, body: b.body, native: n}
+	if s.serveModelAPIAs(ctx, epChat, nil, &b.in) {
 		return // the stream writer translates (gateway/messages_api_stream.go)
 	}
 	s.translateAnswer(ctx, b, req.Model)
@@ -113,6 +120,10 @@ func (s *Server) translateAnswer(ctx *fasthttp.RequestCtx, b *messagesBuffers, m
 	status := ctx.Response.StatusCode()
 	body := ctx.Response.Body()
 	if status >= 200 && status < 300 {
+		if native := b.native.nativeAnswer(body); native != nil {
+			ctx.Response.SetBody(native) // an anthropic upstream's own answer (gateway/messages_api_native.go)
+			return
+		}
 		out, err := messagesapi.AppendMessage(b.out[:0], body, &b.p, model)
 		if err != nil {
 			writeMessagesError(ctx, 502, messagesapi.TypeAPI, "the upstream's answer could not be read as a chat completion: "+err.Error())

@@ -3,7 +3,9 @@ package gateway
 import (
 	"context"
 	"strconv"
+	"time"
 
+	"github.com/tollgate-ai/tollgate/config"
 	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/tollgate-ai/tollgate/providers/messagesapi"
 	"github.com/valyala/fasthttp"
@@ -63,6 +65,10 @@ func (s *Server) handleCountTokens(ctx *fasthttp.RequestCtx) {
 		res.Headers().Apply(&ctx.Response.Header)
 		res.Settle(context.Background(), 0, 0)
 	}
+	if d := anthropicDeployment(m); d != nil {
+		s.forwardCountTokens(ctx, m, d)
+		return
+	}
 	n, e := s.countPrompt(b.body, req.Model)
 	if e != nil {
 		writeMessagesError(ctx, e.Status, messagesapi.ErrorType(e.Status), e.Message)
@@ -74,6 +80,43 @@ func (s *Server) handleCountTokens(ctx *fasthttp.RequestCtx) {
 	out = strconv.AppendInt(out, int64(n), 10)
 	b.out = append(out, '}')
 	ctx.SetBody(b.out)
+}
+
+// anthropicDeployment is the deployment of m's that count_tokens asks
+// when m's first deployment is an anthropic upstream; nil otherwise.
+func anthropicDeployment(m *model) *deployment {
+	if len(m.deployments) == 0 || m.deployments[0].upstream.cfg.Kind != config.KindAnthropic {
+		return nil
+	}
+	return m.deployments[0]
+}
+
+var anthropicCountPath = []byte("/v1/messages/count_tokens")
+
+// forwardCountTokens asks an anthropic upstream to count the client's own
+// body (the model's real tokenizer) and relays its answer as it is.
+func (s *Server) forwardCountTokens(ctx *fasthttp.RequestCtx, m *model, d *deployment) {
+	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	body, err := setTopLevel(nil, ctx.PostBody(), "model", d.modelJSON)
+	if err != nil {
+		writeMessagesError(ctx, 400, messagesapi.TypeInvalidRequest, "request body is not valid JSON")
+		return
+	}
+	req.Header.SetMethod(fasthttp.MethodPost)
+	req.Header.SetContentType("application/json")
+	d.upstream.setURI(req, epChat, d.upstreamModel)
+	d.upstream.setHeaders(req)
+	setAnthropicRequest(req, d.upstream, &ctx.Request.Header, anthropicCountPath)
+	req.SetBodyRaw(body)
+	if err := d.upstream.do(d.upstream.plain, req, resp, time.Now().Add(m.total)); err != nil {
+		writeMessagesError(ctx, 502, messagesapi.TypeAPI, "count_tokens: upstream "+d.name+" did not answer: "+err.Error())
+		return
+	}
+	ctx.SetStatusCode(resp.StatusCode())
+	ctx.SetContentTypeBytes(resp.Header.ContentType())
+	ctx.SetBody(resp.Body())
 }
 
 // countPrompt counts an OpenAI chat body's prompt as the meter estimates

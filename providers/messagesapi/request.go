@@ -9,8 +9,9 @@ import (
 
 // Request is what the gateway needs to know of a translated request.
 type Request struct {
-	Model  string // the model the client named
-	Stream bool
+	Model     string // the model the client named
+	Stream    bool
+	MaxTokens int // 0 when not given (count_tokens)
 	// Ignored names the fields the OpenAI shape cannot carry and that were
 	// not forwarded ("top_k"); "" when none.
 	Ignored string
@@ -79,12 +80,14 @@ func TranslateRequest(dst, body []byte, p *fastjson.Parser, mode Mode) ([]byte, 
 		}
 	}
 	w.dst = append(w.dst, '}')
+	r.MaxTokens = w.maxTokensSeen
 	return w.dst, r, nil
 }
 
 type requestWriter struct {
-	dst     []byte
-	scratch []byte
+	dst           []byte
+	scratch       []byte
+	maxTokensSeen int
 }
 
 func (w *requestWriter) maxTokens(mt *fastjson.Value, mode Mode) *Error {
@@ -98,6 +101,7 @@ func (w *requestWriter) maxTokens(mt *fastjson.Value, mode Mode) *Error {
 	if err != nil || n < 1 {
 		return invalid("max_tokens: Input should be an integer greater than or equal to 1")
 	}
+	w.maxTokensSeen = n
 	if mode == Messages {
 		w.dst = append(w.dst, `,"max_tokens":`...)
 		w.dst = strconv.AppendInt(w.dst, int64(n), 10)
