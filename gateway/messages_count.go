@@ -12,14 +12,15 @@ import (
 )
 
 // handleCountTokens serves POST /v1/messages/count_tokens: the prompt's
-// tokens, {"input_tokens": N}, counted with the gateway's tokenizer (the
-// estimate metering uses) on the request's OpenAI translation, and marked
-// x-tollgate-estimate: true, since the model's own tokenizer may differ.
+// tokens, {"input_tokens": N}. A model whose first deployment is an
+// anthropic upstream asks it (the model's own tokenizer); any other is
+// counted with the gateway's tokenizer (the estimate metering uses) on the
+// request's OpenAI translation, marked x-tollgate-estimate: true.
 //
 // It is authenticated and checked against the model allowlist like a
 // Messages request, and counts as one request against the key's (team's,
 // tenant's, model's) RPM, but reserves no tokens and no budget, and
-// writes no ledger record: no upstream is called and nothing is billed.
+// writes no ledger record: nothing is billed.
 func (s *Server) handleCountTokens(ctx *fasthttp.RequestCtx) {
 	if !ctx.IsPost() {
 		ctx.Response.Header.Set("Allow", "POST")
