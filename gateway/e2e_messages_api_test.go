@@ -85,8 +85,10 @@ func messagesGateway(t *testing.T) (root, ledgerDir string, up *capturingUpstrea
 upstreams:
   - {name: up, kind: openai, base_url: "{{UP}}", api_key: sk-upstream-secret}
   - {name: mock, kind: mock}
+  - {name: mute, kind: openai, base_url: "{{UP}}", headers: {x-mock-no-usage: "1"}}
 models:
   - {name: gpt-up, deployments: [{upstream: up, model: mock-gpt}]}
+  - {name: gpt-mute, deployments: [{upstream: mute, model: mock-gpt}]}
   - {name: mocked, deployments: [{upstream: mock}]}
 keys:
   - {id: k-ok, key: sk-ok, tenant: acme}
@@ -413,5 +415,28 @@ filters:
 	rec := ledgerRecordN(t, dir, 1)
 	if rec.Stages["filters"] != "out:secret.github_token=1" || rec.Stages["api"] != "messages" {
 		t.Fatalf("ledger record: %+v", rec)
+	}
+}
+
+// TestMessagesAPIStreamWithoutUpstreamUsage: an upstream that reports no
+// usage still gives the client message_delta usage, from the gateway's
+// own counts, as it bills them.
+func TestMessagesAPIStreamWithoutUpstreamUsage(t *testing.T) {
+	root, dir, _ := messagesGateway(t)
+	c := anthropicClient(root, "sk-ok", true)
+	st := c.Messages.NewStreaming(context.Background(), anthropic.MessageNewParams{Model: "gpt-mute", MaxTokens: 8,
+		Messages: userText("count it yourself")})
+	var acc anthropic.Message
+	for st.Next() {
+		if err := acc.Accumulate(st.Current()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Err(); err != nil || acc.Usage.InputTokens == 0 || acc.Usage.OutputTokens == 0 || acc.StopReason != anthropic.StopReasonMaxTokens {
+		t.Fatalf("%v %+v", err, acc)
+	}
+	rec := ledgerRecordN(t, dir, 1)
+	if rec.Flags&metering.FlagEstimatedUsage == 0 || rec.CompletionTokens != 8 || int64(acc.Usage.InputTokens) != int64(rec.PromptTokens) {
+		t.Fatalf("ledger record %+v, client usage %+v", rec, acc.Usage)
 	}
 }
