@@ -440,3 +440,50 @@ func TestMessagesAPIStreamWithoutUpstreamUsage(t *testing.T) {
 		t.Fatalf("ledger record %+v, client usage %+v", rec, acc.Usage)
 	}
 }
+
+// TestMessagesAPICacheHits: the response cache answers repeated Messages
+// requests, buffered and streamed (the stage's replayed events pass the
+// translation too), and the client reads them in Anthropic's shape.
+func TestMessagesAPICacheHits(t *testing.T) {
+	base, _, up := filtersGatewayOn(t, `
+models: [{name: m, deployments: [{upstream: u, model: m}]}]
+keys: [{id: acme, key: sk-acme, tenant: acme}]
+cache: {enabled: true}
+`, nil)
+	c := anthropicClient(strings.TrimSuffix(base, "/v1"), "sk-acme", true)
+	ctx := context.Background()
+	params := anthropic.MessageNewParams{Model: "m", MaxTokens: 50, Messages: userText("cache me")}
+	zeroTemp := option.WithJSONSet("temperature", 0) // the cache keeps deterministic answers
+	var texts, results []string
+	for i := 0; i < 2; i++ {
+		var resp *http.Response
+		msg, err := c.Messages.New(ctx, params, option.WithResponseInto(&resp), zeroTemp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts, results = append(texts, msg.Content[0].Text), append(results, resp.Header.Get("X-Tollgate-Cache"))
+	}
+	for i := 0; i < 2; i++ {
+		var resp *http.Response
+		st := c.Messages.NewStreaming(ctx, params, option.WithResponseInto(&resp), zeroTemp)
+		var acc anthropic.Message
+		for st.Next() {
+			if err := acc.Accumulate(st.Current()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := st.Err(); err != nil || len(acc.Content) != 1 || acc.StopReason == "" {
+			t.Fatalf("stream %d: %v %+v", i, err, acc)
+		}
+		texts, results = append(texts, acc.Content[0].Text), append(results, resp.Header.Get("X-Tollgate-Cache"))
+	}
+	// The buffered answer's entry serves the streams too, replayed as events.
+	for i, r := range results[1:] {
+		if r != "hit" || texts[i+1] != "you said: cache me" {
+			t.Fatalf("texts %q, cache results %q", texts, results)
+		}
+	}
+	if n := len(up.received()); n != 1 {
+		t.Fatalf("the upstream got %d requests, want 1", n)
+	}
+}
