@@ -487,3 +487,23 @@ cache: {enabled: true}
 		t.Fatalf("the upstream got %d requests, want 1", n)
 	}
 }
+
+// TestMessagesAPIBodyTooLarge: a body over server.max_body_bytes, refused
+// before any handler runs, is a 413 request_too_large in Anthropic's shape.
+func TestMessagesAPIBodyTooLarge(t *testing.T) {
+	mockURL, _ := startMock(t, mockllm.Options{})
+	base, _ := startGateway(t, `
+server: {max_body_bytes: 1024}
+upstreams: [{name: mock, kind: openai, base_url: "{{MOCK}}"}]
+models: [{name: mock-gpt, deployments: [{upstream: mock}]}]
+`, map[string]string{"MOCK": mockURL})
+	c := anthropicClient(strings.TrimSuffix(base, "/v1"), "any", true)
+	_, err := c.Messages.New(context.Background(), anthropic.MessageNewParams{Model: "mock-gpt", MaxTokens: 5,
+		Messages: userText(strings.Repeat("long ", 400))})
+	wantAnthropicError(t, err, 413, "request_too_large")
+	// The OpenAI API keeps its own shape.
+	status, _, body := rawPost(t, base+"/chat/completions", "", `{"model":"mock-gpt","messages":[{"role":"user","content":"`+strings.Repeat("x", 2000)+`"}]}`)
+	if status != 413 || !strings.HasPrefix(body, `{"error":`) {
+		t.Fatalf("%d %s", status, body)
+	}
+}

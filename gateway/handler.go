@@ -280,7 +280,7 @@ func (s *Server) recoverPanic(ctx *fasthttp.RequestCtx) {
 		s.log.Error("panic serving request", "path", string(ctx.Path()),
 			"request_id", string(ctx.Response.Header.Peek("X-Request-Id")), "panic", r, "stack", string(debug.Stack()))
 		e := errInternal
-		writeError(ctx, &e)
+		writeErrorFor(ctx, &e)
 	}
 }
 

@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"bytes"
+	"strconv"
 	"sync"
 
 	"github.com/tollgate-ai/tollgate/providers/messagesapi"
@@ -141,6 +143,19 @@ func (s *Server) translateAnswer(ctx *fasthttp.RequestCtx, b *messagesBuffers, m
 		}
 	}
 	writeMessagesError(ctx, status, messagesapi.ErrorType(status), msg)
+}
+
+// writeErrorFor answers with e in the shape of the API the request's path
+// belongs to: the Messages API's, or OpenAI's.
+func writeErrorFor(ctx *fasthttp.RequestCtx, e *APIError) {
+	if bytes.HasPrefix(ctx.Path(), pathMessages) {
+		if e.RetryAfter > 0 {
+			ctx.Response.Header.Set("Retry-After", strconv.Itoa(e.RetryAfter))
+		}
+		writeMessagesError(ctx, e.Status, messagesapi.ErrorType(e.Status), e.Message)
+		return
+	}
+	writeError(ctx, e)
 }
 
 // writeMessagesError answers with an error in the Messages API's shape;
