@@ -143,6 +143,10 @@ func embedderSpec(cfg *config.Config, name string) (spec string, o semantic.Open
 	if up == nil {
 		return "", o, nil, fmt.Errorf("cache: semantic embedding_model %q: unknown upstream %q", name, d.Upstream)
 	}
+	if config.IsTranslated(up.Kind) {
+		return "", o, nil, fmt.Errorf("cache: semantic embedding_model %q is served by upstream %s of kind %s; the semantic cache embeds through an OpenAI-shaped upstream (openai, azure or mock)",
+			name, up.Name, up.Kind)
+	}
 	o = semantic.OpenAIEmbedderOptions{BaseURL: up.BaseURL, APIKey: up.APIKey, Model: d.Model, MaxConns: up.MaxConns}
 	switch up.Kind {
 	case config.KindAzure:

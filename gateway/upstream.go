@@ -82,6 +82,10 @@ func newUpstream(cfg config.Upstream, mockDial func() (net.Conn, error)) (*upstr
 	}
 	u.provider = prov
 	switch {
+	case cfg.Kind == config.KindAnthropic:
+		// The provider writes it too; set here, pass-through routes to the
+		// upstream carry it as well.
+		u.authName, u.authValue = "x-api-key", cfg.APIKey
 	case prov != nil: // the provider writes its own credentials
 	case cfg.Kind == config.KindAzure:
 		u.authName, u.authValue = "api-key", cfg.APIKey

@@ -6,6 +6,9 @@
 //	POST /v1/chat/completions          stream and not; n, max_tokens / max_completion_tokens, stream_options
 //	POST /v1/completions               prompt: string, strings, token ids or token-id arrays
 //	POST /v1/embeddings                input likewise; dimensions (default 256), encoding_format float|base64
+//	POST /v1/messages                  Anthropic's Messages API, stream and not: its event stream, tool_use when
+//	                                   tools are given (unless the last turn brought a tool_result), usage, errors
+//	                                   in its shape (x-mock-error-status 529 is overloaded_error)
 //	GET  /v1/models, /v1/models/{id}   lists mock-gpt and mock-embed; any model name works everywhere
 //	POST /openai/deployments/{deployment}/chat/completions|completions|embeddings?api-version=…   (Azure)
 //	POST /v2/models/{name}/infer       KServe v2: a small deterministic FP32 output
