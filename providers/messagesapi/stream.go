@@ -1,6 +1,7 @@
 package messagesapi
 
 import (
+	"bytes"
 	"strconv"
 
 	"github.com/tollgate-ai/tollgate/internal/jsonscan"
@@ -32,8 +33,9 @@ type Stream struct {
 	started    bool
 	ended      bool
 	open       block
-	next       int // index of the next content block
-	tool       int // OpenAI index of the open tool call
+	next       int    // index of the next content block
+	tool       int    // OpenAI index of the open tool call
+	toolID     []byte // and its id
 	stop       string
 	usage      Usage
 	usageKnown bool
@@ -43,8 +45,8 @@ type Stream struct {
 // Reset readies s for a stream of model whose prompt is estimated at
 // inputTokens (message_start comes before the upstream's usage).
 func (s *Stream) Reset(model string, inputTokens int) {
-	p := s.p
-	*s = Stream{p: p, model: model, input: inputTokens, stop: "null"}
+	p, id := s.p, s.toolID[:0]
+	*s = Stream{p: p, toolID: id, model: model, input: inputTokens, stop: "null"}
 }
 
 // Usage is the usage the stream's chunks reported, if any did.
@@ -142,15 +144,17 @@ func (s *Stream) delta(dst []byte, kind block, text []byte) []byte {
 
 // toolDelta appends one tool call delta: a call with an id (or a new
 // index) opens a tool_use block, its arguments go out as input_json_delta.
-// OpenAI sends each call's pieces in a row; a piece of a call whose block
-// was already closed joins the open block.
+// OpenAI sends each call's pieces in a row (a piece of a call whose block
+// was closed by another call's would open a new block).
 func (s *Stream) toolDelta(dst []byte, tc *fastjson.Value) []byte {
 	idx := tc.GetInt("index")
 	id := tc.GetStringBytes("id")
-	if s.open != toolBlock || (len(id) > 0 && idx != s.tool) || idx > s.tool {
+	// A new call: another index, or another id (servers that send no index,
+	// or repeat the id on every piece of one call).
+	if s.open != toolBlock || idx != s.tool || (len(id) > 0 && !bytes.Equal(id, s.toolID)) {
 		dst = s.closeBlock(dst)
 		dst = s.openBlock(dst, toolBlock)
-		s.tool = idx
+		s.tool, s.toolID = idx, append(s.toolID[:0], id...)
 		dst = append(dst, `{"type":"tool_use","id":`...)
 		dst = jsonw.Bytes(dst, id)
 		dst = append(dst, `,"name":`...)
