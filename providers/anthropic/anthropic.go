@@ -8,6 +8,8 @@
 package anthropic
 
 import (
+	"sync"
+
 	"github.com/tollgate-ai/tollgate/config"
 	"github.com/tollgate-ai/tollgate/providers"
 	"github.com/valyala/fasthttp"
@@ -20,6 +22,7 @@ type Provider struct {
 	version string
 	cfg     config.AnthropicUpstream
 	parsers fastjson.ParserPool
+	scratch sync.Pool // *[]byte: a tool call's input rendered before it is quoted
 }
 
 // New builds the translation for an upstream of kind anthropic; apiKey is
@@ -31,7 +34,9 @@ func New(apiKey string, cfg config.AnthropicUpstream) *Provider {
 	if cfg.DefaultMaxTokens <= 0 {
 		cfg.DefaultMaxTokens = config.DefaultAnthropicMaxTokens
 	}
-	return &Provider{apiKey: apiKey, version: cfg.Version, cfg: cfg}
+	p := &Provider{apiKey: apiKey, version: cfg.Version, cfg: cfg}
+	p.scratch.New = func() any { b := make([]byte, 0, 512); return &b }
+	return p
 }
 
 var _ providers.Provider = (*Provider)(nil)

@@ -214,7 +214,7 @@ func appendSystem(dst []byte, msgs []*fastjson.Value) ([]byte, error) {
 		if !open {
 			dst, open = append(dst, `,"system":[`...), true
 		}
-		if dst, err = appendTextParts(dst, c, at(i, ".content")); err != nil {
+		if dst, err = appendTextParts(dst, c, i); err != nil {
 			return dst, err
 		}
 	}
@@ -229,7 +229,7 @@ func appendSystem(dst []byte, msgs []*fastjson.Value) ([]byte, error) {
 
 // appendTextParts appends content (a string or text parts) as text blocks,
 // skipping empty texts (the API rejects them).
-func appendTextParts(dst []byte, c *fastjson.Value, path string) ([]byte, error) {
+func appendTextParts(dst []byte, c *fastjson.Value, i int) ([]byte, error) {
 	switch {
 	case isNull(c):
 		return dst, nil
@@ -240,13 +240,13 @@ func appendTextParts(dst []byte, c *fastjson.Value, path string) ([]byte, error)
 		for j, part := range parts {
 			typ := part.GetStringBytes("type")
 			if string(typ) != "text" {
-				return dst, unsupported(path+"["+strconv.Itoa(j)+"].type", "'"+string(typ)+"' is not allowed here: only text parts")
+				return dst, unsupported(at(i, ".content["+strconv.Itoa(j)+"].type"), "'"+string(typ)+"' is not allowed here: only text parts")
 			}
 			dst = appendTextBlock(dst, part.GetStringBytes("text"))
 		}
 		return dst, nil
 	}
-	return dst, invalid(path, "field '"+path+"' must be a string or an array of parts")
+	return dst, invalid(at(i, ".content"), "field '"+at(i, ".content")+"' must be a string or an array of parts")
 }
 
 func appendTextBlock(dst, text []byte) []byte {
@@ -401,17 +401,17 @@ func (t *turns) assistant(m *fastjson.Value, i int) error {
 	}
 	calls := m.GetArray("tool_calls")
 	for j, tc := range calls {
-		path := at(i, ".tool_calls["+strconv.Itoa(j)+"]")
+		path := func() string { return at(i, ".tool_calls["+strconv.Itoa(j)+"]") } // built only for an error
 		id, name := tc.GetStringBytes("id"), tc.GetStringBytes("function", "name")
 		if len(id) == 0 || len(name) == 0 {
-			return invalid(path, "a tool call needs an id and function.name")
+			return invalid(path(), "a tool call needs an id and function.name")
 		}
 		args := bytes.TrimSpace(tc.GetStringBytes("function", "arguments"))
 		switch {
 		case len(args) == 0:
 			args = []byte("{}")
 		case args[0] != '{' || fastjson.ValidateBytes(args) != nil:
-			return invalid(path+".function.arguments", "field '"+path+".function.arguments' must hold a JSON object")
+			return invalid(path()+".function.arguments", "field '"+path()+".function.arguments' must hold a JSON object")
 		}
 		t.block("assistant")
 		t.dst = append(t.dst, `{"type":"tool_use","id":`...)
@@ -445,7 +445,7 @@ func (t *turns) toolResult(m *fastjson.Value, i int) error {
 	default:
 		t.dst = append(t.dst, `,"content":[`...)
 		var err error
-		if t.dst, err = appendTextParts(t.dst, c, at(i, ".content")); err != nil {
+		if t.dst, err = appendTextParts(t.dst, c, i); err != nil {
 			return err
 		}
 		if t.dst[len(t.dst)-1] == '[' {

@@ -132,7 +132,9 @@ func (p *Provider) TranslateResponse(dst []byte, body []byte, c *providers.Call)
 	}
 	if nTools > 0 {
 		dst = append(dst, `,"tool_calls":[`...)
-		var args []byte
+		bp := p.scratch.Get().(*[]byte)
+		defer p.scratch.Put(bp)
+		args := (*bp)[:0]
 		k := 0
 		for _, b := range content {
 			if string(b.GetStringBytes("type")) != "tool_use" {
@@ -154,6 +156,9 @@ func (p *Provider) TranslateResponse(dst []byte, body []byte, c *providers.Call)
 			}
 			dst = jsonw.Bytes(dst, args)
 			dst = append(dst, "}}"...)
+		}
+		if cap(args) <= 64<<10 {
+			*bp = args
 		}
 		dst = append(dst, ']')
 	}

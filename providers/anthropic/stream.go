@@ -72,6 +72,10 @@ func keep(b []byte) []byte {
 func (s *stream) Next() ([]byte, error) {
 	for s.err == nil {
 		if s.ended {
+			// Read the body to its end (the API ends it right after
+			// message_stop) so the upstream connection goes back to its
+			// pool instead of being discarded with unread bytes.
+			_, _ = io.CopyN(io.Discard, s.br, 64<<10)
 			s.err = io.EOF
 			break
 		}
