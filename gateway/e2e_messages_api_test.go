@@ -86,7 +86,9 @@ upstreams:
   - {name: up, kind: openai, base_url: "{{UP}}", api_key: sk-upstream-secret}
   - {name: mock, kind: mock}
   - {name: mute, kind: openai, base_url: "{{UP}}", headers: {x-mock-no-usage: "1"}}
+  - {name: down, kind: openai, base_url: "{{UP}}", headers: {x-mock-error-rate: "1", x-mock-error-status: "500"}}
 models:
+  - {name: gpt-down, deployments: [{upstream: down, model: mock-gpt}], retry: {attempts: 1}}
   - {name: gpt-up, deployments: [{upstream: up, model: mock-gpt}]}
   - {name: gpt-mute, deployments: [{upstream: mute, model: mock-gpt}]}
   - {name: mocked, deployments: [{upstream: mock}]}
@@ -347,6 +349,12 @@ func TestMessagesAPIErrors(t *testing.T) {
 	}
 	_, err = rpm.Messages.New(ctx, params)
 	wantAnthropicError(t, err, 429, "rate_limit_error")
+
+	// The upstream failing: the gateway's 502 is an api_error.
+	down := params
+	down.Model = "gpt-down"
+	_, err = ok.Messages.New(ctx, down)
+	wantAnthropicError(t, err, 502, "api_error")
 
 	// A stream refused before it starts is a plain error answer too.
 	st := blocked.Messages.NewStreaming(ctx, params)
