@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -59,33 +60,41 @@ func (a *nativeUpstream) last(t *testing.T) (seenRequest, string) {
 }
 
 // nativeGateway serves "claude-gw" from an anthropic upstream (upstream
-// model claude-up) with the filters stage redacting e-mail addresses in
-// prompts, and a ledger.
-func nativeGateway(t *testing.T) (root, ledgerDir string, up *nativeUpstream) {
+// model claude-up) with a ledger, and with filters the filters stage
+// redacting e-mail addresses in prompts.
+func nativeGateway(t *testing.T, filters bool) (root, ledgerDir string, up *nativeUpstream) {
 	t.Helper()
 	url, up := startNative(t)
-	cfg := parseConfig(t, `
-upstreams: [{name: anth, kind: anthropic, base_url: "{{A}}", api_key: sk-anthropic-upstream}]
-models: [{name: claude-gw, deployments: [{upstream: anth, model: claude-up}]}]
+	yml := `
+upstreams:
+  - {name: anth, kind: anthropic, base_url: "{{A}}", api_key: sk-anthropic-upstream}
+  - {name: broken, kind: anthropic, base_url: "{{A}}", api_key: sk-anthropic-upstream, headers: {x-mock-fail-after: "4"}}
+models:
+  - {name: claude-gw, deployments: [{upstream: anth, model: claude-up}]}
+  - {name: claude-broken, deployments: [{upstream: broken, model: claude-up}], retry: {attempts: 1}}
 keys: [{id: k-ok, key: sk-ok, tenant: acme}]
-filters:
-  enabled: true
-  input: {pii.email: redact}
-`, map[string]string{"A": url})
-	sc, err := filterstage.NewScanner(&cfg.Filters)
-	if err != nil {
-		t.Fatal(err)
+`
+	if filters {
+		yml += "filters: {enabled: true, input: {pii.email: redact}}\n"
 	}
-	fs, err := filterstage.New(cfg.Filters, sc)
-	if err != nil {
-		t.Fatal(err)
+	cfg := parseConfig(t, yml, map[string]string{"A": url})
+	var st gateway.Stages
+	if filters {
+		sc, err := filterstage.NewScanner(&cfg.Filters)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Filters, err = filterstage.New(cfg.Filters, sc); err != nil {
+			t.Fatal(err)
+		}
 	}
 	tokens, err := tokenizer.New(tokenizer.Options{DefaultEncoding: tokenizer.O200KBase})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ledger, dir := testLedger(t)
-	gw, err := gateway.New(cfg, gateway.Options{Stages: gateway.Stages{Filters: fs, Tokens: tokens, Ledger: ledger}})
+	st.Tokens, st.Ledger = tokens, ledger
+	gw, err := gateway.New(cfg, gateway.Options{Stages: st})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +108,7 @@ filters:
 // mapped onto the client's block; the answer comes back as the upstream
 // wrote it (its model id), and the ledger bills its usage.
 func TestMessagesAPINativeToAnthropic(t *testing.T) {
-	root, dir, up := nativeGateway(t)
+	root, dir, up := nativeGateway(t, true)
 	c := anthropicClient(root, "sk-ok", true)
 	params := anthropic.MessageNewParams{Model: "claude-gw", MaxTokens: 9,
 		System: []anthropic.TextBlockParam{{Text: "be brief", CacheControl: anthropic.NewCacheControlEphemeralParam()}},
@@ -168,5 +177,52 @@ func TestMessagesAPINativeToAnthropic(t *testing.T) {
 	if seen, _ := up.last(t); seen.path != "/v1/messages/count_tokens" || seen.xAPIKey != "sk-anthropic-upstream" ||
 		!strings.Contains(seen.body, `"model":"claude-up"`) {
 		t.Fatalf("count_tokens upstream saw %+v", seen)
+	}
+}
+
+// TestMessagesAPINativeStream: without stream filters a Messages client
+// streaming from an anthropic upstream reads the upstream's own events
+// (its ping, its model id), relayed as they arrive, and the SDK
+// accumulates them; the ledger bills the usage read from them.
+func TestMessagesAPINativeStream(t *testing.T) {
+	root, dir, _ := nativeGateway(t, false)
+	status, h, body := rawPostHeader(t, root+"/v1/messages", map[string]string{"x-api-key": "sk-ok"},
+		`{"model":"claude-gw","max_tokens":5,"stream":true,"messages":[{"role":"user","content":"raw please"}]}`)
+	if status != 200 || h.Get("Content-Type") != "text/event-stream" || !strings.Contains(body, "event: ping") ||
+		!strings.Contains(body, `"model":"claude-up"`) || !strings.HasSuffix(body, "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n") {
+		t.Fatalf("%d %v\n%s", status, h, body)
+	}
+
+	c := anthropicClient(root, "sk-ok", true)
+	st := c.Messages.NewStreaming(context.Background(), anthropic.MessageNewParams{Model: "claude-gw", MaxTokens: 7,
+		Messages: userText("stream natively")})
+	var acc anthropic.Message
+	for st.Next() {
+		if err := acc.Accumulate(st.Current()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Err(); err != nil || acc.Model != "claude-up" || acc.Usage.OutputTokens != 7 || len(acc.Content) == 0 {
+		t.Fatalf("%v %+v", err, acc)
+	}
+	// A stream that breaks mid-way: the events relayed so far, then an
+	// Anthropic error event, which the SDK reports.
+	st = c.Messages.NewStreaming(context.Background(), anthropic.MessageNewParams{Model: "claude-broken", MaxTokens: 20,
+		Messages: userText("break please")})
+	acc = anthropic.Message{}
+	for st.Next() {
+		_ = acc.Accumulate(st.Current())
+	}
+	var ae *anthropic.Error
+	if err := st.Err(); !errors.As(err, &ae) || ae.Type() != "api_error" || acc.Model != "claude-up" || len(acc.Content) == 0 || acc.Content[0].Text == "" {
+		t.Fatalf("broken stream: %v %+v", err, acc)
+	}
+	if testing.Verbose() {
+		t.Logf("broken stream ended with: %v", st.Err())
+	}
+	for _, r := range ledgerRecords(t, dir, 3)[:2] {
+		if r.Stages["api"] != "messages" || r.CompletionTokens == 0 || r.PromptTokens == 0 || r.Status != 200 {
+			t.Fatalf("ledger record %+v", r)
+		}
 	}
 }

@@ -22,6 +22,7 @@ type Exchange struct {
 	endpoint  endpoint
 	api       inboundAPI      // the API the client called (the pipeline runs on its OpenAI translation)
 	native    *nativeMessages // a Messages API request's own body, for anthropic upstreams; handler-owned
+	tee       *nativeTee      // the native stream's bytes, for the stream writer (gateway/messages_api_native.go)
 	requestID []byte
 	principal *Principal
 	fields    requestFields

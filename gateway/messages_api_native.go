@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"io"
 	"strconv"
 
 	"github.com/VictoriaMetrics/metrics"
@@ -19,8 +20,10 @@ import (
 // OpenAI view: the upstream's answer is translated for the meter and the
 // stages as any anthropic answer is, and a buffered answer the stages
 // left as it was goes back to the client as the upstream wrote it.
-// Streams from the upstream reach the client through both translations
-// (Anthropic → OpenAI for the stages, → Anthropic again).
+// A stream from the upstream is read through the provider's translation
+// (the meter and the relay see OpenAI chunks) while its own bytes are
+// kept, and the client gets those, event by event, unless stream filters
+// run (they rewrite OpenAI chunks): then both translations apply.
 
 // inbound is a request that came in on another API than OpenAI's.
 type inbound struct {
@@ -158,4 +161,55 @@ func (n *nativeMessages) nativeAnswer(openAIBody []byte) []byte {
 		return nil
 	}
 	return n.answer
+}
+
+// nativeTee keeps the bytes of an anthropic upstream's stream as the
+// provider's decoder reads them, for a client that gets them as they are.
+type nativeTee struct {
+	r   io.Reader
+	buf []byte
+}
+
+func (t *nativeTee) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	t.buf = append(t.buf, p[:n]...)
+	return n, err
+}
+
+// nativeStreamBody is the body the provider's stream decoder reads: for a
+// native request, through a tee whose bytes the stream writer relays.
+func (x *Exchange) nativeStreamBody(body io.Reader) io.Reader {
+	x.tee = nil
+	if x.native == nil || !x.native.live {
+		return body
+	}
+	x.tee = &nativeTee{r: body, buf: make([]byte, 0, 4<<10)}
+	return x.tee
+}
+
+var (
+	eventMessageDelta = []byte("event: message_delta")
+	eventMessageStop  = []byte("event: message_stop")
+	eventBoundary     = []byte("\n\n")
+)
+
+// takeEvents moves the complete events at the head of t.buf to dst. Unless
+// all is set it stops before message_delta: the end of the message waits
+// for the relay's end (a response-phase policy may still withhold it).
+func (t *nativeTee) takeEvents(dst []byte, all bool) []byte {
+	cut := 0
+	for {
+		i := bytes.Index(t.buf[cut:], eventBoundary)
+		if i < 0 {
+			break
+		}
+		ev := t.buf[cut:]
+		if !all && (bytes.HasPrefix(ev, eventMessageDelta) || bytes.HasPrefix(ev, eventMessageStop)) {
+			break
+		}
+		cut += i + len(eventBoundary)
+	}
+	dst = append(dst, t.buf[:cut]...)
+	t.buf = append(t.buf[:0], t.buf[cut:]...)
+	return dst
 }

@@ -24,6 +24,7 @@ type messagesStream struct {
 	s     messagesapi.Stream
 	buf   []byte
 	meter *metering.Meter
+	raw   *nativeTee // an anthropic upstream's own events, relayed as they are
 }
 
 var messagesStreamPool = sync.Pool{New: func() any { return new(messagesStream) }}
@@ -36,10 +37,17 @@ func streamOutputFor(x *Exchange) streamOutput {
 	m := messagesStreamPool.Get().(*messagesStream)
 	m.s.Reset(x.fields.Model, x.meter.PromptEstimate())
 	m.meter = &x.meter
+	if x.tee != nil && x.filters == nil { // no stage rewrites the stream: the upstream's own events go out
+		m.raw = x.tee
+	}
+	x.tee = nil
 	return m
 }
 
 func (m *messagesStream) translate(ev []byte) []byte {
+	if m.raw != nil {
+		return m.relayNative(ev)
+	}
 	if isDoneEvent(ev) {
 		u, ok := m.s.Usage()
 		if !ok {
@@ -66,8 +74,20 @@ func (m *messagesStream) fallbackUsage() messagesapi.Usage {
 	return messagesapi.Usage{PromptTokens: m.meter.PromptEstimate(), CompletionTokens: m.s.EstimatedOutput()}
 }
 
+// relayNative sends the upstream's own events that arrived with ev (the
+// OpenAI chunk translated from them); an error the gateway ends the
+// stream with follows them as an Anthropic error event.
+func (m *messagesStream) relayNative(ev []byte) []byte {
+	done := isDoneEvent(ev)
+	m.buf = m.raw.takeEvents(m.buf[:0], done)
+	if !done && hasErrorMember(eventData(ev)) {
+		m.buf, _ = m.s.Event(m.buf, ev, messagesapi.Usage{})
+	}
+	return m.buf
+}
+
 func (m *messagesStream) release() {
-	m.meter = nil
+	m.meter, m.raw = nil, nil
 	if cap(m.buf) > 1<<20 {
 		m.buf = nil
 	}
