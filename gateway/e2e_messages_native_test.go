@@ -69,15 +69,20 @@ func nativeGateway(t *testing.T, filters bool) (root, ledgerDir string, up *nati
 upstreams:
   - {name: anth, kind: anthropic, base_url: "{{A}}", api_key: sk-anthropic-upstream}
   - {name: broken, kind: anthropic, base_url: "{{A}}", api_key: sk-anthropic-upstream, headers: {x-mock-fail-after: "4"}}
+  - {name: dead, kind: anthropic, base_url: "{{A}}", api_key: sk-anthropic-upstream, headers: {x-mock-fail-after: "0"}}
+  - {name: oai, kind: openai, base_url: "{{O}}"}
 models:
   - {name: claude-gw, deployments: [{upstream: anth, model: claude-up}]}
   - {name: claude-broken, deployments: [{upstream: broken, model: claude-up}], retry: {attempts: 1}}
+  - {name: claude-dead, deployments: [{upstream: dead, model: claude-up}], retry: {attempts: 1}, fallbacks: [gpt-spare]}
+  - {name: gpt-spare, deployments: [{upstream: oai, model: mock-gpt}]}
 keys: [{id: k-ok, key: sk-ok, tenant: acme}]
 `
 	if filters {
 		yml += "filters: {enabled: true, input: {pii.email: redact}}\n"
 	}
-	cfg := parseConfig(t, yml, map[string]string{"A": url})
+	oaiURL, _ := startMock(t, mockllm.Options{})
+	cfg := parseConfig(t, yml, map[string]string{"A": url, "O": oaiURL})
 	var st gateway.Stages
 	if filters {
 		sc, err := filterstage.NewScanner(&cfg.Filters)
@@ -219,6 +224,20 @@ func TestMessagesAPINativeStream(t *testing.T) {
 	}
 	if testing.Verbose() {
 		t.Logf("broken stream ended with: %v", st.Err())
+	}
+	// A native stream that dies before its first event falls back to an
+	// OpenAI model: the client gets that answer translated, nothing of the
+	// failed attempt.
+	st = c.Messages.NewStreaming(context.Background(), anthropic.MessageNewParams{Model: "claude-dead", MaxTokens: 5,
+		Messages: userText("fall back")})
+	acc = anthropic.Message{}
+	for st.Next() {
+		if err := acc.Accumulate(st.Current()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Err(); err != nil || acc.Model != "claude-dead" || acc.Usage.OutputTokens != 5 || len(acc.Content) != 1 {
+		t.Fatalf("fallback stream: %v %+v", err, acc)
 	}
 	for _, r := range ledgerRecords(t, dir, 3)[:2] {
 		if r.Stages["api"] != "messages" || r.CompletionTokens == 0 || r.PromptTokens == 0 || r.Status != 200 {

@@ -281,7 +281,7 @@ func (s *Server) call(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *deploy
 	case r.err != nil:
 	case r.relays():
 		if prov != nil {
-			sc = acquireTranslatedScanner(prov.NewStream(x.nativeStreamBody(resp.BodyStream()), &x.call))
+			sc = acquireTranslatedScanner(prov.NewStream(x.nativeStreamBody(d, resp.BodyStream()), &x.call))
 		} else {
 			sc = acquireScanner(resp.BodyStream())
 		}

@@ -168,6 +168,7 @@ func (n *nativeMessages) nativeAnswer(openAIBody []byte) []byte {
 type nativeTee struct {
 	r   io.Reader
 	buf []byte
+	dep *deployment // the attempt's: a retry elsewhere leaves this tee unused
 }
 
 func (t *nativeTee) Read(p []byte) (int, error) {
@@ -178,12 +179,12 @@ func (t *nativeTee) Read(p []byte) (int, error) {
 
 // nativeStreamBody is the body the provider's stream decoder reads: for a
 // native request, through a tee whose bytes the stream writer relays.
-func (x *Exchange) nativeStreamBody(body io.Reader) io.Reader {
+func (x *Exchange) nativeStreamBody(d *deployment, body io.Reader) io.Reader {
 	x.tee = nil
 	if x.native == nil || !x.native.live {
 		return body
 	}
-	x.tee = &nativeTee{r: body, buf: make([]byte, 0, 4<<10)}
+	x.tee = &nativeTee{r: body, buf: make([]byte, 0, 4<<10), dep: d}
 	return x.tee
 }
 

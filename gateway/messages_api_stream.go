@@ -37,7 +37,9 @@ func streamOutputFor(x *Exchange) streamOutput {
 	m := messagesStreamPool.Get().(*messagesStream)
 	m.s.Reset(x.fields.Model, x.meter.PromptEstimate())
 	m.meter = &x.meter
-	if x.tee != nil && x.filters == nil { // no stage rewrites the stream: the upstream's own events go out
+	// The upstream's own events go out when they are this answer's (not a
+	// failed earlier attempt's) and no stage rewrites the stream.
+	if x.tee != nil && x.tee.dep == x.dep && x.filters == nil {
 		m.raw = x.tee
 	}
 	x.tee = nil
