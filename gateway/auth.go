@@ -73,20 +73,24 @@ func (kr *keyring) enabled() bool { return len(kr.byHash) > 0 }
 var (
 	bearerPrefix = []byte("Bearer ")
 	apiKeyHeader = []byte("api-key")
+	xAPIKey      = []byte("x-api-key")
 )
 
-// clientKey extracts the key from "Authorization: Bearer K" or "api-key: K"
-// (Azure SDKs send the latter).
+// clientKey extracts the key from "Authorization: Bearer K", "api-key: K"
+// (Azure SDKs send it) or "x-api-key: K" (Anthropic SDKs and coding agents).
 func clientKey(h *fasthttp.RequestHeader) []byte {
 	if a := h.Peek(fasthttp.HeaderAuthorization); len(a) > len(bearerPrefix) && bytes.EqualFold(a[:len(bearerPrefix)], bearerPrefix) {
 		return bytes.TrimSpace(a[len(bearerPrefix):])
 	}
-	return bytes.TrimSpace(h.PeekBytes(apiKeyHeader))
+	if k := bytes.TrimSpace(h.PeekBytes(apiKeyHeader)); len(k) > 0 {
+		return k
+	}
+	return bytes.TrimSpace(h.PeekBytes(xAPIKey))
 }
 
 var (
 	errMissingKey = &APIError{Status: 401, Type: typeAuth, Code: "invalid_api_key",
-		Message: "missing API key: send it as 'Authorization: Bearer <key>' or an 'api-key' header"}
+		Message: "missing API key: send it as 'Authorization: Bearer <key>', an 'api-key' or an 'x-api-key' header"}
 	errBadKey = &APIError{Status: 401, Type: typeAuth, Code: "invalid_api_key",
 		Message: "invalid API key: it matches no virtual key configured on this gateway"}
 )

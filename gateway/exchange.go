@@ -20,6 +20,9 @@ type Exchange struct {
 
 	start     time.Time
 	endpoint  endpoint
+	api       inboundAPI      // the API the client called (the pipeline runs on its OpenAI translation)
+	native    *nativeMessages // a Messages API request's own body, for anthropic upstreams; handler-owned
+	tee       *nativeTee      // the native stream's bytes, for the stream writer (gateway/messages_api_native.go)
 	requestID []byte
 	principal *Principal
 	fields    requestFields

@@ -281,7 +281,7 @@ func (s *Server) call(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *deploy
 	case r.err != nil:
 	case r.relays():
 		if prov != nil {
-			sc = acquireTranslatedScanner(prov.NewStream(resp.BodyStream(), &x.call))
+			sc = acquireTranslatedScanner(prov.NewStream(x.nativeStreamBody(d, resp.BodyStream()), &x.call))
 		} else {
 			sc = acquireScanner(resp.BodyStream())
 		}
@@ -289,7 +289,7 @@ func (s *Server) call(ctx *fasthttp.RequestCtx, x *Exchange, m *model, d *deploy
 	case r.status >= 200 && r.status < 300:
 		if prov != nil {
 			// Translated before the meter and the stages read it.
-			if r.provErr = x.translateAnswer(prov, resp); r.provErr != nil {
+			if r.provErr = x.native.keepAnswer(x, prov, resp); r.provErr != nil { // x.translateAnswer, the native answer kept
 				break
 			}
 		}
@@ -334,6 +334,9 @@ func (x *Exchange) buildUpstreamRequest(ctx *fasthttp.RequestCtx, req *fasthttp.
 		x.editBuf, body = edited, edited
 	}
 	if prov != nil {
+		if x.forwardNative(req, d, body) { // a Messages API client's own body (gateway/messages_api_native.go)
+			return nil
+		}
 		return x.prepareProviderRequest(req, d, body) // gateway/provider_call.go
 	}
 	req.SetBodyRaw(body)

@@ -57,6 +57,8 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 		s.handleModelAPI(ctx, epEmbeddings)
 	case bytes.HasPrefix(path, pathAzure):
 		s.handleAzurePath(ctx, path[len(pathAzure):])
+	case bytes.HasPrefix(path, pathMessages):
+		s.handleMessagesPath(ctx, path) // Anthropic's Messages API (gateway/messages_api.go)
 	case bytes.Equal(path, pathModels):
 		s.handleModels(ctx)
 	case bytes.HasPrefix(path, pathModelsSlash):
@@ -119,8 +121,19 @@ func (s *Server) handleModelAPI(ctx *fasthttp.RequestCtx, ep endpoint) { s.serve
 // serveModelAPI runs the pipeline; pathModel is the model named by an
 // Azure-style URL (nil for OpenAI paths).
 func (s *Server) serveModelAPI(ctx *fasthttp.RequestCtx, ep endpoint, pathModel []byte) {
+	s.serveModelAPIAs(ctx, ep, pathModel, nil)
+}
+
+// serveModelAPIAs runs the pipeline for a request that came in on another
+// API (in; nil for OpenAI's), on the OpenAI-shaped body translated from
+// it. It reports whether a stream writer took the request over.
+func (s *Server) serveModelAPIAs(ctx *fasthttp.RequestCtx, ep endpoint, pathModel []byte, in *inbound) (handedOff bool) {
 	x := acquireExchange()
 	x.endpoint = ep
+	var body []byte
+	if in != nil {
+		x.api, x.native, body = in.api, in.native, in.body
+	}
 	if pathModel != nil {
 		x.fields.Model, x.fields.modelFromPath = string(pathModel), true
 	}
@@ -129,7 +142,6 @@ func (s *Server) serveModelAPI(ctx *fasthttp.RequestCtx, ep endpoint, pathModel 
 	ctx.Response.Header.SetBytesV("X-Request-Id", x.requestID)
 	// Once a stream writer owns x it may run (and release x) before this
 	// handler returns, so ownership is tracked here, never read from x.
-	handedOff := false
 	defer func() {
 		if !handedOff {
 			if x.status == 0 { // only a panic leaves no status: recoverPanic answers 500
@@ -160,7 +172,10 @@ func (s *Server) serveModelAPI(ctx *fasthttp.RequestCtx, ep endpoint, pathModel 
 			Message: "Content-Type must be application/json, got " + truncate(string(ctx.Request.Header.ContentType()), 100)})
 		return
 	}
-	body := ctx.PostBody()
+	if body == nil {
+		body = ctx.PostBody()
+	}
+	x.noteAPI()
 	if e := s.readBody(x, ep, body); e != nil {
 		s.failNow(ctx, x, e)
 		return
@@ -210,6 +225,7 @@ func (s *Server) serveModelAPI(ctx *fasthttp.RequestCtx, ep endpoint, pathModel 
 		x.meter.ReleaseRequest() // then let the parsed body go
 	}
 	handedOff = s.forward(ctx, x, s.prepareBody(x, body))
+	return handedOff
 }
 
 // isJSONContentType accepts application/json (with parameters) and the
@@ -266,7 +282,7 @@ func (s *Server) recoverPanic(ctx *fasthttp.RequestCtx) {
 		s.log.Error("panic serving request", "path", string(ctx.Path()),
 			"request_id", string(ctx.Response.Header.Peek("X-Request-Id")), "panic", r, "stack", string(debug.Stack()))
 		e := errInternal
-		writeError(ctx, &e)
+		writeErrorFor(ctx, &e)
 	}
 }
 

@@ -33,6 +33,7 @@ func (s *Server) startRelay(ctx *fasthttp.RequestCtx, x *Exchange, d *deployment
 	x.filters = s.streamFilters(x)
 	x.detached = true
 	cl := holdClient(ctx, x.rt.cfg.Server.StreamWriteTimeout)
+	cl.out = streamOutputFor(x)
 	ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer s.endStream(x, cl, d)
 		defer s.recoverStream(w, x, cl, resp)

@@ -205,7 +205,7 @@ func (s *Server) serverError(ctx *fasthttp.RequestCtx, err error) {
 	x.setRequestID(&ctx.Request.Header)
 	ctx.Response.Header.SetBytesV("X-Request-Id", x.requestID)
 	releaseExchange(x)
-	writeError(ctx, e)
+	writeErrorFor(ctx, e)
 }
 
 func isHeaderTooLarge(err error) bool {

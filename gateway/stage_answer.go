@@ -45,6 +45,7 @@ func (s *Server) writeAnswer(ctx *fasthttp.RequestCtx, x *Exchange, a *Answer) (
 	x.filters = s.streamFilters(x)
 	x.detached = true
 	cl := holdClient(ctx, x.rt.cfg.Server.StreamWriteTimeout)
+	cl.out = streamOutputFor(x)
 	src := a.Events
 	ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer s.endStream(x, cl, nil)

@@ -28,6 +28,7 @@ const clientWatchEvery = time.Second
 // Pooled: one per live stream, with its one timer.
 type streamClient struct {
 	conn         net.Conn
+	out          streamOutput // nil, or the client's API's events for each OpenAI event (gateway/messages_api_stream.go)
 	writeTimeout time.Duration
 	deadline     time.Time // of the latest armed write
 
@@ -69,6 +70,10 @@ func holdClient(ctx *fasthttp.RequestCtx, writeTimeout time.Duration) *streamCli
 // release stops the watchdog and returns c to the pool.
 func (c *streamClient) release() {
 	c.stopWatch()
+	if c.out != nil {
+		c.out.release()
+		c.out = nil
+	}
 	c.conn, c.body = nil, nil
 	streamClientPool.Put(c)
 }
@@ -86,6 +91,11 @@ func (c *streamClient) armWrite() {
 // send writes one event and flushes it to the client, the writes bounded
 // by the stream write timeout.
 func (c *streamClient) send(w *bufio.Writer, ev []byte) error {
+	if c.out != nil {
+		if ev = c.out.translate(ev); len(ev) == 0 {
+			return nil
+		}
+	}
 	c.armWrite()
 	if _, err := w.Write(ev); err != nil {
 		return err
