@@ -2,6 +2,8 @@ package bedrock
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"strconv"
@@ -29,34 +31,13 @@ func (e *readErrs) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// counted counts the bytes the decoder takes, so an EOF inside a frame
-// (a truncated stream) is told apart from one between frames.
-type counted struct {
-	r *bufio.Reader
-	n int64
-}
-
-func (c *counted) Read(b []byte) (int, error) {
-	n, err := c.r.Read(b)
-	c.n += int64(n)
-	return n, err
-}
-
-func (c *counted) ReadByte() (byte, error) {
-	b, err := c.r.ReadByte()
-	if err == nil {
-		c.n++
-	}
-	return b, err
-}
-
 // stream turns ConverseStream's event-stream messages into chunks.
 type stream struct {
 	p       *Provider
 	model   string
 	src     readErrs
 	br      *bufio.Reader
-	in      counted
+	frame   bytes.Reader // the frame being decoded, when it fits in br
 	dec     *eventstream.Decoder
 	payload []byte
 	parser  fastjson.Parser
@@ -80,7 +61,6 @@ func (p *Provider) NewStream(r io.Reader, c *providers.Call) providers.Stream {
 	s.p, s.model = p, c.Model
 	s.src = readErrs{r: r}
 	s.br.Reset(&s.src)
-	s.in = counted{r: s.br}
 	s.out, s.id, s.blocks = s.out[:0], p.ids.Append(s.id[:0], "chatcmpl-"), s.blocks[:0]
 	s.created = p.now().Unix()
 	s.tools, s.hasUse, s.done = 0, false, false
@@ -91,6 +71,7 @@ func (p *Provider) NewStream(r io.Reader, c *providers.Call) providers.Stream {
 func (s *stream) Close() {
 	s.src = readErrs{}
 	s.br.Reset(nil)
+	s.frame.Reset(nil)
 	s.p = nil
 	if cap(s.payload) > 1<<20 {
 		s.payload = nil
@@ -100,12 +81,11 @@ func (s *stream) Close() {
 
 func (s *stream) Next() ([]byte, error) {
 	for !s.done {
-		start := s.in.n
-		msg, err := s.dec.Decode(&s.in, s.payload[:0])
+		msg, err := s.decode()
 		if err != nil {
 			s.done = true
 			switch {
-			case err == io.EOF && s.in.n == start:
+			case err == io.EOF:
 				return s.usageChunk()
 			case s.src.err != nil && errors.Is(err, s.src.err):
 				return nil, err
@@ -123,6 +103,60 @@ func (s *stream) Next() ([]byte, error) {
 		}
 	}
 	return nil, io.EOF
+}
+
+// decode reads the next message with the SDK's decoder; io.EOF only at a
+// clean end between frames (an end inside a frame is io.ErrUnexpectedEOF).
+//
+// The decoder reads a frame in some twenty small reads (each field, each
+// header) through its own tee and limit readers, so a frame already
+// buffered whole is handed to it as a bytes.Reader: peeking the prelude's
+// total length is the only framing done here, the decoder still checks
+// lengths and both CRCs. A frame larger than br's buffer is decoded
+// straight from br.
+func (s *stream) decode() (eventstream.Message, error) {
+	head, err := s.br.Peek(4)
+	if len(head) < 4 {
+		switch {
+		case len(head) == 0 && err == io.EOF:
+			return eventstream.Message{}, io.EOF
+		case err == io.EOF:
+			err = io.ErrUnexpectedEOF
+		}
+		return eventstream.Message{}, err
+	}
+	n := int(binary.BigEndian.Uint32(head))
+	frame, err := s.br.Peek(n)
+	switch {
+	case err == bufio.ErrBufferFull || n < 4:
+		return s.dec.Decode(noEOF{s.br}, s.payload[:0])
+	case err == io.EOF:
+		return eventstream.Message{}, io.ErrUnexpectedEOF
+	case err != nil:
+		return eventstream.Message{}, err
+	}
+	s.frame.Reset(frame)
+	msg, err := s.dec.Decode(&s.frame, s.payload[:0])
+	_, _ = s.br.Discard(n)
+	if err == nil && s.frame.Len() != 0 {
+		err = errors.New("frame longer than its headers and payload")
+	}
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return msg, err
+}
+
+// noEOF turns an EOF inside a frame into io.ErrUnexpectedEOF: once a
+// frame's first bytes were read, its end is not the stream's.
+type noEOF struct{ r io.Reader }
+
+func (r noEOF) Read(b []byte) (int, error) {
+	n, err := r.r.Read(b)
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return n, err
 }
 
 // usageChunk is the last chunk: usage from the metadata event, if any.
