@@ -113,7 +113,16 @@ func (s *stream) Next() ([]byte, error) {
 // buffered whole is handed to it as a bytes.Reader: peeking the prelude's
 // total length is the only framing done here, the decoder still checks
 // lengths and both CRCs. A frame larger than br's buffer is decoded
-// straight from br.
+// straight from br. The payload buffer is reused across frames.
+//
+// What is left, about 2 µs of CPU and 38 allocations (1.6 KB) for a
+// three-header frame, is the SDK's own and out of reach of its API
+// (Decode is its only entry point; eventstream v1.7.27, checked with
+// -gcflags=-m): per frame a CRC hasher, a tee, two limit readers, a
+// bytes.Buffer and a [4]byte per uint32 field; per header a 256-byte name
+// array, the name string, [1]byte/[2]byte length reads, the value's bytes,
+// its string and its boxed Value; the Headers slice grown 1, 2, 4.
+// BenchmarkStreamEventDecodeSDK measures that floor.
 func (s *stream) decode() (eventstream.Message, error) {
 	head, err := s.br.Peek(4)
 	if len(head) < 4 {
@@ -128,7 +137,7 @@ func (s *stream) decode() (eventstream.Message, error) {
 	n := int(binary.BigEndian.Uint32(head))
 	frame, err := s.br.Peek(n)
 	switch {
-	case err == bufio.ErrBufferFull || n < 4:
+	case err == bufio.ErrBufferFull:
 		return s.dec.Decode(noEOF{s.br}, s.payload[:0])
 	case err == io.EOF:
 		return eventstream.Message{}, io.ErrUnexpectedEOF
@@ -138,9 +147,6 @@ func (s *stream) decode() (eventstream.Message, error) {
 	s.frame.Reset(frame)
 	msg, err := s.dec.Decode(&s.frame, s.payload[:0])
 	_, _ = s.br.Discard(n)
-	if err == nil && s.frame.Len() != 0 {
-		err = errors.New("frame longer than its headers and payload")
-	}
 	if err == io.EOF {
 		err = io.ErrUnexpectedEOF
 	}
