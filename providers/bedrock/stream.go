@@ -34,7 +34,6 @@ func (e *readErrs) Read(b []byte) (int, error) {
 // stream turns ConverseStream's event-stream messages into chunks.
 type stream struct {
 	p       *Provider
-	model   string
 	src     readErrs
 	br      *bufio.Reader
 	frame   bytes.Reader // the frame being decoded, when it fits in br
@@ -43,7 +42,7 @@ type stream struct {
 	parser  fastjson.Parser
 	out     []byte
 	id      []byte
-	created int64
+	head    []byte   // every chunk's start: id, created and model, escaped once
 	tools   int      // tool calls started so far
 	blocks  [][2]int // content block index → tool call index
 	usage   wire.Usage
@@ -58,11 +57,11 @@ var streams = sync.Pool{New: func() any {
 // NewStream implements providers.Provider.
 func (p *Provider) NewStream(r io.Reader, c *providers.Call) providers.Stream {
 	s := streams.Get().(*stream)
-	s.p, s.model = p, c.Model
+	s.p = p
 	s.src = readErrs{r: r}
 	s.br.Reset(&s.src)
 	s.out, s.id, s.blocks = s.out[:0], p.ids.Append(s.id[:0], "chatcmpl-"), s.blocks[:0]
-	s.created = p.now().Unix()
+	s.head = wire.AppendHead(s.head[:0], s.id, p.now().Unix(), c.Model, true)
 	s.tools, s.hasUse, s.done = 0, false, false
 	s.usage = wire.Usage{}
 	return s
@@ -170,7 +169,7 @@ func (s *stream) usageChunk() ([]byte, error) {
 	if !s.hasUse {
 		return nil, io.EOF
 	}
-	s.out = wire.AppendHead(s.out[:0], s.id, s.created, s.model, true)
+	s.out = append(s.out[:0], s.head...)
 	s.out = append(s.out, "],"...)
 	s.out = wire.AppendUsage(s.out, &s.usage)
 	return append(s.out, '}'), nil
@@ -274,7 +273,7 @@ func (s *stream) toolIndex(block int) int {
 
 // open starts a chunk up to the inside of its delta.
 func (s *stream) open() {
-	s.out = wire.AppendHead(s.out[:0], s.id, s.created, s.model, true)
+	s.out = append(s.out[:0], s.head...)
 	s.out = append(s.out, `{"index":0,"delta":{`...)
 }
 
