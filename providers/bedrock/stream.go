@@ -2,8 +2,6 @@ package bedrock
 
 import (
 	"bufio"
-	"bytes"
-	"encoding/binary"
 	"errors"
 	"io"
 	"strconv"
@@ -36,7 +34,6 @@ type stream struct {
 	p       *Provider
 	src     readErrs
 	br      *bufio.Reader
-	frame   bytes.Reader // the frame being decoded, when it fits in br
 	dec     *eventstream.Decoder
 	payload []byte
 	parser  fastjson.Parser
@@ -70,7 +67,6 @@ func (p *Provider) NewStream(r io.Reader, c *providers.Call) providers.Stream {
 func (s *stream) Close() {
 	s.src = readErrs{}
 	s.br.Reset(nil)
-	s.frame.Reset(nil)
 	s.p = nil
 	if cap(s.payload) > 1<<20 {
 		s.payload = nil
@@ -106,62 +102,27 @@ func (s *stream) Next() ([]byte, error) {
 
 // decode reads the next message with the SDK's decoder; io.EOF only at a
 // clean end between frames (an end inside a frame is io.ErrUnexpectedEOF).
+// The decoder reads straight from br: a counting wrapper, or a peeked
+// frame handed over as a bytes.Reader, measured no faster.
 //
-// The decoder reads a frame in some twenty small reads (each field, each
-// header) through its own tee and limit readers, so a frame already
-// buffered whole is handed to it as a bytes.Reader: peeking the prelude's
-// total length is the only framing done here, the decoder still checks
-// lengths and both CRCs. A frame larger than br's buffer is decoded
-// straight from br. The payload buffer is reused across frames.
-//
-// What is left, about 2 µs of CPU and 38 allocations (1.6 KB) for a
-// three-header frame, is the SDK's own and out of reach of its API
-// (Decode is its only entry point; eventstream v1.7.27, checked with
-// -gcflags=-m): per frame a CRC hasher, a tee, two limit readers, a
+// Nearly all of the cost left, about 2 µs of CPU and 38 allocations
+// (1.6 KB) for a three-header frame, is the SDK's own and out of reach of
+// its API (Decode is its only entry point; eventstream v1.7.27, checked
+// with -gcflags=-m): per frame a CRC hasher, a tee, two limit readers, a
 // bytes.Buffer and a [4]byte per uint32 field; per header a 256-byte name
 // array, the name string, [1]byte/[2]byte length reads, the value's bytes,
-// its string and its boxed Value; the Headers slice grown 1, 2, 4.
-// BenchmarkStreamEventDecodeSDK measures that floor.
+// its string and its boxed Value; the Headers slice grown 1, 2, 4. The
+// payload buffer is reused across frames. BenchmarkStreamEventDecodeSDK
+// measures that floor.
 func (s *stream) decode() (eventstream.Message, error) {
-	head, err := s.br.Peek(4)
-	if len(head) < 4 {
-		switch {
-		case len(head) == 0 && err == io.EOF:
-			return eventstream.Message{}, io.EOF
-		case err == io.EOF:
-			err = io.ErrUnexpectedEOF
-		}
-		return eventstream.Message{}, err
+	if _, err := s.br.Peek(1); err != nil {
+		return eventstream.Message{}, err // io.EOF: the end between frames
 	}
-	n := int(binary.BigEndian.Uint32(head))
-	frame, err := s.br.Peek(n)
-	switch {
-	case err == bufio.ErrBufferFull:
-		return s.dec.Decode(noEOF{s.br}, s.payload[:0])
-	case err == io.EOF:
-		return eventstream.Message{}, io.ErrUnexpectedEOF
-	case err != nil:
-		return eventstream.Message{}, err
-	}
-	s.frame.Reset(frame)
-	msg, err := s.dec.Decode(&s.frame, s.payload[:0])
-	_, _ = s.br.Discard(n)
+	msg, err := s.dec.Decode(s.br, s.payload[:0])
 	if err == io.EOF {
 		err = io.ErrUnexpectedEOF
 	}
 	return msg, err
-}
-
-// noEOF turns an EOF inside a frame into io.ErrUnexpectedEOF: once a
-// frame's first bytes were read, its end is not the stream's.
-type noEOF struct{ r io.Reader }
-
-func (r noEOF) Read(b []byte) (int, error) {
-	n, err := r.r.Read(b)
-	if err == io.EOF {
-		err = io.ErrUnexpectedEOF
-	}
-	return n, err
 }
 
 // usageChunk is the last chunk: usage from the metadata event, if any.
