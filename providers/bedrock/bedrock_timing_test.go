@@ -146,3 +146,26 @@ func BenchmarkStreamEventTranslate(b *testing.B) {
 	}
 	reportCPU(b, cpu)
 }
+
+// BenchmarkStreamEventDecodeSDK: the SDK's decoder alone on one buffered
+// frame, payload buffer reused: the floor BenchmarkStreamEvent stands on
+// (its allocations are all the SDK's own, see stream.go's decode).
+func BenchmarkStreamEventDecodeSDK(b *testing.B) {
+	frame := encodeEvents(b, []streamEvent{{Event: "contentBlockDelta",
+		Payload: json.RawMessage(`{"contentBlockIndex":0,"delta":{"text":" and you should take an umbrella"}}`)}})
+	dec := eventstream.NewDecoder()
+	var r bytes.Reader
+	var buf []byte
+	b.ReportAllocs()
+	b.SetBytes(int64(len(frame)))
+	cpu := cpuTime()
+	for b.Loop() {
+		r.Reset(frame)
+		msg, err := dec.Decode(&r, buf[:0])
+		if err != nil {
+			b.Fatal(err)
+		}
+		buf = msg.Payload
+	}
+	reportCPU(b, cpu)
+}
