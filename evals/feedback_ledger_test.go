@@ -49,9 +49,9 @@ func TestJoinLedgerFeedback(t *testing.T) {
 	writeJSONL(t, samples,
 		fb("r1", "acme", -1, t0), fb("r1", "acme", 1, t0.Add(time.Minute)), // the later wins
 		fb("r3", "acme", -0.5, t0),
-		fb("r4", "acme", -1, t0),   // acme rating globex's id: unmatched
-		fb("r9", "acme", 1, t0),    // no such request: unmatched
-		fb("r5", "acme", -1, t0),   // outside the range: unmatched
+		fb("r4", "acme", -1, t0), // acme rating globex's id: unmatched
+		fb("r9", "acme", 1, t0),  // no such request: unmatched
+		fb("r5", "acme", -1, t0), // outside the range: unmatched
 	)
 	res, err := evals.JoinLedgerFeedback(dir, samples, "model", t0.Add(-time.Hour), t0.Add(time.Hour))
 	if err != nil {
