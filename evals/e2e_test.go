@@ -491,3 +491,50 @@ func TestE2ESampleRecordsCacheResult(t *testing.T) {
 		t.Fatalf("cache results and answers %v, want a miss and a hit with the same answer", got)
 	}
 }
+
+// The output filters' findings in the answer reach the sample as
+// response_findings, for a buffered answer and a stream; the request's
+// stay in findings.
+func TestE2ESampleCountsResponseFindings(t *testing.T) {
+	g := startEvalsGatewayFiltering(t, "{secret.*: flag}\n  output: {secret.*: redact}", "  sample_rate: 1\n", "")
+	c := client(g.base, "sk-acme")
+	resp, err := c.CreateChatCompletion(context.Background(), chat("repeat "+secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(resp.Choices[0].Message.Content, secret) {
+		t.Fatalf("the output filter let the token through: %q", resp.Choices[0].Message.Content)
+	}
+	r := chat("stream " + secret)
+	r.Stream = true
+	st, err := c.CreateChatCompletionStream(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var streamed strings.Builder
+	for {
+		ch, err := st.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ch.Choices) > 0 {
+			streamed.WriteString(ch.Choices[0].Delta.Content)
+		}
+	}
+	st.Close()
+	if strings.Contains(streamed.String(), secret) {
+		t.Fatalf("the stream filter let the token through: %q", streamed.String())
+	}
+	ss, _, raw := g.records(t)
+	if len(ss) != 2 {
+		t.Fatalf("%d samples:\n%s", len(ss), raw)
+	}
+	for _, s := range ss {
+		if s.Findings["secret.github_token"] != 1 || s.ResponseFindings["secret.github_token"] != 1 {
+			t.Errorf("stream=%v: findings %v response_findings %v, want one token in each", s.Stream, s.Findings, s.ResponseFindings)
+		}
+	}
+}
