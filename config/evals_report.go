@@ -17,7 +17,7 @@ type EvalsReport struct {
 }
 
 // DefaultEvalsReportMaxSamples bounds a scheduled report's input.
-const DefaultEvalsReportMaxSamples = 20000
+const DefaultEvalsReportMaxSamples = 5000
 
 func validateEvalsReport(r *EvalsReport, sinkKind string, at reporter) {
 	const p = "evals.report"
