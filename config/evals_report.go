@@ -10,7 +10,7 @@ type EvalsReport struct {
 	Path string `yaml:"path"`
 	// Every regenerates Path from the file sink's current file at this
 	// interval (0 = never; at least 1m). The run reads at most MaxSamples
-	// of the latest samples (default 20000) and runs at low priority on
+	// of the latest samples (default 5000) and runs on
 	// one goroutine, off the request path.
 	Every      time.Duration `yaml:"every"`
 	MaxSamples int           `yaml:"max_samples"`
