@@ -31,6 +31,8 @@ type EvalsConfig struct {
 	BiasSchedule BiasSchedule `yaml:"bias_schedule"`
 	// Drift is the continuous drift monitor (config/evals_drift.go).
 	Drift DriftConfig `yaml:"drift"`
+	// Report is the evals report /ui links to (config/evals_report.go).
+	Report EvalsReport `yaml:"report"`
 }
 
 // EvalsRate is one model's or tenant's sample rate, in [0, 1].

@@ -35,6 +35,7 @@ func validate(c *Config, name string, lines lineIndex) error {
 	validateEvals(&c.Evals, models, len(c.Redis.Addrs) > 0, at)
 	validateEvalsBias(&c.Evals.BiasSchedule, models, at)
 	validateEvalsDrift(&c.Evals.Drift, models, at)
+	validateEvalsReport(&c.Evals.Report, c.Evals.Sink.Kind, at)
 	return errs.err()
 }
 

@@ -35,6 +35,9 @@ func TestEvalsInvalid(t *testing.T) {
 		{"evals:\n  queue_size: -1\n", "evals.queue_size"},
 		{"evals:\n  sink: {kind: kafka}\n", "evals.sink.kind: must be file or redis"},
 		{"evals:\n  sink: {kind: redis}\n", "evals.sink.kind: redis needs a server in the redis section"},
+		{"evals:\n  report: {path: r.html, every: 10s}\n", "evals.report.every: must be at least 1m"},
+		{"evals:\n  report: {every: 1h}\n", "evals.report.path: required with every"},
+		{"evals:\n  report: {path: r.html, max_samples: -1}\n", "evals.report.max_samples"},
 	} {
 		_, err := Parse([]byte(c.yml), "cfg.yaml")
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +22,7 @@ import (
 	"github.com/tollgate-ai/tollgate/evals"
 	"github.com/tollgate-ai/tollgate/filters/filterstage"
 	"github.com/tollgate-ai/tollgate/gateway"
+	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/tollgate-ai/tollgate/policy"
 )
 
@@ -101,13 +103,20 @@ func startEvalsGateway(t *testing.T, evalsYAML, rego string) *evalsGW {
 // input actions.
 func startEvalsGatewayFiltering(t *testing.T, input, evalsYAML, rego string) *evalsGW {
 	t.Helper()
+	return startEvalsGatewayRPM(t, input, evalsYAML, rego, 0)
+}
+
+// startEvalsGatewayRPM is startEvalsGatewayFiltering with key acme's RPM
+// limit (0 = none) enforced by a limiter.
+func startEvalsGatewayRPM(t *testing.T, input, evalsYAML, rego string, acmeRPM int) *evalsGW {
+	t.Helper()
 	g := &evalsGW{up: &echoUp{}, path: filepath.Join(t.TempDir(), "samples.jsonl")}
 	upURL := serveHTTP(t, g.up)
 	yml := `
 upstreams: [{name: u, kind: openai, base_url: "` + upURL + `/v1"}]
 models: [{name: m, deployments: [{upstream: u, model: m}]}]
 keys:
-  - {id: acme, key: sk-acme, tenant: acme, team: red}
+  - {id: acme, key: sk-acme, tenant: acme, team: red, rpm: ` + strconv.Itoa(acmeRPM) + `}
   - {id: globex, key: sk-globex, tenant: globex}
 metering: {ledger: "off"}
 filters:
@@ -152,7 +161,15 @@ evals:
 		t.Cleanup(eng.Close)
 		st.Policy = eng
 	}
-	gw, err := gateway.New(cfg, gateway.Options{Stages: st, Feedback: g.stage.FeedbackStore()})
+	var gw *gateway.Server
+	limiter, err := metering.NewLimiter(metering.LimitsOptions{},
+		metering.RuleFunc(func(s metering.Subject) metering.Rules { return gw.Rules(s) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { limiter.Close(context.Background()) })
+	st.Limiter = limiter
+	gw, err = gateway.New(cfg, gateway.Options{Stages: st, Feedback: g.stage.FeedbackStore()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -489,5 +506,94 @@ func TestE2ESampleRecordsCacheResult(t *testing.T) {
 	}
 	if got["miss"] != "echo: same question" || got["hit"] != "echo: same question" {
 		t.Fatalf("cache results and answers %v, want a miss and a hit with the same answer", got)
+	}
+}
+
+// The output filters' findings in the answer reach the sample as
+// response_findings, for a buffered answer and a stream; the request's
+// stay in findings.
+func TestE2ESampleCountsResponseFindings(t *testing.T) {
+	g := startEvalsGatewayFiltering(t, "{secret.*: flag}\n  output: {secret.*: redact}", "  sample_rate: 1\n", "")
+	c := client(g.base, "sk-acme")
+	resp, err := c.CreateChatCompletion(context.Background(), chat("repeat "+secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(resp.Choices[0].Message.Content, secret) {
+		t.Fatalf("the output filter let the token through: %q", resp.Choices[0].Message.Content)
+	}
+	r := chat("stream " + secret)
+	r.Stream = true
+	st, err := c.CreateChatCompletionStream(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var streamed strings.Builder
+	for {
+		ch, err := st.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ch.Choices) > 0 {
+			streamed.WriteString(ch.Choices[0].Delta.Content)
+		}
+	}
+	st.Close()
+	if strings.Contains(streamed.String(), secret) {
+		t.Fatalf("the stream filter let the token through: %q", streamed.String())
+	}
+	ss, _, raw := g.records(t)
+	if len(ss) != 2 {
+		t.Fatalf("%d samples:\n%s", len(ss), raw)
+	}
+	for _, s := range ss {
+		if s.Findings["secret.github_token"] != 1 || s.ResponseFindings["secret.github_token"] != 1 {
+			t.Errorf("stream=%v: findings %v response_findings %v, want one token in each", s.Stream, s.Findings, s.ResponseFindings)
+		}
+	}
+}
+
+// Feedback shares the key's RPM with its model calls: over the limit it
+// is a 429 in OpenAI's shape, with Retry-After, and nothing is stored.
+func TestE2EFeedbackUnderKeyRPM(t *testing.T) {
+	g := startEvalsGatewayRPM(t, "{pii.email: redact}", "  sample_rate: 1\n", "", 3)
+	resp, err := client(g.base, "sk-acme").CreateChatCompletion(context.Background(), chat("rate me"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := resp.Header().Get("x-request-id")
+	for i := range 2 { // 1 model call + 2 feedback = RPM 3
+		if code, out := postFeedback(t, g.base, "sk-acme", `{"request_id":"`+id+`","score":1}`); code != 200 {
+			t.Fatalf("feedback %d: %d %v", i+1, code, out)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodPost, g.base+"/v1/feedback", strings.NewReader(`{"request_id":"`+id+`","score":-1}`))
+	req.Header.Set("Authorization", "Bearer sk-acme")
+	r, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		Error struct{ Type, Code, Message string }
+	}
+	json.NewDecoder(r.Body).Decode(&out)
+	r.Body.Close()
+	if r.StatusCode != 429 || out.Error.Type != "rate_limit_error" || out.Error.Code != "rate_limit_exceeded" || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("4th call in a minute: %d %+v retry-after %q; want 429 rate_limit_exceeded", r.StatusCode, out.Error, r.Header.Get("Retry-After"))
+	}
+	// the model call is refused as well: one window for both
+	if _, err := client(g.base, "sk-acme").CreateChatCompletion(context.Background(), chat("again")); err == nil {
+		t.Fatal("a model call passed the key's spent RPM")
+	}
+	// another tenant's key is not limited
+	if code, _ := postFeedback(t, g.base, "sk-globex", `{"request_id":"x","score":1}`); code != 200 {
+		t.Fatalf("globex: %d", code)
+	}
+	_, fs, _ := g.records(t)
+	if len(fs) != 3 {
+		t.Fatalf("%d feedback records, want 3 (the refused one is not stored)", len(fs))
 	}
 }

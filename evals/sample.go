@@ -26,8 +26,11 @@ type Sample struct {
 	FinishReason string            `json:"finish_reason,omitempty"`
 	Status       int               `json:"status,omitempty"`
 	Findings     map[string]int    `json:"findings,omitempty"` // filter finding counts by kind
-	Cache        string            `json:"cache,omitempty"`    // hit, miss, semantic_hit, bypass, ""
-	Stream       bool              `json:"stream,omitempty"`
+	// ResponseFindings are the output filters' finding counts by kind in
+	// the answer (buffered or streamed).
+	ResponseFindings map[string]int `json:"response_findings,omitempty"`
+	Cache            string         `json:"cache,omitempty"` // hit, miss, semantic_hit, bypass, ""
+	Stream           bool           `json:"stream,omitempty"`
 	// SampleRate is the probability this exchange was sampled with (1 for
 	// a stratum's floor; docs/evals-sampling.md): weight a sample by 1/SampleRate.
 	SampleRate float64 `json:"sample_rate,omitempty"`

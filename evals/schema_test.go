@@ -83,7 +83,8 @@ func TestSampleMatchesSchema(t *testing.T) {
 	full := &Sample{Time: time.Now().UTC(), RequestID: "r", Model: "m", Deployment: "d", Tenant: "t", Team: "tm",
 		Tags: map[string]string{"app": "x"}, Prompt: "p", Response: "r", PromptTokens: 1, OutputTokens: 2,
 		LatencyMs: 12.5, TTFTMs: 3.25, FinishReason: "stop", Status: 200, Findings: map[string]int{"pii.email": 1},
-		Cache: "miss", Stream: true, SampleRate: 0.25, Truncated: true}
+		ResponseFindings: map[string]int{"secret.github_token": 1},
+		Cache:            "miss", Stream: true, SampleRate: 0.25, Truncated: true}
 	b, _ := json.Marshal(full)
 	var rec map[string]any
 	json.Unmarshal(b, &rec)

@@ -49,6 +49,9 @@ type WriterOptions struct {
 	// OnSample, when set, sees each sample after scrubbing, on the
 	// writer's goroutine (the drift monitor's feed); it must not block.
 	OnSample func(*Sample)
+	// OnFeedback, when set, sees each feedback record the same way (the
+	// drift monitor's feedback_score feature); it must not block.
+	OnFeedback func(*Feedback)
 }
 
 // Writer moves records from the request path to a Sink through a bounded
@@ -174,6 +177,9 @@ func (w *Writer) write(sc *scrubber, batch []record, lines [][]byte) {
 			}
 			b, err = json.Marshal(r.s)
 		} else {
+			if w.o.OnFeedback != nil {
+				w.o.OnFeedback(r.f)
+			}
 			b, err = json.Marshal(r.f)
 		}
 		if err != nil {

@@ -208,3 +208,18 @@ func TestFeedbackNeverFillsMoreThanHalfTheQueue(t *testing.T) {
 	close(sink.block)
 	w.Close()
 }
+
+// OnSample and OnFeedback see each record, in queue order, on the
+// writer's goroutine (the drift monitor's feed).
+func TestWriterHandsSamplesAndFeedbackOn(t *testing.T) {
+	var order []string
+	w := NewWriter(WriterOptions{Sink: &memSink{},
+		OnSample:   func(s *Sample) { order = append(order, "sample:"+s.RequestID) },
+		OnFeedback: func(f *Feedback) { order = append(order, "feedback:"+f.RequestID) }})
+	w.enqueue(record{s: &Sample{RequestID: "r1", Prompt: "hi"}})
+	w.enqueue(record{f: &Feedback{Type: FeedbackType, RequestID: "r1", Tenant: "t", Score: -1}})
+	w.Close() // writes the queue out; order is read after the goroutine ended
+	if strings.Join(order, ",") != "sample:r1,feedback:r1" {
+		t.Fatalf("handed on %v", order)
+	}
+}

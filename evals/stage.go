@@ -146,6 +146,12 @@ func (s *Stage) Finish(v gateway.View, body []byte) {
 		}
 		sm.Findings[f.Kind] += max(f.Count, 1)
 	}
+	for _, f := range v.ResponseFindings() {
+		if sm.ResponseFindings == nil {
+			sm.ResponseFindings = make(map[string]int, 4)
+		}
+		sm.ResponseFindings[f.Kind] += max(f.Count, 1)
+	}
 	s.w.enqueue(record{s: sm})
 }
 

@@ -74,6 +74,7 @@ type Exchange struct {
 	pipe       *pipeline
 	entered    uint8            // bit i: stage i entered the request (its response hooks run)
 	findings   []policy.Finding // request inspection's, for the policy input
+	respFound  []policy.Finding // the answer's (View.AddResponseFinding), for the evals sample
 	decision   policy.Decision  // the request phase's, for DecisionApplier (when decided)
 	decided    bool
 	respRedact []string          // the response-phase decision's redact list
@@ -121,9 +122,10 @@ func releaseExchange(x *Exchange) {
 func (x *Exchange) reset() {
 	x.meter.Reset()
 	clear(x.findings) // drop the strings they hold
+	clear(x.respFound)
 	clear(x.stageState)
 	*x = Exchange{requestID: x.requestID[:0], editBuf: keep(x.editBuf), reqBuf: keep(x.reqBuf), usageBuf: keep(x.usageBuf), transBuf: keep(x.transBuf), meter: x.meter,
-		findings: x.findings[:0], stageState: x.stageState, admission: x.admission.Reuse()}
+		findings: x.findings[:0], respFound: x.respFound[:0], stageState: x.stageState, admission: x.admission.Reuse()}
 }
 
 // keep returns b emptied for reuse, or nil when it grew too large to pin

@@ -1,11 +1,13 @@
 package gateway
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"unicode/utf8"
 
 	"github.com/tollgate-ai/tollgate/internal/jsonw"
+	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/valyala/fasthttp"
 )
 
@@ -58,6 +60,10 @@ func (s *Server) handleFeedback(ctx *fasthttp.RequestCtx) {
 	if s.feedback == nil {
 		writeError(ctx, &APIError{Status: fasthttp.StatusNotFound, Type: typeNotFound, Code: "feedback_off",
 			Message: "feedback is stored in the evals sink: turn on evals.enabled in the gateway's config"})
+		return
+	}
+	if aerr := s.limitFeedback(ctx, p.Tenant, p.Team, p.KeyID); aerr != nil {
+		writeError(ctx, aerr)
 		return
 	}
 	f, aerr := parseFeedback(ctx.PostBody())
@@ -115,4 +121,24 @@ func parseFeedback(body []byte) (*Feedback, *APIError) {
 		f.Comment = *in.Comment
 	}
 	return f, nil
+}
+
+// limitFeedback counts a feedback call against the key's (team's,
+// tenant's) RPM, shared with its model calls: a flood of feedback is
+// refused with a 429 like any other call. Tokens and budgets do not apply
+// (feedback costs nothing upstream).
+func (s *Server) limitFeedback(ctx *fasthttp.RequestCtx, tenant, team, keyID string) *APIError {
+	if s.stages.Limiter == nil || !s.rt.Load().limitsOn {
+		return nil
+	}
+	res, err := s.stages.Limiter.ReserveRequest(context.Background(), metering.Subject{Tenant: tenant, Team: team, KeyID: keyID})
+	if err != nil {
+		var x Exchange
+		return limitError(&x, err)
+	}
+	if res != nil { // nil: fail-open while the limiter's Redis is down
+		res.Headers().Apply(&ctx.Response.Header)
+		res.Settle(context.Background(), 0, 0)
+	}
+	return nil
 }

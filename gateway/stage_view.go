@@ -214,6 +214,27 @@ func (e *Events) reset() { e.buf, e.ends = e.buf[:0], e.ends[:0] }
 // the policy saw them. Read only; valid until Finish.
 func (v View) Findings() []policy.Finding { return v.x.findings }
 
+// AddResponseFinding counts n findings of kind in the answer (the
+// filters stage, from its response inspection or stream filter, for what
+// its output filters found). Every stage's Finish reads them with
+// ResponseFindings.
+func (v View) AddResponseFinding(kind string, n int) {
+	if v.x == nil {
+		return
+	}
+	for i := range v.x.respFound {
+		if v.x.respFound[i].Kind == kind {
+			v.x.respFound[i].Count += n
+			return
+		}
+	}
+	v.x.respFound = append(v.x.respFound, policy.Finding{Kind: kind, Count: n})
+}
+
+// ResponseFindings are the answer's findings by kind (AddResponseFinding).
+// Read only; valid until Finish.
+func (v View) ResponseFindings() []policy.Finding { return v.x.respFound }
+
 // CacheResult is the response cache's verdict (SetCacheResult; "" when no
 // cache ran).
 func (v View) CacheResult() string { return v.x.cacheResult }

@@ -29,6 +29,7 @@ type Registry struct {
 	alerts *alerter
 
 	uiMu      sync.RWMutex
+	report    reportFile // the evals report /ui links to (ui_report.go)
 	uiSources []uiSource
 
 	drift atomic.Pointer[DriftStatusFunc] // SetDriftStatus

@@ -56,6 +56,7 @@ type uiData struct {
 	TenantCosts  []TenantCost   `json:"tenant_costs_since_start"`
 	CacheHitRate float64        `json:"cache_hit_rate_5m"`
 	LastHour     []MinuteSeries `json:"last_hour"`
+	Report       *UIReport      `json:"report,omitempty"` // the latest evals report
 	Sources      map[string]any `json:"sources"`
 	SourceOrder  []string       `json:"source_order"`
 }
@@ -77,6 +78,9 @@ func (r *Registry) ServeUI(ctx *fasthttp.RequestCtx) {
 		p = "/ui/index.html"
 	case "/ui/data.json":
 		writeJSON(ctx, r.uiData())
+		return
+	case ReportURL:
+		r.serveReport(ctx)
 		return
 	}
 	name := path.Clean(strings.TrimPrefix(p, "/"))
@@ -112,6 +116,7 @@ func (r *Registry) uiData() *uiData {
 	}
 	d.TenantCosts = r.tenantCosts()
 	d.LastHour = r.LastHour()
+	d.Report = r.uiReport()
 	r.uiMu.RLock()
 	srcs := append([]uiSource(nil), r.uiSources...)
 	r.uiMu.RUnlock()

@@ -28,11 +28,13 @@ func (a *app) newEvals(cfg *config.Config) error {
 		return fmt.Errorf("evals: %w", err)
 	}
 	var onSample func(*evals.Sample)
+	var onFeedback func(*evals.Feedback)
 	if a.drift != nil {
 		onSample = a.drift.Observe // the drift monitor learns from what is sampled
+		onFeedback = a.drift.ObserveFeedback
 	}
 	a.evalsWriter = evals.NewWriter(evals.WriterOptions{Sink: sink, QueueSize: c.QueueSize, Scrub: scrub,
-		Logger: a.log, Alert: a.health.Alert, OnSample: onSample})
+		Logger: a.log, Alert: a.health.Alert, OnSample: onSample, OnFeedback: onFeedback})
 	a.evals = evals.NewStage(evals.StageOptions{Config: c, Writer: a.evalsWriter})
 	return nil
 }

@@ -72,6 +72,7 @@ commands:
              evals bias --url URL --model M --suite counterfactual|bbq [--limit N] [--seed S] [--key K] [--data DIR]
              evals drift --baseline FILE --current FILE [--seed S]
              evals report --out FILE.html --current SAMPLES [--baseline SAMPLES] [--bias FILE]
+             evals feedback --ledger DIR|redis://… --samples SINK [--group-by model|key|tenant|team] [--from T] [--to T]
   version    print the version
 `)
 }

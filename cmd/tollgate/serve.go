@@ -91,6 +91,7 @@ func serve(args []string, stderr io.Writer) int {
 	}
 	go func() { errc <- app.gw.ListenAndServe() }()
 	app.startBiasSchedule(cfg.Evals.BiasSchedule, cfg.Listen)
+	app.startEvalsReport(&cfg.Evals)
 	log.Info("tollgate listening", "addr", cfg.Listen, "ops", cfg.Ops.Listen, "config", cfg.Source,
 		"models", len(cfg.Models), "auth", len(cfg.Keys) > 0)
 

@@ -74,13 +74,14 @@ type Monitor struct {
 	ex      *Extractor
 	skipped []Skipped
 	log     *slog.Logger
-	queue   chan evals.Sample
+	queue   chan queued
 	set     *metrics.Set
 	dropped *metrics.Counter
 
 	mu       sync.Mutex
 	models   map[string]*modelState
-	fileBase map[string][]Vector // from BaselineFile, by model ("" = any)
+	byID     map[evals.JoinKey]slotRef // samples held, for feedback
+	fileBase map[string][]Vector       // from BaselineFile, by model ("" = any)
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -92,6 +93,8 @@ type modelState struct {
 	frozen   bool // the baseline is complete
 	ring     []Vector
 	next     int
+	baseKeys []evals.JoinKey // request of each baseline / ring vector
+	ringKeys []evals.JoinKey
 	fresh    int // samples since the last evaluation
 
 	status   string
@@ -150,10 +153,11 @@ func newMonitor(o MonitorOptions) (*Monitor, error) {
 	set := metrics.NewSet()
 	m := &Monitor{
 		o: o, ex: ex, skipped: ex.Skipped(), log: o.Logger,
-		queue:   make(chan evals.Sample, o.QueueSize),
+		queue:   make(chan queued, o.QueueSize),
 		set:     set,
 		dropped: set.NewCounter(`tollgate_queue_dropped_total{queue="drift"}`),
 		models:  map[string]*modelState{},
+		byID:    map[evals.JoinKey]slotRef{},
 	}
 	if o.BaselineFile != "" {
 		recs, bad, err := readSampleFile(o.BaselineFile)
@@ -183,7 +187,17 @@ func newMonitor(o MonitorOptions) (*Monitor, error) {
 // findings) are read later and must not change after the call.
 func (m *Monitor) Observe(s *evals.Sample) {
 	select {
-	case m.queue <- *s:
+	case m.queue <- queued{s: *s}:
+	default:
+		m.dropped.Inc()
+	}
+}
+
+// ObserveFeedback queues a feedback record (same queue as the samples,
+// so it follows the sample it rates); it never blocks.
+func (m *Monitor) ObserveFeedback(f *evals.Feedback) {
+	select {
+	case m.queue <- queued{fb: &evals.JoinKey{Tenant: f.Tenant, RequestID: f.RequestID}, score: f.Score}:
 	default:
 		m.dropped.Inc()
 	}
@@ -205,8 +219,12 @@ func (m *Monitor) ingestLoop(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case s := <-m.queue:
-			m.add(&s)
+		case q := <-m.queue:
+			if q.fb != nil {
+				m.addFeedback(*q.fb, q.score)
+			} else {
+				m.add(&q.s)
+			}
 		}
 	}
 }
@@ -262,24 +280,30 @@ func (m *Monitor) add(s *evals.Sample) {
 	defer m.mu.Unlock()
 	if !st.frozen {
 		if m.o.BaselineTo.IsZero() { // the first BaselineSize samples
-			st.baseline = append(st.baseline, v)
+			m.appendBaseline(st, s, v)
 			st.frozen = len(st.baseline) >= m.o.BaselineSize
 			return
 		}
 		if s.Time.Before(m.o.BaselineTo) {
 			if !s.Time.Before(m.o.BaselineFrom) && len(st.baseline) < m.o.BaselineSize {
-				st.baseline = append(st.baseline, v)
+				m.appendBaseline(st, s, v)
 			}
 			return
 		}
 		st.frozen = true // the pinned range is over
 	}
-	if len(st.ring) < m.o.Window {
+	k := keyOf(s)
+	i := len(st.ring)
+	if i < m.o.Window {
 		st.ring = append(st.ring, v)
+		st.ringKeys = append(st.ringKeys, k)
 	} else {
-		st.ring[st.next] = v
+		i = st.next
+		m.unindex(st.ringKeys[i], slotRef{st, false, i})
+		st.ring[i], st.ringKeys[i] = v, k
 		st.next = (st.next + 1) % m.o.Window
 	}
+	m.index(k, slotRef{st, false, i})
 	st.fresh++
 }
 
@@ -299,7 +323,8 @@ func (m *Monitor) evaluate(now time.Time) {
 		ready := st.frozen && len(st.baseline) > 0 && len(st.ring) >= m.o.MinSamples && st.fresh > 0
 		var base, cur []Vector
 		if ready {
-			base, cur = st.baseline, append([]Vector(nil), st.ring...)
+			// copies: feedback fills held vectors in place (addFeedback)
+			base, cur = append([]Vector(nil), st.baseline...), append([]Vector(nil), st.ring...)
 			st.fresh = 0
 		}
 		m.mu.Unlock()

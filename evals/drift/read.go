@@ -16,6 +16,10 @@ import (
 type record struct {
 	evals.Sample
 	FeedbackScore *float64 `json:"feedback_score,omitempty"`
+	// A feedback record of a sink ("type":"feedback", evals.Feedback)
+	// shares time, request_id and tenant with the sample shape.
+	Type  string   `json:"type,omitempty"`
+	Score *float64 `json:"score,omitempty"`
 }
 
 // errNoValidLine is returned for a file without one valid sample.
@@ -41,13 +45,19 @@ func readSamples(r io.Reader) ([]record, int, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var out []record
 	bad := 0
+	fb := evals.FeedbackIndex{}
 	for {
 		line, tooLong, err := readLine(br)
 		if len(bytes.TrimSpace(line)) > 0 || tooLong {
 			var rec record
-			if tooLong || !isObject(line) || json.Unmarshal(line, &rec) != nil {
+			switch {
+			case tooLong || !isObject(line) || json.Unmarshal(line, &rec) != nil:
 				bad++
-			} else {
+			case rec.Type == evals.FeedbackType && rec.Score != nil && rec.RequestID != "":
+				fb.Add(&evals.Feedback{Time: rec.Time, Tenant: rec.Tenant, RequestID: rec.RequestID, Score: *rec.Score})
+			case rec.Type != "":
+				bad++ // a record kind this reader does not know, or a feedback record without its score
+			default:
 				out = append(out, rec)
 			}
 		}
@@ -61,7 +71,26 @@ func readSamples(r io.Reader) ([]record, int, error) {
 	if len(out) == 0 {
 		return nil, bad, errNoValidLine
 	}
+	joinFeedback(out, fb)
 	return out, bad, nil
+}
+
+// joinFeedback gives each sample without a feedback_score of its own the
+// latest feedback record on it, joined by (tenant, request id): a sink's
+// file carries feedback as records of their own.
+func joinFeedback(recs []record, fb evals.FeedbackIndex) {
+	if len(fb) == 0 {
+		return
+	}
+	for i := range recs {
+		if recs[i].FeedbackScore != nil {
+			continue
+		}
+		if f := fb.For(&recs[i].Sample); f != nil {
+			score := f.Score
+			recs[i].FeedbackScore = &score
+		}
+	}
 }
 
 // readLine returns the next line without its newline; a line longer than

@@ -112,3 +112,32 @@ func reflectEqual(a, b map[string]bool) bool {
 	}
 	return true
 }
+
+// A sink file's feedback records are joined to their samples by (tenant,
+// request id), the latest winning; they are never read as samples.
+func TestReadSamplesJoinsSinkFeedback(t *testing.T) {
+	in := strings.Join([]string{
+		`{"request_id":"r1","tenant":"acme","prompt":"a"}`,
+		`{"request_id":"r2","tenant":"acme","prompt":"b"}`,
+		`{"request_id":"r3","tenant":"acme","prompt":"c","feedback_score":1}`,
+		`{"type":"feedback","time":"2026-12-06T10:00:00Z","request_id":"r1","tenant":"acme","score":1}`,
+		`{"type":"feedback","time":"2026-12-06T10:05:00Z","request_id":"r1","tenant":"acme","score":-1}`,
+		`{"type":"feedback","time":"2026-12-06T10:00:00Z","request_id":"r2","tenant":"globex","score":-1}`,
+		`{"type":"feedback","time":"2026-12-06T10:00:00Z","request_id":"r3","tenant":"acme","score":-1}`,
+		`{"type":"feedback","request_id":"r2","tenant":"acme"}`,
+		`{"type":"other","prompt":"x"}`,
+	}, "\n")
+	recs, bad, err := readSamples(strings.NewReader(in))
+	if err != nil || len(recs) != 3 || bad != 2 {
+		t.Fatalf("%d records, %d bad, %v; want 3 samples, 2 bad", len(recs), bad, err)
+	}
+	want := []*float64{ptr(-1), nil, ptr(1)} // latest wins; globex's joins nothing; the line's own score stays
+	for i, w := range want {
+		got := recs[i].FeedbackScore
+		if (got == nil) != (w == nil) || got != nil && *got != *w {
+			t.Errorf("sample %d feedback %v, want %v", i, got, w)
+		}
+	}
+}
+
+func ptr(v float64) *float64 { return &v }

@@ -191,7 +191,7 @@ func writeDrift(b *strings.Builder, base []drift.Vector, hours []bucket, labels 
 			s.marked[i] = p.drift
 		}
 		b.WriteString(chart{title: f, yLabel: "−log10 p", xLabels: labels, series: []series{s}, hline: strictest,
-			hlineTag: "Holm", width: 420, height: 150}.svg())
+			hlineTag: "Holm", width: chartWidth, height: 150}.svg())
 	}
 	b.WriteString(`</div></section>`)
 }
@@ -227,15 +227,15 @@ func writeRates(b *strings.Builder, hours []bucket, labels []string) {
 			scored++
 		}
 	}
-	b.WriteString(chart{title: "samples per hour", xLabels: labels, series: []series{{name: "samples", color: palette[0], values: vol}}, hline: math.NaN(), width: 420, height: 150}.svg())
+	b.WriteString(chart{title: "samples per hour", xLabels: labels, series: []series{{name: "samples", color: palette[0], values: vol}}, hline: math.NaN(), width: chartWidth, height: 150}.svg())
 	if judged > 0 {
-		b.WriteString(chart{title: "refusal rate", yLabel: "share", xLabels: labels, series: []series{{name: "refusals", color: "#a40000", values: ref}}, hline: math.NaN(), width: 420, height: 150}.svg())
+		b.WriteString(chart{title: "refusal rate", yLabel: "share", xLabels: labels, series: []series{{name: "refusals", color: "#a40000", values: ref}}, hline: math.NaN(), width: chartWidth, height: 150}.svg())
 	} else {
 		b.WriteString(`<div class="empty">Refusal rate: no response was judged (no refusal detector wired, or no responses).</div>`)
 	}
 	if scored > 0 {
-		b.WriteString(chart{title: "mean feedback score", xLabels: labels, series: []series{{name: "feedback", color: palette[2], values: fb}}, hline: math.NaN(), yMin: math.Min(0, minNaN(fb)), width: 420, height: 150}.svg())
-		b.WriteString(chart{title: "feedback count", xLabels: labels, series: []series{{name: "feedback", color: palette[3], values: fbn}}, hline: math.NaN(), width: 420, height: 150}.svg())
+		b.WriteString(chart{title: "mean feedback score", xLabels: labels, series: []series{{name: "feedback", color: palette[2], values: fb}}, hline: math.NaN(), yMin: math.Min(0, minNaN(fb)), width: chartWidth, height: 150}.svg())
+		b.WriteString(chart{title: "feedback count", xLabels: labels, series: []series{{name: "feedback", color: palette[3], values: fbn}}, hline: math.NaN(), width: chartWidth, height: 150}.svg())
 	} else {
 		b.WriteString(`<div class="empty">Feedback: no sample carries a feedback score.</div>`)
 	}
@@ -265,12 +265,23 @@ func writeBias(b *strings.Builder, raw []byte) {
 	}
 	var ef []effectRow
 	collectEffects(doc, nil, &ef)
+	// Flagged effects first: a full suite has a hundred rows or more, and
+	// the few that matter must not sit below the fold.
+	sort.SliceStable(ef, func(i, j int) bool { return ef[i].flagged && !ef[j].flagged })
+	hidden := 0
+	if n := countFlagged(ef); len(ef) > n+maxQuietEffects {
+		hidden = len(ef) - n - maxQuietEffects
+		ef = ef[:n+maxQuietEffects]
+	}
 	if len(ef) > 0 {
 		labels, e, lo, hi, fl := make([]string, len(ef)), make([]float64, len(ef)), make([]float64, len(ef)), make([]float64, len(ef)), make([]bool, len(ef))
 		for i, r := range ef {
 			labels[i], e[i], lo[i], hi[i], fl[i] = r.label, r.effect, r.lo, r.hi, r.flagged
 		}
 		b.WriteString(intervalChart("effects with confidence intervals (red: flagged)", labels, e, lo, hi, fl))
+		if hidden > 0 {
+			fmt.Fprintf(b, `<p class="note">… and %d more effects, none flagged: see the raw results.</p>`, hidden)
+		}
 	} else {
 		b.WriteString(`<p class="note">No effects with intervals found in the file.</p>`)
 	}
@@ -393,3 +404,20 @@ svg text{font-family:system-ui,sans-serif}
 .grid line.grid,line.grid{stroke:#eee}.th{stroke:#999;stroke-dasharray:4 3}.tht{font-size:9px;fill:#888;text-anchor:end}
 .pt{fill:#fff;stroke-width:1.5}.alarm{fill:#c4161c;stroke:#fff;stroke-width:1}
 `
+
+// chartWidth fits three charts a row in a 1280-px window (the page's
+// max width holds three at 1320).
+const chartWidth = 390
+
+// maxQuietEffects bounds the unflagged effects the bias chart draws.
+const maxQuietEffects = 16
+
+func countFlagged(ef []effectRow) int {
+	n := 0
+	for _, r := range ef {
+		if r.flagged {
+			n++
+		}
+	}
+	return n
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -172,5 +173,26 @@ func TestRunCLIReport(t *testing.T) {
 		if code := CLI(drift.TextScorers{})(args, nil, &so, &se); code != 2 {
 			t.Errorf("%v: exit %d", args, code)
 		}
+	}
+}
+
+// A full suite's many effects: the flagged ones come first and the quiet
+// ones are capped, with a note.
+func TestBiasFlaggedFirstAndCapped(t *testing.T) {
+	var groups []string
+	for i := 0; i < 40; i++ {
+		flagged := i == 37
+		groups = append(groups, fmt.Sprintf(`{"group":"g%02d","metric":"refusal","effect":%g,"ci":[0,0.1],"flagged":%v}`, i, 0.01*float64(i), flagged))
+	}
+	raw := `{"flagged":true,"categories":[{"category":"religion","groups":[` + strings.Join(groups, ",") + `]}]}`
+	var b strings.Builder
+	writeBias(&b, []byte(raw))
+	page := b.String()
+	first := strings.Index(page, "g37")
+	if first < 0 || first > strings.Index(page, "g00") {
+		t.Fatal("the flagged effect is not drawn first")
+	}
+	if !strings.Contains(page, "religion / g15 / refusal") || strings.Contains(page, "religion / g20 / refusal") || !strings.Contains(page, "… and 23 more effects, none flagged") {
+		t.Fatalf("quiet effects not capped at %d", maxQuietEffects)
 	}
 }

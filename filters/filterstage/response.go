@@ -47,6 +47,9 @@ func (s *Stage) InspectResponse(v gateway.View, body []byte) ([]byte, *gateway.A
 		st.scanAnswer(body) // not scanned yet (no response policy), or the body moved
 	}
 	st.flagOutput(v)
+	for _, fd := range st.outFound { // for later stages' Finish (the evals sample)
+		v.AddResponseFinding(fd.f.Kind, 1)
+	}
 	restore := st.vault.restorable()
 	if len(st.outFound) == 0 && !restore {
 		return body, nil

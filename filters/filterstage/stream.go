@@ -256,6 +256,7 @@ func (f *streamFilter) release(l *lane, final bool) (rel []byte, denied string) 
 			if a != actAllow {
 				st.outFound = append(st.outFound, found{text: -1, f: fd})
 				f.view.FlagOutput()
+				f.view.AddResponseFinding(fd.Kind, 1) // for later stages' Finish (the evals sample)
 			}
 			switch {
 			case a == actDeny:

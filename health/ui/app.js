@@ -162,6 +162,11 @@ function renderBadges(data) {
   document.getElementById("drift").textContent = "drift: " + badgeText(s.drift, ["status"]);
   document.getElementById("cache").textContent = "cache hit rate (5m): " + pct(data.cache_hit_rate_5m);
   document.getElementById("updated").textContent = "updated " + new Date(data.generated_at).toISOString().slice(11, 19) + " UTC";
+  const report = document.getElementById("report");
+  report.hidden = !data.report;
+  if (data.report) {
+    report.textContent = "evals report (" + new Date(data.report.generated_at).toISOString().slice(0, 16).replace("T", " ") + " UTC)";
+  }
 }
 
 function renderExtra(data) {
