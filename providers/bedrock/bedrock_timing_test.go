@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 	"github.com/tollgate-ai/tollgate/providers"
+	"github.com/tollgate-ai/tollgate/providers/internal/providertest"
 	"github.com/tollgate-ai/tollgate/providers/internal/wire"
 	"github.com/valyala/fasthttp"
 )
@@ -26,7 +27,7 @@ var benchChat = []byte(`{"model":"claude","messages":[
 func BenchmarkTranslateRequest(b *testing.B) {
 	var dst []byte
 	b.ReportAllocs()
-	cpu := cpuTime()
+	cpu := providertest.CPUTime()
 	for b.Loop() {
 		ps := parsers.Get()
 		v, err := ps.ParseBytes(benchChat)
@@ -41,7 +42,7 @@ func BenchmarkTranslateRequest(b *testing.B) {
 		scratch.Put(wp)
 		parsers.Put(ps)
 	}
-	reportCPU(b, cpu)
+	providertest.ReportCPU(b, cpu)
 }
 
 // BenchmarkPrepareRequest: translation, headers and SigV4 signing.
@@ -51,13 +52,13 @@ func BenchmarkPrepareRequest(b *testing.B) {
 	var req fasthttp.Request
 	req.SetRequestURI("https://bedrock-runtime.us-east-1.amazonaws.com/")
 	b.ReportAllocs()
-	cpu := cpuTime()
+	cpu := providertest.CPUTime()
 	for b.Loop() {
 		if err := p.PrepareRequest(&req, "", c); err != nil {
 			b.Fatal(err)
 		}
 	}
-	reportCPU(b, cpu)
+	providertest.ReportCPU(b, cpu)
 }
 
 // BenchmarkSign: SigV4 alone (the SDK signer over a prepared request).
@@ -68,13 +69,13 @@ func BenchmarkSign(b *testing.B) {
 	req.Header.SetContentType("application/json")
 	req.SetBody(benchChat)
 	b.ReportAllocs()
-	cpu := cpuTime()
+	cpu := providertest.CPUTime()
 	for b.Loop() {
 		if err := p.sign(&req); err != nil {
 			b.Fatal(err)
 		}
 	}
-	reportCPU(b, cpu)
+	providertest.ReportCPU(b, cpu)
 }
 
 // BenchmarkStreamEvent: one event-stream frame (a text delta) to one chunk.
@@ -90,7 +91,7 @@ func BenchmarkStreamEvent(b *testing.B) {
 	b.SetBytes(int64(len(frame)))
 	s := p.NewStream(r, c)
 	n := 0
-	cpu := cpuTime()
+	cpu := providertest.CPUTime()
 	for b.Loop() {
 		if n == perStream {
 			s.Close()
@@ -103,7 +104,7 @@ func BenchmarkStreamEvent(b *testing.B) {
 		}
 		n++
 	}
-	reportCPU(b, cpu)
+	providertest.ReportCPU(b, cpu)
 	s.Close()
 }
 
@@ -116,13 +117,13 @@ func BenchmarkTranslateResponse(b *testing.B) {
 	c := &providers.Call{Endpoint: providers.Chat, Model: chatModel, Body: benchChat}
 	var dst []byte
 	b.ReportAllocs()
-	cpu := cpuTime()
+	cpu := providertest.CPUTime()
 	for b.Loop() {
 		if dst, err = p.TranslateResponse(dst[:0], body, c); err != nil {
 			b.Fatal(err)
 		}
 	}
-	reportCPU(b, cpu)
+	providertest.ReportCPU(b, cpu)
 }
 
 // BenchmarkStreamEventTranslate: the translation of one decoded frame
@@ -138,13 +139,13 @@ func BenchmarkStreamEventTranslate(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
-	cpu := cpuTime()
+	cpu := providertest.CPUTime()
 	for b.Loop() {
 		if _, perr := s.message(&msg); perr != nil {
 			b.Fatal(perr)
 		}
 	}
-	reportCPU(b, cpu)
+	providertest.ReportCPU(b, cpu)
 }
 
 // BenchmarkStreamEventDecodeSDK: the SDK's decoder alone on one buffered
@@ -158,7 +159,7 @@ func BenchmarkStreamEventDecodeSDK(b *testing.B) {
 	var buf []byte
 	b.ReportAllocs()
 	b.SetBytes(int64(len(frame)))
-	cpu := cpuTime()
+	cpu := providertest.CPUTime()
 	for b.Loop() {
 		r.Reset(frame)
 		msg, err := dec.Decode(&r, buf[:0])
@@ -167,5 +168,5 @@ func BenchmarkStreamEventDecodeSDK(b *testing.B) {
 		}
 		buf = msg.Payload
 	}
-	reportCPU(b, cpu)
+	providertest.ReportCPU(b, cpu)
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tollgate-ai/tollgate/providers"
+	"github.com/tollgate-ai/tollgate/providers/internal/providertest"
 	"github.com/valyala/fasthttp"
 )
 
@@ -25,13 +26,13 @@ func BenchmarkPrepareRequest(b *testing.B) {
 	req.SetRequestURI("https://generativelanguage.googleapis.com/")
 	b.ReportAllocs()
 	b.SetBytes(int64(len(benchChat)))
-	cpu := cpuTime()
+	cpu := providertest.CPUTime()
 	for b.Loop() {
 		if err := p.PrepareRequest(&req, "", c); err != nil {
 			b.Fatal(err)
 		}
 	}
-	reportCPU(b, cpu)
+	providertest.ReportCPU(b, cpu)
 }
 
 var benchEvent = []byte("data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\" and you should take an umbrella\"}]},\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":60,\"candidatesTokenCount\":12,\"totalTokenCount\":72},\"modelVersion\":\"gemini-2.5-flash\",\"responseId\":\"abc123\"}\r\n\r\n")
@@ -48,7 +49,7 @@ func BenchmarkStreamEvent(b *testing.B) {
 	b.SetBytes(int64(len(benchEvent)))
 	s := p.NewStream(r, c)
 	n := 0
-	cpu := cpuTime()
+	cpu := providertest.CPUTime()
 	for b.Loop() {
 		if n == perStream {
 			s.Close()
@@ -61,7 +62,7 @@ func BenchmarkStreamEvent(b *testing.B) {
 		}
 		n++
 	}
-	reportCPU(b, cpu)
+	providertest.ReportCPU(b, cpu)
 	s.Close()
 }
 
@@ -72,12 +73,12 @@ func BenchmarkTranslateResponse(b *testing.B) {
 	c := &providers.Call{Endpoint: providers.Chat, Model: "gemini-2.5-flash", Body: benchChat}
 	var dst []byte
 	b.ReportAllocs()
-	cpu := cpuTime()
+	cpu := providertest.CPUTime()
 	for b.Loop() {
 		var err error
 		if dst, err = p.TranslateResponse(dst[:0], benchAnswer, c); err != nil {
 			b.Fatal(err)
 		}
 	}
-	reportCPU(b, cpu)
+	providertest.ReportCPU(b, cpu)
 }
