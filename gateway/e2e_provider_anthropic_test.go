@@ -64,15 +64,7 @@ func TestAnthropicUpstreamChat(t *testing.T) {
 func TestAnthropicUpstreamStream(t *testing.T) {
 	a := startProviderMock(t, mockllm.Options{MaxTokens: 9})
 	base, _ := startGateway(t, anthropicYAML, map[string]string{"A": a.url})
-	req := chatReq("claude", "Stream please")
-	req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
-	text, chunks, finish, usage := readStream(t, newClient(base, ""), req)
-	if chunks != 9 || len(strings.Fields(text)) != 9 || finish != "stop" {
-		t.Fatalf("%d content chunks, text %q, finish %q", chunks, text, finish)
-	}
-	if usage == nil || usage.CompletionTokens != 9 || usage.PromptTokens <= 0 {
-		t.Fatalf("usage %+v", usage)
-	}
+	checkStreamedAnswer(t, base, "claude", 9, 9)
 	if a.last(t).body["stream"] != true {
 		t.Fatal("the upstream was not asked for a stream")
 	}

@@ -54,15 +54,7 @@ func TestBedrockUpstreamChat(t *testing.T) {
 func TestBedrockUpstreamStream(t *testing.T) {
 	b := startProviderMock(t, mockllm.Options{MaxTokens: 9})
 	base, _ := startGateway(t, bedrockYAML, map[string]string{"B": b.url})
-	req := chatReq("claude-br", "Stream please")
-	req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
-	text, chunks, finish, usage := readStream(t, newClient(base, ""), req)
-	if chunks != 9 || len(strings.Fields(text)) != 9 || finish != "stop" {
-		t.Fatalf("%d content chunks, text %q, finish %q", chunks, text, finish)
-	}
-	if usage == nil || usage.CompletionTokens != 9 || usage.PromptTokens <= 0 {
-		t.Fatalf("usage %+v", usage)
-	}
+	checkStreamedAnswer(t, base, "claude-br", 9, 9)
 	if p := b.last(t).path; p != "/model/anthropic.claude-3-5-sonnet-20240620-v1:0/converse-stream" {
 		t.Fatalf("stream went to %s", p)
 	}

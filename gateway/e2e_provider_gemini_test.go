@@ -78,15 +78,7 @@ func TestGeminiUpstreamChat(t *testing.T) {
 func TestGeminiUpstreamStream(t *testing.T) {
 	g := startProviderMock(t, mockllm.Options{MaxTokens: 12})
 	base, _ := startGateway(t, geminiYAML, map[string]string{"G": g.url})
-	req := chatReq("gemini", "Stream please")
-	req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
-	text, chunks, finish, usage := readStream(t, newClient(base, ""), req)
-	if chunks != 3 || len(strings.Fields(text)) != 12 || finish != "stop" {
-		t.Fatalf("%d content chunks, text %q, finish %q", chunks, text, finish)
-	}
-	if usage == nil || usage.CompletionTokens != 12 || usage.PromptTokens <= 0 {
-		t.Fatalf("usage %+v", usage)
-	}
+	checkStreamedAnswer(t, base, "gemini", 12, 3)
 	if got := g.last(t); got.path != "/v1beta/models/gemini-test:streamGenerateContent" || got.query != "alt=sse" {
 		t.Fatalf("stream went to %s?%s", got.path, got.query)
 	}

@@ -232,3 +232,18 @@ func checkGarbageIs502(t *testing.T, base, model, provider string) {
 		t.Fatalf("garbage stream: %d %s", st, body)
 	}
 }
+
+// checkStreamedAnswer streams an answer of model (with usage asked for):
+// words words in chunks content chunks, a stop, then the usage chunk.
+func checkStreamedAnswer(t *testing.T, base, model string, words, chunks int) {
+	t.Helper()
+	req := chatReq(model, "Stream please")
+	req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
+	text, n, finish, usage := readStream(t, newClient(base, ""), req)
+	if n != chunks || len(strings.Fields(text)) != words || finish != "stop" {
+		t.Fatalf("%d content chunks, text %q, finish %q", n, text, finish)
+	}
+	if usage == nil || usage.CompletionTokens != words || usage.PromptTokens <= 0 {
+		t.Fatalf("usage %+v", usage)
+	}
+}
