@@ -13,14 +13,20 @@ import (
 	"github.com/tollgate-ai/tollgate/providers"
 )
 
+// The one -update flag of every test binary that imports this package
+// (a package's own would clash with it).
 var update = flag.Bool("update", false, "rewrite the golden files' want sides")
+
+// Update tells whether the test run was asked (-update) to rewrite the
+// golden files from the code rather than compare with them.
+func Update() bool { return *update }
 
 // Golden compares got with testdata/name, or writes it with -update.
 // Leading and trailing white space does not count.
 func Golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
-	if *update {
+	if Update() {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
