@@ -45,7 +45,7 @@ func appendConverse(dst []byte, v *fastjson.Value, ps *wire.Params) ([]byte, *pr
 		n := 0
 		for _, m := range ps.Messages {
 			if r := m.GetStringBytes("role"); string(r) == "system" || string(r) == "developer" {
-				dst, n = appendSystem(dst, m, n)
+				dst, n = wire.AppendTextParts(dst, m, n)
 			}
 		}
 		dst = append(dst, ']')
@@ -80,29 +80,6 @@ func refuse(ps *wire.Params) *providers.Error {
 		return wire.Unsupported(name, "tool_choice", `Converse has no "none"; leave the tools out instead`)
 	}
 	return nil
-}
-
-func appendSystem(dst []byte, m *fastjson.Value, n int) ([]byte, int) {
-	add := func(s []byte) {
-		if len(s) == 0 {
-			return
-		}
-		if n > 0 {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, `{"text":`...)
-		dst = jsonw.Bytes(dst, s)
-		dst = append(dst, '}')
-		n++
-	}
-	if s, ok := wire.Text(m); ok {
-		add(s)
-		return dst, n
-	}
-	for _, part := range m.GetArray("content") {
-		add(part.GetStringBytes("text"))
-	}
-	return dst, n
 }
 
 func partField(i, j int) string {

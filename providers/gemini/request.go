@@ -46,7 +46,7 @@ func (p *Provider) appendChat(dst []byte, v *fastjson.Value) ([]byte, *providers
 		dst = append(dst, `,"systemInstruction":{"parts":[`...)
 		n := 0
 		for _, s := range sc.system {
-			dst, n = appendTextParts(dst, s, n)
+			dst, n = wire.AppendTextParts(dst, s, n)
 		}
 		dst = append(dst, "]}"...)
 	}
@@ -65,31 +65,6 @@ func (p *Provider) appendChat(dst []byte, v *fastjson.Value) ([]byte, *providers
 		return dst, err
 	}
 	return append(dst, '}'), nil
-}
-
-// appendTextParts appends {"text":…} parts for a system message's content
-// (a string or text parts); n counts the parts written so far.
-func appendTextParts(dst []byte, m *fastjson.Value, n int) ([]byte, int) {
-	add := func(s []byte) {
-		if len(s) == 0 {
-			return
-		}
-		if n > 0 {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, `{"text":`...)
-		dst = jsonw.Bytes(dst, s)
-		dst = append(dst, '}')
-		n++
-	}
-	if s, ok := wire.Text(m); ok {
-		add(s)
-		return dst, n
-	}
-	for _, part := range m.GetArray("content") {
-		add(part.GetStringBytes("text"))
-	}
-	return dst, n
 }
 
 func (p *Provider) appendMessage(w *wire.Turns, sc *chatScratch, i int, m *fastjson.Value) *providers.Error {

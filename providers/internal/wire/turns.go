@@ -1,6 +1,9 @@
 package wire
 
-import "github.com/tollgate-ai/tollgate/internal/jsonw"
+import (
+	"github.com/tollgate-ai/tollgate/internal/jsonw"
+	"github.com/valyala/fastjson"
+)
 
 // Turns writes a provider's array of turns, [{"role":…,"<ItemsKey>":[…]},…]
 // (Converse's messages and their content, Gemini's contents and their
@@ -50,4 +53,30 @@ func (w *Turns) Text(role string, s []byte) {
 	w.Dst = append(w.Dst, `{"text":`...)
 	w.Dst = jsonw.Bytes(w.Dst, s)
 	w.Dst = append(w.Dst, '}')
+}
+
+// AppendTextParts appends {"text":…} parts for a system message's content
+// (a string or text parts), skipping empty texts; n counts the parts
+// written so far.
+func AppendTextParts(dst []byte, m *fastjson.Value, n int) ([]byte, int) {
+	add := func(s []byte) {
+		if len(s) == 0 {
+			return
+		}
+		if n > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"text":`...)
+		dst = jsonw.Bytes(dst, s)
+		dst = append(dst, '}')
+		n++
+	}
+	if s, ok := Text(m); ok {
+		add(s)
+		return dst, n
+	}
+	for _, part := range m.GetArray("content") {
+		add(part.GetStringBytes("text"))
+	}
+	return dst, n
 }
