@@ -3,6 +3,7 @@ package bedrock
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"testing"
 
@@ -81,31 +82,10 @@ func BenchmarkSign(b *testing.B) {
 // BenchmarkStreamEvent: one event-stream frame (a text delta) to one chunk.
 func BenchmarkStreamEvent(b *testing.B) {
 	p := testProvider(b)
-	const perStream = 256
 	ev := []streamEvent{{Event: "contentBlockDelta", Payload: json.RawMessage(`{"contentBlockIndex":0,"delta":{"text":" and you should take an umbrella"}}`)}}
 	frame := encodeEvents(b, ev)
-	body := bytes.Repeat(frame, perStream)
 	c := &providers.Call{Endpoint: providers.Chat, Model: chatModel, Stream: true}
-	r := bytes.NewReader(body)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(frame)))
-	s := p.NewStream(r, c)
-	n := 0
-	cpu := providertest.CPUTime()
-	for b.Loop() {
-		if n == perStream {
-			s.Close()
-			r.Reset(body)
-			s = p.NewStream(r, c)
-			n = 0
-		}
-		if _, err := s.Next(); err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
-	providertest.ReportCPU(b, cpu)
-	s.Close()
+	providertest.BenchStreamEvent(b, func(r io.Reader) providers.Stream { return p.NewStream(r, c) }, frame, 256)
 }
 
 func BenchmarkTranslateResponse(b *testing.B) {

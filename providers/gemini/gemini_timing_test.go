@@ -1,7 +1,7 @@
 package gemini
 
 import (
-	"bytes"
+	"io"
 	"testing"
 
 	"github.com/tollgate-ai/tollgate/providers"
@@ -41,29 +41,8 @@ var benchEvent = []byte("data: {\"candidates\":[{\"content\":{\"role\":\"model\"
 // and no allocation per event.
 func BenchmarkStreamEvent(b *testing.B) {
 	p := testProvider(b)
-	const perStream = 256
-	body := bytes.Repeat(benchEvent, perStream)
 	c := &providers.Call{Endpoint: providers.Chat, Model: "gemini-2.5-flash", Stream: true}
-	r := bytes.NewReader(body)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(benchEvent)))
-	s := p.NewStream(r, c)
-	n := 0
-	cpu := providertest.CPUTime()
-	for b.Loop() {
-		if n == perStream {
-			s.Close()
-			r.Reset(body)
-			s = p.NewStream(r, c)
-			n = 0
-		}
-		if _, err := s.Next(); err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
-	providertest.ReportCPU(b, cpu)
-	s.Close()
+	providertest.BenchStreamEvent(b, func(r io.Reader) providers.Stream { return p.NewStream(r, c) }, benchEvent, 256)
 }
 
 var benchAnswer = []byte(`{"candidates":[{"content":{"role":"model","parts":[{"text":"It is 18 degrees with a 70% chance of rain: take an umbrella."}]},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":60,"candidatesTokenCount":16,"totalTokenCount":76},"modelVersion":"gemini-2.5-flash","responseId":"abc123"}`)
