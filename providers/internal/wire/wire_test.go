@@ -105,3 +105,31 @@ func TestAppendUsage(t *testing.T) {
 		t.Fatal("usage without details")
 	}
 }
+
+func TestAppendArgumentsAndEscaped(t *testing.T) {
+	var p fastjson.Parser
+	v, _ := p.Parse(`{"city":"Paris \"Nord\"","n":[1,2]}`)
+	if got := string(AppendArguments([]byte("x"), v)); got != `x"{\"city\":\"Paris \\\"Nord\\\"\",\"n\":[1,2]}"` {
+		t.Fatalf("arguments %s", got)
+	}
+	if got := string(AppendArguments(nil, nil)); got != `"{}"` {
+		t.Fatalf("no arguments %s", got)
+	}
+	if got := string(AppendEscaped([]byte(`"a`), []byte("b\"c\n"))); got != `"ab\"c\n` {
+		t.Fatalf("escaped %s", got)
+	}
+}
+
+func TestTurns(t *testing.T) {
+	w := Turns{Dst: []byte("["), ItemsKey: "parts"}
+	w.Text("user", []byte("a"))
+	w.Text("user", nil)
+	w.Text("user", []byte("b"))
+	w.Item("model")
+	w.Dst = append(w.Dst, "{}"...)
+	w.Close()
+	want := `[{"role":"user","parts":[{"text":"a"},{"text":"b"}]},{"role":"model","parts":[{}]}]`
+	if got := string(append(w.Dst, ']')); got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}
