@@ -42,15 +42,7 @@ func BenchmarkTranslateResponse(b *testing.B) {
 		b.Fatal(err)
 	}
 	c := callFor(nil)
-	dst := make([]byte, 0, 4096)
-	b.ReportAllocs()
-	cpu := providertest.CPUTime()
-	for b.Loop() {
-		if dst, err = p.TranslateResponse(dst[:0], body, c); err != nil {
-			b.Fatal(err)
-		}
-	}
-	providertest.ReportCPU(b, cpu)
+	providertest.BenchTranslateResponse(b, p, make([]byte, 0, 4096), body, c)
 }
 
 // BenchmarkStreamEvent: one text_delta event to one chunk, the steady

@@ -95,15 +95,7 @@ func BenchmarkTranslateResponse(b *testing.B) {
 		b.Fatal(err)
 	}
 	c := &providers.Call{Endpoint: providers.Chat, Model: chatModel, Body: benchChat}
-	var dst []byte
-	b.ReportAllocs()
-	cpu := providertest.CPUTime()
-	for b.Loop() {
-		if dst, err = p.TranslateResponse(dst[:0], body, c); err != nil {
-			b.Fatal(err)
-		}
-	}
-	providertest.ReportCPU(b, cpu)
+	providertest.BenchTranslateResponse(b, p, nil, body, c)
 }
 
 // BenchmarkStreamEventTranslate: the translation of one decoded frame

@@ -50,14 +50,5 @@ var benchAnswer = []byte(`{"candidates":[{"content":{"role":"model","parts":[{"t
 func BenchmarkTranslateResponse(b *testing.B) {
 	p := testProvider(b)
 	c := &providers.Call{Endpoint: providers.Chat, Model: "gemini-2.5-flash", Body: benchChat}
-	var dst []byte
-	b.ReportAllocs()
-	cpu := providertest.CPUTime()
-	for b.Loop() {
-		var err error
-		if dst, err = p.TranslateResponse(dst[:0], benchAnswer, c); err != nil {
-			b.Fatal(err)
-		}
-	}
-	providertest.ReportCPU(b, cpu)
+	providertest.BenchTranslateResponse(b, p, nil, benchAnswer, c)
 }

@@ -35,3 +35,18 @@ func BenchStreamEvent(b *testing.B, newStream func(io.Reader) providers.Stream, 
 	ReportCPU(b, cpu)
 	s.Close()
 }
+
+// BenchTranslateResponse measures p's translation of one upstream answer
+// body for c into dst (its capacity kept between rounds), reporting
+// allocations and cpu-ns/op.
+func BenchTranslateResponse(b *testing.B, p providers.Provider, dst, body []byte, c *providers.Call) {
+	b.ReportAllocs()
+	cpu := CPUTime()
+	for b.Loop() {
+		var err error
+		if dst, err = p.TranslateResponse(dst[:0], body, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ReportCPU(b, cpu)
+}
