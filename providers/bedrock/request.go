@@ -129,18 +129,7 @@ func imageFormat(f []byte) bool {
 }
 
 func appendAssistant(w *wire.Turns, i int, m *fastjson.Value) *providers.Error {
-	if s, ok := wire.Text(m); ok {
-		w.Text("assistant", s)
-	} else {
-		for _, part := range m.GetArray("content") {
-			switch string(part.GetStringBytes("type")) {
-			case "text":
-				w.Text("assistant", part.GetStringBytes("text"))
-			case "refusal":
-				w.Text("assistant", part.GetStringBytes("refusal"))
-			}
-		}
-	}
+	w.AssistantText("assistant", m)
 	for j, call := range m.GetArray("tool_calls") {
 		field := "messages[" + strconv.Itoa(i) + "].tool_calls[" + strconv.Itoa(j) + "]"
 		id, fname := call.GetStringBytes("id"), call.GetStringBytes("function", "name")

@@ -145,18 +145,7 @@ func appendInline(dst, mime, data []byte) []byte {
 }
 
 func appendModelParts(w *wire.Turns, i int, m *fastjson.Value) *providers.Error {
-	if s, ok := wire.Text(m); ok {
-		w.Text("model", s)
-	} else {
-		for _, part := range m.GetArray("content") {
-			switch string(part.GetStringBytes("type")) {
-			case "text":
-				w.Text("model", part.GetStringBytes("text"))
-			case "refusal":
-				w.Text("model", part.GetStringBytes("refusal"))
-			}
-		}
-	}
+	w.AssistantText("model", m)
 	for j, call := range m.GetArray("tool_calls") {
 		fn := call.Get("function")
 		fname := fn.GetStringBytes("name")

@@ -55,6 +55,23 @@ func (w *Turns) Text(role string, s []byte) {
 	w.Dst = append(w.Dst, '}')
 }
 
+// AssistantText appends an OpenAI assistant message's text as items of
+// role: its content string, or its text and refusal parts in order.
+func (w *Turns) AssistantText(role string, m *fastjson.Value) {
+	if s, ok := Text(m); ok {
+		w.Text(role, s)
+		return
+	}
+	for _, part := range m.GetArray("content") {
+		switch string(part.GetStringBytes("type")) {
+		case "text":
+			w.Text(role, part.GetStringBytes("text"))
+		case "refusal":
+			w.Text(role, part.GetStringBytes("refusal"))
+		}
+	}
+}
+
 // AppendTextParts appends {"text":…} parts for a system message's content
 // (a string or text parts), skipping empty texts; n counts the parts
 // written so far.
