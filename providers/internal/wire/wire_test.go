@@ -133,3 +133,23 @@ func TestTurns(t *testing.T) {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
 }
+
+func TestTurnsAssistantText(t *testing.T) {
+	var p fastjson.Parser
+	for in, want := range map[string]string{
+		`{"content":"hi"}`: `[{"role":"model","parts":[{"text":"hi"}]}]`,
+		`{"content":[{"type":"text","text":"a"},{"type":"image_url"},{"type":"refusal","refusal":"no"}]}`: `[{"role":"model","parts":[{"text":"a"},{"text":"no"}]}]`,
+		`{"content":null}`: `[]`,
+	} {
+		m, err := p.Parse(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := Turns{Dst: []byte("["), ItemsKey: "parts"}
+		w.AssistantText("model", m)
+		w.Close()
+		if got := string(append(w.Dst, ']')); got != want {
+			t.Errorf("%s: got %s, want %s", in, got, want)
+		}
+	}
+}
