@@ -32,15 +32,9 @@ var weatherTool = openai.Tool{Type: openai.ToolTypeFunction, Function: &openai.F
 func TestAnthropicUpstreamChat(t *testing.T) {
 	a := startProviderMock(t, mockllm.Options{MaxTokens: 12})
 	base, _ := startGateway(t, anthropicYAML, map[string]string{"A": a.url})
-	c := newClient(base, "sk-client-secret")
-	req := chatReq("claude", "Hello there")
-	req.Messages = append([]openai.ChatCompletionMessage{{Role: "system", Content: "Be brief."}}, req.Messages...)
-	req.Stop, req.User = []string{"END"}, "user-42"
-	resp, err := c.CreateChatCompletion(context.Background(), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkChatAnswer(t, resp, 12)
+	briefChat(t, base, "claude", func(req *openai.ChatCompletionRequest) {
+		req.Stop, req.User = []string{"END"}, "user-42"
+	})
 	got := a.last(t)
 	if got.path != "/v1/messages" || got.xAPIKey != "sk-ant-upstream" || got.auth != "" || got.version != "2023-06-01" {
 		t.Fatalf("upstream saw path %q x-api-key %q authorization %q version %q", got.path, got.xAPIKey, got.auth, got.version)

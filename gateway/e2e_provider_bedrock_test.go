@@ -29,15 +29,9 @@ models:
 func TestBedrockUpstreamChat(t *testing.T) {
 	b := startProviderMock(t, mockllm.Options{MaxTokens: 12})
 	base, _ := startGateway(t, bedrockYAML, map[string]string{"B": b.url})
-	c := newClient(base, "sk-client-secret")
-	req := chatReq("claude-br", "Hello there")
-	req.Messages = append([]openai.ChatCompletionMessage{{Role: "system", Content: "Be brief."}}, req.Messages...)
-	req.Stop, req.Temperature, req.MaxTokens = []string{"END"}, 0.5, 40
-	resp, err := c.CreateChatCompletion(context.Background(), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkChatAnswer(t, resp, 12)
+	briefChat(t, base, "claude-br", func(req *openai.ChatCompletionRequest) {
+		req.Stop, req.Temperature, req.MaxTokens = []string{"END"}, 0.5, 40
+	})
 	got := b.last(t)
 	if got.path != "/model/anthropic.claude-3-5-sonnet-20240620-v1:0/converse" || got.apiKey != "" ||
 		!strings.HasPrefix(got.auth, "AWS4-HMAC-SHA256 Credential="+mockllm.BedrockAccessKeyID+"/") || strings.Contains(got.auth, "sk-client") {

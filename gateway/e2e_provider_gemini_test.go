@@ -45,15 +45,9 @@ var strictWeatherTool = openai.Tool{Type: openai.ToolTypeFunction, Function: &op
 func TestGeminiUpstreamChat(t *testing.T) {
 	g := startProviderMock(t, mockllm.Options{MaxTokens: 12})
 	base, _ := startGateway(t, geminiYAML, map[string]string{"G": g.url})
-	c := newClient(base, "sk-client-secret")
-	req := chatReq("gemini", "Hello there")
-	req.Messages = append([]openai.ChatCompletionMessage{{Role: "system", Content: "Be brief."}}, req.Messages...)
-	req.Stop, req.Temperature, req.MaxTokens = []string{"END"}, 0.5, 40
-	resp, err := c.CreateChatCompletion(context.Background(), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkChatAnswer(t, resp, 12)
+	briefChat(t, base, "gemini", func(req *openai.ChatCompletionRequest) {
+		req.Stop, req.Temperature, req.MaxTokens = []string{"END"}, 0.5, 40
+	})
 	got := g.last(t)
 	if got.path != "/v1beta/models/gemini-test:generateContent" || got.googKey != mockllm.GeminiAPIKey || got.auth != "" || got.apiKey != "" {
 		t.Fatalf("upstream saw path %q x-goog-api-key %q authorization %q api-key %q", got.path, got.googKey, got.auth, got.apiKey)

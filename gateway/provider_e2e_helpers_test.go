@@ -247,3 +247,18 @@ func checkStreamedAnswer(t *testing.T, base, model string, words, chunks int) {
 		t.Fatalf("usage %+v", usage)
 	}
 }
+
+// briefChat sends model "Hello there" after a "Be brief." system message,
+// with the client's own key (which must never go upstream) and edit's
+// settings, and wants an answer of 12 words (the mock's MaxTokens).
+func briefChat(t *testing.T, base, model string, edit func(*openai.ChatCompletionRequest)) {
+	t.Helper()
+	req := chatReq(model, "Hello there")
+	req.Messages = append([]openai.ChatCompletionMessage{{Role: "system", Content: "Be brief."}}, req.Messages...)
+	edit(&req)
+	resp, err := newClient(base, "sk-client-secret").CreateChatCompletion(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkChatAnswer(t, resp, 12)
+}
