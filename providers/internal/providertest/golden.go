@@ -83,3 +83,17 @@ func ErrorJSON(t *testing.T, err error) []byte {
 	b, _ := json.MarshalIndent(pe, "", "  ")
 	return append(b, '\n')
 }
+
+// EachGoldenPair is EachGolden for inputs with a want file beside them:
+// the same name with wantSuffix for inSuffix.
+func EachGoldenPair(t *testing.T, pattern, inSuffix, wantSuffix string, run func(t *testing.T, name string, in, want []byte)) {
+	t.Helper()
+	dir := filepath.Dir(filepath.Join("testdata", pattern))
+	EachGolden(t, pattern, inSuffix, func(t *testing.T, name string, in []byte) {
+		want, err := os.ReadFile(filepath.Join(dir, name+wantSuffix))
+		if err != nil {
+			t.Fatal(err)
+		}
+		run(t, name, in, want)
+	})
+}
