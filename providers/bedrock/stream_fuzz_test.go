@@ -3,8 +3,6 @@ package bedrock
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/tollgate-ai/tollgate/providers"
@@ -14,15 +12,13 @@ import (
 // FuzzStream: any bytes from the upstream end in chunks of valid JSON and
 // io.EOF or a *providers.Error (a broken frame is a 502), never a panic.
 func FuzzStream(f *testing.F) {
-	files, _ := filepath.Glob("testdata/stream_*.events.json")
-	for _, name := range files {
-		raw, _ := os.ReadFile(name)
+	providertest.AddSeedFiles(f, "stream_*.events.json", func(raw []byte) []byte {
 		var events []streamEvent
 		if err := json.Unmarshal(raw, &events); err != nil {
 			f.Fatal(err)
 		}
-		f.Add(encodeEvents(f, events))
-	}
+		return encodeEvents(f, events)
+	})
 	f.Add([]byte{0, 0, 0, 16, 0, 0, 0, 0})
 	p := testProvider(f)
 	c := &providers.Call{Endpoint: providers.Chat, Model: "m", Stream: true}

@@ -2,8 +2,6 @@ package gemini
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/tollgate-ai/tollgate/providers"
@@ -13,11 +11,7 @@ import (
 // FuzzStream: any bytes from the upstream end in chunks of valid JSON and
 // io.EOF or a *providers.Error, never a panic or an endless stream.
 func FuzzStream(f *testing.F) {
-	files, _ := filepath.Glob("testdata/stream_*.sse")
-	for _, name := range files {
-		b, _ := os.ReadFile(name)
-		f.Add(b)
-	}
+	providertest.AddSeedFiles(f, "stream_*.sse", nil)
 	f.Add([]byte("data: {\"candidates\":[{\"index\":7,\"content\":{\"parts\":[{\"functionCall\":{}}]}}]}\n\n"))
 	f.Add([]byte("data: [1,2]\n\ndata: null\n\n"))
 	p := testProvider(f)
