@@ -4,60 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"strings"
-	"sync"
 	"testing"
 
 	openai "github.com/sashabaranov/go-openai"
 	"github.com/sashabaranov/go-openai/jsonschema"
 	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/tollgate-ai/tollgate/mockllm"
-	"github.com/valyala/fasthttp"
 )
-
-// anthropicUpstream is mockllm speaking the Messages API on loopback,
-// recording what each request carried.
-type anthropicUpstream struct {
-	mock *mockllm.Server
-	url  string // base_url for an anthropic upstream (no /v1)
-	mu   sync.Mutex
-	reqs []capturedAnthropic
-}
-
-type capturedAnthropic struct {
-	path, auth, apiKey, version string
-	body                        map[string]any
-}
-
-func startAnthropicMock(t *testing.T, opts mockllm.Options) *anthropicUpstream {
-	t.Helper()
-	a := &anthropicUpstream{mock: mockllm.New(opts)}
-	ln := listenLoopback(t)
-	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
-		c := capturedAnthropic{path: string(ctx.Path()), auth: string(ctx.Request.Header.Peek("Authorization")),
-			apiKey: string(ctx.Request.Header.Peek("x-api-key")), version: string(ctx.Request.Header.Peek("anthropic-version"))}
-		_ = json.Unmarshal(ctx.PostBody(), &c.body)
-		a.mu.Lock()
-		a.reqs = append(a.reqs, c)
-		a.mu.Unlock()
-		a.mock.Handler(ctx)
-	}}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Shutdown(); _ = a.mock.Close() })
-	a.url = "http://" + ln.Addr().String()
-	return a
-}
-
-func (a *anthropicUpstream) last(t *testing.T) capturedAnthropic {
-	t.Helper()
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if len(a.reqs) == 0 {
-		t.Fatal("the anthropic upstream received nothing")
-	}
-	return a.reqs[len(a.reqs)-1]
-}
 
 const anthropicYAML = `
 upstreams:
@@ -76,26 +30,14 @@ var weatherTool = openai.Tool{Type: openai.ToolTypeFunction, Function: &openai.F
 // answer and usage in OpenAI's shape, and the upstream got a Messages API
 // request with the gateway's key, never the client's.
 func TestAnthropicUpstreamChat(t *testing.T) {
-	a := startAnthropicMock(t, mockllm.Options{MaxTokens: 12})
+	a := startProviderMock(t, mockllm.Options{MaxTokens: 12})
 	base, _ := startGateway(t, anthropicYAML, map[string]string{"A": a.url})
-	c := newClient(base, "sk-client-secret")
-	req := chatReq("claude", "Hello there")
-	req.Messages = append([]openai.ChatCompletionMessage{{Role: "system", Content: "Be brief."}}, req.Messages...)
-	req.Stop, req.User = []string{"END"}, "user-42"
-	resp, err := c.CreateChatCompletion(context.Background(), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch := resp.Choices[0]
-	if ch.Message.Role != "assistant" || len(strings.Fields(ch.Message.Content)) != 12 || ch.FinishReason != openai.FinishReasonStop {
-		t.Fatalf("answer %+v", ch)
-	}
-	if resp.Usage.CompletionTokens != 12 || resp.Usage.PromptTokens <= 0 || resp.Usage.TotalTokens != resp.Usage.PromptTokens+12 {
-		t.Fatalf("usage %+v", resp.Usage)
-	}
+	briefChat(t, base, "claude", func(req *openai.ChatCompletionRequest) {
+		req.Stop, req.User = []string{"END"}, "user-42"
+	})
 	got := a.last(t)
-	if got.path != "/v1/messages" || got.apiKey != "sk-ant-upstream" || got.auth != "" || got.version != "2023-06-01" {
-		t.Fatalf("upstream saw path %q x-api-key %q authorization %q version %q", got.path, got.apiKey, got.auth, got.version)
+	if got.path != "/v1/messages" || got.xAPIKey != "sk-ant-upstream" || got.auth != "" || got.version != "2023-06-01" {
+		t.Fatalf("upstream saw path %q x-api-key %q authorization %q version %q", got.path, got.xAPIKey, got.auth, got.version)
 	}
 	b := got.body
 	sys, _ := json.Marshal(b["system"])
@@ -114,47 +56,9 @@ func TestAnthropicUpstreamChat(t *testing.T) {
 // TestAnthropicUpstreamStream: the stream arrives event by event (one
 // chunk per Anthropic text delta), then the usage chunk.
 func TestAnthropicUpstreamStream(t *testing.T) {
-	a := startAnthropicMock(t, mockllm.Options{MaxTokens: 9})
+	a := startProviderMock(t, mockllm.Options{MaxTokens: 9})
 	base, _ := startGateway(t, anthropicYAML, map[string]string{"A": a.url})
-	c := newClient(base, "")
-	req := chatReq("claude", "Stream please")
-	req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
-	st, err := c.CreateChatCompletionStream(context.Background(), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	var text strings.Builder
-	chunks, finish := 0, ""
-	var usage *openai.Usage
-	for {
-		r, err := st.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r.Usage != nil {
-			usage = r.Usage
-		}
-		if len(r.Choices) == 0 {
-			continue
-		}
-		if r.Choices[0].Delta.Content != "" {
-			chunks++
-			text.WriteString(r.Choices[0].Delta.Content)
-		}
-		if r.Choices[0].FinishReason != "" {
-			finish = string(r.Choices[0].FinishReason)
-		}
-	}
-	if chunks != 9 || len(strings.Fields(text.String())) != 9 || finish != "stop" {
-		t.Fatalf("%d content chunks, text %q, finish %q", chunks, text.String(), finish)
-	}
-	if usage == nil || usage.CompletionTokens != 9 || usage.PromptTokens <= 0 {
-		t.Fatalf("usage %+v", usage)
-	}
+	checkStreamedAnswer(t, base, "claude", 9, 9)
 	if a.last(t).body["stream"] != true {
 		t.Fatal("the upstream was not asked for a stream")
 	}
@@ -163,7 +67,7 @@ func TestAnthropicUpstreamStream(t *testing.T) {
 // TestAnthropicUpstreamTools: tool_calls come back from tool_use, and the
 // tool's result goes back as a tool_result; buffered and streamed.
 func TestAnthropicUpstreamTools(t *testing.T) {
-	a := startAnthropicMock(t, mockllm.Options{MaxTokens: 5})
+	a := startProviderMock(t, mockllm.Options{MaxTokens: 5})
 	base, _ := startGateway(t, anthropicYAML, map[string]string{"A": a.url})
 	c := newClient(base, "")
 	ctx := context.Background()
@@ -183,46 +87,12 @@ func TestAnthropicUpstreamTools(t *testing.T) {
 	}
 
 	// Streamed: the call's id and name first, then its arguments in pieces.
-	st, err := c.CreateChatCompletionStream(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var args strings.Builder
-	name, pieces := "", 0
-	for {
-		r, err := st.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, tc := range r.Choices[0].Delta.ToolCalls {
-			if tc.Index == nil || *tc.Index != 0 {
-				t.Fatalf("tool call delta without index 0: %+v", tc)
-			}
-			name += tc.Function.Name
-			if tc.Function.Arguments != "" {
-				pieces++
-				args.WriteString(tc.Function.Arguments)
-			}
-		}
-	}
-	st.Close()
-	if name != "get_weather" || args.String() != `{"city":"mock"}` || pieces < 2 {
-		t.Fatalf("streamed call %q(%s) in %d pieces", name, args.String(), pieces)
+	if tc := readToolCallStream(t, c, req); tc.name != "get_weather" || tc.args != `{"city":"mock"}` || tc.pieces < 2 {
+		t.Fatalf("streamed call %q(%s) in %d pieces", tc.name, tc.args, tc.pieces)
 	}
 
 	// The round trip: the result answered with text.
-	req.Messages = append(req.Messages, msg, openai.ChatCompletionMessage{Role: "tool", ToolCallID: msg.ToolCalls[0].ID, Content: "sunny"})
-	req.ToolChoice = nil
-	resp, err = c.CreateChatCompletion(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.Choices[0].FinishReason != openai.FinishReasonStop || resp.Choices[0].Message.Content == "" {
-		t.Fatalf("after the tool result: %+v", resp.Choices[0])
-	}
+	checkToolResultAnswered(t, c, req, msg, nil)
 	msgs, _ := json.Marshal(a.last(t).body["messages"])
 	want := `[{"content":[{"text":"Weather in Paris?","type":"text"}],"role":"user"},` +
 		`{"content":[{"id":"` + msg.ToolCalls[0].ID + `","input":{"city":"mock"},"name":"get_weather","type":"tool_use"}],"role":"assistant"},` +
@@ -235,39 +105,15 @@ func TestAnthropicUpstreamTools(t *testing.T) {
 // TestAnthropicUpstreamMetered: the ledger bills the provider's usage,
 // not an estimate, for buffered and streamed answers.
 func TestAnthropicUpstreamMetered(t *testing.T) {
-	a := startAnthropicMock(t, mockllm.Options{MaxTokens: 7})
-	base, dir, _ := meteredForward(t, anthropicYAML+`keys: [{id: k1, key: sk-1}]`, map[string]string{"A": a.url})
-	c := newClient(base, "sk-1")
-	resp, err := c.CreateChatCompletion(context.Background(), chatReq("claude", "count me"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := c.CreateChatCompletionStream(context.Background(), chatReq("claude", "count me too"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := st.Recv(); err != nil {
-			break
-		}
-	}
-	st.Close()
-	recs := ledgerRecords(t, dir, 2)
-	for _, r := range recs {
-		if r.CompletionTokens != 7 || r.PromptTokens <= 0 || r.Flags&metering.FlagEstimatedUsage != 0 || r.ModelServed != "claude" {
-			t.Fatalf("record %+v", r)
-		}
-	}
-	if recs[0].PromptTokens != resp.Usage.PromptTokens {
-		t.Fatalf("billed %d prompt tokens, the client was told %d", recs[0].PromptTokens, resp.Usage.PromptTokens)
-	}
+	a := startProviderMock(t, mockllm.Options{MaxTokens: 7})
+	checkUsageMetered(t, anthropicYAML, map[string]string{"A": a.url}, "claude")
 }
 
 // TestAnthropicUpstreamFailover: an overloaded (529) deployment is retried
 // on another; a failing anthropic model falls back to an openai-kind one.
 func TestAnthropicUpstreamFailover(t *testing.T) {
-	over := startAnthropicMock(t, mockllm.Options{ErrorRate: 1, ErrorStatus: 529})
-	good := startAnthropicMock(t, mockllm.Options{MaxTokens: 4})
+	over := startProviderMock(t, mockllm.Options{ErrorRate: 1, ErrorStatus: 529})
+	good := startProviderMock(t, mockllm.Options{MaxTokens: 4})
 	openaiURL, openaiMock := startMock(t, mockllm.Options{MaxTokens: 6})
 	base, _ := startGateway(t, `
 upstreams:
@@ -282,15 +128,7 @@ models:
 `, map[string]string{"O": over.url, "G": good.url, "P": openaiURL})
 	c := newClient(base, "")
 	ctx := context.Background()
-	for i := 0; i < 8; i++ {
-		resp, err := c.CreateChatCompletion(ctx, chatReq("claude", "retry me"))
-		if err != nil || len(strings.Fields(resp.Choices[0].Message.Content)) != 4 {
-			t.Fatalf("request %d: %v %+v", i, err, resp)
-		}
-	}
-	if over.mock.Stats().ErrorsInjected == 0 {
-		t.Fatal("no request met the overloaded deployment: the retry was not exercised")
-	}
+	checkRetriedPast(t, c, "claude", 4, over)
 	resp, err := c.CreateChatCompletion(ctx, chatReq("claude-down", "fall back"))
 	if err != nil || len(strings.Fields(resp.Choices[0].Message.Content)) != 6 || openaiMock.Stats().Requests != 1 {
 		t.Fatalf("fallback: %v %+v, openai mock requests %d", err, resp, openaiMock.Stats().Requests)
@@ -306,7 +144,7 @@ models:
 // 400 naming the field and the provider, never sent; an answer the
 // translation cannot read is a 502, buffered or streamed.
 func TestAnthropicUpstreamBadInput(t *testing.T) {
-	a := startAnthropicMock(t, mockllm.Options{})
+	a := startProviderMock(t, mockllm.Options{})
 	base, _ := startGateway(t, `
 upstreams:
   - {name: ant, kind: anthropic, base_url: "{{A}}", api_key: k}
@@ -340,21 +178,14 @@ models:
 	if n := a.mock.Stats().Requests; n != 0 {
 		t.Fatalf("%d refused requests reached the upstream", n)
 	}
-	st, _, body = rawPost(t, base+"/chat/completions", "", `{"model":"claude-garbage","messages":[{"role":"user","content":"x"}]}`)
-	if st != 502 || !strings.Contains(body, "anthropic") {
-		t.Fatalf("garbage answer: %d %s", st, body)
-	}
-	st, _, body = rawPost(t, base+"/chat/completions", "", `{"model":"claude-garbage","stream":true,"messages":[{"role":"user","content":"x"}]}`)
-	if st != 502 || !strings.Contains(body, "anthropic") {
-		t.Fatalf("garbage stream: %d %s", st, body)
-	}
+	checkGarbageIs502(t, base, "claude-garbage", "anthropic")
 }
 
 // TestAnthropicUpstreamBrokenStream: a provider stream that breaks mid-way
 // ends with an error event; what was relayed is billed, counted locally
 // and flagged as an estimate.
 func TestAnthropicUpstreamBrokenStream(t *testing.T) {
-	a := startAnthropicMock(t, mockllm.Options{MaxTokens: 20})
+	a := startProviderMock(t, mockllm.Options{MaxTokens: 20})
 	base, dir, _ := meteredForward(t, `
 upstreams:
   - {name: ant, kind: anthropic, base_url: "{{A}}", api_key: k, headers: {x-mock-fail-after: "5"}}

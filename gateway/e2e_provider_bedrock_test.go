@@ -3,12 +3,10 @@ package gateway_test
 import (
 	"context"
 	"errors"
-	"io"
 	"strings"
 	"testing"
 
 	openai "github.com/sashabaranov/go-openai"
-	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/tollgate-ai/tollgate/mockllm"
 )
 
@@ -31,21 +29,9 @@ models:
 func TestBedrockUpstreamChat(t *testing.T) {
 	b := startProviderMock(t, mockllm.Options{MaxTokens: 12})
 	base, _ := startGateway(t, bedrockYAML, map[string]string{"B": b.url})
-	c := newClient(base, "sk-client-secret")
-	req := chatReq("claude-br", "Hello there")
-	req.Messages = append([]openai.ChatCompletionMessage{{Role: "system", Content: "Be brief."}}, req.Messages...)
-	req.Stop, req.Temperature, req.MaxTokens = []string{"END"}, 0.5, 40
-	resp, err := c.CreateChatCompletion(context.Background(), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch := resp.Choices[0]
-	if len(strings.Fields(ch.Message.Content)) != 12 || ch.FinishReason != openai.FinishReasonStop {
-		t.Fatalf("answer %+v", ch)
-	}
-	if resp.Usage.CompletionTokens != 12 || resp.Usage.PromptTokens <= 0 || resp.Usage.TotalTokens != resp.Usage.PromptTokens+12 {
-		t.Fatalf("usage %+v", resp.Usage)
-	}
+	briefChat(t, base, "claude-br", func(req *openai.ChatCompletionRequest) {
+		req.Stop, req.Temperature, req.MaxTokens = []string{"END"}, 0.5, 40
+	})
 	got := b.last(t)
 	if got.path != "/model/anthropic.claude-3-5-sonnet-20240620-v1:0/converse" || got.apiKey != "" ||
 		!strings.HasPrefix(got.auth, "AWS4-HMAC-SHA256 Credential="+mockllm.BedrockAccessKeyID+"/") || strings.Contains(got.auth, "sk-client") {
@@ -62,15 +48,7 @@ func TestBedrockUpstreamChat(t *testing.T) {
 func TestBedrockUpstreamStream(t *testing.T) {
 	b := startProviderMock(t, mockllm.Options{MaxTokens: 9})
 	base, _ := startGateway(t, bedrockYAML, map[string]string{"B": b.url})
-	req := chatReq("claude-br", "Stream please")
-	req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
-	text, chunks, finish, usage := readStream(t, newClient(base, ""), req)
-	if chunks != 9 || len(strings.Fields(text)) != 9 || finish != "stop" {
-		t.Fatalf("%d content chunks, text %q, finish %q", chunks, text, finish)
-	}
-	if usage == nil || usage.CompletionTokens != 9 || usage.PromptTokens <= 0 {
-		t.Fatalf("usage %+v", usage)
-	}
+	checkStreamedAnswer(t, base, "claude-br", 9, 9)
 	if p := b.last(t).path; p != "/model/anthropic.claude-3-5-sonnet-20240620-v1:0/converse-stream" {
 		t.Fatalf("stream went to %s", p)
 	}
@@ -99,48 +77,11 @@ func TestBedrockUpstreamTools(t *testing.T) {
 		t.Fatalf("toolConfig %s", s)
 	}
 
-	st, err := c.CreateChatCompletionStream(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var name, args, finish string
-	pieces := 0
-	for {
-		r, err := st.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, tc := range r.Choices[0].Delta.ToolCalls {
-			if tc.Index == nil || *tc.Index != 0 {
-				t.Fatalf("tool call delta %+v", tc)
-			}
-			name += tc.Function.Name
-			if tc.Function.Arguments != "" {
-				pieces++
-				args += tc.Function.Arguments
-			}
-		}
-		if r.Choices[0].FinishReason != "" {
-			finish = string(r.Choices[0].FinishReason)
-		}
-	}
-	st.Close()
-	if name != "get_weather" || args != `{"city":"mock"}` || pieces != 2 || finish != "tool_calls" {
-		t.Fatalf("streamed call %q(%s) in %d pieces, finish %q", name, args, pieces, finish)
+	if tc := readToolCallStream(t, c, req); tc.name != "get_weather" || tc.args != `{"city":"mock"}` || tc.pieces != 2 || tc.finish != "tool_calls" {
+		t.Fatalf("streamed call %q(%s) in %d pieces, finish %q", tc.name, tc.args, tc.pieces, tc.finish)
 	}
 
-	req.Messages = append(req.Messages, msg, openai.ChatCompletionMessage{Role: "tool", ToolCallID: msg.ToolCalls[0].ID, Content: "sunny"})
-	req.ToolChoice = "auto"
-	resp, err = c.CreateChatCompletion(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.Choices[0].FinishReason != openai.FinishReasonStop || resp.Choices[0].Message.Content == "" {
-		t.Fatalf("after the tool result: %+v", resp.Choices[0])
-	}
+	checkToolResultAnswered(t, c, req, msg, "auto")
 	id := msg.ToolCalls[0].ID
 	want := `[{"content":[{"text":"Weather in Paris?"}],"role":"user"},` +
 		`{"content":[{"toolUse":{"input":{"city":"mock"},"name":"get_weather","toolUseId":"` + id + `"}}],"role":"assistant"},` +
@@ -183,22 +124,7 @@ func TestBedrockUpstreamEmbeddings(t *testing.T) {
 // and the stream's metadata usage, not estimates.
 func TestBedrockUpstreamMetered(t *testing.T) {
 	b := startProviderMock(t, mockllm.Options{MaxTokens: 7})
-	base, dir, _ := meteredForward(t, bedrockYAML+`keys: [{id: k1, key: sk-1}]`, map[string]string{"B": b.url})
-	c := newClient(base, "sk-1")
-	resp, err := c.CreateChatCompletion(context.Background(), chatReq("claude-br", "count me"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	readStream(t, c, chatReq("claude-br", "count me too"))
-	recs := ledgerRecords(t, dir, 2)
-	for _, r := range recs {
-		if r.CompletionTokens != 7 || r.PromptTokens <= 0 || r.Flags&metering.FlagEstimatedUsage != 0 || r.ModelServed != "claude-br" {
-			t.Fatalf("record %+v", r)
-		}
-	}
-	if recs[0].PromptTokens != resp.Usage.PromptTokens {
-		t.Fatalf("billed %d prompt tokens, the client was told %d", recs[0].PromptTokens, resp.Usage.PromptTokens)
-	}
+	checkUsageMetered(t, bedrockYAML, map[string]string{"B": b.url}, "claude-br")
 }
 
 // TestBedrockUpstreamThrottledCrossProvider: a ThrottlingException is
@@ -223,15 +149,7 @@ models:
 `, map[string]string{"T": throttled.url, "B": good.url, "G": gem.url})
 	c := newClient(base, "")
 	ctx := context.Background()
-	for i := 0; i < 8; i++ {
-		resp, err := c.CreateChatCompletion(ctx, chatReq("claude-br", "retry me"))
-		if err != nil || len(strings.Fields(resp.Choices[0].Message.Content)) != 4 {
-			t.Fatalf("request %d: %v %+v", i, err, resp)
-		}
-	}
-	if throttled.mock.Stats().ErrorsInjected == 0 {
-		t.Fatal("no request met the throttled deployment: the retry was not exercised")
-	}
+	checkRetriedPast(t, c, "claude-br", 4, throttled)
 	resp, err := c.CreateChatCompletion(ctx, chatReq("claude-throttled", "fall back"))
 	if err != nil || len(strings.Fields(resp.Choices[0].Message.Content)) != 6 || gem.last(t).path != "/v1beta/models/gemini-test:generateContent" {
 		t.Fatalf("fallback bedrock → gemini: %v %+v", err, resp)

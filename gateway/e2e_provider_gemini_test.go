@@ -9,13 +9,11 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -23,57 +21,7 @@ import (
 	"github.com/sashabaranov/go-openai/jsonschema"
 	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/tollgate-ai/tollgate/mockllm"
-	"github.com/valyala/fasthttp"
 )
-
-// providerUpstream is mockllm speaking a provider's wire format (selected
-// by path) on loopback, recording what each request carried.
-type providerUpstream struct {
-	mock *mockllm.Server
-	url  string // base_url (no /v1)
-	mu   sync.Mutex
-	reqs []capturedProvider
-}
-
-type capturedProvider struct {
-	path, query, auth, apiKey, googKey string
-	body                               map[string]any
-}
-
-func startProviderMock(t *testing.T, opts mockllm.Options) *providerUpstream {
-	t.Helper()
-	u := &providerUpstream{mock: mockllm.New(opts)}
-	ln := listenLoopback(t)
-	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
-		c := capturedProvider{path: string(ctx.Path()), query: string(ctx.QueryArgs().QueryString()),
-			auth: string(ctx.Request.Header.Peek("Authorization")), apiKey: string(ctx.Request.Header.Peek("api-key")),
-			googKey: string(ctx.Request.Header.Peek("x-goog-api-key"))}
-		_ = json.Unmarshal(ctx.PostBody(), &c.body)
-		u.mu.Lock()
-		u.reqs = append(u.reqs, c)
-		u.mu.Unlock()
-		u.mock.Handler(ctx)
-	}}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Shutdown(); _ = u.mock.Close() })
-	u.url = "http://" + ln.Addr().String()
-	return u
-}
-
-func (u *providerUpstream) last(t *testing.T) capturedProvider {
-	t.Helper()
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if len(u.reqs) == 0 {
-		t.Fatal("the upstream received nothing")
-	}
-	return u.reqs[len(u.reqs)-1]
-}
-
-func jsonOf(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
 
 const geminiYAML = `
 upstreams:
@@ -97,21 +45,9 @@ var strictWeatherTool = openai.Tool{Type: openai.ToolTypeFunction, Function: &op
 func TestGeminiUpstreamChat(t *testing.T) {
 	g := startProviderMock(t, mockllm.Options{MaxTokens: 12})
 	base, _ := startGateway(t, geminiYAML, map[string]string{"G": g.url})
-	c := newClient(base, "sk-client-secret")
-	req := chatReq("gemini", "Hello there")
-	req.Messages = append([]openai.ChatCompletionMessage{{Role: "system", Content: "Be brief."}}, req.Messages...)
-	req.Stop, req.Temperature, req.MaxTokens = []string{"END"}, 0.5, 40
-	resp, err := c.CreateChatCompletion(context.Background(), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch := resp.Choices[0]
-	if ch.Message.Role != "assistant" || len(strings.Fields(ch.Message.Content)) != 12 || ch.FinishReason != openai.FinishReasonStop {
-		t.Fatalf("answer %+v", ch)
-	}
-	if resp.Usage.CompletionTokens != 12 || resp.Usage.PromptTokens <= 0 || resp.Usage.TotalTokens != resp.Usage.PromptTokens+12 {
-		t.Fatalf("usage %+v", resp.Usage)
-	}
+	briefChat(t, base, "gemini", func(req *openai.ChatCompletionRequest) {
+		req.Stop, req.Temperature, req.MaxTokens = []string{"END"}, 0.5, 40
+	})
 	got := g.last(t)
 	if got.path != "/v1beta/models/gemini-test:generateContent" || got.googKey != mockllm.GeminiAPIKey || got.auth != "" || got.apiKey != "" {
 		t.Fatalf("upstream saw path %q x-goog-api-key %q authorization %q api-key %q", got.path, got.googKey, got.auth, got.apiKey)
@@ -136,55 +72,10 @@ func TestGeminiUpstreamChat(t *testing.T) {
 func TestGeminiUpstreamStream(t *testing.T) {
 	g := startProviderMock(t, mockllm.Options{MaxTokens: 12})
 	base, _ := startGateway(t, geminiYAML, map[string]string{"G": g.url})
-	req := chatReq("gemini", "Stream please")
-	req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
-	text, chunks, finish, usage := readStream(t, newClient(base, ""), req)
-	if chunks != 3 || len(strings.Fields(text)) != 12 || finish != "stop" {
-		t.Fatalf("%d content chunks, text %q, finish %q", chunks, text, finish)
-	}
-	if usage == nil || usage.CompletionTokens != 12 || usage.PromptTokens <= 0 {
-		t.Fatalf("usage %+v", usage)
-	}
+	checkStreamedAnswer(t, base, "gemini", 12, 3)
 	if got := g.last(t); got.path != "/v1beta/models/gemini-test:streamGenerateContent" || got.query != "alt=sse" {
 		t.Fatalf("stream went to %s?%s", got.path, got.query)
 	}
-}
-
-// readStream reads a chat stream: the text, how many chunks carried
-// content, the finish reason and the usage chunk.
-func readStream(t *testing.T, c *openai.Client, req openai.ChatCompletionRequest) (string, int, string, *openai.Usage) {
-	t.Helper()
-	st, err := c.CreateChatCompletionStream(context.Background(), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	var text strings.Builder
-	chunks, finish := 0, ""
-	var usage *openai.Usage
-	for {
-		r, err := st.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r.Usage != nil {
-			usage = r.Usage
-		}
-		if len(r.Choices) == 0 {
-			continue
-		}
-		if r.Choices[0].Delta.Content != "" {
-			chunks++
-			text.WriteString(r.Choices[0].Delta.Content)
-		}
-		if r.Choices[0].FinishReason != "" {
-			finish = string(r.Choices[0].FinishReason)
-		}
-	}
-	return text.String(), chunks, finish, usage
 }
 
 // TestGeminiUpstreamTools: a strict tool schema is stripped to what Gemini
@@ -214,43 +105,11 @@ func TestGeminiUpstreamTools(t *testing.T) {
 		t.Fatalf("toolConfig %s", s)
 	}
 
-	st, err := c.CreateChatCompletionStream(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var name, args, finish string
-	for {
-		r, err := st.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, tc := range r.Choices[0].Delta.ToolCalls {
-			if tc.Index == nil || *tc.Index != 0 || tc.ID == "" {
-				t.Fatalf("tool call delta %+v", tc)
-			}
-			name, args = name+tc.Function.Name, args+tc.Function.Arguments
-		}
-		if r.Choices[0].FinishReason != "" {
-			finish = string(r.Choices[0].FinishReason)
-		}
-	}
-	st.Close()
-	if name != "get_weather" || args != `{"city":"mock"}` || finish != "tool_calls" {
-		t.Fatalf("streamed call %q(%s) finish %q", name, args, finish)
+	if tc := readToolCallStream(t, c, req); tc.name != "get_weather" || tc.args != `{"city":"mock"}` || tc.finish != "tool_calls" || tc.missingID {
+		t.Fatalf("streamed call %+v", tc)
 	}
 
-	req.Messages = append(req.Messages, msg, openai.ChatCompletionMessage{Role: "tool", ToolCallID: msg.ToolCalls[0].ID, Content: "sunny"})
-	req.ToolChoice = "auto"
-	resp, err = c.CreateChatCompletion(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.Choices[0].FinishReason != openai.FinishReasonStop || resp.Choices[0].Message.Content == "" {
-		t.Fatalf("after the tool result: %+v", resp.Choices[0])
-	}
+	checkToolResultAnswered(t, c, req, msg, "auto")
 	want := `[{"parts":[{"text":"Weather in Paris?"}],"role":"user"},` +
 		`{"parts":[{"functionCall":{"args":{"city":"mock"},"name":"get_weather"}}],"role":"model"},` +
 		`{"parts":[{"functionResponse":{"name":"get_weather","response":{"output":"sunny"}}}],"role":"user"}]`
@@ -290,22 +149,7 @@ func TestGeminiUpstreamEmbeddings(t *testing.T) {
 // an estimate, for buffered and streamed answers.
 func TestGeminiUpstreamMetered(t *testing.T) {
 	g := startProviderMock(t, mockllm.Options{MaxTokens: 7})
-	base, dir, _ := meteredForward(t, geminiYAML+`keys: [{id: k1, key: sk-1}]`, map[string]string{"G": g.url})
-	c := newClient(base, "sk-1")
-	resp, err := c.CreateChatCompletion(context.Background(), chatReq("gemini", "count me"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	readStream(t, c, chatReq("gemini", "count me too"))
-	recs := ledgerRecords(t, dir, 2)
-	for _, r := range recs {
-		if r.CompletionTokens != 7 || r.PromptTokens <= 0 || r.Flags&metering.FlagEstimatedUsage != 0 || r.ModelServed != "gemini" {
-			t.Fatalf("record %+v", r)
-		}
-	}
-	if recs[0].PromptTokens != resp.Usage.PromptTokens {
-		t.Fatalf("billed %d prompt tokens, the client was told %d", recs[0].PromptTokens, resp.Usage.PromptTokens)
-	}
+	checkUsageMetered(t, geminiYAML, map[string]string{"G": g.url}, "gemini")
 }
 
 // TestGeminiUpstreamThrottled: a RESOURCE_EXHAUSTED (429) deployment is
@@ -324,15 +168,7 @@ models:
 `, map[string]string{"T": throttled.url, "G": good.url})
 	c := newClient(base, "")
 	ctx := context.Background()
-	for i := 0; i < 8; i++ {
-		resp, err := c.CreateChatCompletion(ctx, chatReq("gemini", "retry me"))
-		if err != nil || len(strings.Fields(resp.Choices[0].Message.Content)) != 4 {
-			t.Fatalf("request %d: %v %+v", i, err, resp)
-		}
-	}
-	if throttled.mock.Stats().ErrorsInjected == 0 {
-		t.Fatal("no request met the throttled deployment: the retry was not exercised")
-	}
+	checkRetriedPast(t, c, "gemini", 4, throttled)
 	before := good.mock.Stats().Requests
 	_, err := c.CreateChatCompletion(ctx, chatReq("gemini-badkey", "x"))
 	var e *openai.APIError
@@ -368,14 +204,7 @@ models:
 	if n := g.mock.Stats().Requests; n != 0 {
 		t.Fatalf("%d refused requests reached the upstream", n)
 	}
-	st, _, body := rawPost(t, base+"/chat/completions", "", `{"model":"gemini-garbage","messages":[{"role":"user","content":"x"}]}`)
-	if st != 502 || !strings.Contains(body, "gemini") {
-		t.Fatalf("garbage answer: %d %s", st, body)
-	}
-	st, _, body = rawPost(t, base+"/chat/completions", "", `{"model":"gemini-garbage","stream":true,"messages":[{"role":"user","content":"x"}]}`)
-	if st != 502 || !strings.Contains(body, "gemini") {
-		t.Fatalf("garbage stream: %d %s", st, body)
-	}
+	checkGarbageIs502(t, base, "gemini-garbage", "gemini")
 }
 
 // TestGeminiUpstreamEmbeddingsEstimated: Gemini reports no token usage for

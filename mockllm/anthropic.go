@@ -363,20 +363,9 @@ func (s *Server) runAnthropicStream(w *bufio.Writer, p *anthropicPlan, k *knobs,
 		w.WriteString("\n\n")
 		return w.Flush()
 	}
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	sleep := func(d time.Duration) error {
-		if d <= 0 {
-			return nil
-		}
-		timer.Reset(d)
-		select {
-		case <-timer.C:
-			return nil
-		case <-s.closing:
-			return errClosed
-		}
-	}
+	pace := s.newPacer()
+	defer pace.stop()
+	sleep := pace.sleep
 	if err := sleep(k.ttft); err != nil {
 		return err
 	}

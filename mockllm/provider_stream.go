@@ -32,20 +32,9 @@ func (s *Server) startEvents(ctx *fasthttp.RequestCtx, contentType string, j *ev
 }
 
 func (j *eventStream) run(w *bufio.Writer) error {
-	t := time.NewTimer(time.Hour)
-	defer t.Stop()
-	sleep := func(d time.Duration) error {
-		if d <= 0 {
-			return nil
-		}
-		t.Reset(d)
-		select {
-		case <-t.C:
-			return nil
-		case <-j.s.closing:
-			return errClosed
-		}
-	}
+	pace := j.s.newPacer()
+	defer pace.stop()
+	sleep := pace.sleep
 	if err := sleep(j.k.ttft); err != nil {
 		return err
 	}

@@ -2,10 +2,9 @@ package anthropic
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
 
+	"github.com/tollgate-ai/tollgate/providers/internal/providertest"
 	"github.com/valyala/fastjson"
 )
 
@@ -13,11 +12,7 @@ import (
 // chunks of valid JSON and an error or a clean end, never a panic or a
 // loop.
 func FuzzAnthropicStream(f *testing.F) {
-	files, _ := filepath.Glob("testdata/streams/*.sse")
-	for _, file := range files {
-		b, _ := os.ReadFile(file)
-		f.Add(b)
-	}
+	providertest.AddSeedFiles(f, "streams/*.sse", nil)
 	f.Add([]byte("data: {\"type\":\"content_block_delta\",\"index\":-1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"x\"}}\n\n"))
 	f.Add([]byte("data: {\"type\":\"content_block_start\",\"index\":99999,\"content_block\":{\"type\":\"tool_use\"}}\n\n"))
 	f.Add([]byte("data: null\n\ndata: []\n\ndata: {\"type\":1}\n\n"))
@@ -38,11 +33,7 @@ func FuzzAnthropicStream(f *testing.F) {
 // FuzzAnthropicRequest: any OpenAI-shaped body translates to valid JSON or
 // is refused, never a panic.
 func FuzzAnthropicRequest(f *testing.F) {
-	files, _ := filepath.Glob("testdata/requests/*.openai.json")
-	for _, file := range files {
-		b, _ := os.ReadFile(file)
-		f.Add(b)
-	}
+	providertest.AddSeedFiles(f, "requests/*.openai.json", nil)
 	p := testProvider()
 	f.Fuzz(func(t *testing.T, in []byte) {
 		out, err := p.translateRequest(nil, callFor(in))

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/tollgate-ai/tollgate/config"
 	"github.com/tollgate-ai/tollgate/providers"
+	"github.com/tollgate-ai/tollgate/providers/internal/providertest"
 	"github.com/valyala/fasthttp"
 )
 
@@ -49,17 +48,7 @@ func sameJSON(t *testing.T, name string, got, want []byte) {
 // with the headers and path the API needs and no client credentials.
 func TestGoldenRequests(t *testing.T) {
 	p := testProvider()
-	files, _ := filepath.Glob("testdata/requests/*.openai.json")
-	if len(files) == 0 {
-		t.Fatal("no golden requests")
-	}
-	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), ".openai.json")
-		in, _ := os.ReadFile(f)
-		want, err := os.ReadFile(strings.Replace(f, ".openai.json", ".anthropic.json", 1))
-		if err != nil {
-			t.Fatal(err)
-		}
+	providertest.EachGoldenPair(t, "requests/*.openai.json", ".openai.json", ".anthropic.json", func(t *testing.T, name string, in, want []byte) {
 		var probe struct{ Stream bool }
 		_ = json.Unmarshal(in, &probe)
 		req := fasthttp.AcquireRequest()
@@ -75,7 +64,7 @@ func TestGoldenRequests(t *testing.T) {
 			t.Errorf("%s: request line and headers:\n%s", name, req.Header.String())
 		}
 		fasthttp.ReleaseRequest(req)
-	}
+	})
 }
 
 // TestRequestRefusals: what the Messages API cannot express is a 400
@@ -130,23 +119,13 @@ func TestRequestRefusals(t *testing.T) {
 // TestGoldenResponses: Messages API answers in, chat.completions out.
 func TestGoldenResponses(t *testing.T) {
 	p := testProvider()
-	files, _ := filepath.Glob("testdata/responses/*.anthropic.json")
-	if len(files) == 0 {
-		t.Fatal("no golden responses")
-	}
-	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), ".anthropic.json")
-		in, _ := os.ReadFile(f)
-		want, err := os.ReadFile(strings.Replace(f, ".anthropic.json", ".openai.json", 1))
-		if err != nil {
-			t.Fatal(err)
-		}
+	providertest.EachGoldenPair(t, "responses/*.anthropic.json", ".anthropic.json", ".openai.json", func(t *testing.T, name string, in, want []byte) {
 		got, err := p.TranslateResponse(nil, in, &providers.Call{Endpoint: providers.Chat, Model: "claude-test"})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		sameJSON(t, name, got, want)
-	}
+	})
 	for _, bad := range []string{`<html>`, `{"type":"completion"}`, ``} {
 		_, err := p.TranslateResponse(nil, []byte(bad), &providers.Call{})
 		var pe *providers.Error
@@ -217,17 +196,7 @@ func readStream(p *Provider, r io.Reader) (chunks [][]byte, end string) {
 // TestGoldenStreams: event streams in, chunks out one by one.
 func TestGoldenStreams(t *testing.T) {
 	p := testProvider()
-	files, _ := filepath.Glob("testdata/streams/*.sse")
-	if len(files) == 0 {
-		t.Fatal("no golden streams")
-	}
-	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), ".sse")
-		in, _ := os.ReadFile(f)
-		wantFile, err := os.ReadFile(strings.Replace(f, ".sse", ".chunks", 1))
-		if err != nil {
-			t.Fatal(err)
-		}
+	providertest.EachGoldenPair(t, "streams/*.sse", ".sse", ".chunks", func(t *testing.T, name string, in, wantFile []byte) {
 		var want []string
 		wantEnd := ""
 		sc := bufio.NewScanner(bytes.NewReader(wantFile))
@@ -252,7 +221,7 @@ func TestGoldenStreams(t *testing.T) {
 				sameJSON(t, name+" chunk "+strconv.Itoa(i), got[i], []byte(want[i]))
 			}
 		}
-	}
+	})
 }
 
 type oneByteReader struct{ b []byte }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tollgate-ai/tollgate/providers"
+	"github.com/tollgate-ai/tollgate/providers/internal/providertest"
 )
 
 func callFor(body []byte) *providers.Call {
@@ -23,13 +24,13 @@ func BenchmarkTranslateRequest(b *testing.B) {
 	dst := make([]byte, 0, 4096)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
-	cpu := cpuTime()
+	cpu := providertest.CPUTime()
 	for b.Loop() {
 		if dst, err = p.translateRequest(dst[:0], c); err != nil {
 			b.Fatal(err)
 		}
 	}
-	reportCPU(b, cpu)
+	providertest.ReportCPU(b, cpu)
 }
 
 // BenchmarkTranslateResponse: a Messages answer with text and tool calls
@@ -41,15 +42,7 @@ func BenchmarkTranslateResponse(b *testing.B) {
 		b.Fatal(err)
 	}
 	c := callFor(nil)
-	dst := make([]byte, 0, 4096)
-	b.ReportAllocs()
-	cpu := cpuTime()
-	for b.Loop() {
-		if dst, err = p.TranslateResponse(dst[:0], body, c); err != nil {
-			b.Fatal(err)
-		}
-	}
-	reportCPU(b, cpu)
+	providertest.BenchTranslateResponse(b, p, make([]byte, 0, 4096), body, c)
 }
 
 // BenchmarkStreamEvent: one text_delta event to one chunk, the steady
@@ -66,14 +59,14 @@ func BenchmarkStreamEvent(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.SetBytes(int64(len(delta)))
-	cpu := cpuTime()
+	cpu := providertest.CPUTime()
 	for b.Loop() {
 		c, err := s.Next()
 		if err != nil || len(c) == 0 {
 			b.Fatal(err)
 		}
 	}
-	reportCPU(b, cpu)
+	providertest.ReportCPU(b, cpu)
 }
 
 // repeatReader reads head, then unit forever.

@@ -3,11 +3,13 @@ package bedrock
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 	"github.com/tollgate-ai/tollgate/providers"
+	"github.com/tollgate-ai/tollgate/providers/internal/providertest"
 	"github.com/tollgate-ai/tollgate/providers/internal/wire"
 	"github.com/valyala/fasthttp"
 )
@@ -26,7 +28,7 @@ var benchChat = []byte(`{"model":"claude","messages":[
 func BenchmarkTranslateRequest(b *testing.B) {
 	var dst []byte
 	b.ReportAllocs()
-	cpu := cpuTime()
+	cpu := providertest.CPUTime()
 	for b.Loop() {
 		ps := parsers.Get()
 		v, err := ps.ParseBytes(benchChat)
@@ -41,7 +43,7 @@ func BenchmarkTranslateRequest(b *testing.B) {
 		scratch.Put(wp)
 		parsers.Put(ps)
 	}
-	reportCPU(b, cpu)
+	providertest.ReportCPU(b, cpu)
 }
 
 // BenchmarkPrepareRequest: translation, headers and SigV4 signing.
@@ -51,13 +53,13 @@ func BenchmarkPrepareRequest(b *testing.B) {
 	var req fasthttp.Request
 	req.SetRequestURI("https://bedrock-runtime.us-east-1.amazonaws.com/")
 	b.ReportAllocs()
-	cpu := cpuTime()
+	cpu := providertest.CPUTime()
 	for b.Loop() {
 		if err := p.PrepareRequest(&req, "", c); err != nil {
 			b.Fatal(err)
 		}
 	}
-	reportCPU(b, cpu)
+	providertest.ReportCPU(b, cpu)
 }
 
 // BenchmarkSign: SigV4 alone (the SDK signer over a prepared request).
@@ -68,43 +70,22 @@ func BenchmarkSign(b *testing.B) {
 	req.Header.SetContentType("application/json")
 	req.SetBody(benchChat)
 	b.ReportAllocs()
-	cpu := cpuTime()
+	cpu := providertest.CPUTime()
 	for b.Loop() {
 		if err := p.sign(&req); err != nil {
 			b.Fatal(err)
 		}
 	}
-	reportCPU(b, cpu)
+	providertest.ReportCPU(b, cpu)
 }
 
 // BenchmarkStreamEvent: one event-stream frame (a text delta) to one chunk.
 func BenchmarkStreamEvent(b *testing.B) {
 	p := testProvider(b)
-	const perStream = 256
 	ev := []streamEvent{{Event: "contentBlockDelta", Payload: json.RawMessage(`{"contentBlockIndex":0,"delta":{"text":" and you should take an umbrella"}}`)}}
 	frame := encodeEvents(b, ev)
-	body := bytes.Repeat(frame, perStream)
 	c := &providers.Call{Endpoint: providers.Chat, Model: chatModel, Stream: true}
-	r := bytes.NewReader(body)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(frame)))
-	s := p.NewStream(r, c)
-	n := 0
-	cpu := cpuTime()
-	for b.Loop() {
-		if n == perStream {
-			s.Close()
-			r.Reset(body)
-			s = p.NewStream(r, c)
-			n = 0
-		}
-		if _, err := s.Next(); err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
-	reportCPU(b, cpu)
-	s.Close()
+	providertest.BenchStreamEvent(b, func(r io.Reader) providers.Stream { return p.NewStream(r, c) }, frame, 256)
 }
 
 func BenchmarkTranslateResponse(b *testing.B) {
@@ -114,15 +95,7 @@ func BenchmarkTranslateResponse(b *testing.B) {
 		b.Fatal(err)
 	}
 	c := &providers.Call{Endpoint: providers.Chat, Model: chatModel, Body: benchChat}
-	var dst []byte
-	b.ReportAllocs()
-	cpu := cpuTime()
-	for b.Loop() {
-		if dst, err = p.TranslateResponse(dst[:0], body, c); err != nil {
-			b.Fatal(err)
-		}
-	}
-	reportCPU(b, cpu)
+	providertest.BenchTranslateResponse(b, p, nil, body, c)
 }
 
 // BenchmarkStreamEventTranslate: the translation of one decoded frame
@@ -138,13 +111,13 @@ func BenchmarkStreamEventTranslate(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
-	cpu := cpuTime()
+	cpu := providertest.CPUTime()
 	for b.Loop() {
 		if _, perr := s.message(&msg); perr != nil {
 			b.Fatal(perr)
 		}
 	}
-	reportCPU(b, cpu)
+	providertest.ReportCPU(b, cpu)
 }
 
 // BenchmarkStreamEventDecodeSDK: the SDK's decoder alone on one buffered
@@ -158,7 +131,7 @@ func BenchmarkStreamEventDecodeSDK(b *testing.B) {
 	var buf []byte
 	b.ReportAllocs()
 	b.SetBytes(int64(len(frame)))
-	cpu := cpuTime()
+	cpu := providertest.CPUTime()
 	for b.Loop() {
 		r.Reset(frame)
 		msg, err := dec.Decode(&r, buf[:0])
@@ -167,5 +140,5 @@ func BenchmarkStreamEventDecodeSDK(b *testing.B) {
 		}
 		buf = msg.Payload
 	}
-	reportCPU(b, cpu)
+	providertest.ReportCPU(b, cpu)
 }

@@ -3,22 +3,16 @@ package bedrock
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"flag"
-	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 	"github.com/tollgate-ai/tollgate/providers"
+	"github.com/tollgate-ai/tollgate/providers/internal/providertest"
 	"github.com/tollgate-ai/tollgate/providers/internal/wire"
 	"github.com/valyala/fasthttp"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files' want sides")
 
 func testProvider(t testing.TB) *Provider {
 	p, err := New(Options{Region: "us-east-1", AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"})
@@ -28,44 +22,6 @@ func testProvider(t testing.TB) *Provider {
 	p.ids = wire.SeededIDs(1)
 	p.now = func() time.Time { return time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC) }
 	return p
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(bytes.TrimSpace(got), bytes.TrimSpace(want)) {
-		t.Fatalf("%s:\ngot  %s\nwant %s", name, got, want)
-	}
-}
-
-func indent(t *testing.T, b []byte) []byte {
-	t.Helper()
-	var out bytes.Buffer
-	if err := json.Indent(&out, b, "", "  "); err != nil {
-		t.Fatalf("invalid JSON %s: %v", b, err)
-	}
-	out.WriteByte('\n')
-	return out.Bytes()
-}
-
-func errorJSON(t *testing.T, err error) []byte {
-	t.Helper()
-	var pe *providers.Error
-	if !errors.As(err, &pe) {
-		t.Fatalf("error %v is not a *providers.Error", err)
-	}
-	b, _ := json.MarshalIndent(pe, "", "  ")
-	return append(b, '\n')
 }
 
 const chatModel = "anthropic.claude-3-5-sonnet-20240620-v1:0"
@@ -84,61 +40,45 @@ func callFor(base string, body []byte) *providers.Call {
 // TestGoldenRequests: request_*.openai.json → request_*.bedrock.json (the
 // method, path, signed headers and body).
 func TestGoldenRequests(t *testing.T) {
-	files, _ := filepath.Glob("testdata/request_*.openai.json")
-	if len(files) == 0 {
-		t.Fatal("no golden requests")
-	}
-	for _, in := range files {
-		base := strings.TrimSuffix(filepath.Base(in), ".openai.json")
-		t.Run(base, func(t *testing.T) {
-			body, _ := os.ReadFile(in)
-			var req fasthttp.Request
-			req.SetRequestURI("https://bedrock-runtime.us-east-1.amazonaws.com/")
-			err := testProvider(t).PrepareRequest(&req, "", callFor(base, body))
-			if err != nil {
-				golden(t, base+".error.json", errorJSON(t, err))
-				return
-			}
-			out := []byte(string(req.Header.Method()) + " " + string(req.URI().RequestURI()) + "\n")
-			for _, h := range []string{"Accept", "Content-Type", "X-Amz-Date", "Authorization"} {
-				out = append(out, h+": "+string(req.Header.Peek(h))+"\n"...)
-			}
-			golden(t, base+".bedrock.json", append(out, indent(t, req.Body())...))
-		})
-	}
+	providertest.EachGolden(t, "request_*.openai.json", ".openai.json", func(t *testing.T, base string, body []byte) {
+		var req fasthttp.Request
+		req.SetRequestURI("https://bedrock-runtime.us-east-1.amazonaws.com/")
+		err := testProvider(t).PrepareRequest(&req, "", callFor(base, body))
+		if err != nil {
+			providertest.Golden(t, base+".error.json", providertest.ErrorJSON(t, err))
+			return
+		}
+		out := []byte(string(req.Header.Method()) + " " + string(req.URI().RequestURI()) + "\n")
+		for _, h := range []string{"Accept", "Content-Type", "X-Amz-Date", "Authorization"} {
+			out = append(out, h+": "+string(req.Header.Peek(h))+"\n"...)
+		}
+		providertest.Golden(t, base+".bedrock.json", append(out, providertest.Indent(t, req.Body())...))
+	})
 }
 
 // TestGoldenResponses: response_*.bedrock.json → response_*.openai.json;
 // error_<status>_*.bedrock.json through TranslateError.
 func TestGoldenResponses(t *testing.T) {
-	files, _ := filepath.Glob("testdata/response_*.bedrock.json")
-	if len(files) == 0 {
-		t.Fatal("no golden responses")
-	}
-	for _, in := range files {
-		base := strings.TrimSuffix(filepath.Base(in), ".bedrock.json")
-		t.Run(base, func(t *testing.T) {
-			body, _ := os.ReadFile(in)
-			p := testProvider(t)
-			if i := strings.Index(base, "error_"); i >= 0 {
-				status := 0
-				for _, c := range base[i+len("error_"):] {
-					if c < '0' || c > '9' {
-						break
-					}
-					status = status*10 + int(c-'0')
+	providertest.EachGolden(t, "response_*.bedrock.json", ".bedrock.json", func(t *testing.T, base string, body []byte) {
+		p := testProvider(t)
+		if i := strings.Index(base, "error_"); i >= 0 {
+			status := 0
+			for _, c := range base[i+len("error_"):] {
+				if c < '0' || c > '9' {
+					break
 				}
-				golden(t, base+".openai.json", errorJSON(t, p.TranslateError(status, body)))
-				return
+				status = status*10 + int(c-'0')
 			}
-			out, err := p.TranslateResponse(nil, body, callFor(base, []byte(`{}`)))
-			if err != nil {
-				golden(t, base+".openai.json", errorJSON(t, err))
-				return
-			}
-			golden(t, base+".openai.json", indent(t, out))
-		})
-	}
+			providertest.Golden(t, base+".openai.json", providertest.ErrorJSON(t, p.TranslateError(status, body)))
+			return
+		}
+		out, err := p.TranslateResponse(nil, body, callFor(base, []byte(`{}`)))
+		if err != nil {
+			providertest.Golden(t, base+".openai.json", providertest.ErrorJSON(t, err))
+			return
+		}
+		providertest.Golden(t, base+".openai.json", providertest.Indent(t, out))
+	})
 }
 
 // streamEvent is one event-stream message of a stream_*.events.json file.
@@ -185,46 +125,16 @@ func encodeEvents(t testing.TB, events []streamEvent) []byte {
 
 // TestGoldenStreams: stream_*.events.json → stream_*.chunks.
 func TestGoldenStreams(t *testing.T) {
-	files, _ := filepath.Glob("testdata/stream_*.events.json")
-	if len(files) == 0 {
-		t.Fatal("no golden streams")
-	}
-	for _, in := range files {
-		base := strings.TrimSuffix(filepath.Base(in), ".events.json")
-		t.Run(base, func(t *testing.T) {
-			raw, _ := os.ReadFile(in)
-			var events []streamEvent
-			if err := json.Unmarshal(raw, &events); err != nil {
-				t.Fatal(err)
-			}
-			golden(t, base+".chunks", streamLines(t, testProvider(t), encodeEvents(t, events)))
-		})
-	}
+	providertest.EachGolden(t, "stream_*.events.json", ".events.json", func(t *testing.T, base string, raw []byte) {
+		var events []streamEvent
+		if err := json.Unmarshal(raw, &events); err != nil {
+			t.Fatal(err)
+		}
+		providertest.Golden(t, base+".chunks", streamLines(t, testProvider(t), encodeEvents(t, events)))
+	})
 }
 
 func streamLines(t *testing.T, p *Provider, body []byte) []byte {
 	t.Helper()
-	s := p.NewStream(bytes.NewReader(body), &providers.Call{Endpoint: providers.Chat, Model: chatModel, Stream: true})
-	defer s.Close()
-	var out []byte
-	for i := 0; i < 10000; i++ {
-		chunk, err := s.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			var pe *providers.Error
-			if !errors.As(err, &pe) {
-				t.Fatalf("stream error %v is not a *providers.Error", err)
-			}
-			b, _ := json.Marshal(pe)
-			return append(append(append(out, "error: "...), b...), '\n')
-		}
-		if !json.Valid(chunk) {
-			t.Fatalf("invalid chunk %s", chunk)
-		}
-		out = append(append(out, chunk...), '\n')
-	}
-	t.Fatal("stream did not end")
-	return nil
+	return providertest.StreamLines(t, p.NewStream(bytes.NewReader(body), &providers.Call{Endpoint: providers.Chat, Model: chatModel, Stream: true}))
 }

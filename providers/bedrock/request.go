@@ -10,46 +10,6 @@ import (
 	"github.com/valyala/fastjson"
 )
 
-// messages writes Converse's messages array, opening a message only when
-// its first block comes and merging consecutive blocks of one role.
-type messages struct {
-	dst    []byte
-	role   string
-	blocks int
-}
-
-func (w *messages) block(role string) {
-	if w.role != role {
-		if w.role != "" {
-			w.dst = append(w.dst, "]},"...)
-		}
-		w.dst = append(w.dst, `{"role":"`...)
-		w.dst = append(w.dst, role...)
-		w.dst = append(w.dst, `","content":[`...)
-		w.role, w.blocks = role, 0
-	}
-	if w.blocks > 0 {
-		w.dst = append(w.dst, ',')
-	}
-	w.blocks++
-}
-
-func (w *messages) close() {
-	if w.role != "" {
-		w.dst = append(w.dst, "]}"...)
-	}
-}
-
-func (w *messages) text(role string, s []byte) {
-	if len(s) == 0 {
-		return
-	}
-	w.block(role)
-	w.dst = append(w.dst, `{"text":`...)
-	w.dst = jsonw.Bytes(w.dst, s)
-	w.dst = append(w.dst, '}')
-}
-
 // appendConverse appends the Converse body for an OpenAI chat request.
 func appendConverse(dst []byte, v *fastjson.Value, ps *wire.Params) ([]byte, *providers.Error) {
 	if err := wire.ReadParams(v, name, ps); err != nil {
@@ -58,7 +18,7 @@ func appendConverse(dst []byte, v *fastjson.Value, ps *wire.Params) ([]byte, *pr
 	if err := refuse(ps); err != nil {
 		return dst, err
 	}
-	w := messages{dst: append(dst, `{"messages":[`...)}
+	w := wire.Turns{ItemsKey: "content", Dst: append(dst, `{"messages":[`...)}
 	systems := 0
 	for i, m := range ps.Messages {
 		var err *providers.Error
@@ -78,14 +38,14 @@ func appendConverse(dst []byte, v *fastjson.Value, ps *wire.Params) ([]byte, *pr
 			return dst, err
 		}
 	}
-	w.close()
-	dst = append(w.dst, ']')
+	w.Close()
+	dst = append(w.Dst, ']')
 	if systems > 0 {
 		dst = append(dst, `,"system":[`...)
 		n := 0
 		for _, m := range ps.Messages {
 			if r := m.GetStringBytes("role"); string(r) == "system" || string(r) == "developer" {
-				dst, n = appendSystem(dst, m, n)
+				dst, n = wire.AppendTextParts(dst, m, n)
 			}
 		}
 		dst = append(dst, ']')
@@ -122,42 +82,19 @@ func refuse(ps *wire.Params) *providers.Error {
 	return nil
 }
 
-func appendSystem(dst []byte, m *fastjson.Value, n int) ([]byte, int) {
-	add := func(s []byte) {
-		if len(s) == 0 {
-			return
-		}
-		if n > 0 {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, `{"text":`...)
-		dst = jsonw.Bytes(dst, s)
-		dst = append(dst, '}')
-		n++
-	}
-	if s, ok := wire.Text(m); ok {
-		add(s)
-		return dst, n
-	}
-	for _, part := range m.GetArray("content") {
-		add(part.GetStringBytes("text"))
-	}
-	return dst, n
-}
-
 func partField(i, j int) string {
 	return "messages[" + strconv.Itoa(i) + "].content[" + strconv.Itoa(j) + "]"
 }
 
-func appendUser(w *messages, i int, m *fastjson.Value) *providers.Error {
+func appendUser(w *wire.Turns, i int, m *fastjson.Value) *providers.Error {
 	if s, ok := wire.Text(m); ok {
-		w.text("user", s)
+		w.Text("user", s)
 		return nil
 	}
 	for j, part := range m.GetArray("content") {
 		switch string(part.GetStringBytes("type")) {
 		case "text":
-			w.text("user", part.GetStringBytes("text"))
+			w.Text("user", part.GetStringBytes("text"))
 		case "image_url":
 			mime, data, ok := wire.DataURL(part.GetStringBytes("image_url", "url"))
 			if !ok {
@@ -170,12 +107,12 @@ func appendUser(w *messages, i int, m *fastjson.Value) *providers.Error {
 			if string(format) == "jpg" {
 				format = []byte("jpeg")
 			}
-			w.block("user")
-			w.dst = append(w.dst, `{"image":{"format":"`...)
-			w.dst = append(w.dst, format...)
-			w.dst = append(w.dst, `","source":{"bytes":`...)
-			w.dst = jsonw.Bytes(w.dst, data)
-			w.dst = append(w.dst, "}}}"...)
+			w.Item("user")
+			w.Dst = append(w.Dst, `{"image":{"format":"`...)
+			w.Dst = append(w.Dst, format...)
+			w.Dst = append(w.Dst, `","source":{"bytes":`...)
+			w.Dst = jsonw.Bytes(w.Dst, data)
+			w.Dst = append(w.Dst, "}}}"...)
 		default:
 			return wire.Unsupported(name, partField(i, j)+".type", "content part type "+strconv.Quote(string(part.GetStringBytes("type"))))
 		}
@@ -191,19 +128,8 @@ func imageFormat(f []byte) bool {
 	return false
 }
 
-func appendAssistant(w *messages, i int, m *fastjson.Value) *providers.Error {
-	if s, ok := wire.Text(m); ok {
-		w.text("assistant", s)
-	} else {
-		for _, part := range m.GetArray("content") {
-			switch string(part.GetStringBytes("type")) {
-			case "text":
-				w.text("assistant", part.GetStringBytes("text"))
-			case "refusal":
-				w.text("assistant", part.GetStringBytes("refusal"))
-			}
-		}
-	}
+func appendAssistant(w *wire.Turns, i int, m *fastjson.Value) *providers.Error {
+	w.AssistantText("assistant", m)
 	for j, call := range m.GetArray("tool_calls") {
 		field := "messages[" + strconv.Itoa(i) + "].tool_calls[" + strconv.Itoa(j) + "]"
 		id, fname := call.GetStringBytes("id"), call.GetStringBytes("function", "name")
@@ -216,27 +142,27 @@ func appendAssistant(w *messages, i int, m *fastjson.Value) *providers.Error {
 		} else if args[0] != '{' || fastjson.ValidateBytes(args) != nil {
 			return wire.Invalid(name, field+".function.arguments", "Converse takes a tool call's input as a JSON object")
 		}
-		w.block("assistant")
-		w.dst = append(w.dst, `{"toolUse":{"toolUseId":`...)
-		w.dst = jsonw.Bytes(w.dst, id)
-		w.dst = append(w.dst, `,"name":`...)
-		w.dst = jsonw.Bytes(w.dst, fname)
-		w.dst = append(w.dst, `,"input":`...)
-		w.dst = append(w.dst, args...)
-		w.dst = append(w.dst, "}}"...)
+		w.Item("assistant")
+		w.Dst = append(w.Dst, `{"toolUse":{"toolUseId":`...)
+		w.Dst = jsonw.Bytes(w.Dst, id)
+		w.Dst = append(w.Dst, `,"name":`...)
+		w.Dst = jsonw.Bytes(w.Dst, fname)
+		w.Dst = append(w.Dst, `,"input":`...)
+		w.Dst = append(w.Dst, args...)
+		w.Dst = append(w.Dst, "}}"...)
 	}
 	return nil
 }
 
-func appendToolResult(w *messages, i int, m *fastjson.Value) *providers.Error {
+func appendToolResult(w *wire.Turns, i int, m *fastjson.Value) *providers.Error {
 	id := m.GetStringBytes("tool_call_id")
 	if len(id) == 0 {
 		return wire.Invalid(name, "messages["+strconv.Itoa(i)+"].tool_call_id", "missing")
 	}
-	w.block("user")
-	w.dst = append(w.dst, `{"toolResult":{"toolUseId":`...)
-	w.dst = jsonw.Bytes(w.dst, id)
-	w.dst = append(w.dst, `,"content":[`...)
+	w.Item("user")
+	w.Dst = append(w.Dst, `{"toolResult":{"toolUseId":`...)
+	w.Dst = jsonw.Bytes(w.Dst, id)
+	w.Dst = append(w.Dst, `,"content":[`...)
 	text, ok := wire.Text(m)
 	if !ok {
 		var joined []byte
@@ -246,13 +172,13 @@ func appendToolResult(w *messages, i int, m *fastjson.Value) *providers.Error {
 		text = joined
 	}
 	if t := bytes.TrimSpace(text); len(t) > 1 && t[0] == '{' && fastjson.ValidateBytes(t) == nil {
-		w.dst = append(w.dst, `{"json":`...)
-		w.dst = append(w.dst, t...)
+		w.Dst = append(w.Dst, `{"json":`...)
+		w.Dst = append(w.Dst, t...)
 	} else {
-		w.dst = append(w.dst, `{"text":`...)
-		w.dst = jsonw.Bytes(w.dst, text)
+		w.Dst = append(w.Dst, `{"text":`...)
+		w.Dst = jsonw.Bytes(w.Dst, text)
 	}
-	w.dst = append(w.dst, "}]}}"...)
+	w.Dst = append(w.Dst, "}]}}"...)
 	return nil
 }
 

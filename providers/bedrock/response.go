@@ -3,7 +3,6 @@ package bedrock
 import (
 	"strconv"
 
-	"github.com/tollgate-ai/tollgate/internal/jsonw"
 	"github.com/tollgate-ai/tollgate/providers"
 	"github.com/tollgate-ai/tollgate/providers/internal/wire"
 	"github.com/valyala/fastjson"
@@ -46,15 +45,7 @@ func (p *Provider) TranslateResponse(dst []byte, body []byte, c *providers.Call)
 		}
 		calls++
 		dst = wire.AppendToolCallHead(dst, -1, tu.GetStringBytes("toolUseId"), tu.GetStringBytes("name"))
-		if in := tu.Get("input"); in != nil {
-			mark := len(dst)
-			dst = in.MarshalTo(dst)
-			raw := dst[mark:]
-			dst = jsonw.Bytes(dst, raw)
-			dst = append(dst[:mark], dst[mark+len(raw):]...)
-		} else {
-			dst = append(dst, `"{}"`...)
-		}
+		dst = wire.AppendArguments(dst, tu.Get("input"))
 		dst = append(dst, "}}"...)
 	}
 	if calls > 0 {
@@ -96,18 +87,10 @@ func appendJoined(dst []byte, blocks []*fastjson.Value, thought bool) []byte {
 	dst = append(dst, '"')
 	for _, b := range blocks {
 		if t := blockText(b, thought); t != nil {
-			dst = appendEscapedJSON(dst, t.GetStringBytes())
+			dst = wire.AppendEscaped(dst, t.GetStringBytes())
 		}
 	}
 	return append(dst, '"')
-}
-
-// appendEscapedJSON appends s JSON-escaped without the quotes.
-func appendEscapedJSON(dst, s []byte) []byte {
-	mark := len(dst)
-	dst = jsonw.Bytes(dst, s)
-	n := copy(dst[mark:], dst[mark+1:len(dst)-1])
-	return dst[:mark+n]
 }
 
 func finishReason(r []byte) string {

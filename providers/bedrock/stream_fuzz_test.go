@@ -3,54 +3,26 @@ package bedrock
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/tollgate-ai/tollgate/providers"
+	"github.com/tollgate-ai/tollgate/providers/internal/providertest"
 )
 
 // FuzzStream: any bytes from the upstream end in chunks of valid JSON and
 // io.EOF or a *providers.Error (a broken frame is a 502), never a panic.
 func FuzzStream(f *testing.F) {
-	files, _ := filepath.Glob("testdata/stream_*.events.json")
-	for _, name := range files {
-		raw, _ := os.ReadFile(name)
+	providertest.AddSeedFiles(f, "stream_*.events.json", func(raw []byte) []byte {
 		var events []streamEvent
 		if err := json.Unmarshal(raw, &events); err != nil {
 			f.Fatal(err)
 		}
-		f.Add(encodeEvents(f, events))
-	}
+		return encodeEvents(f, events)
+	})
 	f.Add([]byte{0, 0, 0, 16, 0, 0, 0, 0})
 	p := testProvider(f)
 	c := &providers.Call{Endpoint: providers.Chat, Model: "m", Stream: true}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s := p.NewStream(bytes.NewReader(data), c)
-		defer s.Close()
-		for i := 0; ; i++ {
-			if i > len(data)+2 {
-				t.Fatal("more chunks than input bytes")
-			}
-			chunk, err := s.Next()
-			if err == io.EOF {
-				return
-			}
-			if err != nil {
-				var pe *providers.Error
-				if !errors.As(err, &pe) {
-					t.Fatalf("error %v is not a *providers.Error", err)
-				}
-				if pe.Status < 400 {
-					t.Fatalf("error status %d", pe.Status)
-				}
-				return
-			}
-			if !json.Valid(chunk) {
-				t.Fatalf("invalid chunk %q", chunk)
-			}
-		}
+		providertest.CheckFuzzedStream(t, p.NewStream(bytes.NewReader(data), c), len(data))
 	})
 }

@@ -1,10 +1,11 @@
 package gemini
 
 import (
-	"bytes"
+	"io"
 	"testing"
 
 	"github.com/tollgate-ai/tollgate/providers"
+	"github.com/tollgate-ai/tollgate/providers/internal/providertest"
 	"github.com/valyala/fasthttp"
 )
 
@@ -25,13 +26,13 @@ func BenchmarkPrepareRequest(b *testing.B) {
 	req.SetRequestURI("https://generativelanguage.googleapis.com/")
 	b.ReportAllocs()
 	b.SetBytes(int64(len(benchChat)))
-	cpu := cpuTime()
+	cpu := providertest.CPUTime()
 	for b.Loop() {
 		if err := p.PrepareRequest(&req, "", c); err != nil {
 			b.Fatal(err)
 		}
 	}
-	reportCPU(b, cpu)
+	providertest.ReportCPU(b, cpu)
 }
 
 var benchEvent = []byte("data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\" and you should take an umbrella\"}]},\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":60,\"candidatesTokenCount\":12,\"totalTokenCount\":72},\"modelVersion\":\"gemini-2.5-flash\",\"responseId\":\"abc123\"}\r\n\r\n")
@@ -40,29 +41,8 @@ var benchEvent = []byte("data: {\"candidates\":[{\"content\":{\"role\":\"model\"
 // and no allocation per event.
 func BenchmarkStreamEvent(b *testing.B) {
 	p := testProvider(b)
-	const perStream = 256
-	body := bytes.Repeat(benchEvent, perStream)
 	c := &providers.Call{Endpoint: providers.Chat, Model: "gemini-2.5-flash", Stream: true}
-	r := bytes.NewReader(body)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(benchEvent)))
-	s := p.NewStream(r, c)
-	n := 0
-	cpu := cpuTime()
-	for b.Loop() {
-		if n == perStream {
-			s.Close()
-			r.Reset(body)
-			s = p.NewStream(r, c)
-			n = 0
-		}
-		if _, err := s.Next(); err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
-	reportCPU(b, cpu)
-	s.Close()
+	providertest.BenchStreamEvent(b, func(r io.Reader) providers.Stream { return p.NewStream(r, c) }, benchEvent, 256)
 }
 
 var benchAnswer = []byte(`{"candidates":[{"content":{"role":"model","parts":[{"text":"It is 18 degrees with a 70% chance of rain: take an umbrella."}]},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":60,"candidatesTokenCount":16,"totalTokenCount":76},"modelVersion":"gemini-2.5-flash","responseId":"abc123"}`)
@@ -70,14 +50,5 @@ var benchAnswer = []byte(`{"candidates":[{"content":{"role":"model","parts":[{"t
 func BenchmarkTranslateResponse(b *testing.B) {
 	p := testProvider(b)
 	c := &providers.Call{Endpoint: providers.Chat, Model: "gemini-2.5-flash", Body: benchChat}
-	var dst []byte
-	b.ReportAllocs()
-	cpu := cpuTime()
-	for b.Loop() {
-		var err error
-		if dst, err = p.TranslateResponse(dst[:0], benchAnswer, c); err != nil {
-			b.Fatal(err)
-		}
-	}
-	reportCPU(b, cpu)
+	providertest.BenchTranslateResponse(b, p, nil, benchAnswer, c)
 }

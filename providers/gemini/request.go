@@ -20,46 +20,6 @@ type chatScratch struct {
 	system []*fastjson.Value
 }
 
-// contents writes Gemini's contents array, opening a content only when
-// its first part comes and merging consecutive parts of one role.
-type contents struct {
-	dst   []byte
-	role  string
-	parts int
-}
-
-func (w *contents) part(role string) {
-	if w.role != role {
-		if w.role != "" {
-			w.dst = append(w.dst, "]},"...)
-		}
-		w.dst = append(w.dst, `{"role":"`...)
-		w.dst = append(w.dst, role...)
-		w.dst = append(w.dst, `","parts":[`...)
-		w.role, w.parts = role, 0
-	}
-	if w.parts > 0 {
-		w.dst = append(w.dst, ',')
-	}
-	w.parts++
-}
-
-func (w *contents) close() {
-	if w.role != "" {
-		w.dst = append(w.dst, "]}"...)
-	}
-}
-
-func (w *contents) text(role string, s []byte) {
-	if len(s) == 0 {
-		return
-	}
-	w.part(role)
-	w.dst = append(w.dst, `{"text":`...)
-	w.dst = jsonw.Bytes(w.dst, s)
-	w.dst = append(w.dst, '}')
-}
-
 var scratchPool = sync.Pool{New: func() any { return new(chatScratch) }}
 
 // appendChat appends the generateContent body for an OpenAI chat request.
@@ -74,19 +34,19 @@ func (p *Provider) appendChat(dst []byte, v *fastjson.Value) ([]byte, *providers
 	if err := wire.ReadParams(v, name, ps); err != nil {
 		return dst, err
 	}
-	w := contents{dst: append(dst, `{"contents":[`...)}
+	w := wire.Turns{ItemsKey: "parts", Dst: append(dst, `{"contents":[`...)}
 	for i, m := range ps.Messages {
 		if err := p.appendMessage(&w, sc, i, m); err != nil {
 			return dst, err
 		}
 	}
-	w.close()
-	dst = append(w.dst, ']')
+	w.Close()
+	dst = append(w.Dst, ']')
 	if len(sc.system) > 0 {
 		dst = append(dst, `,"systemInstruction":{"parts":[`...)
 		n := 0
 		for _, s := range sc.system {
-			dst, n = appendTextParts(dst, s, n)
+			dst, n = wire.AppendTextParts(dst, s, n)
 		}
 		dst = append(dst, "]}"...)
 	}
@@ -107,32 +67,7 @@ func (p *Provider) appendChat(dst []byte, v *fastjson.Value) ([]byte, *providers
 	return append(dst, '}'), nil
 }
 
-// appendTextParts appends {"text":…} parts for a system message's content
-// (a string or text parts); n counts the parts written so far.
-func appendTextParts(dst []byte, m *fastjson.Value, n int) ([]byte, int) {
-	add := func(s []byte) {
-		if len(s) == 0 {
-			return
-		}
-		if n > 0 {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, `{"text":`...)
-		dst = jsonw.Bytes(dst, s)
-		dst = append(dst, '}')
-		n++
-	}
-	if s, ok := wire.Text(m); ok {
-		add(s)
-		return dst, n
-	}
-	for _, part := range m.GetArray("content") {
-		add(part.GetStringBytes("text"))
-	}
-	return dst, n
-}
-
-func (p *Provider) appendMessage(w *contents, sc *chatScratch, i int, m *fastjson.Value) *providers.Error {
+func (p *Provider) appendMessage(w *wire.Turns, sc *chatScratch, i int, m *fastjson.Value) *providers.Error {
 	role := m.GetStringBytes("role")
 	switch string(role) {
 	case "system", "developer":
@@ -148,48 +83,48 @@ func (p *Provider) appendMessage(w *contents, sc *chatScratch, i int, m *fastjso
 	return wire.Invalid(name, "messages["+strconv.Itoa(i)+"].role", "want system, developer, user, assistant or tool")
 }
 
-func appendUserParts(w *contents, i int, m *fastjson.Value) *providers.Error {
+func appendUserParts(w *wire.Turns, i int, m *fastjson.Value) *providers.Error {
 	if s, ok := wire.Text(m); ok {
-		w.text("user", s)
+		w.Text("user", s)
 		return nil
 	}
 	for j, part := range m.GetArray("content") {
 		switch string(part.GetStringBytes("type")) {
 		case "text":
-			w.text("user", part.GetStringBytes("text"))
+			w.Text("user", part.GetStringBytes("text"))
 		case "image_url":
 			u := part.GetStringBytes("image_url", "url")
 			if len(u) == 0 {
 				return wire.Invalid(name, partField(i, j), "image_url.url is empty")
 			}
-			w.part("user")
+			w.Item("user")
 			if mime, data, ok := wire.DataURL(u); ok {
-				w.dst = appendInline(w.dst, mime, data)
+				w.Dst = appendInline(w.Dst, mime, data)
 			} else {
-				w.dst = append(w.dst, `{"fileData":{"mimeType":"`...)
-				w.dst = append(w.dst, wire.MimeFromURL(u)...)
-				w.dst = append(w.dst, `","fileUri":`...)
-				w.dst = jsonw.Bytes(w.dst, u)
-				w.dst = append(w.dst, "}}"...)
+				w.Dst = append(w.Dst, `{"fileData":{"mimeType":"`...)
+				w.Dst = append(w.Dst, wire.MimeFromURL(u)...)
+				w.Dst = append(w.Dst, `","fileUri":`...)
+				w.Dst = jsonw.Bytes(w.Dst, u)
+				w.Dst = append(w.Dst, "}}"...)
 			}
 		case "input_audio":
 			data, format := part.GetStringBytes("input_audio", "data"), part.GetStringBytes("input_audio", "format")
 			if len(data) == 0 || len(format) == 0 {
 				return wire.Invalid(name, partField(i, j), "input_audio needs data and format")
 			}
-			w.part("user")
-			w.dst = append(w.dst, `{"inlineData":{"mimeType":"audio/`...)
-			w.dst = append(w.dst, format...)
-			w.dst = append(w.dst, `","data":`...)
-			w.dst = jsonw.Bytes(w.dst, data)
-			w.dst = append(w.dst, "}}"...)
+			w.Item("user")
+			w.Dst = append(w.Dst, `{"inlineData":{"mimeType":"audio/`...)
+			w.Dst = append(w.Dst, format...)
+			w.Dst = append(w.Dst, `","data":`...)
+			w.Dst = jsonw.Bytes(w.Dst, data)
+			w.Dst = append(w.Dst, "}}"...)
 		case "file":
 			mime, data, ok := wire.DataURL(part.GetStringBytes("file", "file_data"))
 			if !ok {
 				return wire.Unsupported(name, partField(i, j)+".file", "only inline file_data data URLs")
 			}
-			w.part("user")
-			w.dst = appendInline(w.dst, mime, data)
+			w.Item("user")
+			w.Dst = appendInline(w.Dst, mime, data)
 		default:
 			return wire.Unsupported(name, partField(i, j)+".type", "unknown content part type "+strconv.Quote(string(part.GetStringBytes("type"))))
 		}
@@ -209,19 +144,8 @@ func appendInline(dst, mime, data []byte) []byte {
 	return append(dst, "}}"...)
 }
 
-func appendModelParts(w *contents, i int, m *fastjson.Value) *providers.Error {
-	if s, ok := wire.Text(m); ok {
-		w.text("model", s)
-	} else {
-		for _, part := range m.GetArray("content") {
-			switch string(part.GetStringBytes("type")) {
-			case "text":
-				w.text("model", part.GetStringBytes("text"))
-			case "refusal":
-				w.text("model", part.GetStringBytes("refusal"))
-			}
-		}
-	}
+func appendModelParts(w *wire.Turns, i int, m *fastjson.Value) *providers.Error {
+	w.AssistantText("model", m)
 	for j, call := range m.GetArray("tool_calls") {
 		fn := call.Get("function")
 		fname := fn.GetStringBytes("name")
@@ -235,12 +159,12 @@ func appendModelParts(w *contents, i int, m *fastjson.Value) *providers.Error {
 			return wire.Invalid(name, "messages["+strconv.Itoa(i)+"].tool_calls["+strconv.Itoa(j)+"].function.arguments",
 				"Gemini takes a function call's arguments as a JSON object")
 		}
-		w.part("model")
-		w.dst = append(w.dst, `{"functionCall":{"name":`...)
-		w.dst = jsonw.Bytes(w.dst, fname)
-		w.dst = append(w.dst, `,"args":`...)
-		w.dst = append(w.dst, args...)
-		w.dst = append(w.dst, "}}"...)
+		w.Item("model")
+		w.Dst = append(w.Dst, `{"functionCall":{"name":`...)
+		w.Dst = jsonw.Bytes(w.Dst, fname)
+		w.Dst = append(w.Dst, `,"args":`...)
+		w.Dst = append(w.Dst, args...)
+		w.Dst = append(w.Dst, "}}"...)
 	}
 	return nil
 }
@@ -252,17 +176,17 @@ func isObject(b []byte) bool {
 
 // appendToolResult writes a role "tool" message as a functionResponse
 // part; Gemini matches results to calls by name, found from the call id.
-func appendToolResult(w *contents, sc *chatScratch, i int, m *fastjson.Value) *providers.Error {
+func appendToolResult(w *wire.Turns, sc *chatScratch, i int, m *fastjson.Value) *providers.Error {
 	id := m.GetStringBytes("tool_call_id")
 	fname := toolName(sc.params.Messages[:i], id)
 	if fname == nil {
 		return wire.Invalid(name, "messages["+strconv.Itoa(i)+"].tool_call_id",
 			"no earlier assistant tool_call has id "+strconv.Quote(string(id)))
 	}
-	w.part("user")
-	w.dst = append(w.dst, `{"functionResponse":{"name":`...)
-	w.dst = jsonw.Bytes(w.dst, fname)
-	w.dst = append(w.dst, `,"response":`...)
+	w.Item("user")
+	w.Dst = append(w.Dst, `{"functionResponse":{"name":`...)
+	w.Dst = jsonw.Bytes(w.Dst, fname)
+	w.Dst = append(w.Dst, `,"response":`...)
 	text, ok := wire.Text(m)
 	if !ok { // text parts: joined
 		var joined []byte
@@ -272,13 +196,13 @@ func appendToolResult(w *contents, sc *chatScratch, i int, m *fastjson.Value) *p
 		text = joined
 	}
 	if t := bytes.TrimSpace(text); isObject(t) {
-		w.dst = append(w.dst, t...)
+		w.Dst = append(w.Dst, t...)
 	} else {
-		w.dst = append(w.dst, `{"output":`...)
-		w.dst = jsonw.Bytes(w.dst, text)
-		w.dst = append(w.dst, '}')
+		w.Dst = append(w.Dst, `{"output":`...)
+		w.Dst = jsonw.Bytes(w.Dst, text)
+		w.Dst = append(w.Dst, '}')
 	}
-	w.dst = append(w.dst, "}}"...)
+	w.Dst = append(w.Dst, "}}"...)
 	return nil
 }
 

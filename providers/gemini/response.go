@@ -1,7 +1,6 @@
 package gemini
 
 import (
-	"github.com/tollgate-ai/tollgate/internal/jsonw"
 	"github.com/tollgate-ai/tollgate/providers"
 	"github.com/tollgate-ai/tollgate/providers/internal/wire"
 	"github.com/valyala/fastjson"
@@ -103,17 +102,7 @@ func (p *Provider) appendCall(dst []byte, index int, fc *fastjson.Value) []byte 
 		id = p.ids.Append(idbuf[:0], "call_")
 	}
 	dst = wire.AppendToolCallHead(dst, index, id, fc.GetStringBytes("name"))
-	args := fc.Get("args")
-	if args == nil {
-		dst = append(dst, `"{}"`...)
-	} else {
-		// the arguments are a JSON string holding the object
-		mark := len(dst)
-		dst = args.MarshalTo(dst)
-		raw := dst[mark:]
-		dst = jsonw.Bytes(dst, raw)
-		dst = append(dst[:mark], dst[mark+len(raw):]...)
-	}
+	dst = wire.AppendArguments(dst, fc.Get("args"))
 	return append(dst, "}}"...)
 }
 
@@ -138,18 +127,10 @@ func appendJoined(dst []byte, parts []*fastjson.Value, thought bool) []byte {
 			continue
 		}
 		if t := part.Get("text"); t != nil {
-			dst = appendEscaped(dst, t.GetStringBytes())
+			dst = wire.AppendEscaped(dst, t.GetStringBytes())
 		}
 	}
 	return append(dst, '"')
-}
-
-// appendEscaped appends s JSON-escaped without the quotes.
-func appendEscaped(dst, s []byte) []byte {
-	mark := len(dst)
-	dst = jsonw.Bytes(dst, s)
-	n := copy(dst[mark:], dst[mark+1:len(dst)-1])
-	return dst[:mark+n]
 }
 
 // finishReason maps Gemini's finishReason to OpenAI's; a stop with tool

@@ -1,22 +1,16 @@
 package messagesapi
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
+	"github.com/tollgate-ai/tollgate/providers/internal/providertest"
 	"github.com/valyala/fastjson"
 )
 
 // FuzzTranslateRequest: whatever a client sends, the parser answers with
 // a translation that is valid JSON or a 400, and never panics.
 func FuzzTranslateRequest(f *testing.F) {
-	ins, _ := filepath.Glob("testdata/request/*.in.json")
-	for _, in := range ins {
-		if b, err := os.ReadFile(in); err == nil {
-			f.Add(b)
-		}
-	}
+	providertest.AddSeedFiles(f, "request/*.in.json", nil)
 	f.Add([]byte(`{"model":"m","max_tokens":1,"messages":[{"role":"assistant","content":[{"type":"tool_use","id":"\u0000","name":"n","input":"x"}]}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var p fastjson.Parser
@@ -37,12 +31,7 @@ func FuzzTranslateRequest(f *testing.F) {
 
 // FuzzStream: any sequence of events yields output without panicking.
 func FuzzStream(f *testing.F) {
-	ins, _ := filepath.Glob("testdata/stream/*.in.sse")
-	for _, in := range ins {
-		if b, err := os.ReadFile(in); err == nil {
-			f.Add(b)
-		}
-	}
+	providertest.AddSeedFiles(f, "stream/*.in.sse", nil)
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		var s Stream
 		s.Reset("m", 1)

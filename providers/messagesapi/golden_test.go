@@ -3,21 +3,21 @@ package messagesapi
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/tollgate-ai/tollgate/providers/internal/providertest"
 	"github.com/valyala/fastjson"
 )
 
 // The golden files under testdata were written from Anthropic's and
 // OpenAI's API references: *.in.* is what arrives, *.want.* what the
 // translation must produce. -update rewrites the want files from the
-// code (review the diff before committing it).
-var update = flag.Bool("update", false, "rewrite the golden want files")
+// code (review the diff before committing it); the flag is
+// providertest's, shared by every provider package's tests.
 
 func goldenCases(t *testing.T, dir, ext string) []string {
 	t.Helper()
@@ -33,7 +33,7 @@ func goldenCases(t *testing.T, dir, ext string) []string {
 func checkGolden(t *testing.T, in string, got []byte, isJSON bool) {
 	t.Helper()
 	wantPath := strings.Replace(in, ".in.", ".want.", 1)
-	if *update {
+	if providertest.Update() {
 		out := got
 		if isJSON {
 			var b bytes.Buffer

@@ -3,6 +3,7 @@ package messagesapi
 import (
 	"testing"
 
+	"github.com/tollgate-ai/tollgate/providers/internal/providertest"
 	"github.com/valyala/fastjson"
 )
 
@@ -33,11 +34,11 @@ func benchEvents(b *testing.B, ev []byte) {
 	dst, _ := s.Event(nil, ev, Usage{})
 	b.ReportAllocs()
 	b.SetBytes(int64(len(ev)))
-	cpu := cpuTime()
+	cpu := providertest.CPUTime()
 	for b.Loop() {
 		dst, _ = s.Event(dst[:0], ev, Usage{})
 	}
-	reportCPU(b, cpu)
+	providertest.ReportCPU(b, cpu)
 	if len(dst) == 0 {
 		b.Fatal("no output")
 	}
@@ -49,11 +50,11 @@ func BenchmarkTranslateRequest(b *testing.B) {
 	var p fastjson.Parser
 	dst, _, _ := TranslateRequest(nil, benchReq, &p, Messages)
 	b.ReportAllocs()
-	cpu := cpuTime()
+	cpu := providertest.CPUTime()
 	for b.Loop() {
 		dst, _, _ = TranslateRequest(dst[:0], benchReq, &p, Messages)
 	}
-	reportCPU(b, cpu)
+	providertest.ReportCPU(b, cpu)
 }
 
 // BenchmarkAppendMessage: a buffered answer translated back.
@@ -61,9 +62,9 @@ func BenchmarkAppendMessage(b *testing.B) {
 	var p fastjson.Parser
 	dst, _ := AppendMessage(nil, benchAnswer, &p, "claude-sonnet-4-5")
 	b.ReportAllocs()
-	cpu := cpuTime()
+	cpu := providertest.CPUTime()
 	for b.Loop() {
 		dst, _ = AppendMessage(dst[:0], benchAnswer, &p, "claude-sonnet-4-5")
 	}
-	reportCPU(b, cpu)
+	providertest.ReportCPU(b, cpu)
 }

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/tollgate-ai/tollgate/internal/jsonw"
+	"github.com/valyala/fastjson"
 )
 
 // Usage is a translated answer's token counts in OpenAI's terms.
@@ -67,4 +68,26 @@ func AppendToolCallHead(dst []byte, index int, id []byte, name []byte) []byte {
 	dst = append(dst, `,"type":"function","function":{"name":`...)
 	dst = jsonw.Bytes(dst, name)
 	return append(dst, `,"arguments":`...)
+}
+
+// AppendArguments appends a tool call's arguments, the JSON object args,
+// as the JSON string OpenAI carries them in; no args is "{}".
+func AppendArguments(dst []byte, args *fastjson.Value) []byte {
+	if args == nil {
+		return append(dst, `"{}"`...)
+	}
+	mark := len(dst)
+	dst = args.MarshalTo(dst)
+	raw := dst[mark:]
+	dst = jsonw.Bytes(dst, raw)
+	return append(dst[:mark], dst[mark+len(raw):]...)
+}
+
+// AppendEscaped appends s JSON-escaped without the quotes, for a string
+// written in pieces.
+func AppendEscaped(dst, s []byte) []byte {
+	mark := len(dst)
+	dst = jsonw.Bytes(dst, s)
+	n := copy(dst[mark:], dst[mark+1:len(dst)-1])
+	return dst[:mark+n]
 }

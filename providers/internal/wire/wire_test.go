@@ -105,3 +105,51 @@ func TestAppendUsage(t *testing.T) {
 		t.Fatal("usage without details")
 	}
 }
+
+func TestAppendArgumentsAndEscaped(t *testing.T) {
+	var p fastjson.Parser
+	v, _ := p.Parse(`{"city":"Paris \"Nord\"","n":[1,2]}`)
+	if got := string(AppendArguments([]byte("x"), v)); got != `x"{\"city\":\"Paris \\\"Nord\\\"\",\"n\":[1,2]}"` {
+		t.Fatalf("arguments %s", got)
+	}
+	if got := string(AppendArguments(nil, nil)); got != `"{}"` {
+		t.Fatalf("no arguments %s", got)
+	}
+	if got := string(AppendEscaped([]byte(`"a`), []byte("b\"c\n"))); got != `"ab\"c\n` {
+		t.Fatalf("escaped %s", got)
+	}
+}
+
+func TestTurns(t *testing.T) {
+	w := Turns{Dst: []byte("["), ItemsKey: "parts"}
+	w.Text("user", []byte("a"))
+	w.Text("user", nil)
+	w.Text("user", []byte("b"))
+	w.Item("model")
+	w.Dst = append(w.Dst, "{}"...)
+	w.Close()
+	want := `[{"role":"user","parts":[{"text":"a"},{"text":"b"}]},{"role":"model","parts":[{}]}]`
+	if got := string(append(w.Dst, ']')); got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}
+
+func TestTurnsAssistantText(t *testing.T) {
+	var p fastjson.Parser
+	for in, want := range map[string]string{
+		`{"content":"hi"}`: `[{"role":"model","parts":[{"text":"hi"}]}]`,
+		`{"content":[{"type":"text","text":"a"},{"type":"image_url"},{"type":"refusal","refusal":"no"}]}`: `[{"role":"model","parts":[{"text":"a"},{"text":"no"}]}]`,
+		`{"content":null}`: `[]`,
+	} {
+		m, err := p.Parse(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := Turns{Dst: []byte("["), ItemsKey: "parts"}
+		w.AssistantText("model", m)
+		w.Close()
+		if got := string(append(w.Dst, ']')); got != want {
+			t.Errorf("%s: got %s, want %s", in, got, want)
+		}
+	}
+}
