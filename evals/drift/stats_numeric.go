@@ -22,7 +22,7 @@ type numericSample struct {
 	std    float64   // pooled standard deviation: Wasserstein in units of it
 	gap    []float64 // vals[i+1]−vals[i] after the last of a run of ties, else −1
 	edges  []float64
-	bc, cc [numBins]int
+	bc, cc [numBins + 1]int // bin 0 holds values below the baseline's minimum
 }
 
 func newNumericSample(base, cur []float64) *numericSample {
@@ -71,11 +71,15 @@ func newNumericSample(base, cur []float64) *numericSample {
 func (s *numericSample) stats(out []float64) {
 	// Baseline deciles: the baseline's values appear in sorted order.
 	s.edges = s.edges[:0]
+	minBase, haveMin := 0.0, false
 	j, k := 0, 1
 	target := (k*s.nb + numBins - 1) / numBins
 	for i, v := range s.vals {
 		if s.cur[i] {
 			continue
+		}
+		if !haveMin {
+			minBase, haveMin = v, true
 		}
 		j++
 		for k < numBins && j >= target {
@@ -86,21 +90,25 @@ func (s *numericSample) stats(out []float64) {
 			target = (k*s.nb + numBins - 1) / numBins
 		}
 	}
-	s.bc, s.cc = [numBins]int{}, [numBins]int{}
+	s.bc, s.cc = [numBins + 1]int{}, [numBins + 1]int{}
 	// CDF differences in integers: |cb·nc − cc·nb| / (nb·nc).
-	b, cb, cc := 0, 0, 0
+	b, cb, cc := 1, 0, 0
 	var ksInt int
 	var w float64
 	nb, nc := s.nb, s.nc
 	for i, v := range s.vals {
-		for b < len(s.edges) && v > s.edges[b] {
+		for b <= len(s.edges) && v > s.edges[b-1] {
 			b++
 		}
+		bin := b
+		if v < minBase {
+			bin = 0
+		}
 		if s.cur[i] {
-			s.cc[b]++
+			s.cc[bin]++
 			cc++
 		} else {
-			s.bc[b]++
+			s.bc[bin]++
 			cb++
 		}
 		if g := s.gap[i]; g >= 0 { // the last of its ties
@@ -114,7 +122,7 @@ func (s *numericSample) stats(out []float64) {
 	}
 	scale := 1 / (float64(nb) * float64(nc))
 	ks, w := float64(ksInt)*scale, w*scale
-	nBins := len(s.edges) + 1
+	nBins := len(s.edges) + 2
 	out[0] = psi(s.bc[:nBins], s.cc[:nBins], s.nb, s.nc)
 	out[1] = jsDistance(s.bc[:nBins], s.cc[:nBins], s.nb, s.nc)
 	out[2] = ks

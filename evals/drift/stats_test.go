@@ -25,15 +25,19 @@ func TestNumericStats(t *testing.T) {
 		shifted[i] = v + 10
 	}
 	std := math.Sqrt((399.0 / 12)) // pooled 1…20
-	// All current values land in the top bin (above the baseline's 90 % edge 9, with 10 in it too).
+	// All current values land in the top bin (above the baseline's 90 % edge 9, with 10 in it too);
+	// bin 0, below the baseline's minimum, is empty on both sides.
 	p := func(c, n, k float64) float64 { return (c + 0.5) / (n + 0.5*k) }
 	var wantPSI, wantJS float64
-	for b := 0; b < 10; b++ {
+	for b := 0; b < 11; b++ {
 		bc, cc := 1.0, 0.0
-		if b == 9 {
+		if b == 0 {
+			bc = 0
+		}
+		if b == 10 {
 			cc = 10
 		}
-		pb, pc := p(bc, 10, 10), p(cc, 10, 10)
+		pb, pc := p(bc, 10, 11), p(cc, 10, 11)
 		wantPSI += (pc - pb) * math.Log(pc/pb)
 		qb, qc := bc/10, cc/10
 		m := (qb + qc) / 2
@@ -46,9 +50,18 @@ func TestNumericStats(t *testing.T) {
 	}
 	f(same, shifted, [4]float64{wantPSI, math.Sqrt(wantJS), 1, 10 / std})
 	// Ties: a count feature that is mostly zero gets edges 0 and 1 (the
-	// 90 % decile of five values is the largest), three bins, not ten.
+	// 90 % decile of five values is the largest), three bins and the one
+	// below the minimum, not ten.
 	f([]float64{0, 0, 0, 0, 1}, []float64{0, 1, 1, 1, 1}, [4]float64{
-		psi([]int{4, 1, 0}, []int{1, 4, 0}, 5, 5), jsDistance([]int{4, 1, 0}, []int{1, 4, 0}, 5, 5), 0.6, 0.6 / math.Sqrt(0.25)})
+		psi([]int{0, 4, 1, 0}, []int{0, 1, 4, 0}, 5, 5), jsDistance([]int{0, 4, 1, 0}, []int{0, 1, 4, 0}, 5, 5), 0.6, 0.6 / math.Sqrt(0.25)})
+	// A constant baseline and a current window below it: before the bin
+	// below the minimum, both fell in one bin and PSI and JS read 0.
+	five, three := []float64{5, 5, 5, 5, 5, 5, 5, 5, 5, 5}, []float64{3, 3, 3, 3, 3, 3, 3, 3, 3, 3}
+	f(five, three, [4]float64{
+		psi([]int{0, 10, 0}, []int{10, 0, 0}, 10, 10), jsDistance([]int{0, 10, 0}, []int{10, 0, 0}, 10, 10), 1, 2 / 1.0})
+	if v := psi([]int{0, 10, 0}, []int{10, 0, 0}, 10, 10); v < 1 {
+		t.Errorf("constant baseline, shifted current: psi %v, want a large shift", v)
+	}
 }
 
 func TestCategoricalStats(t *testing.T) {
