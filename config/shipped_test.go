@@ -11,7 +11,7 @@ import (
 // TestShippedConfigsLoad: every config file the repository ships (k8s,
 // load tests, the README's example) must load, so none rots unnoticed.
 func TestShippedConfigsLoad(t *testing.T) {
-	for _, v := range []string{"OPENAI_API_KEY", "AZURE_KEY", "SEARCH_KEY", "TOLLGATE_ADMIN_KEY", "TOLLGATE_OPS_KEY", "TOLLGATE_KEY_ACME_SEARCH", "TOLLGATE_KEY_GLOBEX_ADS"} {
+	for _, v := range []string{"OPENAI_API_KEY", "AZURE_KEY", "SEARCH_KEY", "TOLLGATE_ADMIN_KEY", "TOLLGATE_OPS_KEY", "TOLLGATE_KEY_ACME_SEARCH", "TOLLGATE_KEY_GLOBEX_ADS", "ANTHROPIC_API_KEY", "GEMINI_API_KEY"} {
 		t.Setenv(v, "test-value-"+v) // distinct: a client key may not equal the admin key
 	}
 	files, _ := filepath.Glob("../loadtest/*.yaml")
