@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -78,7 +77,13 @@ func filtersGatewayOn(t *testing.T, yml string, eng *policy.Engine) (base, ledge
 // streamChat streams a chat request and returns the text and the finish
 // reason the client read, and the error that ended the stream early.
 func streamChat(c *openai.Client, prompt string) (text, finish string, err error) {
-	req := chatReq("m", prompt)
+	return streamChatModel(c, "m", prompt)
+}
+
+// streamChatModel reads one chat stream of model: its text and finish
+// reason. It never calls t.Fatal, so bursts may call it from any goroutine.
+func streamChatModel(c *openai.Client, model, prompt string) (text, finish string, err error) {
+	req := chatReq(model, prompt)
 	req.Stream = true
 	s, err := c.CreateChatCompletionStream(context.Background(), req)
 	if err != nil {
@@ -185,27 +190,14 @@ func TestFiltersPseudonymsBurst(t *testing.T) {
 	base, _, up := filtersGateway(t, pseudoFilters, "")
 	c := newClient(base, "sk-acme")
 	const n = 50
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			prompt := fmt.Sprintf("I am user%d@example.com, reach me at user%d@example.com.", i, i)
-			text, _, err := streamChat(c, prompt)
-			if err == nil && text != "you said: "+prompt {
-				err = fmt.Errorf("request %d got %q", i, text)
-			}
-			if err != nil {
-				errs <- err
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	concurrently(t, n, func(i int) error {
+		prompt := fmt.Sprintf("I am user%d@example.com, reach me at user%d@example.com.", i, i)
+		text, _, err := streamChat(c, prompt)
+		if err == nil && text != "you said: "+prompt {
+			err = fmt.Errorf("request %d got %q", i, text)
+		}
+		return err
+	})
 	bodies := up.received()
 	if len(bodies) != n {
 		t.Fatalf("the upstream got %d requests, want %d", len(bodies), n)

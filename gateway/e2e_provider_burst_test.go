@@ -1,15 +1,9 @@
 package gateway_test
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"io"
-	"strings"
-	"sync"
 	"testing"
 
-	openai "github.com/sashabaranov/go-openai"
 	"github.com/tollgate-ai/tollgate/mockllm"
 )
 
@@ -30,7 +24,7 @@ func TestTranslatedStreamsBurst(t *testing.T) {
 			prompt := func(i int) string { return fmt.Sprintf("question %d: what is %d squared?", i, i) }
 			want := make([]string, n)
 			for i := range want {
-				text, err := streamText(c, kind.model, prompt(i))
+				text, _, err := streamChatModel(c, kind.model, prompt(i))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -39,48 +33,13 @@ func TestTranslatedStreamsBurst(t *testing.T) {
 			if want[0] == want[1] {
 				t.Fatalf("the mock gave two prompts one answer (%q): the test would prove nothing", want[0])
 			}
-			var wg sync.WaitGroup
-			errs := make(chan error, n)
-			for i := 0; i < n; i++ {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					text, err := streamText(c, kind.model, prompt(i))
-					if err == nil && text != want[i] {
-						err = fmt.Errorf("stream %d: got %q, alone it got %q", i, text, want[i])
-					}
-					if err != nil {
-						errs <- err
-					}
-				}()
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				t.Error(err)
-			}
+			concurrently(t, n, func(i int) error {
+				text, _, err := streamChatModel(c, kind.model, prompt(i))
+				if err == nil && text != want[i] {
+					err = fmt.Errorf("stream %d: got %q, alone it got %q", i, text, want[i])
+				}
+				return err
+			})
 		})
-	}
-}
-
-// streamText reads one chat stream's text; safe from any goroutine.
-func streamText(c *openai.Client, model, prompt string) (string, error) {
-	st, err := c.CreateChatCompletionStream(context.Background(), chatReq(model, prompt))
-	if err != nil {
-		return "", err
-	}
-	defer st.Close()
-	var text strings.Builder
-	for {
-		r, err := st.Recv()
-		if errors.Is(err, io.EOF) {
-			return text.String(), nil
-		}
-		if err != nil {
-			return "", err
-		}
-		if len(r.Choices) > 0 {
-			text.WriteString(r.Choices[0].Delta.Content)
-		}
 	}
 }
