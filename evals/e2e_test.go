@@ -236,28 +236,7 @@ func TestE2ESamplesRedactedTextBufferedAndStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	reqID := resp.Header().Get("x-request-id")
-	st, err := c.CreateChatCompletionStream(context.Background(), func() openai.ChatCompletionRequest {
-		r := chat("stream this text back")
-		r.Stream = true
-		return r
-	}())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var streamed strings.Builder
-	for {
-		ch, err := st.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(ch.Choices) > 0 {
-			streamed.WriteString(ch.Choices[0].Delta.Content)
-		}
-	}
-	st.Close()
+	streamed := readStreamText(t, c, chat("stream this text back"))
 	for _, b := range g.up.received() {
 		if strings.Contains(b, email) || strings.Contains(b, secret) {
 			t.Fatalf("the upstream got the unredacted prompt: %s", b)
@@ -289,9 +268,9 @@ func TestE2ESamplesRedactedTextBufferedAndStream(t *testing.T) {
 	if b.Findings["pii.email"] != 1 || b.Findings["secret.github_token"] != 1 {
 		t.Fatalf("finding counts %v", b.Findings)
 	}
-	if !s.Stream || s.Response != streamed.String() || s.Response != "echo: stream this text back" || s.TTFTMs <= 0 ||
+	if !s.Stream || s.Response != streamed || s.Response != "echo: stream this text back" || s.TTFTMs <= 0 ||
 		s.FinishReason != "stop" || s.OutputTokens != 5 {
-		t.Fatalf("stream sample %+v; the client read %q", s, streamed.String())
+		t.Fatalf("stream sample %+v; the client read %q", s, streamed)
 	}
 }
 
@@ -522,28 +501,9 @@ func TestE2ESampleCountsResponseFindings(t *testing.T) {
 	if strings.Contains(resp.Choices[0].Message.Content, secret) {
 		t.Fatalf("the output filter let the token through: %q", resp.Choices[0].Message.Content)
 	}
-	r := chat("stream " + secret)
-	r.Stream = true
-	st, err := c.CreateChatCompletionStream(context.Background(), r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var streamed strings.Builder
-	for {
-		ch, err := st.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(ch.Choices) > 0 {
-			streamed.WriteString(ch.Choices[0].Delta.Content)
-		}
-	}
-	st.Close()
-	if strings.Contains(streamed.String(), secret) {
-		t.Fatalf("the stream filter let the token through: %q", streamed.String())
+	streamed := readStreamText(t, c, chat("stream "+secret))
+	if strings.Contains(streamed, secret) {
+		t.Fatalf("the stream filter let the token through: %q", streamed)
 	}
 	ss, _, raw := g.records(t)
 	if len(ss) != 2 {
@@ -595,5 +555,29 @@ func TestE2EFeedbackUnderKeyRPM(t *testing.T) {
 	_, fs, _ := g.records(t)
 	if len(fs) != 3 {
 		t.Fatalf("%d feedback records, want 3 (the refused one is not stored)", len(fs))
+	}
+}
+
+// readStreamText streams req and returns the text the client read.
+func readStreamText(t *testing.T, c *openai.Client, req openai.ChatCompletionRequest) string {
+	t.Helper()
+	req.Stream = true
+	st, err := c.CreateChatCompletionStream(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var text strings.Builder
+	for {
+		ch, err := st.Recv()
+		if errors.Is(err, io.EOF) {
+			return text.String()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ch.Choices) > 0 {
+			text.WriteString(ch.Choices[0].Delta.Content)
+		}
 	}
 }
