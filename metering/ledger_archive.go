@@ -288,4 +288,6 @@ func (x streamID) lower(y streamID) streamID {
 	return x
 }
 
-func (x streamID) String() string { return strconv.FormatInt(x.ms, 10) + "-" + strconv.FormatInt(x.seq, 10) }
+func (x streamID) String() string {
+	return strconv.FormatInt(x.ms, 10) + "-" + strconv.FormatInt(x.seq, 10)
+}
