@@ -25,6 +25,10 @@ type LedgerStoreConfig struct {
 	FileRetentionDays int `yaml:"file_retention_days"`
 	// CheckpointInterval is how often the embedded ledger checkpoints its aggregates.
 	CheckpointInterval time.Duration `yaml:"checkpoint_interval"`
+	// RedisWaitReplicas > 0: a ledger batch counts as stored once this many replicas have it (WAIT up
+	// to RedisWaitTimeout); else it is spooled and replayed. 0 trusts the master's acknowledgement.
+	RedisWaitReplicas int           `yaml:"redis_wait_replicas"`
+	RedisWaitTimeout  time.Duration `yaml:"redis_wait_timeout"`
 }
 
 func defaultLedgerStore(l *LedgerStoreConfig) {
@@ -46,6 +50,7 @@ func defaultLedgerStore(l *LedgerStoreConfig) {
 		l.FileMaxMB = 256
 	}
 	setDur(&l.CheckpointInterval, time.Minute)
+	setDur(&l.RedisWaitTimeout, 100*time.Millisecond)
 }
 
 func validateLedgerStore(l *LedgerStoreConfig, at reporter) {
@@ -73,6 +78,12 @@ func validateLedgerStore(l *LedgerStoreConfig, at reporter) {
 	}
 	if l.FileRetentionDays < 0 {
 		at(p+".file_retention_days", "must be 0 (keep all) or more, got %d", l.FileRetentionDays)
+	}
+	if l.RedisWaitReplicas < 0 || l.RedisWaitReplicas > 16 {
+		at(p+".redis_wait_replicas", "must be in [0, 16], got %d", l.RedisWaitReplicas)
+	}
+	if l.RedisWaitTimeout < 10*time.Millisecond || l.RedisWaitTimeout > time.Second {
+		at(p+".redis_wait_timeout", "must be in [10ms, 1s] (a ledger batch waits this long for its replicas), got %s", l.RedisWaitTimeout)
 	}
 	if l.CheckpointInterval < time.Second {
 		at(p+".checkpoint_interval", "must be at least 1s, got %s", l.CheckpointInterval)

@@ -12,7 +12,7 @@ func TestLedgerStoreDefaultsAndErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := LedgerStoreConfig{RedisShards: 16, RedisIDRetention: 48 * time.Hour, RedisStreamRetention: 24 * time.Hour,
-		RedisStreamMaxLen: 500_000, Archive: "on", AggregateRetentionDays: 400, FileMaxMB: 256, CheckpointInterval: time.Minute}
+		RedisStreamMaxLen: 500_000, Archive: "on", AggregateRetentionDays: 400, FileMaxMB: 256, CheckpointInterval: time.Minute, RedisWaitTimeout: 100 * time.Millisecond}
 	if c.Metering.LedgerStore != want {
 		t.Fatalf("defaults %+v; want %+v", c.Metering.LedgerStore, want)
 	}
@@ -33,6 +33,8 @@ func TestLedgerStoreDefaultsAndErrors(t *testing.T) {
 		"metering:\n  ledger_store:\n    file_max_mb: -5\n":              "cfg.yaml:3: metering.ledger_store.file_max_mb",
 		"metering:\n  ledger_store:\n    file_retention_days: -1\n":      "cfg.yaml:3: metering.ledger_store.file_retention_days",
 		"metering:\n  ledger_store:\n    checkpoint_interval: 1ms\n":     "cfg.yaml:3: metering.ledger_store.checkpoint_interval",
+		"metering:\n  ledger_store:\n    redis_wait_replicas: -1\n":      "cfg.yaml:3: metering.ledger_store.redis_wait_replicas",
+		"metering:\n  ledger_store:\n    redis_wait_timeout: 5s\n":       "cfg.yaml:3: metering.ledger_store.redis_wait_timeout",
 	} {
 		if _, err := Parse([]byte(yml), "cfg.yaml"); err == nil || !strings.Contains(err.Error(), msg) {
 			t.Errorf("%q: error %v; want %q", yml, err, msg)

@@ -3,6 +3,8 @@ package metering
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -198,6 +200,45 @@ func TestLedgerRedisRetriedWriteCountsOnce(t *testing.T) {
 	for _, k := range scanKeys(t, rdb, "tg:ledger:*") {
 		if !slices.Contains(keys, k) {
 			t.Errorf("key %s exists but RedisLedgerKeys does not list it", k)
+		}
+	}
+}
+
+// With WaitReplicas a batch no replica acknowledged is not taken as stored: it is spooled, and
+// replayed once a replica is attached; the replay finds the writes the master kept and counts them once.
+func TestLedgerRedisWaitReplicasSpoolsUntilReplicated(t *testing.T) {
+	master := testredis.StartOpts(t, "--repl-diskless-sync-delay", "0") // a replica syncs at once
+	rdb := newTestRedis(t, master.Addr)
+	dir := t.TempDir()
+	// WAIT's timeout is served at the server's hz (10/s): a replay without a replica takes ~100ms.
+	l := openTestLedger(t, LedgerOptions{Dir: dir, Redis: rdb, WaitReplicas: 1, WaitTimeout: 20 * time.Millisecond,
+		FlushInterval: 200 * time.Millisecond})
+	unreplicated, spooled, replayed := ledgerUnreplicatedTotal.Get(), ledgerSpooledStoreDown.Get(), ledgerReplayedTotal.Get()
+	const n = 100
+	for i := range n {
+		l.Add(sampleRecord(i))
+	}
+	waitFor(t, func() bool {
+		return ledgerUnreplicatedTotal.Get() > unreplicated && ledgerSpooledStoreDown.Get()-spooled == n
+	})
+
+	host, port, _ := strings.Cut(master.Addr, ":")
+	replica := testredis.StartOpts(t, "--replicaof", host, port)
+	waitFor(t, func() bool { return ledgerReplayedTotal.Get()-replayed >= n })
+	closeLedger(t, l)
+	if left, _ := filepath.Glob(filepath.Join(dir, "spool*")); len(left) > 0 {
+		if st, _ := os.Stat(left[0]); st.Size() > 0 {
+			t.Fatalf("spool files left: %v", left)
+		}
+	}
+	w := wholeDay()
+	for name, addr := range map[string]string{"master": master.Addr, "replica": replica.Addr} {
+		c, err := CountRedisLedger(context.Background(), newTestRedis(t, addr), w.From, w.To, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c != (RedisLedgerCount{Records: n, Streamed: n, IDs: n}) {
+			t.Fatalf("%s holds %+v; want %d of each", name, c, n)
 		}
 	}
 }
