@@ -269,8 +269,23 @@ func (a *archiver) trim(ctx context.Context, streams []string, now time.Time) er
 		if err := a.rs.rdb.XTrimMinIDApprox(ctx, s, min.String(), 0).Err(); err != nil {
 			return fmt.Errorf("ledger archive: trim %s: %w", s, err)
 		}
+		a.forgetGone(ctx, s)
 	}
 	return nil
+}
+
+// forgetGone deletes consumers of the group that hold nothing and were idle a day: each replica
+// start joins under a new name, and the group would otherwise keep every name it ever saw.
+func (a *archiver) forgetGone(ctx context.Context, stream string) {
+	cs, err := a.rs.rdb.XInfoConsumers(ctx, stream, a.rs.lay.ArchiveGroup).Result()
+	if err != nil {
+		return
+	}
+	for _, c := range cs {
+		if c.Pending == 0 && c.Idle > 24*time.Hour && c.Name != a.consumer {
+			a.rs.rdb.XGroupDelConsumer(ctx, stream, a.rs.lay.ArchiveGroup, c.Name)
+		}
+	}
 }
 
 type streamID struct{ ms, seq int64 }

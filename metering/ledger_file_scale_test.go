@@ -233,4 +233,12 @@ func BenchmarkLedgerStart1M(b *testing.B) {
 			open(b)
 		}
 	})
+	b.Run("write_checkpoint", func(b *testing.B) { // what the writer pauses for, once a minute
+		c := &checkpoint{files: s.covered, agg: s.agg}
+		for b.Loop() {
+			if err := writeCheckpoint(filepath.Join(b.TempDir(), checkpointFile), c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
