@@ -157,6 +157,11 @@ func TestLedgerFileRetentionKeepsAggregates(t *testing.T) {
 	}
 	closeLedger(t, l)
 	keep := time.Since(testDay) - 24*time.Hour // testDay's files are past it, today's are not
+	// Without a checkpoint (lost, or a ledger from before checkpoints) the files are aggregated and
+	// checkpointed before any is deleted.
+	if err := os.Remove(filepath.Join(dir, checkpointFile)); err != nil {
+		t.Fatal(err)
+	}
 	l = openTestLedger(t, LedgerOptions{Dir: dir, FileRetention: keep})
 	r := sampleRecord(7)
 	r.Time, r.RequestID = time.Now(), "today"
