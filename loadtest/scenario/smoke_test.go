@@ -42,4 +42,3 @@ func TestSmoke(t *testing.T) {
 		})
 	}
 }
-
