@@ -34,14 +34,15 @@ type endpoint struct {
 //
 // -before REF adds every target built from that commit as <name>_before.
 // Settings (-set): targets=a,b (default all), arms=gateway,… (open-loop
-// arms beside direct), open_duration=5s, fixed_rate=1500, fixed_duration=10s,
-// warmup=5s, streams=300.
+// arms beside direct), open_duration=5s, fixed_rate=1500 (0 = none),
+// fixed_duration=10s, warmup=5s, streams=300, threads=2 (wrk's).
 func runDirectVsGateway(ctx context.Context, env *Env, o Options) (*Result, error) {
 	res := NewResult("direct-vs-gateway")
 	closedDur := o.Dur(15*time.Second, time.Second)
 	warm := durSetting(o, "warmup", 5*time.Second, 0)
 	conns := o.Int(o.Conns, 50, 10)
-	fixedRate := o.Int(o.SetInt("fixed_rate", 0), 1500, 200)
+	fixedRate := o.Int(0, o.SetInt("fixed_rate", 1500), 200) // 0 = no fixed-rate phase
+	threads := o.SetInt("threads", 2)
 	fixedDur := durSetting(o, "fixed_duration", 10*time.Second, 500*time.Millisecond)
 	openRate := o.Int(o.Rate, 1000, 200)
 	openDur := durSetting(o, "open_duration", 5*time.Second, time.Second)
@@ -108,7 +109,7 @@ func runDirectVsGateway(ctx context.Context, env *Env, o Options) (*Result, erro
 
 	closedBy := "RunLoad (Go, fasthttp), closed loop"
 	if HaveWrk() {
-		closedBy = "wrk -t2 with loadtest/chat.lua"
+		closedBy = fmt.Sprintf("wrk -t%d with loadtest/chat.lua", threads)
 	}
 	closed := res.Table(fmt.Sprintf("Closed loop: %s, %d connections, %s per target after a %s warm-up; then the same target at a fixed %d requests/s for %s (open loop). Non-streaming chat, zero-latency mockllm. CPU: the target process's user+system time per request (direct: the mock itself).",
 		closedBy, conns, closedDur, warm, fixedRate, fixedDur),
@@ -117,28 +118,32 @@ func runDirectVsGateway(ctx context.Context, env *Env, o Options) (*Result, erro
 	rps := map[string]float64{}
 	for _, ep := range eps {
 		if warm > 0 {
-			if _, err := closedLoop(ctx, env, ep, warm, conns); err != nil {
+			if _, err := closedLoop(ctx, env, ep, warm, conns, threads); err != nil {
 				return nil, err
 			}
 		}
 		cpu := MeasureCPU(ep.proc)
-		st, err := closedLoop(ctx, env, ep, closedDur, conns)
+		st, err := closedLoop(ctx, env, ep, closedDur, conns, threads)
 		if err != nil {
 			return nil, err
 		}
 		perReq := cpu.PerRequestMicros(st.Requests)
-		cpu = MeasureCPU(ep.proc)
-		fx, err := RunLoad(ctx, Load{Addr: ep.proc.Addr, Rate: fixedRate, Duration: fixedDur, Conns: conns, Next: keyed(ep.key)})
-		if err != nil {
-			return nil, err
+		fixedPer, fixedP99, fixedErrs := any("-"), any("-"), any("-")
+		if fixedRate > 0 {
+			cpu = MeasureCPU(ep.proc)
+			fx, err := RunLoad(ctx, Load{Addr: ep.proc.Addr, Rate: fixedRate, Duration: fixedDur, Conns: conns, Next: keyed(ep.key)})
+			if err != nil {
+				return nil, err
+			}
+			per := cpu.PerRequestMicros(fx.Requests)
+			fixedPer, fixedP99, fixedErrs = per, ms(fx.P(.99)), fx.Errors()
+			res.Value("cpu_us_per_request_fixed_"+ep.name, per)
 		}
-		fixedPer := cpu.PerRequestMicros(fx.Requests)
-		closed.Row(ep.name, st.RPS(), ms(st.P(.5)), ms(st.P(.99)), perReq, st.Errors(), fixedPer, ms(fx.P(.99)), fx.Errors())
+		closed.Row(ep.name, st.RPS(), ms(st.P(.5)), ms(st.P(.99)), perReq, st.Errors(), fixedPer, fixedP99, fixedErrs)
 		rps[ep.name] = st.RPS()
 		res.Value("rps_"+ep.name, st.RPS())
 		res.Value("cpu_us_per_request_"+ep.name, perReq)
-		res.Value("cpu_us_per_request_fixed_"+ep.name, fixedPer)
-		env.Logf("%s: %.0f RPS, %.1f µs CPU/request closed, %.1f at %d/s", ep.name, st.RPS(), perReq, fixedPer, fixedRate)
+		env.Logf("%s: %.0f RPS, %.1f µs CPU/request closed, %v at %d/s", ep.name, st.RPS(), perReq, fixedPer, fixedRate)
 	}
 	for _, r := range []struct{ a, b, what string }{
 		{"gateway", "baseline", "gateway/baseline RPS"},
@@ -238,9 +243,9 @@ func streamLatency(ctx context.Context, res *Result, eps []endpoint, n int) erro
 	return nil
 }
 
-func closedLoop(ctx context.Context, env *Env, ep endpoint, d time.Duration, conns int) (*Stats, error) {
+func closedLoop(ctx context.Context, env *Env, ep endpoint, d time.Duration, conns, threads int) (*Stats, error) {
 	if HaveWrk() {
-		return env.RunWrk(ctx, ep.proc.Addr, d, conns, 2, ep.key)
+		return env.RunWrk(ctx, ep.proc.Addr, d, conns, threads, ep.key)
 	}
 	return RunLoad(ctx, Load{Addr: ep.proc.Addr, Duration: d, Conns: conns, Next: keyed(ep.key)})
 }
