@@ -31,6 +31,6 @@ export default function () {
   const res = http.post(`${base}/v1/embeddings`, body, { headers, tags: { kind: 'embeddings' } });
   check(res, {
     'status 200': (r) => r.status === 200,
-    'one vector': (r) => r.json('data.0.embedding.length') > 0,
+    'one vector': (r) => r.json('data.0.embedding.#') > 0, // gjson: # is an array's length
   }, { kind: 'embeddings' });
 }

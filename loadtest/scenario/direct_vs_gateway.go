@@ -143,7 +143,7 @@ func runDirectVsGateway(ctx context.Context, env *Env, o Options) (*Result, erro
 		rps[ep.name] = st.RPS()
 		res.Value("rps_"+ep.name, st.RPS())
 		res.Value("cpu_us_per_request_"+ep.name, perReq)
-		env.Logf("%s: %.0f RPS, %.1f µs CPU/request closed, %v at %d/s", ep.name, st.RPS(), perReq, fixedPer, fixedRate)
+		env.Logf("%s: %.0f RPS, %.1f µs CPU/request closed, %s at %d/s", ep.name, st.RPS(), perReq, cell(fixedPer), fixedRate)
 	}
 	for _, r := range []struct{ a, b, what string }{
 		{"gateway", "baseline", "gateway/baseline RPS"},
