@@ -33,12 +33,14 @@ type endpoint struct {
 //     and gateway repeats interleaved (the order rotating each repeat, so a
 //     slow drift of the shared machine falls on every arm alike): the p50
 //     and p99 the gateway adds over direct, what users feel;
-//   - streaming TTFT, inter-token latency, tokens/s (go-openai, sequential).
+//   - streaming TTFT, inter-token latency, tokens/s (go-openai, sequential),
+//     from the zero-latency mock and from one pacing 200 tokens/s.
 //
 // -before REF adds every target built from that commit as <name>_before.
 // Settings (-set): targets=a,b (default all), arms=gateway,… (open-loop
 // arms beside direct), open_duration=5s, fixed_rate=1500 (0 = none),
-// fixed_duration=10s, warmup=5s, streams=300, threads=2 (wrk's).
+// fixed_duration=10s, warmup=5s, streams=300, paced_streams=50, threads=2
+// (wrk's).
 func runDirectVsGateway(ctx context.Context, env *Env, o Options) (*Result, error) {
 	res := NewResult("direct-vs-gateway")
 	closedDur := o.Dur(15*time.Second, time.Second)
