@@ -30,9 +30,31 @@ type LedgerOptions struct {
 	Linger time.Duration
 	// StoreTimeout bounds one batch write to the store; default 2s.
 	StoreTimeout time.Duration
-	// IDRetention is how long Redis remembers request ids for idempotent replay; default 35 days.
+	// IDRetention is how long Redis remembers request ids for idempotent replay, after their hour;
+	// default 48h. A spool replayed later than that is still stored, counted in
+	// tollgate_ledger_late_records_total (a record it holds twice would count twice).
 	IDRetention time.Duration
 	Logger      *slog.Logger
+
+	// Shards spreads each UTC day's Redis keys over this many Cluster slots (by a hash of the request
+	// id); default 16. Set it once: queries read shards 0..Shards-1.
+	Shards int
+	// AggRetention is how long Redis keeps a day's hourly aggregates (default 400 days, the longest
+	// query); the embedded ledger drops older aggregates at its checkpoints.
+	AggRetention time.Duration
+	// StreamRetention is how long Redis keeps records in the day streams (default 24h); StreamMaxLen
+	// caps each shard's stream (approximately; default 500,000) whatever the age.
+	StreamRetention time.Duration
+	StreamMaxLen    int64
+	// Archive (with Redis) hands records from the streams to day files under Dir/archive, in the
+	// embedded ledger's format, through a consumer group, before they are trimmed (ledger_archive.go).
+	Archive bool
+	// FileMaxBytes rotates a day file (embedded ledger, archive) past this size; default 256 MiB.
+	FileMaxBytes int64
+	// FileRetention deletes day files (embedded ledger, archive) older than this; 0 keeps them all.
+	FileRetention time.Duration
+	// CheckpointInterval is how often the embedded ledger checkpoints its aggregates; default 1 min.
+	CheckpointInterval time.Duration
 
 	wrapStore func(ledgerStore) ledgerStore // tests: wrap the real store before the writer starts
 }
@@ -54,6 +76,8 @@ type Ledger struct {
 	stopped chan struct{} // writer exited
 
 	today todayCosts // today's cost by tenant and team, for the ops page
+
+	archive *archiver // Redis streams → local day files; nil without Redis or Archive
 }
 
 type ledgerStore interface {
@@ -83,9 +107,6 @@ func OpenLedger(opts LedgerOptions) (*Ledger, error) {
 	if opts.StoreTimeout <= 0 {
 		opts.StoreTimeout = 2 * time.Second
 	}
-	if opts.IDRetention <= 0 {
-		opts.IDRetention = 35 * 24 * time.Hour
-	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.Default()
@@ -94,8 +115,15 @@ func OpenLedger(opts LedgerOptions) (*Ledger, error) {
 	l := &Ledger{opts: opts, log: log, queue: make(chan *Record, opts.QueueSize), abort: make(chan struct{}), stopped: make(chan struct{})}
 	var err error
 	if opts.Redis != nil {
-		l.store = &redisStore{rdb: opts.Redis, idsTTL: opts.IDRetention}
-	} else if l.store, err = openFileStore(opts.Dir, log); err != nil {
+		rs := newRedisStore(opts)
+		l.store = rs
+		if opts.Archive {
+			if l.archive, err = newArchiver(rs, opts, log); err != nil {
+				return nil, err
+			}
+		}
+	} else if l.store, err = openFileStore(opts.Dir, fileStoreOptions{MaxBytes: opts.FileMaxBytes, Retention: opts.FileRetention,
+		CheckpointInterval: opts.CheckpointInterval, AggRetention: opts.AggRetention}, log); err != nil {
 		return nil, err
 	}
 	if opts.wrapStore != nil {
@@ -106,6 +134,9 @@ func OpenLedger(opts LedgerOptions) (*Ledger, error) {
 		return nil, err
 	}
 	go l.run()
+	if l.archive != nil {
+		l.archive.start()
+	}
 	return l, nil
 }
 
@@ -167,7 +198,11 @@ func (l *Ledger) Close(ctx context.Context) error {
 		close(l.abort)
 		<-l.stopped
 	}
-	err := errors.Join(l.store.close(), l.spool.close())
+	var aerr error
+	if l.archive != nil {
+		aerr = l.archive.stop(ctx)
+	}
+	err := errors.Join(aerr, l.store.close(), l.spool.close())
 	if err != nil {
 		return fmt.Errorf("close ledger: %w", err)
 	}

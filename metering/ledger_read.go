@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,11 +17,13 @@ import (
 
 // ReadLedger calls fn for each ledger record of src with a time in
 // [from, to) (a zero bound is open), for offline joins (feedback by
-// tenant and request id). src is the ledger's directory or its
-// ledger.jsonl file, or redis://[user:pass@]host:port/db: the per-day
-// record streams tg:ledger:{day}:records of the days in [from, to)
-// (both bounds are required for Redis). Bad lines are skipped and counted
-// in bad.
+// tenant and request id). src is the ledger's directory (its day files
+// ledger-YYYY-MM-DD[.N].jsonl, the legacy ledger.jsonl and the Redis
+// archive's day files under archive/), one JSON-lines file, or
+// redis://[user:pass@]host:port/db[?shards=N]: the record streams of every
+// shard of the days in [from, to) (both bounds are required for Redis;
+// the streams hold only what their retention keeps). Bad lines are skipped
+// and counted in bad.
 func ReadLedger(src string, from, to time.Time, fn func(*Record) error) (good, bad int, err error) {
 	in := func(r *Record) bool {
 		return (from.IsZero() || !r.Time.Before(from)) && (to.IsZero() || r.Time.Before(to))
@@ -33,16 +37,57 @@ func ReadLedger(src string, from, to time.Time, fn func(*Record) error) (good, b
 	if strings.HasPrefix(src, "redis://") || strings.HasPrefix(src, "rediss://") {
 		return readLedgerRedis(src, from, to, each)
 	}
-	path := src
-	if st, serr := os.Stat(src); serr == nil && st.IsDir() {
-		path = filepath.Join(src, ledgerFileName)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, serr := os.Stat(src)
+	if serr != nil || !st.IsDir() {
+		return readRecordFile(src, quiet, each)
 	}
-	return readRecordFile(path, slog.New(slog.NewTextHandler(io.Discard, nil)), each)
+	for _, dir := range []string{src, filepath.Join(src, archiveDir)} {
+		names, err := listDayFiles(dir)
+		if err != nil {
+			return good, bad, err
+		}
+		if dir == src {
+			if _, err := os.Stat(filepath.Join(dir, legacyLedgerFile)); err == nil {
+				names = append([]string{legacyLedgerFile}, names...)
+			}
+		}
+		for _, n := range names {
+			if day, _, ok := parseDayFileName(n); ok && !dayInRange(day, from, to) {
+				continue
+			}
+			g, b, err := readRecordFile(filepath.Join(dir, n), quiet, each)
+			good, bad = good+g, bad+b
+			if err != nil {
+				return good, bad, err
+			}
+		}
+	}
+	return good, bad, nil
+}
+
+// dayInRange reports whether the UTC day may hold records of [from, to) (zero bounds are open).
+func dayInRange(day string, from, to time.Time) bool {
+	d, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return true
+	}
+	return (from.IsZero() || d.Add(24*time.Hour).After(from)) && (to.IsZero() || d.Before(to))
 }
 
 func readLedgerRedis(src string, from, to time.Time, fn func(*Record) error) (good, bad int, err error) {
 	if from.IsZero() || to.IsZero() {
 		return 0, 0, fmt.Errorf("ledger in redis: a time range is required (the records are kept per day)")
+	}
+	shards := defaultLedgerShards
+	if u, perr := url.Parse(src); perr == nil && u.Query().Has("shards") {
+		if shards, err = strconv.Atoi(u.Query().Get("shards")); err != nil || shards <= 0 || shards > maxLedgerShards {
+			return 0, 0, fmt.Errorf("ledger in redis: shards must be in [1, %d]", maxLedgerShards)
+		}
+		q := u.Query()
+		q.Del("shards")
+		u.RawQuery = q.Encode()
+		src = u.String()
 	}
 	opt, err := redis.ParseURL(src)
 	if err != nil {
@@ -50,8 +95,14 @@ func readLedgerRedis(src string, from, to time.Time, fn func(*Record) error) (go
 	}
 	rdb := redis.NewClient(opt)
 	defer rdb.Close()
+	var streams []string
 	for day := from.UTC().Truncate(24 * time.Hour); day.Before(to); day = day.Add(24 * time.Hour) {
-		_, _, stream := dayKeys(day.Format(time.DateOnly))
+		for sh := range shards {
+			_, _, s := shardKeys(day.Format(time.DateOnly), sh, 0)
+			streams = append(streams, s)
+		}
+	}
+	for _, stream := range streams {
 		start := "-"
 		for {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -3,6 +3,7 @@ package metering
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"strings"
 	"time"
@@ -10,27 +11,105 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// redisStore keeps records and hourly aggregates in Redis, per UTC day, all keys of a day sharing the
-// hash tag {YYYY-MM-DD} so the script runs on Redis Cluster:
+// redisStore keeps records and hourly aggregates in Redis, spread over Shards shards per UTC day: a
+// record's shard is a hash of its request id, and all keys of one (day, shard) share the hash tag
+// {YYYY-MM-DD/sNN}, so one record's script touches one Cluster slot while a day's writes spread over
+// Shards slots (and a new set of slots each day):
 //
-//	tg:ledger:{day}:ids      SET of request ids seen (idempotency), expires after idsTTL
-//	tg:ledger:{day}:agg      HASH "HH␝dims␝metric" → integer (HINCRBY)
-//	tg:ledger:{day}:records  STREAM of records, field r = the record's JSON line
+//	tg:ledger:{day/sNN}:ids:HH   SET of request ids of hour HH (idempotency), expires IDRetention after the hour
+//	tg:ledger:{day/sNN}:agg      HASH "HH␝dims␝metric" → integer (HINCRBY), expires AggRetention after the day
+//	tg:ledger:{day/sNN}:records  STREAM of records, field r = the record's JSON line; trimmed (see redisLayout)
 type redisStore struct {
-	rdb    redis.UniversalClient
-	idsTTL time.Duration
+	rdb redis.UniversalClient
+	lay redisLayout
+	now func() time.Time
+}
+
+func newRedisStore(o LedgerOptions) *redisStore {
+	lay := redisLayout{Shards: o.Shards, IDRetention: o.IDRetention, AggRetention: o.AggRetention,
+		StreamRetention: o.StreamRetention, StreamMaxLen: o.StreamMaxLen}
+	if o.Archive {
+		lay.ArchiveGroup = ledgerArchiveGroupKey
+	}
+	lay.defaults()
+	return &redisStore{rdb: o.Redis, lay: lay, now: time.Now}
+}
+
+// redisLayout is where and how long the Redis ledger keeps things. Zero values take the defaults.
+type redisLayout struct {
+	Shards          int           // shards per day (default 16); set once: queries read shards 0..Shards-1
+	IDRetention     time.Duration // request ids kept for replay dedup, after their hour (default 48h)
+	AggRetention    time.Duration // hourly aggregates kept, after their day (default 400 days: the query cap)
+	StreamRetention time.Duration // records kept in the streams by age (default 24h)
+	StreamMaxLen    int64         // hard cap per shard stream, approximate (default 500,000)
+	ArchiveGroup    string        // consumer group handing records to the archive; "" = none (trim by age)
+}
+
+const (
+	defaultLedgerShards   = 16
+	defaultIDRetention    = 48 * time.Hour
+	defaultAggRetention   = maxQueryRange
+	defaultStreamKeep     = 24 * time.Hour
+	defaultStreamMaxLen   = 500_000
+	maxLedgerShards       = 1024
+	archiveExpiryPadding  = 7 * 24 * time.Hour // unarchived records outlive an archiver outage this long
+	ledgerArchiveGroupKey = "tg-archive"
+)
+
+func (l *redisLayout) defaults() {
+	if l.Shards <= 0 {
+		l.Shards = defaultLedgerShards
+	}
+	l.Shards = min(l.Shards, maxLedgerShards)
+	if l.IDRetention <= 0 {
+		l.IDRetention = defaultIDRetention
+	}
+	if l.AggRetention <= 0 {
+		l.AggRetention = defaultAggRetention
+	}
+	if l.StreamRetention <= 0 {
+		l.StreamRetention = defaultStreamKeep
+	}
+	if l.StreamMaxLen <= 0 {
+		l.StreamMaxLen = defaultStreamMaxLen
+	}
+}
+
+// shardOf picks a record's shard from its request id: stable, so a replay lands where the first write did.
+func shardOf(requestID string, shards int) int {
+	h := fnv.New32a()
+	h.Write([]byte(requestID))
+	return int(h.Sum32() % uint32(shards))
+}
+
+// shardPrefix is "tg:ledger:{YYYY-MM-DD/sNN}:".
+func shardPrefix(day string, shard int) string {
+	return "tg:ledger:{" + day + "/s" + fmt.Sprintf("%02d", shard) + "}:"
+}
+
+func shardKeys(day string, shard, hour int) (ids, agg, records string) {
+	p := shardPrefix(day, shard)
+	return p + "ids:" + fmt.Sprintf("%02d", hour), p + "agg", p + "records"
 }
 
 // recordScript adds one record exactly once: SADD of the request id gates the increments and XADD.
+// The stream is capped (MAXLEN ~) and, when no archiver consumes it, trimmed by age (MINID ~); a new
+// stream gets the archive's consumer group from its first entry on.
 var recordScript = redis.NewScript(`
 local fields = {` + luaFieldList() + `}
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('EXPIREAT', KEYS[1], ARGV[2])
 for i = 1, #fields do
-  local v = tonumber(ARGV[4 + i])
+  local v = tonumber(ARGV[9 + i])
   if v ~= 0 then redis.call('HINCRBY', KEYS[2], ARGV[4] .. fields[i], v) end
 end
-redis.call('XADD', KEYS[3], '*', 'r', ARGV[3])
+redis.call('EXPIREAT', KEYS[2], ARGV[5])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[8], '*', 'r', ARGV[3])
+if ARGV[7] ~= '' then redis.call('XTRIM', KEYS[3], 'MINID', '~', ARGV[7]) end
+redis.call('EXPIREAT', KEYS[3], ARGV[6])
+if ARGV[9] ~= '' and redis.call('XLEN', KEYS[3]) == 1 then
+  redis.pcall('XGROUP', 'CREATE', KEYS[3], ARGV[9], '0')
+end
 return 1
 `)
 
@@ -44,17 +123,12 @@ func luaFieldList() string {
 
 const fieldSep = "\x1d"
 
-func dayKeys(day string) (ids, agg, records string) {
-	p := "tg:ledger:{" + day + "}:"
-	return p + "ids", p + "agg", p + "records"
-}
-
 // write stores a batch in one pipeline of EVALSHA calls. Redis forgets scripts on restart: on
 // NOSCRIPT the script is loaded and the batch sent again (records already applied are deduplicated).
 func (s *redisStore) write(ctx context.Context, recs []*Record) error {
 	err := s.writeOnce(ctx, recs)
 	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-		if lerr := recordScript.Load(ctx, s.rdb).Err(); lerr != nil {
+		if lerr := s.loadScript(ctx); lerr != nil {
 			return fmt.Errorf("ledger to redis: load script: %w", lerr)
 		}
 		err = s.writeOnce(ctx, recs)
@@ -62,7 +136,27 @@ func (s *redisStore) write(ctx context.Context, recs []*Record) error {
 	return err
 }
 
+// loadScript loads the record script on every master (a Cluster routes SCRIPT LOAD to one node only).
+func (s *redisStore) loadScript(ctx context.Context) error {
+	if c, ok := s.rdb.(*redis.ClusterClient); ok {
+		return c.ForEachMaster(ctx, func(ctx context.Context, m *redis.Client) error {
+			return recordScript.Load(ctx, m).Err()
+		})
+	}
+	return recordScript.Load(ctx, s.rdb).Err()
+}
+
 func (s *redisStore) writeOnce(ctx context.Context, recs []*Record) error {
+	now := s.now()
+	minID := ""
+	if s.lay.ArchiveGroup == "" {
+		minID = strconv.FormatInt(now.Add(-s.lay.StreamRetention).UnixMilli(), 10)
+	}
+	maxLen := strconv.FormatInt(s.lay.StreamMaxLen, 10)
+	streamKeep := s.lay.StreamRetention
+	if s.lay.ArchiveGroup != "" {
+		streamKeep += archiveExpiryPadding
+	}
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.Cmd, len(recs))
 	for i, r := range recs {
@@ -70,11 +164,21 @@ func (s *redisStore) writeOnce(ctx context.Context, recs []*Record) error {
 		if err != nil {
 			return err
 		}
-		ids, agg, stream := dayKeys(r.Time.Format(time.DateOnly))
+		day := r.Time.Format(time.DateOnly)
+		hourEnd := r.Time.Truncate(time.Hour).Add(time.Hour)
+		dayEnd := r.Time.Truncate(24 * time.Hour).Add(24 * time.Hour)
+		if hourEnd.Add(s.lay.IDRetention).Before(now) {
+			ledgerLateTotal.Inc() // its hour's ids may be gone: had it been stored before, it now counts twice
+		}
+		// Retention runs from the end of the record's hour or day, or from now for a late record
+		// (a replayed spool), so what is written is kept at least its retention.
+		hourEnd, dayEnd = latest(hourEnd, now), latest(dayEnd, now)
+		ids, agg, stream := shardKeys(day, shardOf(r.RequestID, s.lay.Shards), r.Time.Hour())
 		t := recordTotals(r)
-		args := make([]any, 0, 4+len(totalsFields))
-		args = append(args, r.RequestID, int64(s.idsTTL/time.Second), line[:len(line)-1],
-			fmt.Sprintf("%02d", r.Time.Hour())+fieldSep+encodeDims(r)+fieldSep)
+		args := make([]any, 0, 9+len(totalsFields))
+		args = append(args, r.RequestID, hourEnd.Add(s.lay.IDRetention).Unix(), line[:len(line)-1],
+			fmt.Sprintf("%02d", r.Time.Hour())+fieldSep+encodeDims(r)+fieldSep,
+			dayEnd.Add(s.lay.AggRetention).Unix(), dayEnd.Add(streamKeep).Unix(), minID, maxLen, s.lay.ArchiveGroup)
 		for _, p := range t.ptrs() {
 			args = append(args, *p)
 		}
@@ -91,40 +195,65 @@ func (s *redisStore) writeOnce(ctx context.Context, recs []*Record) error {
 	return nil
 }
 
+// queryPipeline bounds how many hashes one pipeline reads, so a long range is a few round trips of
+// bounded size rather than one huge reply.
+const queryPipeline = 64
+
+// query reads every shard's aggregate hash of every day in range: days × Shards HGETALLs, pipelined.
 func (s *redisStore) query(ctx context.Context, q UsageQuery) ([]UsageRow, error) {
 	g := newGrouper(q)
+	var keys []string
+	var dayHours []int64
 	for day := q.From.Truncate(24 * time.Hour); day.Before(q.To); day = day.Add(24 * time.Hour) {
-		_, agg, _ := dayKeys(day.Format(time.DateOnly))
-		h, err := s.rdb.HGetAll(ctx, agg).Result()
-		if err != nil {
-			return nil, fmt.Errorf("usage from redis %s: %w", agg, err)
-		}
-		dayHour := hourOf(day)
-		sums := map[aggKey]*Totals{}
-		for field, val := range h {
-			hh, rest, ok1 := strings.Cut(field, fieldSep)
-			i := strings.LastIndex(rest, fieldSep)
-			hour, err1 := strconv.Atoi(hh)
-			v, err2 := strconv.ParseInt(val, 10, 64)
-			if !ok1 || i < 0 || err1 != nil || err2 != nil {
-				ledgerCorruptTotal.Inc()
-				continue
-			}
-			k := aggKey{hour: dayHour + int64(hour), dims: rest[:i]}
-			t := sums[k]
-			if t == nil {
-				t = &Totals{}
-				sums[k] = t
-			}
-			if idx := fieldIndex(rest[i+len(fieldSep):]); idx >= 0 {
-				*t.ptrs()[idx] += v
-			}
-		}
-		for k, t := range sums {
-			g.add(k.hour, k.dims, t)
+		for sh := range s.lay.Shards {
+			_, agg, _ := shardKeys(day.Format(time.DateOnly), sh, 0)
+			keys = append(keys, agg)
+			dayHours = append(dayHours, hourOf(day))
 		}
 	}
+	ledgerQueryKeysTotal.Add(len(keys))
+	sums := map[aggKey]*Totals{}
+	for start := 0; start < len(keys); start += queryPipeline {
+		end := min(start+queryPipeline, len(keys))
+		pipe := s.rdb.Pipeline()
+		cmds := make([]*redis.MapStringStringCmd, end-start)
+		for i := start; i < end; i++ {
+			cmds[i-start] = pipe.HGetAll(ctx, keys[i])
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			return nil, fmt.Errorf("usage from redis: %w", err)
+		}
+		for i, c := range cmds {
+			addAggHash(sums, dayHours[start+i], c.Val())
+		}
+	}
+	for k, t := range sums {
+		g.add(k.hour, k.dims, t)
+	}
 	return g.result(), nil
+}
+
+// addAggHash sums one aggregate hash (fields "HH␝dims␝metric") of the day starting at dayHour.
+func addAggHash(sums map[aggKey]*Totals, dayHour int64, h map[string]string) {
+	for field, val := range h {
+		hh, rest, ok1 := strings.Cut(field, fieldSep)
+		i := strings.LastIndex(rest, fieldSep)
+		hour, err1 := strconv.Atoi(hh)
+		v, err2 := strconv.ParseInt(val, 10, 64)
+		if !ok1 || i < 0 || err1 != nil || err2 != nil {
+			ledgerCorruptTotal.Inc()
+			continue
+		}
+		k := aggKey{hour: dayHour + int64(hour), dims: rest[:i]}
+		t := sums[k]
+		if t == nil {
+			t = &Totals{}
+			sums[k] = t
+		}
+		if idx := fieldIndex(rest[i+len(fieldSep):]); idx >= 0 {
+			*t.ptrs()[idx] += v
+		}
+	}
 }
 
 func fieldIndex(name string) int {
@@ -138,3 +267,10 @@ func fieldIndex(name string) int {
 
 func (s *redisStore) sync() error  { return nil }
 func (s *redisStore) close() error { return nil }
+
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}

@@ -18,12 +18,17 @@ func newTestRedis(t testing.TB, addr string) *redis.Client {
 	return c
 }
 
+// streamLen sums the record streams of every shard of day.
 func streamLen(t *testing.T, rdb *redis.Client, day time.Time) int64 {
 	t.Helper()
-	_, _, stream := dayKeys(day.Format(time.DateOnly))
-	n, err := rdb.XLen(context.Background(), stream).Result()
-	if err != nil {
-		t.Fatalf("XLEN %s: %v", stream, err)
+	var n int64
+	for sh := range defaultLedgerShards {
+		_, _, stream := shardKeys(day.Format(time.DateOnly), sh, 0)
+		l, err := rdb.XLen(context.Background(), stream).Result()
+		if err != nil {
+			t.Fatalf("XLEN %s: %v", stream, err)
+		}
+		n += l
 	}
 	return n
 }

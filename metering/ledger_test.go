@@ -169,7 +169,7 @@ func TestLedgerToleratesTruncatedAndCorruptLines(t *testing.T) {
 	}
 	lines := strings.SplitAfter(string(good), "\n")
 	content := lines[0] + "{not json}\n" + lines[1] + `{"request_id":"x"}` + "\n" + lines[2][:len(lines[2])/2] // last line cut by a crash
-	if err := os.WriteFile(filepath.Join(dir, ledgerFileName), []byte(content), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, legacyLedgerFile), []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	before := ledgerCorruptTotal.Get()

@@ -63,9 +63,9 @@ func TestPlanKeysShareOneClusterSlot(t *testing.T) {
 	}
 }
 
-func TestLedgerDayKeysShareOneClusterSlot(t *testing.T) {
-	ids, agg, rec := dayKeys("2026-03-14")
-	if hashTag(ids) != "2026-03-14" || hashTag(agg) != hashTag(ids) || hashTag(rec) != hashTag(ids) {
-		t.Fatalf("ledger keys %q %q %q do not share the day's hash tag", ids, agg, rec)
+func TestLedgerShardKeysShareOneClusterSlot(t *testing.T) {
+	ids, agg, rec := shardKeys("2026-03-14", 3, 9)
+	if hashTag(ids) != "2026-03-14/s03" || hashTag(agg) != hashTag(ids) || hashTag(rec) != hashTag(ids) {
+		t.Fatalf("ledger keys %q %q %q do not share the day shard's hash tag", ids, agg, rec)
 	}
 }

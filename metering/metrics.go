@@ -19,6 +19,13 @@ var (
 	queueDroppedLedgerSpilled = metrics.NewCounter(`tollgate_queue_overflow_total{queue="ledger"}`)
 	ledgerStoreErrorsTotal    = metrics.NewCounter(`tollgate_ledger_store_errors_total`)
 	ledgerFlaggedTotal        = metrics.NewCounter(`tollgate_ledger_flagged_records_total`)
+	// ledgerLateTotal counts records written to Redis after their hour's idempotency window closed.
+	ledgerLateTotal = metrics.NewCounter(`tollgate_ledger_late_records_total`)
+	// ledgerArchivedTotal counts records handed from the Redis streams to the archive's day files.
+	ledgerArchivedTotal      = metrics.NewCounter(`tollgate_ledger_archived_total`)
+	ledgerArchiveErrorsTotal = metrics.NewCounter(`tollgate_ledger_archive_errors_total`)
+	// ledgerQueryKeysTotal counts aggregate hashes read by usage queries (days × shards each).
+	ledgerQueryKeysTotal = metrics.NewCounter(`tollgate_ledger_query_keys_total`)
 
 	rateFallbackTotal    = metrics.NewCounter(`tollgate_ratelimit_fallback_total`)
 	rateRedisErrorsTotal = metrics.NewCounter(`tollgate_ratelimit_redis_errors_total`)

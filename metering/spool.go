@@ -142,9 +142,16 @@ func readRecordFile(path string, log *slog.Logger, fn func(*Record) error) (good
 		return 0, 0, err
 	}
 	defer f.Close()
-	rd := bufio.NewReaderSize(f, 64<<10)
+	good, bad, _, err = readRecords(f, path, log, fn)
+	return good, bad, err
+}
+
+// readRecords reads JSON lines from in (named path in logs) and returns how many bytes it consumed.
+func readRecords(in io.Reader, path string, log *slog.Logger, fn func(*Record) error) (good, bad int, n int64, err error) {
+	rd := bufio.NewReaderSize(in, 64<<10)
 	for lineNo := 1; ; lineNo++ {
 		line, rerr := rd.ReadBytes('\n')
+		n += int64(len(line))
 		if len(line) > 0 {
 			truncated := line[len(line)-1] != '\n'
 			if r, perr := parseRecordLine(line); perr != nil {
@@ -154,15 +161,15 @@ func readRecordFile(path string, log *slog.Logger, fn func(*Record) error) (good
 			} else {
 				good++
 				if err := fn(r); err != nil {
-					return good, bad, err
+					return good, bad, n, err
 				}
 			}
 		}
 		if errors.Is(rerr, io.EOF) {
-			return good, bad, nil
+			return good, bad, n, nil
 		}
 		if rerr != nil {
-			return good, bad, fmt.Errorf("read %s: %w", path, rerr)
+			return good, bad, n, fmt.Errorf("read %s: %w", path, rerr)
 		}
 	}
 }

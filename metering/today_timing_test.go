@@ -11,7 +11,7 @@ import (
 // over the file store's aggregates, under its mutex) with the running aggregate it reads now, on a
 // ledger of 100k records over 30 days, 200 keys and 4 models.
 func BenchmarkOpsPageCost(b *testing.B) {
-	s, err := openFileStore(b.TempDir(), quietLog())
+	s, err := openFileStore(b.TempDir(), fileStoreOptions{}, quietLog())
 	if err != nil {
 		b.Fatal(err)
 	}
