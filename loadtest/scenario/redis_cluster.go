@@ -369,7 +369,7 @@ func nodeStats(ctx context.Context, addr string, classes []KeyClass) (NodeStats,
 		v, _ := strconv.ParseInt(calls, 10, 64)
 		st.Calls[strings.ReplaceAll(strings.TrimPrefix(name, "cmdstat_"), "|", " ")] = v
 	}
-	if !st.Master {
+	if !st.Master || len(classes) == 0 {
 		return st, nil
 	}
 	var cursor uint64
