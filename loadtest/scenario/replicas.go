@@ -67,7 +67,7 @@ func startFleet(env *Env, n int, yaml string) ([]*Proc, error) {
 	gws := make([]*Proc, n)
 	for i := range gws {
 		var err error
-		if gws[i], err = env.StartGatewayWith(GatewayOptions{Name: fmt.Sprintf("gateway%d", i+1), YAML: yaml}); err != nil {
+		if gws[i], err = env.StartGatewayWith(GatewayOptions{Name: fmt.Sprintf("gateway%d", i+1), YAML: yaml, OwnOps: true}); err != nil {
 			return nil, err
 		}
 	}
