@@ -49,7 +49,7 @@ metering:
   ledger_dir: ledger
   prices: {mock-gpt: {input: %d, output: %d}}
 cache: {enabled: true}
-evals: {enabled: true, sample_rate: 1, max_per_minute: 1000000, sink: {kind: redis}}
+evals: {enabled: true, sample_rate: 1, max_per_minute: 1000000, sink: {kind: redis, redis: {shards: 8}}}
 log: {access: ""}
 keys:
   - {id: rl, key: sk-rl, tenant: rl, rpm: %d}
