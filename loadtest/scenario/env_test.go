@@ -90,4 +90,7 @@ metering: {ledger: "off"}
 // testLog sends an Env's progress lines to the test's log.
 type testLog struct{ t *testing.T }
 
-func (l testLog) Write(b []byte) (int, error) { l.t.Log(strings.TrimRight(string(b), "\n")); return len(b), nil }
+func (l testLog) Write(b []byte) (int, error) {
+	l.t.Log(strings.TrimRight(string(b), "\n"))
+	return len(b), nil
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -326,10 +327,31 @@ func (t *tail) String() string {
 	return string(t.buf)
 }
 
-func (t *tail) lastLines(n int) string {
-	lines := strings.Split(strings.TrimRight(t.String(), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
+func (t *tail) lastLines(n int) string { return lastLines(t.String(), n, "\n") }
+
+// GetJSON GETs path from the process and decodes its JSON answer into v.
+func (p *Proc) GetJSON(ctx context.Context, path string, v any) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.URL(path), nil)
+	if err != nil {
+		return err
 	}
-	return strings.Join(lines, "\n")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s GET %s: %s", p.Name, path, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+// MockStats reads a mockllm's counters (GET /_mock/stats): "requests",
+// "streams", "streams_completed", "errors_injected", …
+func (p *Proc) MockStats(ctx context.Context) (map[string]int64, error) {
+	var st map[string]int64
+	err := p.GetJSON(ctx, "/_mock/stats", &st)
+	return st, err
 }
