@@ -282,6 +282,8 @@ type MeteringConfig struct {
 	RedisFailMode string `yaml:"redis_fail_mode"`
 	// LeaseFraction sizes the lease fail mode's leases: of a budget's remainder, of a rate limit.
 	LeaseFraction float64 `yaml:"lease_fraction"`
+	// LedgerStore spreads and bounds the ledger's storage (config/ledger.go).
+	LedgerStore LedgerStoreConfig `yaml:"ledger_store"`
 }
 
 // Price per one million tokens, in USD.

@@ -111,6 +111,7 @@ func applyDefaults(c *Config) {
 	if m.LeaseFraction == 0 {
 		m.LeaseFraction = 0.1
 	}
+	defaultLedgerStore(&m.LedgerStore)
 	if c.Policy.OnError == "" {
 		c.Policy.OnError = "deny"
 	}

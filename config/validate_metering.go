@@ -19,6 +19,7 @@ func validateMetering(m *MeteringConfig, at reporter) {
 	if f := m.LeaseFraction; f <= 0 || f > 0.5 {
 		at("metering.lease_fraction", "must be above 0 and at most 0.5, got %g", f)
 	}
+	validateLedgerStore(&m.LedgerStore, at)
 	for name, p := range m.Prices {
 		if p.Input < 0 || p.Output < 0 || p.CachedInput < 0 || p.Reasoning < 0 {
 			at("metering.prices."+name, "prices must not be negative")

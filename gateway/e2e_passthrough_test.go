@@ -3,12 +3,9 @@ package gateway_test
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -76,7 +73,7 @@ routes: [{prefix: /raw/, upstream: raw, strip_prefix: true}]
 
 // meteredPassthrough serves yml with the limiter and an embedded ledger in
 // a temp dir, and returns the gateway's root URL and the ledger file.
-func meteredPassthrough(t *testing.T, yml string, vars map[string]string) (root, ledgerFile string) {
+func meteredPassthrough(t *testing.T, yml string, vars map[string]string) (root, ledgerDir string) {
 	t.Helper()
 	dir := t.TempDir()
 	ledger, err := metering.OpenLedger(metering.LedgerOptions{Dir: dir, FlushInterval: 50 * time.Millisecond})
@@ -94,24 +91,22 @@ func meteredPassthrough(t *testing.T, yml string, vars map[string]string) (root,
 	if err != nil {
 		t.Fatal(err)
 	}
-	return serveGateway(t, gw), filepath.Join(dir, "ledger.jsonl")
+	return serveGateway(t, gw), dir
 }
 
-// ledgerRecord waits for the ledger line of the request with id reqID.
-func ledgerRecord(t *testing.T, file, reqID string) metering.Record {
+// ledgerRecord waits for the ledger record of the request with id reqID.
+func ledgerRecord(t *testing.T, dir, reqID string) metering.Record {
 	t.Helper()
 	var rec metering.Record
 	waitFor(t, "ledger record "+reqID, func() bool {
-		b, _ := os.ReadFile(file)
-		for _, line := range strings.Split(string(b), "\n") {
-			if strings.Contains(line, `"request_id":"`+reqID+`"`) {
-				if err := json.Unmarshal([]byte(line), &rec); err != nil {
-					t.Fatalf("%s: %v", line, err)
-				}
-				return true
+		found := false
+		_, _, _ = metering.ReadLedger(dir, time.Time{}, time.Time{}, func(r *metering.Record) error {
+			if r.RequestID == reqID {
+				rec, found = *r, true
 			}
-		}
-		return false
+			return nil
+		})
+		return found
 	})
 	return rec
 }

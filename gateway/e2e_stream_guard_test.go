@@ -10,8 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -44,16 +42,13 @@ func guardedGateway(t *testing.T, yml string, vars map[string]string, st gateway
 	return serveGateway(t, gw) + "/v1", dir, gw
 }
 
-// readLedger reads the records the ledger has written so far.
+// readLedger reads the records the ledger has written so far (its day files, in write order).
 func readLedger(dir string) []metering.Record {
-	b, _ := os.ReadFile(filepath.Join(dir, "ledger.jsonl"))
 	var out []metering.Record
-	for _, line := range bytes.Split(b, []byte("\n")) {
-		var r metering.Record
-		if json.Unmarshal(line, &r) == nil {
-			out = append(out, r)
-		}
-	}
+	_, _, _ = metering.ReadLedger(dir, time.Time{}, time.Time{}, func(r *metering.Record) error {
+		out = append(out, *r)
+		return nil
+	})
 	return out
 }
 

@@ -46,6 +46,11 @@ type LedgerOptions struct {
 	// caps each shard's stream (approximately; default 500,000) whatever the age.
 	StreamRetention time.Duration
 	StreamMaxLen    int64
+	// WaitReplicas > 0 makes a Redis batch count as stored only once that many replicas acknowledged
+	// it (WAIT, up to WaitTimeout, default 100ms); otherwise it is spooled and replayed. Without it a
+	// failover can lose the last writes a master acknowledged before they replicated.
+	WaitReplicas int
+	WaitTimeout  time.Duration
 	// Archive (with Redis) hands records from the streams to day files under Dir/archive, in the
 	// embedded ledger's format, through a consumer group, before they are trimmed (ledger_archive.go).
 	Archive bool

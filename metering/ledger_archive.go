@@ -29,6 +29,7 @@ type archiver struct {
 	keep     time.Duration // day files' retention
 	consumer string
 	interval time.Duration
+	idle     time.Duration // claim another consumer's records unacknowledged this long
 	log      *slog.Logger
 
 	mu        sync.Mutex // one pass at a time (loop, tests)
@@ -54,7 +55,7 @@ func newArchiver(rs *redisStore, o LedgerOptions, log *slog.Logger) (*archiver, 
 	host, _ := os.Hostname()
 	var b [4]byte
 	_, _ = rand.Read(b[:])
-	return &archiver{rs: rs, files: files, keep: o.FileRetention, interval: o.FlushInterval, log: log,
+	return &archiver{rs: rs, files: files, keep: o.FileRetention, interval: o.FlushInterval, idle: archiveClaimIdle, log: log,
 		consumer: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:])),
 		stopc:    make(chan struct{}), done: make(chan struct{})}, nil
 }
@@ -228,7 +229,7 @@ func (a *archiver) archive(ctx context.Context, streams []redis.XStream) error {
 func (a *archiver) claim(ctx context.Context, streams []string) error {
 	for _, s := range streams {
 		msgs, _, err := a.rs.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{Stream: s, Group: a.rs.lay.ArchiveGroup,
-			Consumer: a.consumer, MinIdle: archiveClaimIdle, Start: "0-0", Count: archiveBatch}).Result()
+			Consumer: a.consumer, MinIdle: a.idle, Start: "0-0", Count: archiveBatch}).Result()
 		if err != nil {
 			if errors.Is(err, redis.Nil) || redis.HasErrorPrefix(err, "NOGROUP") {
 				continue
@@ -268,8 +269,23 @@ func (a *archiver) trim(ctx context.Context, streams []string, now time.Time) er
 		if err := a.rs.rdb.XTrimMinIDApprox(ctx, s, min.String(), 0).Err(); err != nil {
 			return fmt.Errorf("ledger archive: trim %s: %w", s, err)
 		}
+		a.forgetGone(ctx, s)
 	}
 	return nil
+}
+
+// forgetGone deletes consumers of the group that hold nothing and were idle a day: each replica
+// start joins under a new name, and the group would otherwise keep every name it ever saw.
+func (a *archiver) forgetGone(ctx context.Context, stream string) {
+	cs, err := a.rs.rdb.XInfoConsumers(ctx, stream, a.rs.lay.ArchiveGroup).Result()
+	if err != nil {
+		return
+	}
+	for _, c := range cs {
+		if c.Pending == 0 && c.Idle > 24*time.Hour && c.Name != a.consumer {
+			a.rs.rdb.XGroupDelConsumer(ctx, stream, a.rs.lay.ArchiveGroup, c.Name)
+		}
+	}
 }
 
 type streamID struct{ ms, seq int64 }

@@ -27,7 +27,7 @@ type redisStore struct {
 
 func newRedisStore(o LedgerOptions) *redisStore {
 	lay := redisLayout{Shards: o.Shards, IDRetention: o.IDRetention, AggRetention: o.AggRetention,
-		StreamRetention: o.StreamRetention, StreamMaxLen: o.StreamMaxLen}
+		StreamRetention: o.StreamRetention, StreamMaxLen: o.StreamMaxLen, WaitReplicas: o.WaitReplicas, WaitTimeout: o.WaitTimeout}
 	if o.Archive {
 		lay.ArchiveGroup = ledgerArchiveGroupKey
 	}
@@ -43,6 +43,8 @@ type redisLayout struct {
 	StreamRetention time.Duration // records kept in the streams by age (default 24h)
 	StreamMaxLen    int64         // hard cap per shard stream, approximate (default 500,000)
 	ArchiveGroup    string        // consumer group handing records to the archive; "" = none (trim by age)
+	WaitReplicas    int           // > 0: a batch counts as stored once this many replicas have it (WAIT)
+	WaitTimeout     time.Duration // how long WAIT waits (default 100ms)
 }
 
 const (
@@ -72,6 +74,9 @@ func (l *redisLayout) defaults() {
 	}
 	if l.StreamMaxLen <= 0 {
 		l.StreamMaxLen = defaultStreamMaxLen
+	}
+	if l.WaitTimeout <= 0 {
+		l.WaitTimeout = 100 * time.Millisecond
 	}
 }
 
@@ -157,8 +162,7 @@ func (s *redisStore) writeOnce(ctx context.Context, recs []*Record) error {
 	if s.lay.ArchiveGroup != "" {
 		streamKeep += archiveExpiryPadding
 	}
-	pipe := s.rdb.Pipeline()
-	cmds := make([]*redis.Cmd, len(recs))
+	calls := make([]scriptCall, len(recs))
 	for i, r := range recs {
 		line, err := r.appendJSON(nil)
 		if err != nil {
@@ -182,14 +186,72 @@ func (s *redisStore) writeOnce(ctx context.Context, recs []*Record) error {
 		for _, p := range t.ptrs() {
 			args = append(args, *p)
 		}
-		cmds[i] = recordScript.EvalSha(ctx, pipe, []string{ids, agg, stream}, args...)
+		calls[i] = scriptCall{keys: []string{ids, agg, stream}, args: args}
+	}
+	if s.lay.WaitReplicas > 0 {
+		return s.writeReplicated(ctx, calls)
+	}
+	return s.run(ctx, s.rdb, calls, false)
+}
+
+// scriptCall is one record's recordScript invocation.
+type scriptCall struct {
+	keys []string
+	args []any
+}
+
+// run sends calls in one pipeline; with wait, the pipeline ends in WAIT, which counts the replicas
+// that have every write of the connection: fewer than WaitReplicas fails the batch (it is spooled and
+// replayed, and the replay is deduplicated where the writes did survive).
+func (s *redisStore) run(ctx context.Context, c redis.Cmdable, calls []scriptCall, wait bool) error {
+	pipe := c.Pipeline()
+	cmds := make([]*redis.Cmd, len(calls))
+	for i, sc := range calls {
+		cmds[i] = recordScript.EvalSha(ctx, pipe, sc.keys, sc.args...)
+	}
+	var acked *redis.Cmd
+	if wait {
+		acked = pipe.Do(ctx, "wait", s.lay.WaitReplicas, s.lay.WaitTimeout.Milliseconds())
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("ledger to redis: %w", err)
 	}
+	if acked != nil {
+		if n, _ := acked.Int64(); n < int64(s.lay.WaitReplicas) {
+			ledgerUnreplicatedTotal.Inc()
+			return fmt.Errorf("ledger to redis: batch reached %d of %d replicas within %s", n, s.lay.WaitReplicas, s.lay.WaitTimeout)
+		}
+	}
 	for _, c := range cmds {
 		if n, _ := c.Int64(); n == 0 {
 			ledgerDuplicatesTotal.Inc()
+		}
+	}
+	return nil
+}
+
+// writeReplicated sends each master its records in one pipeline on one connection, ended by WAIT
+// (WAIT covers the writes of its own connection, so a Cluster's batch is split by master).
+func (s *redisStore) writeReplicated(ctx context.Context, calls []scriptCall) error {
+	cc, ok := s.rdb.(*redis.ClusterClient)
+	if !ok {
+		return s.run(ctx, s.rdb, calls, true)
+	}
+	byMaster := map[*redis.Client][]scriptCall{}
+	var order []*redis.Client
+	for _, sc := range calls {
+		m, err := cc.MasterForKey(ctx, sc.keys[0])
+		if err != nil {
+			return fmt.Errorf("ledger to redis: %w", err)
+		}
+		if byMaster[m] == nil {
+			order = append(order, m)
+		}
+		byMaster[m] = append(byMaster[m], sc)
+	}
+	for _, m := range order {
+		if err := s.run(ctx, m, byMaster[m], true); err != nil {
+			return err
 		}
 	}
 	return nil

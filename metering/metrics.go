@@ -24,6 +24,8 @@ var (
 	// ledgerArchivedTotal counts records handed from the Redis streams to the archive's day files.
 	ledgerArchivedTotal      = metrics.NewCounter(`tollgate_ledger_archived_total`)
 	ledgerArchiveErrorsTotal = metrics.NewCounter(`tollgate_ledger_archive_errors_total`)
+	// ledgerUnreplicatedTotal counts Redis batches that reached fewer replicas than asked (then spooled).
+	ledgerUnreplicatedTotal = metrics.NewCounter(`tollgate_ledger_unreplicated_batches_total`)
 	// ledgerQueryKeysTotal counts aggregate hashes read by usage queries (days × shards each).
 	ledgerQueryKeysTotal = metrics.NewCounter(`tollgate_ledger_query_keys_total`)
 

@@ -75,8 +75,13 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 		a.redis = newRedis(cfg.Redis)
 	}
 	if cfg.Metering.Ledger == "on" {
+		ls := cfg.Metering.LedgerStore
 		a.ledger, err = metering.OpenLedger(metering.LedgerOptions{Dir: cfg.Metering.LedgerDir, Redis: a.redis,
-			QueueSize: cfg.Metering.LedgerQueue, Logger: log})
+			QueueSize: cfg.Metering.LedgerQueue, Logger: log, Shards: ls.RedisShards, IDRetention: ls.RedisIDRetention,
+			AggRetention: time.Duration(ls.AggregateRetentionDays) * 24 * time.Hour, StreamRetention: ls.RedisStreamRetention,
+			StreamMaxLen: ls.RedisStreamMaxLen, Archive: ls.Archive == "on", FileMaxBytes: int64(ls.FileMaxMB) << 20,
+			FileRetention: time.Duration(ls.FileRetentionDays) * 24 * time.Hour, CheckpointInterval: ls.CheckpointInterval,
+			WaitReplicas: ls.RedisWaitReplicas, WaitTimeout: ls.RedisWaitTimeout})
 		if err != nil {
 			return nil, fmt.Errorf("ledger: %w", err)
 		}
