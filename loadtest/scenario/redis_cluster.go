@@ -90,7 +90,7 @@ func StartRedisCluster(ctx context.Context, o ClusterOptions) (*RedisCluster, er
 	out, err := exec.CommandContext(ctx, cli, args...).CombinedOutput()
 	if err != nil {
 		c.Close()
-		return nil, fmt.Errorf("redis cluster: redis-cli --cluster create: %v: %s", err, lastLines(string(out), 5))
+		return nil, fmt.Errorf("redis cluster: redis-cli --cluster create: %v: %s", err, lastLines(string(out), 5, " | "))
 	}
 	if err := c.WaitOK(ctx, 30*time.Second); err != nil {
 		c.Close()
@@ -145,7 +145,7 @@ func (n *ClusterNode) launch() error {
 		select {
 		case err := <-exited:
 			b, _ := os.ReadFile(n.log)
-			return fmt.Errorf("redis cluster: node %s exited at start (%v): %s", n.Addr, err, lastLines(string(b), 3))
+			return fmt.Errorf("redis cluster: node %s exited at start (%v): %s", n.Addr, err, lastLines(string(b), 3, " | "))
 		default:
 		}
 		if pingRedis(n.Addr) == nil {
@@ -445,12 +445,4 @@ func freeLoopbackPort() (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, " | ")
 }
