@@ -226,7 +226,9 @@ func chaosFailover(ctx context.Context, env *Env, res *Result, mock *Proc, d tim
 		return err
 	}
 	defer cl.Close()
-	c := fleetConfig{Mock: mock.Addr, Redis: cl.Addrs(), Tenants: 6, RPM: 1000, BudgetUSD: 3}
+	// Replication is asynchronous: WAIT for the replica makes a ledger batch stored only once the replica has
+	// it (else it is spooled and replayed), so a promotion loses no acknowledged record.
+	c := fleetConfig{Mock: mock.Addr, Redis: cl.Addrs(), Tenants: 6, RPM: 1000, BudgetUSD: 3, LedgerStore: "{redis_wait_replicas: 1}"}
 	gws, err := startFleet(env, 2, c.yaml())
 	if err != nil {
 		return err
@@ -284,7 +286,7 @@ func chaosFailover(ctx context.Context, env *Env, res *Result, mock *Proc, d tim
 	res.Check("failover: load keys served (0 failed)", failed == 0, 0, failed)
 	res.Check("failover: the gateways follow it (no limiter fallback 2 s after)", fb1 == fb0, 0, fb1-fb0)
 	checkAccounting(res, "failover", a)
-	res.Note("failover: cluster-node-timeout 1 s; the replica took over %s after the kill; budget key answers: %s; limiter fallbacks during the failover %.0f.",
+	res.Note("failover: cluster-node-timeout 1 s, metering.ledger_store.redis_wait_replicas 1; the replica took over %s after the kill; budget key answers: %s; limiter fallbacks during the failover %.0f.",
 		took.Round(time.Millisecond), limited.String(), fb0)
 	return nil
 }

@@ -32,7 +32,9 @@ type fleetConfig struct {
 	Tenants   int      // load tenants t0..tN-1, one key each, limits far away
 	RPM       int      // key "rl" (tenant rl): requests per minute
 	BudgetUSD float64  // key "bud" (tenant bud): daily budget
-	Extra     string   // more top-level YAML (policy, health, …)
+	// LedgerStore is metering.ledger_store's flow map (e.g. "{redis_wait_replicas: 1}"); "" = defaults.
+	LedgerStore string
+	Extra       string // more top-level YAML (policy, health, …)
 }
 
 // fleetPrice is mock-gpt's price in the fleet (USD per 1M tokens, input and output): a cent a token, so a
@@ -48,18 +50,25 @@ redis: {addrs: [%s], timeout: 200ms}
 metering:
   ledger_dir: ledger
   prices: {mock-gpt: {input: %d, output: %d}}
-cache: {enabled: true}
+%scache: {enabled: true}
 evals: {enabled: true, sample_rate: 1, max_per_minute: 1000000, sink: {kind: redis, redis: {shards: 8}}}
 log: {access: ""}
 keys:
   - {id: rl, key: sk-rl, tenant: rl, rpm: %d}
   - {id: bud, key: sk-bud, tenant: bud, budget: {daily_usd: %g}}
-`, c.Mock, strings.Join(c.Redis, ", "), fleetPrice, fleetPrice, c.RPM, c.BudgetUSD)
+`, c.Mock, strings.Join(c.Redis, ", "), fleetPrice, fleetPrice, ledgerStore(c.LedgerStore), c.RPM, c.BudgetUSD)
 	for i := range c.Tenants {
 		fmt.Fprintf(&b, "  - {id: load%d, key: sk-load%d, tenant: t%d}\n", i, i, i)
 	}
 	b.WriteString(c.Extra)
 	return b.String()
+}
+
+func ledgerStore(flow string) string {
+	if flow == "" {
+		return ""
+	}
+	return "  ledger_store: " + flow + "\n"
 }
 
 // startFleet starts n gateways with the same config.
