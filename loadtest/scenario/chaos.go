@@ -217,11 +217,7 @@ func chaosRedisRestart(ctx context.Context, env *Env, res *Result, mock *Proc, d
 
 // chaosFailover kills the master of one slot range of a 3-master cluster with a replica each.
 func chaosFailover(ctx context.Context, env *Env, res *Result, mock *Proc, d time.Duration) error {
-	dir, err := env.TempDir("cluster-ha")
-	if err != nil {
-		return err
-	}
-	cl, err := StartRedisCluster(ctx, ClusterOptions{Dir: dir, ReplicasPerMaster: 1, AppendOnly: true})
+	cl, err := StartRedisCluster(ctx, env, ClusterOptions{ReplicasPerMaster: 1, AppendOnly: true})
 	if err != nil {
 		return err
 	}
@@ -247,7 +243,9 @@ func chaosFailover(ctx context.Context, env *Env, res *Result, mock *Proc, d tim
 		defer close(done)
 		time.Sleep(from)
 		start := time.Now()
-		victim.Kill()
+		if faultErr = victim.Kill(); faultErr != nil {
+			return
+		}
 		if promoted, faultErr = cl.WaitFailover(ctx, victim, probe, 20*time.Second); faultErr == nil {
 			took = time.Since(start)
 		}

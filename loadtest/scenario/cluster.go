@@ -17,11 +17,7 @@ func runCluster(ctx context.Context, env *Env, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := env.TempDir("cluster")
-	if err != nil {
-		return nil, err
-	}
-	cl, err := StartRedisCluster(ctx, ClusterOptions{Dir: dir})
+	cl, err := StartRedisCluster(ctx, env, ClusterOptions{})
 	if err != nil {
 		return nil, err
 	}

@@ -5,14 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -20,38 +16,29 @@ import (
 
 // ClusterOptions shapes a loopback Redis Cluster.
 type ClusterOptions struct {
-	Masters           int    // default 3
-	ReplicasPerMaster int    // 0 or more; 1 lets a killed master fail over
-	AppendOnly        bool   // appendonly yes, appendfsync always: a restarted node keeps its writes
-	Dir               string // where each node keeps its files (one folder per node)
+	Masters           int  // default 3
+	ReplicasPerMaster int  // 0 or more; 1 lets a killed master fail over
+	AppendOnly        bool // appendonly yes, appendfsync always: a restarted node keeps its writes
 	// NodeTimeout is cluster-node-timeout: how long a master may be unreachable before its replica takes
 	// over (default 1s here; Redis's default is 15s).
 	NodeTimeout time.Duration
 }
 
-// RedisCluster is a Redis Cluster of redis-server processes on loopback ports, created with
-// `redis-cli --cluster create`. Close kills every node.
+// RedisCluster is a Redis Cluster of redis-server processes (the Env's, stopped with it) on loopback
+// ports, created with `redis-cli --cluster create`.
 type RedisCluster struct {
 	Nodes []*ClusterNode
-	cli   string
 }
 
 // ClusterNode is one redis-server of a RedisCluster.
 type ClusterNode struct {
 	Addr string // 127.0.0.1:PORT, stable across Restart
-
-	bin  string
-	args []string
-	log  string
-
-	mu     sync.Mutex
-	cmd    *exec.Cmd
-	exited chan error
+	proc *Proc
 }
 
 // StartRedisCluster starts the nodes, joins them into a cluster (masters get the slots in equal ranges,
 // each replica follows a master) and waits until every node reports cluster_state:ok.
-func StartRedisCluster(ctx context.Context, o ClusterOptions) (*RedisCluster, error) {
+func StartRedisCluster(ctx context.Context, env *Env, o ClusterOptions) (*RedisCluster, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return nil, errors.New("redis cluster: redis-server not installed (make deps installs it)")
@@ -69,53 +56,20 @@ func StartRedisCluster(ctx context.Context, o ClusterOptions) (*RedisCluster, er
 	if o.NodeTimeout <= 0 {
 		o.NodeTimeout = time.Second
 	}
-	if o.Dir == "" {
-		return nil, errors.New("redis cluster: ClusterOptions.Dir is required")
+	aof := "no"
+	if o.AppendOnly {
+		aof = "yes"
 	}
-	c := &RedisCluster{cli: cli}
-	n := o.Masters * (1 + o.ReplicasPerMaster)
-	for i := range n {
-		node, err := startClusterNode(bin, filepath.Join(o.Dir, fmt.Sprintf("node%d", i)), o)
-		if err != nil {
-			c.Close()
+	c := &RedisCluster{}
+	for i := range o.Masters * (1 + o.ReplicasPerMaster) {
+		port, err1 := env.FreePort()
+		bus, err2 := env.FreePort()
+		name := fmt.Sprintf("redis-node%d", i)
+		dir, err3 := env.TempDir(name)
+		if err := errors.Join(err1, err2, err3); err != nil {
 			return nil, err
 		}
-		c.Nodes = append(c.Nodes, node)
-	}
-	args := []string{"--cluster", "create"}
-	for _, node := range c.Nodes {
-		args = append(args, node.Addr)
-	}
-	args = append(args, "--cluster-replicas", strconv.Itoa(o.ReplicasPerMaster), "--cluster-yes")
-	out, err := exec.CommandContext(ctx, cli, args...).CombinedOutput()
-	if err != nil {
-		c.Close()
-		return nil, fmt.Errorf("redis cluster: redis-cli --cluster create: %v: %s", err, lastLines(string(out), 5, " | "))
-	}
-	if err := c.WaitOK(ctx, 30*time.Second); err != nil {
-		c.Close()
-		return nil, err
-	}
-	return c, nil
-}
-
-func startClusterNode(bin, dir string, o ClusterOptions) (*ClusterNode, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	var lastErr error
-	for range 5 { // a picked port may be taken before redis binds it
-		port, err1 := freeLoopbackPort()
-		bus, err2 := freeLoopbackPort()
-		if err := errors.Join(err1, err2); err != nil {
-			return nil, err
-		}
-		n := &ClusterNode{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), bin: bin, log: filepath.Join(dir, "redis.log")}
-		aof := "no"
-		if o.AppendOnly {
-			aof = "yes"
-		}
-		n.args = []string{"--port", strconv.Itoa(port), "--cluster-port", strconv.Itoa(bus), "--bind", "127.0.0.1",
+		args := []string{"--port", strconv.Itoa(port), "--cluster-port", strconv.Itoa(bus), "--bind", "127.0.0.1",
 			"--dir", dir, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
 			"--cluster-node-timeout", strconv.FormatInt(o.NodeTimeout.Milliseconds(), 10),
 			// The slots of a failed master stop answering; the others keep serving (Redis's default, yes,
@@ -123,76 +77,43 @@ func startClusterNode(bin, dir string, o ClusterOptions) (*ClusterNode, error) {
 			"--cluster-require-full-coverage", "no",
 			// Replicas sync at once (Redis waits 5s for more replicas), so one is ready to take over early.
 			"--repl-diskless-sync-delay", "0",
-			"--appendonly", aof, "--appendfsync", "always", "--save", "", "--protected-mode", "no",
-			"--logfile", n.log}
-		if lastErr = n.launch(); lastErr == nil {
-			return n, nil
+			"--appendonly", aof, "--appendfsync", "always", "--save", "", "--protected-mode", "no"}
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		p, err := env.Start(ProcSpec{Name: name, Bin: bin, Args: args, Dir: dir, Addr: addr, Ready: redisReady})
+		if err != nil {
+			return nil, err
 		}
+		c.Nodes = append(c.Nodes, &ClusterNode{Addr: addr, proc: p})
 	}
-	return nil, lastErr
+	args := []string{"--cluster", "create"}
+	args = append(args, c.Addrs()...)
+	args = append(args, "--cluster-replicas", strconv.Itoa(o.ReplicasPerMaster), "--cluster-yes")
+	out, err := exec.CommandContext(ctx, cli, args...).CombinedOutput()
+	if err != nil {
+		return nil, fmt.Errorf("redis cluster: redis-cli --cluster create: %v: %s", err, lastLines(string(out), 5, " | "))
+	}
+	if err := c.WaitOK(ctx, 30*time.Second); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
-func (n *ClusterNode) launch() error {
-	cmd := exec.Command(n.bin, n.args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlive the runner
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("redis cluster: exec %s: %w", n.bin, err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-exited:
-			b, _ := os.ReadFile(n.log)
-			return fmt.Errorf("redis cluster: node %s exited at start (%v): %s", n.Addr, err, lastLines(string(b), 3, " | "))
-		default:
-		}
-		if pingRedis(n.Addr) == nil {
-			n.mu.Lock()
-			n.cmd, n.exited = cmd, exited
-			n.mu.Unlock()
-			return nil
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	_ = cmd.Process.Kill()
-	<-exited
-	return fmt.Errorf("redis cluster: node %s did not answer PING in 10s", n.Addr)
-}
-
-// Kill ends the node as a crash would (SIGKILL). Safe to call on a dead node.
-func (n *ClusterNode) Kill() {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.cmd == nil {
-		return
-	}
-	_ = n.cmd.Process.Kill()
-	<-n.exited
-	n.cmd, n.exited = nil, nil
-}
+// Kill ends the node as a crash would (SIGKILL).
+func (n *ClusterNode) Kill() error { return n.proc.Kill() }
 
 // Restart starts a killed node again on its port with its files (nodes.conf, the append-only file): it
 // rejoins the cluster, as a replica if its slots failed over meanwhile.
 func (n *ClusterNode) Restart() error {
-	n.Kill()
-	var err error
-	for range 10 { // the kernel may hold the port briefly
-		if err = n.launch(); err == nil {
-			return nil
+	if n.proc.Running() {
+		if err := n.proc.Kill(); err != nil {
+			return err
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
-	return err
+	return n.proc.Start()
 }
 
 // Alive reports whether the node's process runs.
-func (n *ClusterNode) Alive() bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.cmd != nil
-}
+func (n *ClusterNode) Alive() bool { return n.proc.Running() }
 
 // Addrs lists every node's address: the gateway's redis.addrs (go-redis discovers the rest).
 func (c *RedisCluster) Addrs() []string {
@@ -203,10 +124,10 @@ func (c *RedisCluster) Addrs() []string {
 	return out
 }
 
-// Close kills every node.
+// Close kills every node (Env.Close would too).
 func (c *RedisCluster) Close() {
 	for _, n := range c.Nodes {
-		n.Kill()
+		_ = n.Kill()
 	}
 }
 
@@ -274,7 +195,7 @@ func (c *RedisCluster) Master(ctx context.Context, key string) (*ClusterNode, er
 	return nil, errors.New("redis cluster: no live node knows the slot")
 }
 
-// WaitMaster waits until addr's slots are served by another node (a replica promoted) and the cluster is ok.
+// WaitFailover waits until key's slot is served by a node other than old (its replica promoted) and the cluster is ok.
 func (c *RedisCluster) WaitFailover(ctx context.Context, old *ClusterNode, key string, timeout time.Duration) (*ClusterNode, error) {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
@@ -428,21 +349,4 @@ func infoField(info, name string) string {
 		}
 	}
 	return ""
-}
-
-func pingRedis(addr string) error {
-	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
-	defer rdb.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-	defer cancel()
-	return rdb.Ping(ctx).Err()
-}
-
-func freeLoopbackPort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }

@@ -18,11 +18,15 @@ import (
 func TestRedisClusterFailsOver(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	c, err := StartRedisCluster(ctx, ClusterOptions{ReplicasPerMaster: 1, AppendOnly: true, Dir: t.TempDir()})
+	env, err := NewEnv(ctx, EnvOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	defer env.Close()
+	c, err := StartRedisCluster(ctx, env, ClusterOptions{ReplicasPerMaster: 1, AppendOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	rdb := redisconn.New(config.RedisConfig{Addrs: c.Addrs(), Timeout: 100 * time.Millisecond})
 	defer rdb.Close()
 	if _, ok := rdb.(*redis.ClusterClient); !ok {
@@ -55,7 +59,9 @@ func TestRedisClusterFailsOver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	old.Kill()
+	if err := old.Kill(); err != nil {
+		t.Fatal(err)
+	}
 	now, err := c.WaitFailover(ctx, old, key, 20*time.Second)
 	if err != nil {
 		t.Fatal(err)
