@@ -4,14 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -123,30 +120,9 @@ func chat(ctx context.Context, gw *Proc, key, prompt string, maxTokens int) shot
 }
 
 // fire sends n requests from workers goroutines (closed loop), do(i) making request i; it stops early
-// when ctx ends. Results are in request order; unsent ones have status 0 and err ctx.Err().
+// when ctx ends (fireFor, bounded by count only).
 func fire(ctx context.Context, n, workers int, do func(ctx context.Context, i int) shot) []shot {
-	out := make([]shot, n)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				if ctx.Err() != nil {
-					out[i] = shot{err: ctx.Err()}
-					continue
-				}
-				out[i] = do(ctx, i)
-			}
-		}()
-	}
-	wg.Wait()
-	return out
+	return allShots(fireFor(ctx, 24*time.Hour, workers, n, do))
 }
 
 // tally counts outcomes: by status ("200", "429 rate_limit_exceeded", "error" for no answer).
@@ -159,9 +135,6 @@ type tally struct {
 func count(shots []shot) tally {
 	t := tally{byKind: map[string]int{}}
 	for _, s := range shots {
-		if s.status == 0 && errors.Is(s.err, context.Canceled) {
-			continue // never sent
-		}
 		t.sent++
 		switch {
 		case s.status == 0:
