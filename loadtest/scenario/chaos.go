@@ -127,10 +127,9 @@ func chaosLoad(gws []*Proc, tenants int) func(ctx context.Context, i int) shot {
 
 // loadFailures counts the answers that were not 200 on the load keys; the budget key's 429 once spent and
 // a lease's 503 limiter_unavailable are the documented answers and are counted apart.
-func loadFailures(shots []timedShot, tenants int) (failed int, limited tally) {
+func loadFailures(shots []timedShot) (failed int, limited tally) {
 	var lim []shot
-	for i, s := range shots {
-		_ = i
+	for _, s := range shots {
 		if s.code == "budget_exceeded" || s.code == "limiter_unavailable" {
 			lim = append(lim, s.shot)
 			continue
@@ -187,7 +186,7 @@ func chaosRedisRestart(ctx context.Context, env *Env, res *Result, mock *Proc, d
 	if faultErr != nil {
 		return faultErr
 	}
-	failed, limited := loadFailures(shots, c.Tenants)
+	failed, limited := loadFailures(shots)
 	t := count(allShots(shots))
 	l, a, err := waitLedger(ctx, func() []string { return []string{rds.Addr} }, t.ids, 30*time.Second)
 	if err != nil {
@@ -284,7 +283,7 @@ func chaosFailover(ctx context.Context, env *Env, res *Result, mock *Proc, d tim
 		return err
 	}
 	stopAll(gws)
-	failed, limited := loadFailures(append(shots, settle...), c.Tenants)
+	failed, limited := loadFailures(append(shots, settle...))
 	b, du, af := phases(shots, from, from+took)
 	tb := res.Table("Cluster master killed mid-load (3 masters + a replica each), two gateways", "phase", "requests", "outcomes")
 	tb.Row(fmt.Sprintf("before (0–%s)", from), b.sent, b.String())
@@ -303,7 +302,7 @@ func chaosFailover(ctx context.Context, env *Env, res *Result, mock *Proc, d tim
 }
 
 // chaosUpstreamKilled kills a slow streaming upstream while clients (go-openai) read their streams.
-func chaosUpstreamKilled(ctx context.Context, env *Env, res *Result, _ *Proc, d time.Duration) error {
+func chaosUpstreamKilled(ctx context.Context, env *Env, res *Result, _ *Proc, _ time.Duration) error {
 	slow, err := env.StartMock("--tokens-per-sec", "40")
 	if err != nil {
 		return err
@@ -411,7 +410,6 @@ func chaosUpstreamKilled(ctx context.Context, env *Env, res *Result, _ *Proc, d 
 	res.Check("upstream killed: every client got an error event (not a clean end)", errEvents == streams, streams, errEvents)
 	res.Check("upstream killed: relayed tokens billed (ledger tokens ≥ chunks relayed, cost > 0)", billed == streams, streams, billed)
 	checkAccounting(res, "upstream killed", a)
-	_ = d
 	return nil
 }
 
