@@ -166,10 +166,9 @@ func chaosRedisRestart(ctx context.Context, env *Env, res *Result, mock *Proc, d
 		return err
 	}
 	from := d / 4
-	outage := max(d/4, 3*time.Second) // outlasts the limiter's retries and its down declaration
-	if d < 5*time.Second {
-		outage = d / 2 // smoke
-	}
+	// The outage outlasts the limiter's retries and its down declaration (smoke too: with 1 s, the first
+	// requests after the kill could span it all and none be sent while Redis was down).
+	outage := max(d/4, 3*time.Second)
 	to := from + outage
 	d = max(d, to+2*time.Second)
 	var faultErr error
