@@ -12,6 +12,7 @@ test: deps fmt-check vet
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./... > /dev/null || $(GO) test -run '^$$' -bench . -benchtime 1x ./...
 	@# ./... includes loadtest/scenario's TestSmoke: every load scenario with -smoke (a few seconds each).
 	$(GO) test -race -count=1 ./...
+	cd deploy/k8s/validate && $(GO) test -count=1 ./... # the k8s manifests, strictly decoded (own module: k8s.io types)
 
 # Installs only what is missing, so a prepared machine pays nothing.
 deps:

@@ -236,6 +236,9 @@ type RedisConfig struct {
 	DB         int           `yaml:"db"`
 	TLS        bool          `yaml:"tls"`
 	Timeout    time.Duration `yaml:"timeout"`
+	// Cluster: one address is a Redis Cluster's configuration endpoint (managed clusters); several
+	// addresses are a cluster without it.
+	Cluster bool `yaml:"cluster"`
 }
 
 // PolicyConfig configures the embedded OPA engine.

@@ -62,6 +62,9 @@ type EvalsFileSinkConfig struct {
 type EvalsRedisSinkConfig struct {
 	Stream string `yaml:"stream"`
 	MaxLen int64  `yaml:"maxlen"`
+	// Shards > 1 writes to Stream:{s00} … (one Cluster slot each, so samples spread over a cluster's
+	// masters); MaxLen bounds them together. Default 1: the one stream Stream.
+	Shards int `yaml:"shards"`
 }
 
 // Evals sink kinds.
@@ -95,5 +98,8 @@ func defaultEvals(c *EvalsConfig) {
 	}
 	if c.Sink.Redis.MaxLen == 0 {
 		c.Sink.Redis.MaxLen = 100000
+	}
+	if c.Sink.Redis.Shards == 0 {
+		c.Sink.Redis.Shards = 1
 	}
 }

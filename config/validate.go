@@ -29,6 +29,7 @@ func validate(c *Config, name string, lines lineIndex) error {
 	validateKeys(c.Keys, models, routeModels, at)
 	validateLimitScopes(c, at)
 	validateMetering(&c.Metering, at)
+	validateRedis(&c.Redis, at)
 	validatePolicy(&c.Policy, at)
 	validateCache(&c.Cache, models, at)
 	validateFilters(&c.Filters, keyIDs, models, at)

@@ -50,6 +50,9 @@ func validateEvals(c *EvalsConfig, models map[string]bool, hasRedis bool, at rep
 		if c.Sink.Redis.MaxLen < 1 {
 			at("evals.sink.redis.maxlen", "must be at least 1, got %d", c.Sink.Redis.MaxLen)
 		}
+		if n := c.Sink.Redis.Shards; n < 1 || n > 256 {
+			at("evals.sink.redis.shards", "must be within [1,256], got %d", n)
+		}
 	default:
 		at("evals.sink.kind", "must be file or redis, got %q", c.Sink.Kind)
 	}

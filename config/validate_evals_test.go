@@ -37,6 +37,7 @@ func TestEvalsInvalid(t *testing.T) {
 		{"evals:\n  sink: {kind: redis}\n", "evals.sink.kind: redis needs a server in the redis section"},
 		{"evals:\n  report: {path: r.html, every: 10s}\n", "evals.report.every: must be at least 1m"},
 		{"evals:\n  report: {every: 1h}\n", "evals.report.path: required with every"},
+		{"redis: {addrs: [a:1]}\nevals:\n  sink: {kind: redis, redis: {shards: 300}}\n", "evals.sink.redis.shards: must be within [1,256], got 300"},
 		{"evals:\n  report: {path: r.html, max_samples: -1}\n", "evals.report.max_samples"},
 	} {
 		_, err := Parse([]byte(c.yml), "cfg.yaml")

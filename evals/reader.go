@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -189,18 +190,26 @@ func readFile(path string, st *ReadStats, each func([]byte) error) error {
 }
 
 // readRedis reads a stream from its start in pages: field "r" of each
-// entry is a record.
+// entry is a record. With ?shards=N it reads the N streams of a sharded sink
+// (ShardStreams), merged in entry-id (time) order.
 func readRedis(src string, each func([]byte) error) error {
 	u, err := url.Parse(src)
 	if err != nil {
 		return fmt.Errorf("evals: bad redis source: %w", err)
 	}
-	stream := u.Query().Get("stream")
+	q := u.Query()
+	stream := q.Get("stream")
 	if stream == "" {
 		stream = "tg:samples"
 	}
-	q := u.Query()
+	shards := 1
+	if v := q.Get("shards"); v != "" {
+		if shards, err = strconv.Atoi(v); err != nil || shards < 1 {
+			return fmt.Errorf("evals: bad redis source: shards=%q", v)
+		}
+	}
 	q.Del("stream")
+	q.Del("shards")
 	u.RawQuery = q.Encode()
 	opt, err := redis.ParseURL(u.String())
 	if err != nil {
@@ -208,27 +217,74 @@ func readRedis(src string, each func([]byte) error) error {
 	}
 	rdb := redis.NewClient(opt)
 	defer rdb.Close()
-	ctx := context.Background()
-	start := "-"
+	names := ShardStreams(stream, shards)
+	pages := make([]*streamPage, len(names))
+	for i, n := range names {
+		pages[i] = &streamPage{rdb: rdb, stream: n, start: "-"}
+	}
 	for {
-		c, cancel := context.WithTimeout(ctx, 10*time.Second)
-		msgs, err := rdb.XRangeN(c, stream, start, "+", 1000).Result()
-		cancel()
-		if err != nil {
-			return fmt.Errorf("evals: reading stream %s: %w", stream, err)
-		}
-		for _, m := range msgs {
-			v, ok := m.Values["r"].(string)
-			if !ok {
-				v = "-" // an entry this sink did not write: malformed
-			}
-			if err := each([]byte(v)); err != nil {
+		var first *streamPage
+		for _, p := range pages {
+			if err := p.fill(); err != nil {
 				return err
 			}
+			if len(p.msgs) > 0 && (first == nil || idBefore(p.msgs[0].ID, first.msgs[0].ID)) {
+				first = p
+			}
 		}
-		if len(msgs) < 1000 {
+		if first == nil {
 			return nil
 		}
-		start = "(" + msgs[len(msgs)-1].ID
+		m := first.msgs[0]
+		first.msgs = first.msgs[1:]
+		v, ok := m.Values["r"].(string)
+		if !ok {
+			v = "-" // an entry this sink did not write: malformed
+		}
+		if err := each([]byte(v)); err != nil {
+			return err
+		}
 	}
+}
+
+// streamPage reads one stream 1000 entries at a time.
+type streamPage struct {
+	rdb    *redis.Client
+	stream string
+	start  string
+	msgs   []redis.XMessage
+	done   bool
+}
+
+func (p *streamPage) fill() error {
+	if len(p.msgs) > 0 || p.done {
+		return nil
+	}
+	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	msgs, err := p.rdb.XRangeN(c, p.stream, p.start, "+", 1000).Result()
+	cancel()
+	if err != nil {
+		return fmt.Errorf("evals: reading stream %s: %w", p.stream, err)
+	}
+	p.msgs, p.done = msgs, len(msgs) < 1000
+	if len(msgs) > 0 {
+		p.start = "(" + msgs[len(msgs)-1].ID
+	}
+	return nil
+}
+
+// idBefore compares stream entry ids ("ms-seq").
+func idBefore(a, b string) bool {
+	am, as, _ := strings.Cut(a, "-")
+	bm, bs, _ := strings.Cut(b, "-")
+	if len(am) != len(bm) {
+		return len(am) < len(bm)
+	}
+	if am != bm {
+		return am < bm
+	}
+	if len(as) != len(bs) {
+		return len(as) < len(bs)
+	}
+	return as < bs
 }

@@ -1,9 +1,11 @@
 package evals
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -115,5 +117,47 @@ func TestRedisSinkAndReader(t *testing.T) {
 	}
 	if _, err := ReadSamples("redis://"+addr+"/0?stream=absent", nil); err != nil {
 		t.Fatalf("an absent stream reads as empty: %v", err)
+	}
+}
+
+// TestShardedRedisSink: a sharded sink spreads its batches over stream:{s00}…, each in its own slot, and
+// the reader merges them back in entry-id (millisecond) order, every sample once.
+func TestShardedRedisSink(t *testing.T) {
+	addr := testredis.Start(t)
+	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{addr}})
+	defer rdb.Close()
+	const shards, n = 4, 200
+	sink := NewShardedRedisSink(rdb, "tg:samples", 100000, shards)
+	for i := range n {
+		line, _ := json.Marshal(&Sample{RequestID: itoa(int64(i)), Tenant: "a", Model: "m", Prompt: "p", Response: "r"})
+		if err := sink.Write([][]byte{line}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	streams := ShardStreams("tg:samples", shards)
+	for _, s := range streams {
+		if got, err := rdb.XLen(t.Context(), s).Result(); err != nil || got != n/shards {
+			t.Fatalf("%s holds %d (err %v), want %d", s, got, err, n/shards)
+		}
+	}
+	var ids []string
+	st, err := ReadSamples("redis://"+addr+"/0?stream=tg:samples&shards=4", func(s *Sample) error {
+		ids = append(ids, s.RequestID)
+		return nil
+	})
+	if err != nil || st.Valid != n {
+		t.Fatalf("read %d valid (err %v), want %d", st.Valid, err, n)
+	}
+	seen, last := map[string]bool{}, map[int]int{} // per shard, the last sample read (batch i went to shard i%shards)
+	for _, id := range ids {
+		i, _ := strconv.Atoi(id)
+		if seen[id] {
+			t.Fatalf("sample %s read twice", id)
+		}
+		seen[id] = true
+		if prev, ok := last[i%shards]; ok && prev > i {
+			t.Fatalf("shard %d: sample %d after %d", i%shards, i, prev)
+		}
+		last[i%shards] = i
 	}
 }

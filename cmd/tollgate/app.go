@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +19,7 @@ import (
 	"github.com/tollgate-ai/tollgate/filters/filterstage"
 	"github.com/tollgate-ai/tollgate/gateway"
 	"github.com/tollgate-ai/tollgate/health"
+	"github.com/tollgate-ai/tollgate/internal/redisconn"
 	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/tollgate-ai/tollgate/metering/tokenizer"
 	"github.com/tollgate-ai/tollgate/policy"
@@ -178,20 +178,8 @@ func (a *app) semanticOptions(cfg *config.Config) cache.SemanticOptions {
 	return cache.SemanticOptions{Config: cfg, Mock: startMock, Redis: a.redis, Ledger: a.ledger, Logger: a.log}
 }
 
-func newRedis(c config.RedisConfig) redis.UniversalClient {
-	o := &redis.UniversalOptions{Addrs: c.Addrs, MasterName: c.MasterName, Username: c.Username,
-		Password: c.Password, DB: c.DB, ContextTimeoutEnabled: true,
-		// go-redis caps a call's context deadline at the socket timeouts, so they are the longest any
-		// caller allows: the limiter's retry (4 × timeout) and the ledger's batch (StoreTimeout, 2s).
-		// Each call bounds itself with its context; these are only the backstop.
-		DialTimeout: 5 * c.Timeout, ReadTimeout: socketTimeout(c.Timeout), WriteTimeout: socketTimeout(c.Timeout)}
-	if c.TLS {
-		o.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-	}
-	return redis.NewUniversalClient(o)
-}
-
-func socketTimeout(callTimeout time.Duration) time.Duration { return max(4*callTimeout, 2*time.Second) }
+// newRedis: one node, Sentinel or Cluster (internal/redisconn says which and how).
+func newRedis(c config.RedisConfig) redis.UniversalClient { return redisconn.New(c) }
 
 // accessFlushInterval bounds how long an access-log line waits in memory:
 // lines are written in batches, not a syscall per request.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -98,5 +99,30 @@ func readYAMLFile(t *testing.T, path string, v any) {
 	}
 	if err := yaml.Unmarshal(b, v); err != nil {
 		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// TestK8sManagedRedisOverlayConfig: the managed-Redis overlay's config loads and differs from the base's
+// only in its redis section (a cluster endpoint), so the two cannot drift apart. The manifests themselves
+// are checked by deploy/k8s/validate (its own module: the Kubernetes API types).
+func TestK8sManagedRedisOverlayConfig(t *testing.T) {
+	for _, v := range []string{"OPENAI_API_KEY", "TOLLGATE_ADMIN_KEY", "TOLLGATE_OPS_KEY", "TOLLGATE_KEY_ACME_SEARCH", "TOLLGATE_KEY_GLOBEX_ADS"} {
+		t.Setenv(v, "test-"+strings.ToLower(v))
+	}
+	base, err := config.Load("../../deploy/k8s/tollgate.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	over, err := config.Load("../../deploy/k8s/overlays/managed-redis/tollgate.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !over.Redis.Cluster || len(over.Redis.Addrs) != 1 || !over.Redis.TLS {
+		t.Fatalf("overlay redis %+v: want one cluster endpoint over TLS", over.Redis)
+	}
+	base.Redis, over.Redis = config.RedisConfig{}, config.RedisConfig{}
+	base.Source, over.Source = "", ""
+	if !reflect.DeepEqual(base, over) {
+		t.Fatal("the overlay's tollgate.yaml differs from deploy/k8s/tollgate.yaml outside the redis section")
 	}
 }

@@ -19,7 +19,7 @@ func (a *app) newEvals(cfg *config.Config) error {
 		if a.redis == nil {
 			return fmt.Errorf("evals: sink redis needs the redis section")
 		}
-		sink = evals.NewRedisSink(a.redis, c.Sink.Redis.Stream, c.Sink.Redis.MaxLen)
+		sink = evals.NewShardedRedisSink(a.redis, c.Sink.Redis.Stream, c.Sink.Redis.MaxLen, c.Sink.Redis.Shards)
 	default:
 		sink = evals.NewFileSink(c.Sink.File.Path, c.Sink.File.MaxSizeMB, c.Sink.File.MaxBackups)
 	}
