@@ -48,6 +48,8 @@ type Server struct {
 	pending   atomic.Pointer[[]string] // restartOnly settings the last reload could not apply
 	listeners listeners
 	feedback  FeedbackStore
+	admission admission // requests in flight (gateway/admission.go)
+	conns     connLimit // client connections (gateway/conn_limit.go)
 }
 
 type extraHandler struct {
@@ -72,6 +74,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	s := &Server{log: opts.Logger, stages: opts.Stages, startMock: opts.Mock, pipe: pipe, extra: map[string]extraHandler{}, started: cfg,
 		feedback: opts.Feedback}
 	s.rt.Store(rt)
+	noteAdmissionLimit(cfg.Server.MaxInFlight)
 	sc := cfg.Server
 	s.srv = &fasthttp.Server{
 		Handler: s.handle,
@@ -86,7 +89,9 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		IdleTimeout:        sc.IdleTimeout,
 		// No WriteTimeout: it would cut long streams. Streams are bounded
 		// by the upstream idle and total timeouts instead.
-		Concurrency:                   sc.Concurrency,
+		// connLimit answers connections over server.concurrency in
+		// OpenAI's shape; fasthttp's plain-text 503 is never reached.
+		Concurrency:                   fasthttpConcurrency(sc),
 		NoDefaultDate:                 false,
 		DisableHeaderNamesNormalizing: false,
 		CloseOnShutdown:               true,
@@ -131,6 +136,7 @@ func (s *Server) Reload(cfg *config.Config) error {
 		return err
 	}
 	s.rt.Store(next)
+	noteAdmissionLimit(cfg.Server.MaxInFlight)
 	prev.retire(next)
 	pending := needsRestart(s.started, cfg)
 	s.pending.Store(&pending)
@@ -160,7 +166,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	if err := s.listeners.addMain(s, ln); err != nil {
 		return err
 	}
-	return s.srv.Serve(ln)
+	return s.srv.Serve(s.conns.wrap(ln, s.started.Server))
 }
 
 // ListenAndServe listens on the config's address.
