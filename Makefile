@@ -43,7 +43,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1s ./...
 
 loadtest:
-	bash loadtest/run.sh
+	loadtest/run direct-vs-gateway
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseRequest -fuzztime 30s ./gateway

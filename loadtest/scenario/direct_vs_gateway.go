@@ -1,0 +1,279 @@
+package scenario
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+func init() {
+	Register(Scenario{Name: "direct-vs-gateway", Run: runDirectVsGateway, SmokeTimeout: 90 * time.Second,
+		About: "the same load straight to mockllm, through httputil.ReverseProxy and through each loadtest/targets gateway: closed-loop RPS and CPU per request, the open-loop latency the gateway adds, streaming TTFT"})
+}
+
+// endpoint is one thing the scenario loads: the mock itself, the baseline
+// proxy or a gateway target.
+type endpoint struct {
+	name string
+	key  string
+	proc *Proc
+}
+
+// runDirectVsGateway is what loadtest/run.sh measured, in Go:
+//   - closed loop (wrk -t2 when installed, else RunLoad) per endpoint after a
+//     warm-up: RPS, latency and the endpoint's CPU per request;
+//   - the same endpoint at a fixed rate (open loop): CPU per request at equal
+//     offered load, which a closed loop skews with each target's speed;
+//   - open loop at 1,000 requests/s over 10 keep-alive connections, direct
+//     and gateway repeats interleaved (the order rotating each repeat, so a
+//     slow drift of the shared machine falls on every arm alike): the p50
+//     and p99 the gateway adds over direct, what users feel;
+//   - streaming TTFT, inter-token latency, tokens/s (go-openai, sequential).
+//
+// -before REF adds every target built from that commit as <name>_before.
+// Settings (-set): targets=a,b (default all), arms=gateway,… (open-loop
+// arms beside direct), open_duration=5s, fixed_rate=1500 (0 = none),
+// fixed_duration=10s, warmup=5s, streams=300, threads=2 (wrk's).
+func runDirectVsGateway(ctx context.Context, env *Env, o Options) (*Result, error) {
+	res := NewResult("direct-vs-gateway")
+	closedDur := o.Dur(15*time.Second, time.Second)
+	warm := durSetting(o, "warmup", 5*time.Second, 0)
+	conns := o.Int(o.Conns, 50, 10)
+	fixedRate := o.Int(0, o.SetInt("fixed_rate", 1500), 200) // 0 = no fixed-rate phase
+	threads := o.SetInt("threads", 2)
+	fixedDur := durSetting(o, "fixed_duration", 10*time.Second, 500*time.Millisecond)
+	openRate := o.Int(o.Rate, 1000, 200)
+	openDur := durSetting(o, "open_duration", 5*time.Second, time.Second)
+	repeats := o.Int(o.Repeats, 5, 1)
+	nStreams := o.Int(o.SetInt("streams", 0), 300, 10)
+
+	mock, err := env.StartMock()
+	if err != nil {
+		return nil, err
+	}
+	baseBin, err := env.Build("./loadtest/baseline")
+	if err != nil {
+		return nil, err
+	}
+	baseAddr, err := env.FreeAddr()
+	if err != nil {
+		return nil, err
+	}
+	baseline, err := env.Start(ProcSpec{Name: "baseline", Bin: baseBin, Addr: baseAddr,
+		Args: []string{"--listen", baseAddr, "--upstream", "http://" + mock.Addr}, Ready: httpReady("/v1/models")})
+	if err != nil {
+		return nil, err
+	}
+	eps := []endpoint{{name: "direct", proc: mock}, {name: "baseline", proc: baseline}}
+
+	targets, err := env.ReadTargets()
+	if err != nil {
+		return nil, err
+	}
+	want := o.Str("targets", "")
+	if want == "" && o.Smoke {
+		want = "gateway,gateway_all_stages"
+	}
+	if want != "" {
+		targets = slices.DeleteFunc(targets, func(t Target) bool { return !slices.Contains(strings.Split(want, ","), t.Name) })
+	}
+	beforeBin := ""
+	if o.Before != "" {
+		if beforeBin, err = env.BuildAt(o.Before, "./cmd/tollgate"); err != nil {
+			return nil, err
+		}
+		res.Note("*_before: the same target built from %s", o.Before)
+	}
+	for _, t := range targets {
+		yaml, err := env.TargetYAML(t, mock.Addr)
+		if err != nil {
+			return nil, err
+		}
+		p, err := env.StartGatewayWith(GatewayOptions{Name: t.Name, YAML: yaml})
+		if err != nil {
+			return nil, err
+		}
+		eps = append(eps, endpoint{name: t.Name, key: t.Key, proc: p})
+		if beforeBin != "" {
+			// An older build may not know a section the config has: left out, and said so.
+			p, err := env.StartGatewayWith(GatewayOptions{Name: t.Name + "_before", Bin: beforeBin, YAML: yaml})
+			if err != nil {
+				res.Note("%s_before did not start; left out (%v)", t.Name, firstLine(err.Error()))
+				continue
+			}
+			eps = append(eps, endpoint{name: t.Name + "_before", key: t.Key, proc: p})
+		}
+	}
+
+	closedBy := "RunLoad (Go, fasthttp), closed loop"
+	if HaveWrk() {
+		closedBy = fmt.Sprintf("wrk -t%d with loadtest/chat.lua", threads)
+	}
+	closed := res.Table(fmt.Sprintf("Closed loop: %s, %d connections, %s per target after a %s warm-up; then the same target at a fixed %d requests/s for %s (open loop). Non-streaming chat, zero-latency mockllm. CPU: the target process's user+system time per request (direct: the mock itself).",
+		closedBy, conns, closedDur, warm, fixedRate, fixedDur),
+		"target", "RPS", "p50 ms", "p99 ms", "CPU µs/request", "errors",
+		fmt.Sprintf("CPU µs/request at %d/s", fixedRate), fmt.Sprintf("p99 ms at %d/s", fixedRate), fmt.Sprintf("errors at %d/s", fixedRate))
+	rps := map[string]float64{}
+	for _, ep := range eps {
+		if warm > 0 {
+			if _, err := closedLoop(ctx, env, ep, warm, conns, threads); err != nil {
+				return nil, err
+			}
+		}
+		cpu := MeasureCPU(ep.proc)
+		st, err := closedLoop(ctx, env, ep, closedDur, conns, threads)
+		if err != nil {
+			return nil, err
+		}
+		perReq := cpu.PerRequestMicros(st.Requests)
+		fixedPer, fixedP99, fixedErrs := any("-"), any("-"), any("-")
+		if fixedRate > 0 {
+			cpu = MeasureCPU(ep.proc)
+			fx, err := RunLoad(ctx, Load{Addr: ep.proc.Addr, Rate: fixedRate, Duration: fixedDur, Conns: conns, Next: keyed(ep.key)})
+			if err != nil {
+				return nil, err
+			}
+			per := cpu.PerRequestMicros(fx.Requests)
+			fixedPer, fixedP99, fixedErrs = per, ms(fx.P(.99)), fx.Errors()
+			res.Value("cpu_us_per_request_fixed_"+ep.name, per)
+		}
+		closed.Row(ep.name, st.RPS(), ms(st.P(.5)), ms(st.P(.99)), perReq, st.Errors(), fixedPer, fixedP99, fixedErrs)
+		rps[ep.name] = st.RPS()
+		res.Value("rps_"+ep.name, st.RPS())
+		res.Value("cpu_us_per_request_"+ep.name, perReq)
+		env.Logf("%s: %.0f RPS, %.1f µs CPU/request closed, %v at %d/s", ep.name, st.RPS(), perReq, fixedPer, fixedRate)
+	}
+	for _, r := range []struct{ a, b, what string }{
+		{"gateway", "baseline", "gateway/baseline RPS"},
+		{"gateway", "direct", "gateway/direct RPS"},
+		{"gateway_all_stages", "gateway_all_but_policy", "policy on/off RPS (all other stages on)"},
+		{"gateway_all_stages_opa_evaluator", "gateway_all_but_policy", "policy on, OPA topdown evaluator/off RPS"},
+		{"gateway_cache_hit", "gateway_cache_miss", "cache 100 % hits / 0 % hits RPS"},
+		{"gateway_all_stages_filters", "gateway_all_stages", "filters on/off RPS (all other stages on)"},
+	} {
+		if rps[r.a] > 0 && rps[r.b] > 0 {
+			res.Note("%s ratio: %.2f", r.what, rps[r.a]/rps[r.b])
+		}
+	}
+
+	if err := addedLatency(ctx, env, res, o, eps, openRate, openDur, repeats); err != nil {
+		return nil, err
+	}
+	if err := streamLatency(ctx, res, eps, nStreams); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// addedLatency runs the open-loop arms interleaved and reports what each
+// gateway adds over direct.
+func addedLatency(ctx context.Context, env *Env, res *Result, o Options, eps []endpoint, rate int, d time.Duration, repeats int) error {
+	const conns = 10
+	armNames := strings.Split(o.Str("arms", "gateway,gateway_all_stages"), ",")
+	arms := []endpoint{eps[0]}
+	for _, ep := range eps {
+		if slices.Contains(armNames, ep.name) {
+			arms = append(arms, ep)
+		}
+	}
+	runs := make([][]*Stats, len(arms))
+	for r := range repeats {
+		for k := range arms {
+			i := (k + r) % len(arms) // rotate the order each repeat
+			st, err := RunLoad(ctx, Load{Addr: arms[i].proc.Addr, Rate: rate, Duration: d, Conns: conns, Next: keyed(arms[i].key)})
+			if err != nil {
+				return err
+			}
+			runs[i] = append(runs[i], st)
+		}
+	}
+	t := res.Table(fmt.Sprintf("Open loop: %d requests/s over %d keep-alive connections, %d × %s per arm, arms interleaved (order rotated each repeat). Latency from each request's scheduled time; added = arm − direct on the pooled samples; \"median added p50\" is the median over repeats of (arm p50 − direct p50) of the same repeat.",
+		rate, conns, repeats, d),
+		"arm", "requests", "p50 ms", "p90 ms", "p99 ms", "max ms", "added p50 ms", "added p99 ms", "median added p50 ms", "errors")
+	pooled := make([]*Stats, len(arms))
+	for i := range arms {
+		pooled[i] = MergeStats(runs[i]...)
+	}
+	for i, a := range arms {
+		p := pooled[i]
+		addP50, addP99, medAdd := "", "", ""
+		if i > 0 {
+			a50, a99 := ms(p.P(.5))-ms(pooled[0].P(.5)), ms(p.P(.99))-ms(pooled[0].P(.99))
+			var per []float64
+			for r := range runs[i] {
+				per = append(per, ms(runs[i][r].P(.5))-ms(runs[0][r].P(.5)))
+			}
+			slices.Sort(per)
+			med := per[len(per)/2]
+			addP50, addP99, medAdd = fmtFloat(a50), fmtFloat(a99), fmtFloat(med)
+			res.Value("added_p50_ms_"+a.name, a50)
+			res.Value("added_p99_ms_"+a.name, a99)
+			res.Value("median_added_p50_ms_"+a.name, med)
+		}
+		t.Row(a.name, p.Requests, ms(p.P(.5)), ms(p.P(.9)), ms(p.P(.99)), ms(p.Max()), addP50, addP99, medAdd, p.Errors())
+		res.Check("open loop "+a.name+": every request answered 200", p.Errors() == 0 && p.Requests > 0, "all 200", p.StatusSummary())
+	}
+	return nil
+}
+
+// streamLatency reads sequential streams straight from the mock, through
+// the bare gateway and (when that target runs) replayed from the cache.
+func streamLatency(ctx context.Context, res *Result, eps []endpoint, n int) error {
+	t := res.Table(fmt.Sprintf("Streaming (go-openai, %d sequential streams each, max_tokens 32): time to first byte and first token, gaps between tokens, tokens/s per stream.", n),
+		"target", "streams", "TTFB p50 ms", "TTFT p50 ms", "TTFT p90 ms", "TTFT p99 ms", "ITL p50 ms", "ITL p99 ms", "tokens/s p50", "errors")
+	for _, ep := range eps {
+		if ep.name != "direct" && ep.name != "gateway" && ep.name != "gateway_cache_hit" {
+			continue
+		}
+		st, err := RunStreams(ctx, Streams{BaseURL: ep.proc.URL("/v1"), Key: ep.key, N: n, Duration: 2 * time.Minute})
+		if err != nil {
+			return err
+		}
+		name := ep.name
+		if name == "gateway_cache_hit" {
+			name += " (replayed)"
+		}
+		t.Row(name, st.Streams, ms(Pct(st.TTFB, .5)), ms(Pct(st.TTFT, .5)), ms(Pct(st.TTFT, .9)), ms(Pct(st.TTFT, .99)),
+			ms(Pct(st.ITL, .5)), ms(Pct(st.ITL, .99)), PctF(st.TokensPerSec, .5), st.Errors)
+		res.Check("streams "+ep.name+": every stream complete", st.Errors == 0 && st.Streams > 0, "0 errors", fmt.Sprintf("%d of %d %s", st.Errors, st.Streams, st.FirstErr))
+		res.Value("ttft_p50_ms_"+ep.name, ms(Pct(st.TTFT, .5)))
+	}
+	return nil
+}
+
+func closedLoop(ctx context.Context, env *Env, ep endpoint, d time.Duration, conns, threads int) (*Stats, error) {
+	if HaveWrk() {
+		return env.RunWrk(ctx, ep.proc.Addr, d, conns, threads, ep.key)
+	}
+	return RunLoad(ctx, Load{Addr: ep.proc.Addr, Duration: d, Conns: conns, Next: keyed(ep.key)})
+}
+
+// keyed is the default chat request sent with key.
+func keyed(key string) func(int) Request {
+	return func(int) Request { return Request{Key: key} }
+}
+
+// ms is a duration in (fractional) milliseconds.
+func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
+
+// durSetting reads -set key=duration, else the default or the smoke value.
+func durSetting(o Options, key string, def, smoke time.Duration) time.Duration {
+	if o.Smoke {
+		return smoke
+	}
+	if v, ok := o.Set[key]; ok {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
+	}
+	return def
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

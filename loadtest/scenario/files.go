@@ -1,0 +1,5 @@
+package scenario
+
+import "os"
+
+func writeFile(path, data string) error { return os.WriteFile(path, []byte(data), 0o644) }
