@@ -99,7 +99,11 @@ func (s *Server) admit(ctx *fasthttp.RequestCtx) bool {
 func (s *Server) leave(ctx *fasthttp.RequestCtx) {
 	if !ctx.Response.IsBodyStream() {
 		s.admission.leave()
+		return
 	}
+	// The stream may last minutes: its request body goes back to the pool
+	// now, not when the answer's last byte is written (gateway/buffers.go).
+	ctx.Request.ResetBody()
 }
 
 func errOverloaded(limit int) *APIError {

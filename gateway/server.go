@@ -82,8 +82,10 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		// HeaderReceived applies the body limit of the config serving now,
 		// so a reload changes it (fasthttp reads the struct's fields
 		// unsynchronised: they are never written after Serve).
-		HeaderReceived:     s.requestLimits,
-		ReadBufferSize:     sc.ReadBufferBytes,
+		HeaderReceived: s.requestLimits,
+		ReadBufferSize: sc.ReadBufferBytes,
+		// Streams and idle connections hold no read buffer (gateway/buffers.go).
+		ReduceMemoryUsage:  reduceConnMemory,
 		MaxRequestBodySize: sc.MaxBodyBytes,
 		ReadTimeout:        sc.ReadTimeout,
 		IdleTimeout:        sc.IdleTimeout,
