@@ -206,6 +206,11 @@ func (s *Server) serverError(ctx *fasthttp.RequestCtx, err error) {
 		// one the server started with, not the reloaded config's.
 		e = &APIError{Status: 431, Type: typeInvalidRequest, Code: "headers_too_large",
 			Message: fmt.Sprintf("request headers exceed %d bytes (server.read_buffer_bytes)", s.started.Server.ReadBufferBytes)}
+	case isTimeout(err):
+		// A client that sends its request slower than read_timeout
+		// (slowloris): answered, then the connection closes.
+		e = &APIError{Status: 408, Type: typeInvalidRequest, Code: "request_timeout",
+			Message: fmt.Sprintf("the request was not received within %s (server.read_timeout)", s.started.Server.ReadTimeout)}
 	default:
 		e = &APIError{Status: 400, Type: typeInvalidRequest, Code: "bad_request", Message: "malformed HTTP request: " + err.Error()}
 	}
