@@ -44,8 +44,8 @@ var slowModelStream = []byte(`{"model":"slow-gpt","stream":true,"messages":[{"ro
 // all along. Checks: every attack got its JSON error (or was cut), the
 // well-formed p99 stays within 2× the clean run's, and once the attacks
 // end the goroutines come back down (nothing leaked).
-// Settings (-set): streams=10000, slowloris=500, tps=0.5 (tokens/s per
-// held stream), rate=200 (well-formed requests/s), phase=30s,
+// Settings (-set): streams=10000, ramp=300 (streams opened per second), slowloris=500, tps=0.2 (tokens/s per
+// held stream), read_every=2s (a held stream's client reads 512 bytes), rate=200 (well-formed requests/s), phase=30s,
 // bad_rate=100 (malformed requests/s), read_timeout=10s.
 func runAbuse(ctx context.Context, env *Env, o Options) (*Result, error) {
 	res := NewResult("abuse")
@@ -71,7 +71,7 @@ func runAbuse(ctx context.Context, env *Env, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	yaml := strings.NewReplacer("MOCK", mock.Addr, "TPS", o.Str("tps", "0.5"), "READ_TIMEOUT", readTimeout).Replace(abuseYAML)
+	yaml := strings.NewReplacer("MOCK", mock.Addr, "TPS", o.Str("tps", "0.2"), "READ_TIMEOUT", readTimeout).Replace(abuseYAML)
 	gw, err := env.StartGateway(yaml)
 	if err != nil {
 		return nil, err
@@ -95,9 +95,9 @@ func runAbuse(ctx context.Context, env *Env, o Options) (*Result, error) {
 	baseRSS, _ := gw.RSS()
 
 	// The attacks.
-	held := &SlowStreams{Addr: gw.Addr, Body: slowModelStream}
+	held := &SlowStreams{Addr: gw.Addr, Body: slowModelStream, ReadEvery: durSetting(o, "read_every", 2*time.Second, 500*time.Millisecond)}
 	defer held.Close()
-	held.Start(ctx, streams, 1000)
+	held.Start(ctx, streams, o.SetInt("ramp", 300))
 	atk := newAttacks(gw.Addr)
 	actx, stopAttacks := context.WithCancel(context.Background())
 	defer stopAttacks()
@@ -150,7 +150,7 @@ func runAbuse(ctx context.Context, env *Env, o Options) (*Result, error) {
 	t.Row("under attack", during.Requests, during.Errors(), fmtFloat(ms(during.P(.5))), fmtFloat(ms(during.P(.99))), fmtFloat(ratio))
 
 	a := res.Table("The attacks, all at once", "attack", "sent", "answers", "expected")
-	a.Row(fmt.Sprintf("streams read slowly (%s token/s, %d bytes every %s)", o.Str("tps", "0.5"), held.ReadBytes, held.ReadEvery), streams,
+	a.Row(fmt.Sprintf("streams read slowly (%s token/s, %d bytes every %s)", o.Str("tps", "0.2"), held.ReadBytes, held.ReadEvery), streams,
 		fmt.Sprintf("%d open at the peak, %d failed", openAtPeak, held.Failed()), "200, kept open")
 	a.Row(fmt.Sprintf("slowloris (a header byte a second; read_timeout %s)", readTimeout), atk.lorisOpened.Load(),
 		fmt.Sprintf("%d cut by the gateway (%d with a JSON error), %d open when the attack stopped", atk.lorisCut.Load(), atk.lorisJSON.Load(), atk.lorisOpened.Load()-atk.lorisCut.Load()),
