@@ -182,8 +182,14 @@ func runAbuse(ctx context.Context, env *Env, o Options) (*Result, error) {
 	res.Value("p99_ratio", ratio)
 	res.Value("streams_held", float64(openAtPeak))
 
-	res.Check("well-formed traffic: no errors under attack", during.Errors() == 0, 0, during.StatusSummary())
-	res.Check("well-formed p99 under attack ≤ 2× the clean run's", ratio <= 2, "≤ 2", fmtFloat(ratio))
+	errs := during.Errors()
+	if o.Smoke {
+		errs -= during.Missed // not sent on time: a busy machine's, not the gateway's
+	}
+	res.Check("well-formed traffic: no errors under attack", errs == 0, 0, during.StatusSummary())
+	if !o.Smoke { // a smoke under go test asserts no wall-clock figures
+		res.Check("well-formed p99 under attack ≤ 2× the clean run's", ratio <= 2, "≤ 2", fmtFloat(ratio))
+	}
 	res.Check("held streams all opened and stayed open", held.Failed() == 0 && openAtPeak == int64(streams), streams,
 		fmt.Sprintf("%d open, %d failed %s", openAtPeak, held.Failed(), held.FirstError()))
 	res.Check("every malformed, oversized or flooding request got its JSON error", bad != nil && badOK == 0 && bad.Requests > 0 && floods[0].sent.Load() > 0, "0 otherwise", badOK)

@@ -103,21 +103,34 @@ func runOverload(ctx context.Context, env *Env, o Options) (*Result, error) {
 	res.Check("every shed answer is 503 overloaded in OpenAI's shape with Retry-After", over.badShed+after.badShed == 0, 0, over.badShed+after.badShed)
 	res.Check("no other errors (transport, 5xx but overloaded)", over.other+after.other == 0, 0, over.other+after.other)
 	res.Check("2× capacity: admitted requests still served", len(over.ok) > 0, "> 0", len(over.ok))
-	shedP50, okP50 := pctOf(over.shed, .5), pctOf(over.okSvc, .5)
-	res.Check("shedding is quick: shed p50 ≤ admitted service p50", shedP50 <= okP50, fmt.Sprintf("≤ %.2f ms", ms(okP50)), fmt.Sprintf("%.2f ms", ms(shedP50)))
-	bound := 4*capSt.P(.99) + 20*time.Millisecond
-	res.Check("admitted p99 under 2× load bounded (≤ 4× the capacity run's p99 + 20 ms)", pctOf(over.ok, .99) <= bound,
-		fmt.Sprintf("≤ %.1f ms", ms(bound)), fmt.Sprintf("%.1f ms", ms(pctOf(over.ok, .99))))
-	settle := min(time.Second, phase/2)
-	rec := after.okAfter(settle)
-	// A noisy machine (two shared cores) can still push a burst over the
-	// limit now and then: ≤ 1% of what follows is allowed, and reported.
-	late := after.shedAfter(settle)
-	res.Check(fmt.Sprintf("recovery: sheds later than %s after the load dropped ≤ 1%%", settle), late*100 <= len(rec)+late,
-		"≤ 1%", fmt.Sprintf("%d of %d", late, len(rec)+late))
-	recBound := 2*capSt.P(.99) + 5*time.Millisecond
-	res.Check("recovery: p99 back within 2× the capacity run's (+ 5 ms)", len(rec) > 0 && pctOf(rec, .99) <= recBound,
-		fmt.Sprintf("≤ %.1f ms", ms(recBound)), fmt.Sprintf("%.1f ms over %d requests", ms(pctOf(rec, .99)), len(rec)))
+	// Latency bounds only in real runs: a smoke under go test asserts no
+	// wall-clock figures (two shared cores make them noise there).
+	if !o.Smoke {
+		shedP50, okP50 := pctOf(over.shed, .5), pctOf(over.okSvc, .5)
+		res.Check("shedding is quick: shed p50 ≤ admitted service p50", shedP50 <= okP50, fmt.Sprintf("≤ %.2f ms", ms(okP50)), fmt.Sprintf("%.2f ms", ms(shedP50)))
+		bound := 4*capSt.P(.99) + 20*time.Millisecond
+		res.Check("admitted p99 under 2× load bounded (≤ 4× the capacity run's p99 + 20 ms)", pctOf(over.ok, .99) <= bound,
+			fmt.Sprintf("≤ %.1f ms", ms(bound)), fmt.Sprintf("%.1f ms", ms(pctOf(over.ok, .99))))
+		settle := min(time.Second, phase/2)
+		rec := after.okAfter(settle)
+		// A noisy machine (two shared cores) can still push a burst over the
+		// limit now and then: ≤ 1% of what follows is allowed, and reported.
+		late := after.shedAfter(settle)
+		res.Check(fmt.Sprintf("recovery: sheds later than %s after the load dropped ≤ 1%%", settle), late*100 <= len(rec)+late,
+			"≤ 1%", fmt.Sprintf("%d of %d", late, len(rec)+late))
+		recBound := 2*capSt.P(.99) + 5*time.Millisecond
+		res.Check("recovery: p99 back within 2× the capacity run's (+ 5 ms)", len(rec) > 0 && pctOf(rec, .99) <= recBound,
+			fmt.Sprintf("≤ %.1f ms", ms(recBound)), fmt.Sprintf("%.1f ms over %d requests", ms(pctOf(rec, .99)), len(rec)))
+	}
+	// Every slot came back: nothing leaks under overload.
+	var inFlight float64
+	for range 50 {
+		if inFlight, err = gw.Metric(ctx, "tollgate_admission_in_flight"); err == nil && inFlight == 0 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	res.Check("every admission slot returned once the load ended (tollgate_admission_in_flight)", err == nil && inFlight == 0, 0, inFlight)
 
 	if !o.Smoke && o.Str("compare", "1") != "0" {
 		if err := gw.Stop(); err != nil {
