@@ -177,11 +177,14 @@ func (s *SlowStreams) hold(ready *sync.WaitGroup) {
 	s.events.Add(int64(bytes.Count(head, dataWord)))
 	win := make([]byte, 0, len(buf)+len(dataWord))
 	var tail []byte
+	pause := time.NewTimer(s.ReadEvery)
+	defer pause.Stop()
 	for {
 		select {
 		case <-s.ctx.Done():
 			return
-		case <-time.After(s.ReadEvery):
+		case <-pause.C:
+			pause.Reset(s.ReadEvery)
 		}
 		_ = c.SetReadDeadline(time.Now().Add(s.ReadEvery + 30*time.Second))
 		n, err := c.Read(buf)
