@@ -154,7 +154,14 @@ sampling:
 		ks := st.Kinds[k]
 		l.Row(k, ks.Requests, ks.Errors(), fmtFloat(ms(ks.P(.5))), fmtFloat(ms(ks.P(.99))))
 	}
-	res.Check("no errors", st.Errors() == 0 && st.Requests > 0, 0, st.StatusSummary())
+	// Requests the load could not send on time (every connection busy) are
+	// the load machine's stalls as much as the gateway's: reported, and
+	// held to 1%.
+	// 403s are the example policies' answers (a few of the numbered prompts
+	// trip a detector), not failures: counted in the table's status summary.
+	failed := st.Errors() - st.Missed - st.Status[403]
+	res.Check("no failed requests (5xx, 4xx but policy denials, transport)", failed == 0 && st.Requests > 0, 0, st.StatusSummary())
+	res.Check("requests not sent on time ≤ 1%", st.Missed*100 <= st.Requests+st.Missed, "≤ 1%", fmt.Sprintf("%d of %d", st.Missed, st.Requests+st.Missed))
 	res.Check("the ledger spool stayed empty (the store kept up)", rows[3].m == 0, 0, fmt.Sprintf("%.1f KiB at most", rows[3].m))
 	return res, nil
 }
