@@ -45,6 +45,11 @@ type ServerConfig struct {
 	// the upstream connection). Not a whole-response timeout, which would
 	// cut long streams.
 	StreamWriteTimeout time.Duration `yaml:"stream_write_timeout"`
+	// MaxInFlight bounds the model API requests served at once, open
+	// streams included: one over it is shed at once with a 503 overloaded
+	// and Retry-After (gateway/admission.go). 0 turns the limit off; unset
+	// is DefaultMaxInFlight. Applies on reload.
+	MaxInFlight *int `yaml:"max_in_flight"`
 }
 
 // AdminConfig guards admin endpoints (usage, reload, status).

@@ -12,6 +12,13 @@ const (
 	DefaultOpsListen       = "127.0.0.1:9090"
 	defaultMaxBodyBytes    = 8 << 20
 	defaultReadBufferBytes = 64 << 10 // the 4 KiB fasthttp default answers 431 to large headers
+	// DefaultMaxInFlight is server.max_in_flight when unset: far above what
+	// a replica's CPU serves of short requests at once, and about what its
+	// memory holds of long streams (docs/operations.md, "Overload").
+	DefaultMaxInFlight = 10000
+	// DefaultConcurrency is server.concurrency (client connections) when
+	// unset: fasthttp's own default.
+	DefaultConcurrency = 256 * 1024
 )
 
 func applyDefaults(c *Config) {
@@ -28,6 +35,10 @@ func applyDefaults(c *Config) {
 	setDur(&s.IdleTimeout, 120*time.Second)
 	setDur(&s.ShutdownTimeout, 30*time.Second)
 	setDur(&s.StreamWriteTimeout, 30*time.Second)
+	if s.MaxInFlight == nil {
+		n := DefaultMaxInFlight
+		s.MaxInFlight = &n
+	}
 
 	r := &c.Routing
 	if r.Balance == "" {

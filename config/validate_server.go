@@ -8,6 +8,12 @@ func validateServer(c *Config, at reporter) {
 	if c.Server.MaxBodyBytes < 1024 {
 		at("server.max_body_bytes", "must be at least 1024, got %d", c.Server.MaxBodyBytes)
 	}
+	if n := c.Server.MaxInFlight; n != nil && *n < 0 {
+		at("server.max_in_flight", "must be 0 (no limit) or more, got %d", *n)
+	}
+	if c.Server.Concurrency < 0 {
+		at("server.concurrency", "must be 0 (the default, %d) or more, got %d", DefaultConcurrency, c.Server.Concurrency)
+	}
 	if c.Server.StreamWriteTimeout < 0 {
 		at("server.stream_write_timeout", "must be positive, got %s", c.Server.StreamWriteTimeout)
 	}

@@ -48,6 +48,12 @@ func (s *Server) handleAzurePath(ctx *fasthttp.RequestCtx, rest []byte) {
 func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	defer s.recoverPanic(ctx)
 	path := ctx.Path()
+	if isModelPath(path) { // admission control (gateway/admission.go)
+		if !s.admit(ctx) {
+			return
+		}
+		defer s.leave(ctx)
+	}
 	switch {
 	case bytes.Equal(path, pathChat):
 		s.handleModelAPI(ctx, epChat)
@@ -78,7 +84,10 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 			return
 		}
 		if r := s.rt.Load().route(path); r != nil {
-			s.handlePassthrough(ctx, r)
+			if s.admit(ctx) {
+				defer s.leave(ctx)
+				s.handlePassthrough(ctx, r)
+			}
 			return
 		}
 		if e, ok := s.extraPrefix(path); ok {

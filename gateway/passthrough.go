@@ -94,6 +94,7 @@ func (s *Server) handlePassthrough(ctx *fasthttp.RequestCtx, r *route) {
 		ctx.Response.Header.Set("Cache-Control", "no-cache")
 		ctx.Response.Header.Set("X-Accel-Buffering", "no")
 		handedOff = true
+		x.releaseForStream() // gateway/buffers.go
 		cl := holdClient(ctx, x.rt.cfg.Server.StreamWriteTimeout)
 		ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
 			defer s.endStream(x, cl, nil)

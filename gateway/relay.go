@@ -32,6 +32,7 @@ func (s *Server) startRelay(ctx *fasthttp.RequestCtx, x *Exchange, d *deployment
 	deadline := x.start.Add(x.requested.total)
 	x.filters = s.streamFilters(x)
 	x.detached = true
+	x.releaseForStream() // gateway/buffers.go
 	cl := holdClient(ctx, x.rt.cfg.Server.StreamWriteTimeout)
 	cl.out = streamOutputFor(x)
 	ctx.SetBodyStreamWriter(func(w *bufio.Writer) {

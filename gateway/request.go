@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"unicode/utf8"
+
 	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/valyala/fastjson"
 )
@@ -94,6 +96,11 @@ const maxOutputTokens = 10_000_000
 func (s *Server) readBody(x *Exchange, ep endpoint, body []byte) *APIError {
 	if len(body) == 0 {
 		return errInvalid("", "request body is empty; send a JSON object")
+	}
+	// JSON text is UTF-8 (RFC 8259); the parser does not check string
+	// values, and an upstream would refuse the bytes or mangle them.
+	if !utf8.Valid(body) {
+		return errInvalid("", "request body is not valid UTF-8; JSON must be UTF-8")
 	}
 	v, err := x.meter.ParseRequest(body)
 	if err != nil {

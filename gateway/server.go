@@ -48,6 +48,8 @@ type Server struct {
 	pending   atomic.Pointer[[]string] // restartOnly settings the last reload could not apply
 	listeners listeners
 	feedback  FeedbackStore
+	admission admission // requests in flight (gateway/admission.go)
+	conns     connLimit // client connections (gateway/conn_limit.go)
 }
 
 type extraHandler struct {
@@ -72,6 +74,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	s := &Server{log: opts.Logger, stages: opts.Stages, startMock: opts.Mock, pipe: pipe, extra: map[string]extraHandler{}, started: cfg,
 		feedback: opts.Feedback}
 	s.rt.Store(rt)
+	noteAdmissionLimit(cfg.Server.MaxInFlight)
 	sc := cfg.Server
 	s.srv = &fasthttp.Server{
 		Handler: s.handle,
@@ -79,14 +82,18 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		// HeaderReceived applies the body limit of the config serving now,
 		// so a reload changes it (fasthttp reads the struct's fields
 		// unsynchronised: they are never written after Serve).
-		HeaderReceived:     s.requestLimits,
-		ReadBufferSize:     sc.ReadBufferBytes,
+		HeaderReceived: s.requestLimits,
+		ReadBufferSize: sc.ReadBufferBytes,
+		// Streams and idle connections hold no read buffer (gateway/buffers.go).
+		ReduceMemoryUsage:  reduceConnMemory,
 		MaxRequestBodySize: sc.MaxBodyBytes,
 		ReadTimeout:        sc.ReadTimeout,
 		IdleTimeout:        sc.IdleTimeout,
 		// No WriteTimeout: it would cut long streams. Streams are bounded
 		// by the upstream idle and total timeouts instead.
-		Concurrency:                   sc.Concurrency,
+		// connLimit answers connections over server.concurrency in
+		// OpenAI's shape; fasthttp's plain-text 503 is never reached.
+		Concurrency:                   fasthttpConcurrency(sc),
 		NoDefaultDate:                 false,
 		DisableHeaderNamesNormalizing: false,
 		CloseOnShutdown:               true,
@@ -131,6 +138,7 @@ func (s *Server) Reload(cfg *config.Config) error {
 		return err
 	}
 	s.rt.Store(next)
+	noteAdmissionLimit(cfg.Server.MaxInFlight)
 	prev.retire(next)
 	pending := needsRestart(s.started, cfg)
 	s.pending.Store(&pending)
@@ -160,7 +168,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	if err := s.listeners.addMain(s, ln); err != nil {
 		return err
 	}
-	return s.srv.Serve(ln)
+	return s.srv.Serve(s.conns.wrap(ln, s.started.Server))
 }
 
 // ListenAndServe listens on the config's address.
@@ -198,6 +206,11 @@ func (s *Server) serverError(ctx *fasthttp.RequestCtx, err error) {
 		// one the server started with, not the reloaded config's.
 		e = &APIError{Status: 431, Type: typeInvalidRequest, Code: "headers_too_large",
 			Message: fmt.Sprintf("request headers exceed %d bytes (server.read_buffer_bytes)", s.started.Server.ReadBufferBytes)}
+	case isTimeout(err):
+		// A client that sends its request slower than read_timeout
+		// (slowloris): answered, then the connection closes.
+		e = &APIError{Status: 408, Type: typeInvalidRequest, Code: "request_timeout",
+			Message: fmt.Sprintf("the request was not received within %s (server.read_timeout)", s.started.Server.ReadTimeout)}
 	default:
 		e = &APIError{Status: 400, Type: typeInvalidRequest, Code: "bad_request", Message: "malformed HTTP request: " + err.Error()}
 	}

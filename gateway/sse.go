@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"sync"
 
 	"github.com/tollgate-ai/tollgate/internal/jsonscan"
 	"github.com/tollgate-ai/tollgate/providers"
@@ -29,9 +28,8 @@ type sseScanner struct {
 	tr  providers.Stream // a translated stream's source (gateway/provider_stream.go); nil reads br
 }
 
-var scannerPool = sync.Pool{New: func() any {
-	return &sseScanner{br: bufio.NewReaderSize(nil, 32<<10), ev: make([]byte, 0, 4<<10)}
-}}
+// scannerPool holds scanners with small buffers (gateway/buffers.go).
+var scannerPool = newScannerPool()
 
 func acquireScanner(r io.Reader) *sseScanner {
 	s := scannerPool.Get().(*sseScanner)
@@ -47,7 +45,7 @@ func releaseScanner(s *sseScanner) {
 		s.tr = nil
 	}
 	if cap(s.ev) > 1<<20 {
-		s.ev = make([]byte, 0, 4<<10)
+		s.ev = make([]byte, 0, eventBufBytes)
 	}
 	scannerPool.Put(s)
 }

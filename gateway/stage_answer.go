@@ -44,6 +44,7 @@ func (s *Server) writeAnswer(ctx *fasthttp.RequestCtx, x *Exchange, a *Answer) (
 	ctx.Response.Header.Set("X-Accel-Buffering", "no")
 	x.filters = s.streamFilters(x)
 	x.detached = true
+	x.releaseForStream() // gateway/buffers.go
 	cl := holdClient(ctx, x.rt.cfg.Server.StreamWriteTimeout)
 	cl.out = streamOutputFor(x)
 	src := a.Events

@@ -76,6 +76,7 @@ func (s *Server) recoverStream(w *bufio.Writer, x *Exchange, c *streamClient, re
 // answer) and the client hold, then runs finish (the stages' Finish,
 // account) and releases x.
 func (s *Server) endStream(x *Exchange, c *streamClient, d *deployment) {
+	defer s.admission.leave() // the slot the request took in handle (gateway/admission.go)
 	defer s.recoverFinish(x)
 	if d != nil {
 		d.inflight.Add(-1)

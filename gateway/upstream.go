@@ -116,7 +116,7 @@ func newUpstream(cfg config.Upstream, mockDial func() (net.Conn, error)) (*upstr
 			MaxConnWaitTimeout:            cfg.Timeouts.Connect,
 			StreamResponseBody:            stream,
 			MaxResponseBodySize:           int(maxBufferedBody.Load()), // over it: ErrBodyTooLarge, a 502
-			ReadBufferSize:                16 << 10,
+			ReadBufferSize:                upstreamReadBuffer(stream),
 			DisableHeaderNamesNormalizing: false,
 			NoDefaultUserAgentHeader:      true,
 			RetryIfErr:                    func(*fasthttp.Request, int, error) (bool, bool) { return false, false }, // retries are ours

@@ -34,6 +34,9 @@ var ExternalMetricNames = []string{
 	"tollgate_drift_score",
 	"tollgate_drift_detected",
 	"tollgate_streams_cut_total",
+	"tollgate_requests_shed_total", // gateway/admission.go, gateway/conn_limit.go
+	"tollgate_admission_in_flight", // gateway/admission.go
+	"tollgate_admission_limit",     // gateway/admission.go
 	"tollgate_panics_total",
 	"tollgate_bias_score",      // evals/bias, scheduled runs
 	"tollgate_bias_flagged",    // evals/bias
