@@ -269,15 +269,14 @@ func (c *Controller) aggregate(it item) {
 	if cfg.Checks.Drift.On && !cfg.Checks.Drift.Off {
 		ex = c.extractor()
 	}
-	f := textFeatures(&it.o)
 	switch {
 	case it.pair:
-		p.Candidate.add(&it.o, f, ex, c.rng)
+		p.Candidate.add(&it.o, ex, c.rng)
 		p.Candidate.Agreement.add(agreement(&it.s, &it.o))
 	case it.v == Candidate:
-		p.Candidate.add(&it.o, f, ex, c.rng)
+		p.Candidate.add(&it.o, ex, c.rng)
 	default:
-		p.Stable.add(&it.o, f, ex, c.rng)
+		p.Stable.add(&it.o, ex, c.rng)
 	}
 }
 
