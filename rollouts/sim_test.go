@@ -23,6 +23,9 @@ type profile struct {
 	refusal    float64 // share of answers that refuse
 	tokens     float64 // mean output tokens
 	costPerTok int64   // USD micros per output token
+	// disagree: as a shadow, answer something else than stable (else the
+	// same answer with a few words changed).
+	disagree bool
 }
 
 var healthy = profile{latency: 800 * time.Millisecond, ttft: 200 * time.Millisecond, errRate: 0.01, refusal: 0.10, tokens: 200, costPerTok: 10}
@@ -155,6 +158,9 @@ func (s *sim) step(stable, candidate profile) Status {
 		if rt.Shadow {
 			if release, ok := c.ShadowAdmit(s.model); ok {
 				co := candidate.observation(s.rng)
+				if !candidate.disagree && !isError(co.Status) && !isError(o.Status) {
+					co.Text = paraphrase(o.Text, s.rng)
+				}
 				c.ObserveShadow(s.model, o, co)
 				release(co.CostMicros)
 			}
@@ -261,4 +267,15 @@ func TestSimOneBadIntervalDoesNotRollBack(t *testing.T) {
 			t.Fatalf("rolled back: %+v", d)
 		}
 	}
+}
+
+// paraphrase changes one word in ten.
+func paraphrase(text string, rng *rand.Rand) string {
+	w := strings.Fields(text)
+	for i := range w {
+		if rng.IntN(10) == 0 {
+			w[i] = answerWords[rng.IntN(len(answerWords))]
+		}
+	}
+	return strings.Join(w, " ")
 }

@@ -38,6 +38,16 @@ func (m *memStore) load(_ context.Context, model string) (shared, bool, error) {
 func (m *memStore) commit(_ context.Context, model string, oldVersion int64, rec record, d *Decision, a *Analysis) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if a != nil { // round-trip like the Redis store, so both fail alike
+		b, err := json.Marshal(a)
+		if err != nil {
+			return false, err
+		}
+		a = new(Analysis)
+		if err := json.Unmarshal(b, a); err != nil {
+			return false, err
+		}
+	}
 	s := m.shared[model]
 	if s.rec.Version != oldVersion {
 		return false, nil
