@@ -53,11 +53,17 @@ func TestSimCalibration(t *testing.T) {
 			}
 		}
 	}
-	var wrong int
+	var wrong, fails, analyses int
 	var promoted []int
 	for seed := range healthyRuns {
 		s := newSim(t, simRollout("gpt"), uint64(5000+seed), nil, 1)
 		st := s.runUntil(maxIntervals, func(int) profile { return healthy })
+		analyses += s.iv
+		for _, d := range st.Decisions {
+			if d.Outcome == OutcomeFail || d.Outcome == OutcomeRollback {
+				fails++
+			}
+		}
 		switch st.State {
 		case StateRolledBack:
 			wrong++
@@ -70,8 +76,8 @@ func TestSimCalibration(t *testing.T) {
 	}
 	sort.Ints(promoted)
 	if len(promoted) > 0 {
-		table = append(table, fmt.Sprintf("| healthy | %d | %d (wrong) | promoted to 100 %% in %d / %d / %d intervals |",
-			healthyRuns, wrong, promoted[0], promoted[len(promoted)/2], promoted[len(promoted)-1]))
+		table = append(table, fmt.Sprintf("| healthy | %d | %d (wrong) | promoted to 100 %% in %d / %d / %d intervals; %d failing analyses of %d |",
+			healthyRuns, wrong, promoted[0], promoted[len(promoted)/2], promoted[len(promoted)-1], fails, analyses))
 	}
 	t.Log("\n" + strings.Join(table, "\n"))
 	// Measured: 0 of 200. The checks fail only past a limit at confidence

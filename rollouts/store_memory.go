@@ -3,6 +3,7 @@ package rollouts
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"sync"
 	"time"
 )
@@ -142,6 +143,13 @@ func (m *memStore) addSpend(_ context.Context, model, day string, micros int64) 
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	k := model + "\x00" + day
+	if _, ok := m.spend[k]; !ok {
+		for old := range m.spend { // a new day: forget the others of this model
+			if strings.HasPrefix(old, model+"\x00") {
+				delete(m.spend, old)
+			}
+		}
+	}
 	m.spend[k] += micros
 	return m.spend[k], nil
 }
