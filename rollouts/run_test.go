@@ -61,6 +61,8 @@ func TestRunConcurrently(t *testing.T) {
 		next := cfg
 		next.Checks.LatencyP99.MaxRatio = 2.5
 		_ = c.Update([]config.Rollout{next})
+		_ = c.Pause(ctx, "gpt", "a look")
+		_ = c.Resume(ctx, "gpt", "fine")
 	}()
 	deadline := time.Now().Add(15 * time.Second)
 	for c.Status()[0].State != StatePromoted && time.Now().Before(deadline) {

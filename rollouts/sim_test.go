@@ -173,6 +173,7 @@ func (s *sim) step(stable, candidate profile) Status {
 	s.clock.Store(s.base.Add(time.Duration(s.iv)*s.interval + 3*time.Second).UnixNano())
 	ctx := context.Background()
 	for _, c := range s.cs { // every replica writes its aggregate, then one judges
+		c.collect(c.o.Now())
 		for _, r := range c.table.load().list {
 			c.flush(ctx, r, c.o.Now())
 		}
@@ -214,6 +215,19 @@ func TestSimRegressionsRollBack(t *testing.T) {
 			t.Logf("%s: rolled back after %d intervals: %s", reg.name, s.iv, st.Reason)
 		})
 	}
+}
+
+// TestSimCandidateDown: a candidate failing every request from the start
+// (its latencies and texts never observed) is rolled back on its error rate.
+func TestSimCandidateDown(t *testing.T) {
+	s := newSim(t, simRollout("gpt"), 5, nil, 1)
+	down := healthy
+	down.errRate = 1
+	st := s.runUntil(10, func(int) profile { return down })
+	if st.State != StateRolledBack || !strings.Contains(st.Reason, "error_rate") {
+		t.Fatalf("%s after %d intervals: %s", st.State, s.iv, st.Reason)
+	}
+	t.Logf("a candidate down from the start: rolled back after %d intervals", s.iv)
 }
 
 func TestSimHealthyPromoted(t *testing.T) {
