@@ -18,7 +18,7 @@ func TestSimCalibration(t *testing.T) {
 	// The documented table: TOLLGATE_ROLLOUT_CALIBRATE=1 (30 runs per
 	// regression, 200 healthy; a few minutes). By default fewer runs keep
 	// the package's tests short.
-	regRuns, healthyRuns := 8, 40
+	regRuns, healthyRuns := 5, 30
 	switch {
 	case os.Getenv("TOLLGATE_ROLLOUT_CALIBRATE") != "":
 		regRuns, healthyRuns = 30, 200
@@ -29,7 +29,7 @@ func TestSimCalibration(t *testing.T) {
 	var table []string
 	table = append(table, "| candidate | runs | rolled back | intervals to rollback (min / median / max) |", "| --- | --- | --- | --- |")
 	// Ceilings of intervals to rollback, a little above the measured
-	// maxima (docs/rollouts.md). Refusals take longest: at 1 % the
+	// maxima (3, 4, 18, 3 over 30 runs; docs/rollouts.md). Refusals take longest: at 1 % the
 	// candidate answers ~40 requests per interval, and bounding a 10-point
 	// rise above the 5-point limit takes ~200 answers per window, twice.
 	ceiling := map[string]int{"3x latency": 4, "20% errors": 5, "2x refusals": 24, "half length": 4}
@@ -50,6 +50,34 @@ func TestSimCalibration(t *testing.T) {
 			table = append(table, fmt.Sprintf("| %s | %d | %d | %d / %d / %d |", reg.name, regRuns, len(took), took[0], took[len(took)/2], took[len(took)-1]))
 			if took[len(took)-1] > ceiling[reg.name] {
 				t.Errorf("%s: took up to %d intervals to roll back, ceiling %d", reg.name, took[len(took)-1], ceiling[reg.name])
+			}
+		}
+	}
+	// The same regressions planted once the canary is at 25 % (~1000
+	// candidate requests per interval): intervals from the onset (measured
+	// maxima 2, 2, 6, 2).
+	ceiling25 := map[string]int{"3x latency": 3, "20% errors": 3, "2x refusals": 8, "half length": 3}
+	for _, reg := range regressions {
+		bad := reg.p(healthy)
+		var took []int
+		for seed := range regRuns {
+			s := newSim(t, simRollout("gpt"), uint64(3000+seed), nil, 1)
+			for s.cs[0].Status()[0].Percent < 25 && s.iv < maxIntervals {
+				s.step(healthy, healthy)
+			}
+			onset := s.iv
+			st := s.runUntil(maxIntervals, func(int) profile { return bad })
+			if st.State != StateRolledBack {
+				t.Errorf("%s at 25 %% seed %d: %s after %d intervals", reg.name, seed, st.State, s.iv-onset)
+				continue
+			}
+			took = append(took, s.iv-onset)
+		}
+		sort.Ints(took)
+		if len(took) > 0 {
+			table = append(table, fmt.Sprintf("| %s, from 25 %% | %d | %d | %d / %d / %d |", reg.name, regRuns, len(took), took[0], took[len(took)/2], took[len(took)-1]))
+			if c := ceiling25[reg.name]; took[len(took)-1] > c {
+				t.Errorf("%s at 25 %%: took up to %d intervals, ceiling %d", reg.name, took[len(took)-1], c)
 			}
 		}
 	}
