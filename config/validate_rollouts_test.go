@@ -29,6 +29,7 @@ func TestRolloutValidation(t *testing.T) {
 		{"  - model: gpt-4o\n    candidate: {model: gpt-4o-next}\n    steps: [5, 1, 100]", "steps must ascend, got 1 after 5", ":9:"},
 		{"  - model: gpt-4o\n    candidate: {model: gpt-4o-next}\n    steps: [0, 100]", "(0, 100]", ":9:"},
 		{"  - model: gpt-4o\n    candidate: {model: gpt-4o-next}\n    steps: [50, 150]", "(0, 100]", ":9:"},
+		{"  - model: gpt-4o\n    candidate: {model: gpt-4o-next}\n    steps: [100]", "first step must be below 100", ":9:"},
 		{"  - model: gpt-4o\n    candidate: {model: gpt-4o-next}\n    mode: blue-green", "must be canary or shadow", ":9:"},
 		{"  - model: gpt-4o\n    candidate: {model: gpt-4o-next}\n    mode: shadow\n    steps: [1, 100]", "canary mode only", ":10:"},
 		{"  - model: gpt-4o\n    candidate: {model: gpt-4o-next}\n    sticky: ip", "must be user or key", ":9:"},
