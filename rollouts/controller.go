@@ -186,6 +186,7 @@ func (c *Controller) Run(ctx context.Context) {
 				return
 			case <-t.C:
 				c.sync(ctx)
+				t.Reset(c.syncEvery()) // a reload may have shortened an interval
 			}
 		}
 	}()
@@ -200,6 +201,7 @@ func (c *Controller) Run(ctx context.Context) {
 			c.aggregate(it)
 		case <-t.C:
 			c.collect(c.o.Now())
+			t.Reset(c.syncEvery())
 		}
 	}
 }
