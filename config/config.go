@@ -27,6 +27,7 @@ type Config struct {
 	Evals     EvalsConfig    `yaml:"evals"`
 	Health    HealthConfig   `yaml:"health"`
 	Log       LogConfig      `yaml:"log"`
+	Rollouts  []Rollout      `yaml:"rollouts"`
 
 	// Source names where this config came from ("embedded" or a file path).
 	Source string `yaml:"-"`

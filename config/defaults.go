@@ -122,6 +122,7 @@ func applyDefaults(c *Config) {
 	defaultDrift(&c.Evals.Drift)
 	defaultFilters(&c.Filters)
 	defaultEvals(&c.Evals)
+	defaultRollouts(c.Rollouts)
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
 	}

@@ -36,6 +36,7 @@ func validate(c *Config, name string, lines lineIndex) error {
 	validateEvalsBias(&c.Evals.BiasSchedule, models, at)
 	validateEvalsDrift(&c.Evals.Drift, models, at)
 	validateEvalsReport(&c.Evals.Report, c.Evals.Sink.Kind, at)
+	validateRollouts(c.Rollouts, models, upstreams, at)
 	return errs.err()
 }
 
