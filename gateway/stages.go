@@ -5,6 +5,7 @@ import (
 	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/tollgate-ai/tollgate/metering/tokenizer"
 	"github.com/tollgate-ai/tollgate/policy"
+	"github.com/tollgate-ai/tollgate/rollouts"
 )
 
 // Stages are the pipeline's optional parts, each owned by its package. A
@@ -17,6 +18,9 @@ type Stages struct {
 	Health  *health.Registry    // metrics and per-model health
 	Policy  *policy.Engine      // Rego decisions, request and response phase
 	Access  *health.AccessLog   // one JSON line per request
+	// Rollouts splits rolled-out models between stable and candidate and
+	// judges the candidate (gateway/rollout_split.go); nil: no rollouts.
+	Rollouts *rollouts.Controller
 
 	// Stages that plug in through the Stage contract (gateway/stage.go),
 	// run in this order (Stages.ordered in gateway/pipeline.go).
