@@ -99,7 +99,7 @@ type Exchange struct {
 	rollout     *rolloutServing // the rollout of the requested model, once the split picked a variant
 	split       rollouts.Route  // the split's pick
 	variant     *model          // what serves the request in place of requested (its chain is forwarded)
-	variantFail int             // the candidate's failure status when stable served in its place
+	variantFail int             // the first failed attempt's status on the target model (before retries and fallbacks)
 	shadowBody  []byte          // the request, copied for the shadow call (split.Shadow)
 	shadow      *shadowCall     // this exchange is a shadow call (gateway/rollout_shadow.go)
 }

@@ -45,8 +45,8 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx, x *Exchange, body []byte) (ha
 	}
 chain:
 	for i, cur := range x.chain() {
-		if i == 1 && x.split.Variant == rollouts.Candidate {
-			x.variantFail = failStatus(last) // stable serves in the candidate's place
+		if i == 1 && x.variantFail == 0 && x.split.Variant == rollouts.Candidate {
+			x.variantFail = failStatus(last) // no attempt on the candidate (circuits open): stable serves
 		}
 		var tried uint64
 		for attempt := 0; attempt < cur.retry.Attempts; {
@@ -94,6 +94,9 @@ chain:
 			attempt++
 			report()
 			last, failed, failedModel, failedKind = apiErr, d, cur, x.errKind
+			if i == 0 && x.variantFail == 0 {
+				x.variantFail = failStatus(apiErr) // a rollout judges its variant by its first answer
+			}
 		}
 	}
 	if last == nil {

@@ -62,6 +62,9 @@ func (s *Server) observeRollout(x *Exchange, u metering.Usage, costMicros int64,
 		if x.served != nil && x.status/100 == 2 {
 			o.Text, o.ToolCall = answerText(x)
 		}
+		if x.variantFail != 0 {
+			o.Status = x.variantFail // as below
+		}
 		x.shadow.candidate = o
 		return
 	}
@@ -78,6 +81,12 @@ func (s *Server) observeRollout(x *Exchange, u metering.Usage, costMicros int64,
 	}
 	if x.served != nil && x.status/100 == 2 {
 		o.Text, o.ToolCall = answerText(x)
+	}
+	if x.variantFail != 0 {
+		// A retry hid the failure from the client, not from the analysis:
+		// the variant is judged by its first answer (its latency and cost
+		// still count the whole request).
+		o.Status = x.variantFail
 	}
 	s.stages.Rollouts.Observe(rs.model, v, o)
 	if x.split.Shadow && len(x.shadowBody) > 0 && x.status/100 == 2 {
