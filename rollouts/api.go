@@ -94,6 +94,7 @@ const (
 	OutcomeRollback = "rollback"
 	OutcomePause    = "pause"
 	OutcomeResume   = "resume"
+	OutcomeStart    = "start" // a run of the rollout began (first load or a changed config)
 )
 
 // Status is one rollout for /ui, /v1/health/models, GET /admin/rollouts and
@@ -105,6 +106,8 @@ type Status struct {
 	Step      int           `json:"step"`    // index into Steps
 	Percent   float64       `json:"percent"` // candidate's share of traffic now (0 in shadow mode)
 	Steps     []float64     `json:"steps,omitempty"`
+	Candidate string        `json:"candidate"` // the candidate target's model (or deployment) name
+	Stable    string        `json:"stable"`
 	Started   time.Time     `json:"started"`
 	Updated   time.Time     `json:"updated"`
 	Reason    string        `json:"reason,omitempty"`    // why the last state change happened
@@ -116,11 +119,12 @@ type Status struct {
 
 // ShadowStatus is the shadow traffic's spend and skips.
 type ShadowStatus struct {
-	Share    float64 `json:"share"`
-	InFlight int     `json:"in_flight"`
-	SpentUSD float64 `json:"spent_usd_today"`
-	DailyUSD float64 `json:"daily_usd"`
-	Skipped  uint64  `json:"skipped"`
+	Active         bool    `json:"active"` // requests are being shadowed
+	Share          float64 `json:"share"`
+	InFlight       int     `json:"in_flight"`
+	MaxConcurrency int     `json:"max_concurrency"`
+	SpentUSD       float64 `json:"spent_usd_today"`
+	DailyUSD       float64 `json:"daily_usd"`
 }
 
 // Decision is one analysis outcome or manual action.
@@ -141,6 +145,7 @@ type Analysis struct {
 	Stable    Counts    `json:"stable"`
 	Candidate Counts    `json:"candidate"`
 	Checks    []Check   `json:"checks"`
+	Reason    string    `json:"reason,omitempty"`
 }
 
 // Counts summarise one variant's window.
