@@ -7,7 +7,6 @@ import (
 	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/tollgate-ai/tollgate/policy"
 	"github.com/tollgate-ai/tollgate/providers"
-	"github.com/tollgate-ai/tollgate/rollouts"
 	"github.com/valyala/fasthttp"
 )
 
@@ -97,7 +96,7 @@ type Exchange struct {
 	// Rollouts (gateway/rollout_split.go); all zero when no rollout covers
 	// the request.
 	rollout     *rolloutServing // the rollout of the requested model, once the split picked a variant
-	split       rollouts.Route  // the split's pick
+	split       RolloutRoute    // the split's pick
 	variant     *model          // what serves the request in place of requested (its chain is forwarded)
 	variantFail int             // the first failed attempt's status on the target model (before retries and fallbacks)
 	shadowBody  []byte          // the request, copied for the shadow call (split.Shadow)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/tollgate-ai/tollgate/health"
-	"github.com/tollgate-ai/tollgate/rollouts"
 	"github.com/valyala/fasthttp"
 )
 
@@ -45,7 +44,7 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx, x *Exchange, body []byte) (ha
 	}
 chain:
 	for i, cur := range x.chain() {
-		if i == 1 && x.variantFail == 0 && x.split.Variant == rollouts.Candidate {
+		if i == 1 && x.variantFail == 0 && x.split.Variant == VariantCandidate {
 			x.variantFail = failStatus(last) // no attempt on the candidate (circuits open): stable serves
 		}
 		var tried uint64

@@ -5,7 +5,6 @@ import (
 
 	"github.com/tollgate-ai/tollgate/config"
 	"github.com/tollgate-ai/tollgate/health"
-	"github.com/tollgate-ai/tollgate/rollouts"
 )
 
 // rolloutServing is one rollout compiled for serving: the models that
@@ -113,8 +112,8 @@ func (rt *servingConfig) rolloutTarget(r *config.Rollout, t config.RolloutTarget
 }
 
 // variantModel is the model that serves v of rollout rs.
-func (rs *rolloutServing) variantModel(v rollouts.Variant) *model {
-	if v == rollouts.Candidate {
+func (rs *rolloutServing) variantModel(v RolloutVariant) *model {
+	if v == VariantCandidate {
 		return rs.candidate
 	}
 	return rs.stable

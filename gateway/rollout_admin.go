@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tollgate-ai/tollgate/rollouts"
 	"github.com/valyala/fasthttp"
 )
 
@@ -49,8 +48,8 @@ func (s *Server) serveAdminRollouts(ctx *fasthttp.RequestCtx) {
 			return
 		}
 		writeAdminJSON(ctx, struct {
-			Rollouts []rollouts.Status `json:"rollouts"`
-		}{nonNil(c.Status())})
+			Rollouts any `json:"rollouts"`
+		}{c.Status()})
 		return
 	}
 	rest := strings.TrimPrefix(path, adminRolloutsPath+"/")
@@ -61,16 +60,8 @@ func (s *Server) serveAdminRollouts(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	model, action := rest[:i], rest[i+1:]
-	var do func(context.Context, string, string) error
 	switch action {
-	case "promote":
-		do = c.Promote
-	case "rollback":
-		do = c.Rollback
-	case "pause":
-		do = c.Pause
-	case "resume":
-		do = c.Resume
+	case "promote", "rollback", "pause", "resume":
 	default:
 		writeError(ctx, &APIError{Status: 404, Type: typeNotFound, Code: "unknown_url",
 			Message: "unknown rollout action " + truncate(action, 50) + "; use promote, rollback, pause or resume"})
@@ -87,8 +78,8 @@ func (s *Server) serveAdminRollouts(ctx *fasthttp.RequestCtx) {
 	}
 	rctx, cancel := context.WithTimeout(context.Background(), rolloutActionTimeout)
 	defer cancel()
-	if err := do(rctx, model, truncate(reason, 500)); err != nil {
-		if errors.Is(err, rollouts.ErrUnknownRollout) {
+	if err := c.Act(rctx, action, model, truncate(reason, 500)); err != nil {
+		if errors.Is(err, ErrUnknownRollout) {
 			writeError(ctx, &APIError{Status: 404, Type: typeNotFound, Code: "rollout_not_found", Param: "model",
 				Message: "no rollout covers model '" + truncate(model, 200) + "'; GET /admin/rollouts lists them"})
 			return
@@ -96,25 +87,11 @@ func (s *Server) serveAdminRollouts(ctx *fasthttp.RequestCtx) {
 		writeError(ctx, &APIError{Status: 409, Type: typeInvalidRequest, Code: "rollout_action_failed", Message: err.Error()})
 		return
 	}
-	for _, st := range c.Status() {
-		if st.Model == model {
-			writeAdminJSON(ctx, struct {
-				Action  string          `json:"action"`
-				Rollout rollouts.Status `json:"rollout"`
-			}{action, st})
-			return
-		}
-	}
 	writeAdminJSON(ctx, struct {
-		Action string `json:"action"`
-	}{action})
-}
-
-func nonNil(st []rollouts.Status) []rollouts.Status {
-	if st == nil {
-		return []rollouts.Status{}
-	}
-	return st
+		Action   string `json:"action"`
+		Model    string `json:"model"`
+		Rollouts any    `json:"rollouts"`
+	}{action, model, c.Status()})
 }
 
 func writeAdminJSON(ctx *fasthttp.RequestCtx, v any) {

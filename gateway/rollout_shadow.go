@@ -4,7 +4,6 @@ import (
 	"runtime/debug"
 	"time"
 
-	"github.com/tollgate-ai/tollgate/rollouts"
 	"github.com/valyala/fasthttp"
 )
 
@@ -22,8 +21,8 @@ type shadowCall struct {
 	tags      map[string]string
 	requestID string
 	body      []byte
-	stable    rollouts.Observation // the client's answer
-	candidate rollouts.Observation // the copy's, filled by observeRollout
+	stable    RolloutObservation // the client's answer
+	candidate RolloutObservation // the copy's, filled by observeRollout
 }
 
 // shadowSuffix marks a shadow call's request id (its ledger record has
@@ -34,7 +33,7 @@ const shadowSuffix = "-shadow"
 // the concurrent calls and the day's spend; a refusal is counted by the
 // controller) and runs it in the background. x's copied body moves to
 // the call.
-func (s *Server) startShadow(x *Exchange, stable rollouts.Observation) {
+func (s *Server) startShadow(x *Exchange, stable RolloutObservation) {
 	release, ok := s.stages.Rollouts.ShadowAdmit(x.rollout.model)
 	if !ok {
 		return

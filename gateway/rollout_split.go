@@ -5,7 +5,6 @@ import (
 
 	"github.com/tollgate-ai/tollgate/health"
 	"github.com/tollgate-ai/tollgate/metering"
-	"github.com/tollgate-ai/tollgate/rollouts"
 	"github.com/valyala/fastjson"
 )
 
@@ -54,7 +53,7 @@ func (s *Server) observeRollout(x *Exchange, u metering.Usage, costMicros int64,
 	if x.errKind == health.ErrClientCancel {
 		return
 	}
-	o := rollouts.Observation{Status: x.status, Latency: dur, OutputTokens: u.CompletionTokens, CostMicros: costMicros}
+	o := RolloutObservation{Status: x.status, Latency: dur, OutputTokens: u.CompletionTokens, CostMicros: costMicros}
 	if x.fields.Stream {
 		o.TTFT = x.ttft
 	}
@@ -69,14 +68,14 @@ func (s *Server) observeRollout(x *Exchange, u metering.Usage, costMicros int64,
 		return
 	}
 	rs, v := x.rollout, x.split.Variant
-	if v == rollouts.Candidate && x.served != x.variant {
+	if v == VariantCandidate && x.served != x.variant {
 		// The candidate failed: stable answered in its place (or nothing
 		// did). Its observation is the failure, not stable's answer.
 		st := x.variantFail
 		if st == 0 {
 			st = x.status
 		}
-		s.stages.Rollouts.Observe(rs.model, v, rollouts.Observation{Status: st, Latency: dur})
+		s.stages.Rollouts.Observe(rs.model, v, RolloutObservation{Status: st, Latency: dur})
 		return
 	}
 	if x.served != nil && x.status/100 == 2 {

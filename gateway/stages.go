@@ -5,7 +5,6 @@ import (
 	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/tollgate-ai/tollgate/metering/tokenizer"
 	"github.com/tollgate-ai/tollgate/policy"
-	"github.com/tollgate-ai/tollgate/rollouts"
 )
 
 // Stages are the pipeline's optional parts, each owned by its package. A
@@ -19,8 +18,9 @@ type Stages struct {
 	Policy  *policy.Engine      // Rego decisions, request and response phase
 	Access  *health.AccessLog   // one JSON line per request
 	// Rollouts splits rolled-out models between stable and candidate and
-	// judges the candidate (gateway/rollout_split.go); nil: no rollouts.
-	Rollouts *rollouts.Controller
+	// judges the candidate (gateway/rollout_split.go; gateway/rolloutgw
+	// adapts package rollouts' Controller); nil: no rollouts.
+	Rollouts Rollouts
 
 	// Stages that plug in through the Stage contract (gateway/stage.go),
 	// run in this order (Stages.ordered in gateway/pipeline.go).

@@ -20,6 +20,7 @@ import (
 	"github.com/tollgate-ai/tollgate/filters"
 	"github.com/tollgate-ai/tollgate/filters/filterstage"
 	"github.com/tollgate-ai/tollgate/gateway"
+	"github.com/tollgate-ai/tollgate/gateway/rolloutgw"
 	"github.com/tollgate-ai/tollgate/health"
 	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/tollgate-ai/tollgate/metering/tokenizer"
@@ -121,7 +122,7 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 		return nil, err
 	}
 	st := gateway.Stages{Tokens: tokens, Limiter: limiter, Ledger: a.ledger, Health: a.health, Access: access, Policy: a.policy,
-		Rollouts: a.rollouts}
+		Rollouts: rolloutgw.New(a.rollouts)}
 	if cfg.Filters.Enabled {
 		sc, err := filterstage.NewScanner(&cfg.Filters)
 		if err != nil {
