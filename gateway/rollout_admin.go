@@ -74,7 +74,7 @@ func (s *Server) serveAdminRollouts(ctx *fasthttp.RequestCtx) {
 	}
 	reason := string(ctx.QueryArgs().Peek("reason"))
 	if reason == "" {
-		reason = "manual " + action + " (admin API)"
+		reason = "admin API"
 	}
 	rctx, cancel := context.WithTimeout(context.Background(), rolloutActionTimeout)
 	defer cancel()
