@@ -12,6 +12,7 @@ import (
 	"github.com/tollgate-ai/tollgate/gateway"
 	"github.com/tollgate-ai/tollgate/gateway/rolloutgw"
 	"github.com/tollgate-ai/tollgate/health"
+	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/tollgate-ai/tollgate/rollouts"
 )
 
@@ -21,6 +22,7 @@ type rolloutRig struct {
 	root, base, ledgerDir string
 	gw                    *gateway.Server
 	ctrl                  *rollouts.Controller
+	lim                   *metering.Limiter
 
 	mu     sync.Mutex
 	alerts []rollouts.Alert
@@ -48,13 +50,20 @@ func startRolloutGateway(t *testing.T, yml string, vars map[string]string, rdb r
 	done := make(chan struct{})
 	go func() { defer close(done); ctrl.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	gw, err := gateway.New(cfg, gateway.Options{Stages: gateway.Stages{Ledger: ledger, Health: hr, Rollouts: rolloutgw.New(ctrl)}})
+	var gw *gateway.Server
+	lim, err := metering.NewLimiter(metering.LimitsOptions{},
+		metering.RuleFunc(func(s metering.Subject) metering.Rules { return gw.Rules(s) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err = gateway.New(cfg, gateway.Options{Stages: gateway.Stages{Ledger: ledger, Health: hr, Limiter: lim,
+		Rollouts: rolloutgw.New(ctrl)}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	gw.Handle("/v1/health/models", hr.ServeModelsHealth, gateway.Ops)
 	gw.Handle("/ui/", hr.ServeUI, gateway.Ops)
-	rig.gw, rig.ctrl = gw, ctrl
+	rig.gw, rig.ctrl, rig.lim = gw, ctrl, lim
 	rig.root = serveGateway(t, gw)
 	rig.base = rig.root + "/v1"
 	return rig
