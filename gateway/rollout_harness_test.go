@@ -31,7 +31,7 @@ type rolloutRig struct {
 // startRolloutGateway serves yml (placeholders from vars) with its rollouts
 // on rdb (nil: state in memory) as replica; the controller syncs every
 // 100 ms so tests with sub-second intervals judge on time.
-func startRolloutGateway(t *testing.T, yml string, vars map[string]string, rdb redis.UniversalClient, replica string) *rolloutRig {
+func startRolloutGateway(t testing.TB, yml string, vars map[string]string, rdb redis.UniversalClient, replica string) *rolloutRig {
 	t.Helper()
 	cfg := parseConfig(t, yml, vars)
 	ledger, dir := testLedger(t)
@@ -123,10 +123,11 @@ func (tr *traffic) served(model string) int {
 	return tr.byModel[model]
 }
 
-// drive sends chats from workers go-openai clients, each request from a
-// new user (so the sticky split spreads them) with a new prompt, until
-// stop holds or limit passes; at most maxRequests in all.
-func drive(t *testing.T, base string, workers int, limit time.Duration, maxRequests int64, stop func() bool) *traffic {
+// drive sends chats from workers go-openai clients (worker i to
+// bases[i % len(bases)]), each request from a new user (so the sticky
+// split spreads them) with a new prompt, until stop holds or limit
+// passes; at most maxRequests in all.
+func drive(t *testing.T, bases []string, workers int, limit time.Duration, maxRequests int64, stop func() bool) *traffic {
 	t.Helper()
 	tr := &traffic{byModel: map[string]int{}}
 	var seq atomic.Int64
@@ -136,7 +137,7 @@ func drive(t *testing.T, base string, workers int, limit time.Duration, maxReque
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := newClient(base, "sk-test")
+			c := newClient(bases[w%len(bases)], "sk-test")
 			for time.Now().Before(deadline) && !stop() {
 				n := seq.Add(1)
 				if n > maxRequests {
@@ -179,4 +180,23 @@ func servedBy(t *testing.T, base string, users []string) []string {
 		out[i] = resp.Header().Get("X-Tollgate-Model")
 	}
 	return out
+}
+
+// intervalsTo is how many analysis intervals passed from the rollout's
+// start to its first decision with outcome (holds, which record no
+// decision, included), rounded up; -1 when there is none.
+func intervalsTo(st rollouts.Status, outcome string, interval time.Duration) int {
+	var start, end time.Time
+	for _, d := range st.Decisions { // newest first
+		switch d.Outcome {
+		case rollouts.OutcomeStart:
+			start = d.At
+		case outcome:
+			end = d.At
+		}
+	}
+	if start.IsZero() || end.IsZero() {
+		return -1
+	}
+	return int((end.Sub(start) + interval - 1) / interval)
 }

@@ -44,7 +44,9 @@ func (a Adapter) ObserveShadow(model string, stable, candidate gateway.RolloutOb
 }
 
 // ShadowAdmit reserves one shadow call.
-func (a Adapter) ShadowAdmit(model string) (func(costMicros int64), bool) { return a.C.ShadowAdmit(model) }
+func (a Adapter) ShadowAdmit(model string) (func(costMicros int64), bool) {
+	return a.C.ShadowAdmit(model)
+}
 
 // Act runs promote, rollback, pause or resume.
 func (a Adapter) Act(ctx context.Context, action, model, reason string) error {
