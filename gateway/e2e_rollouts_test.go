@@ -56,13 +56,17 @@ func TestRolloutCanaryRollsBackRegressions(t *testing.T) {
 		t.Skip("drives a rollout for several seconds per case")
 	}
 	for _, tc := range []struct {
-		name string
-		cand func(o *mockllm.Options)
+		name         string
+		cand         func(o *mockllm.Options)
+		maxIntervals int
 	}{
-		{"latency_3x", func(o *mockllm.Options) { o.Latency *= 3 }},
-		{"errors_20pct", func(o *mockllm.Options) { o.ErrorRate = 0.2 }},
-		{"refusals_2x", func(o *mockllm.Options) { o.RefusalRate *= 2 }},
-		{"length_half", func(o *mockllm.Options) { o.MaxTokens /= 2 }},
+		{"latency_3x", func(o *mockllm.Options) { o.Latency *= 3 }, maxIntervalsToRollback},
+		{"errors_20pct", func(o *mockllm.Options) { o.ErrorRate = 0.2 }, maxIntervalsToRollback},
+		// 10 % → 20 % against a limit of +5 %: the lower confidence bound
+		// of the increase passes 0.05 only after a few hundred candidate
+		// answers, so the window grows over several holding intervals.
+		{"refusals_2x", func(o *mockllm.Options) { o.RefusalRate *= 2 }, 3 * maxIntervalsToRollback},
+		{"length_half", func(o *mockllm.Options) { o.MaxTokens /= 2 }, maxIntervalsToRollback},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			stableURL, _ := startMock(t, stableMock())
@@ -84,8 +88,8 @@ func TestRolloutCanaryRollsBackRegressions(t *testing.T) {
 			if st.State != rollouts.StateRolledBack {
 				t.Fatalf("state %s, want rolled_back; reason %q; last %+v", st.State, st.Reason, st.Last)
 			}
-			if n > maxIntervalsToRollback {
-				t.Errorf("rolled back after %d intervals, want at most %d", n, maxIntervalsToRollback)
+			if n > tc.maxIntervals {
+				t.Errorf("rolled back after %d intervals, want at most %d", n, tc.maxIntervals)
 			}
 			if n := tr.failed.Load(); n != 0 {
 				t.Errorf("%d of %d client requests failed (first: %v)", n, tr.sent.Load(), tr.firstErr)
