@@ -283,3 +283,55 @@ keys: [{id: k1, key: sk-test}]
 		}
 	}
 }
+
+// TestRolloutReload: a reload that adds a rollout starts splitting at
+// once (the controller is updated with the serving config), and one that
+// removes it sends everyone back to the model's own deployments.
+func TestRolloutReload(t *testing.T) {
+	stableURL, _ := startMock(t, mockllm.Options{Seed: 1})
+	candURL, _ := startMock(t, mockllm.Options{Seed: 2})
+	vars := map[string]string{"STABLE": stableURL, "CAND": candURL}
+	base := `
+upstreams:
+  - {name: stable, kind: openai, base_url: "{{STABLE}}"}
+  - {name: cand, kind: openai, base_url: "{{CAND}}"}
+models:
+  - {name: m, deployments: [{upstream: stable, model: mock-gpt}]}
+`
+	with := base + `
+rollouts:
+  - {model: m, candidate: {deployments: [{upstream: cand, model: mock-gpt}]}, steps: [50, 100], interval: 1h}
+`
+	rig := startRolloutGateway(t, base, vars, nil, "")
+	users := make([]string, 40)
+	for i := range users {
+		users[i] = fmt.Sprintf("reload-user-%d", i)
+	}
+	count := func(model string) int {
+		n := 0
+		for _, m := range servedBy(t, rig.base, users) {
+			if m == model {
+				n++
+			}
+		}
+		return n
+	}
+	if n := count("m"); n != len(users) {
+		t.Fatalf("without a rollout %d of %d served by m", n, len(users))
+	}
+	if err := rig.gw.Reload(parseConfig(t, with, vars)); err != nil {
+		t.Fatal(err)
+	}
+	if n := count("m@candidate"); n < 8 || n > 32 { // binomial(40, 0.5): ±12 is 3.8σ
+		t.Fatalf("after adding the rollout %d of %d on the candidate at 50 %%", n, len(users))
+	}
+	if err := rig.gw.Reload(parseConfig(t, base, vars)); err != nil {
+		t.Fatal(err)
+	}
+	if n := count("m"); n != len(users) {
+		t.Fatalf("after removing the rollout %d of %d served by m", n, len(users))
+	}
+	if st := rig.ctrl.Status(); len(st) != 0 {
+		t.Fatalf("the controller still runs %+v", st)
+	}
+}
