@@ -119,6 +119,11 @@ func validateRolloutSteps(steps []float64, p string, at reporter) {
 		}
 		prev = s
 	}
+	if len(steps) > 0 && steps[0] >= 100 {
+		// At 100 % stable serves nothing: the candidate is judged against
+		// stable's window from the step before, which must exist.
+		at(indexPath(p, 0), "the first step must be below 100 (the analysis needs stable traffic to compare with)")
+	}
 }
 
 // rolloutCheckFields says which limit fields each check reads.

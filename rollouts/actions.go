@@ -93,7 +93,13 @@ func (c *Controller) act(ctx context.Context, model, reason string, change func(
 			c.storeErrs.Inc()
 			return fmt.Errorf("rollouts: load state: %w", err)
 		}
-		if !ok || sh.rec.Fingerprint != r.fp {
+		if !ok || (sh.rec.Fingerprint != r.fp && !r.started()) {
+			// Never started (Redis was down, or lost its data): start it,
+			// then act.
+			c.syncState(ctx, r, now)
+			continue
+		}
+		if sh.rec.Fingerprint != r.fp {
 			return fmt.Errorf("rollouts: %s: the shared state belongs to another config; reload this replica", model)
 		}
 		rec := sh.rec

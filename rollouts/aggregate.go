@@ -2,7 +2,7 @@ package rollouts
 
 import (
 	"math/rand/v2"
-	"strings"
+	"unicode"
 
 	"github.com/tollgate-ai/tollgate/evals"
 	"github.com/tollgate-ai/tollgate/evals/drift"
@@ -16,7 +16,7 @@ import (
 type aggregate struct {
 	Requests int64 `json:"requests"`
 	Errors   int64 `json:"errors"`
-	// Answers are the requests with text (refusal rate, sentiment).
+	// Answers are the scored answers with text (refusal rate, sentiment).
 	Answers   int64   `json:"answers"`
 	Refusals  int64   `json:"refusals"`
 	Cost      moments `json:"cost"` // USD per request
@@ -44,28 +44,14 @@ func isError(status int) bool {
 	return status == 0 || status == 408 || status == 429 || status >= 500
 }
 
-// features are what the worker derives from an answer's text.
-type features struct {
-	refused   bool
-	refusal   float64
-	sentiment float64
-	length    float64
-}
+// maxScoredPerInterval bounds the answers whose text is scored (refusal,
+// sentiment, drift) per variant per interval on one replica: scoring costs
+// a few µs per answer, stable serves most of the traffic, and a few hundred
+// answers already bound a rate within a few points. The first ones of an
+// interval are scored: requests arrive in no particular order.
+const maxScoredPerInterval = 512
 
-func textFeatures(o *Observation) features {
-	f := features{length: float64(o.OutputTokens)}
-	if o.Text == "" {
-		return f
-	}
-	f.refused, f.refusal = refusal.Detect(o.Text)
-	f.sentiment = sentiment.Score(o.Text)
-	if o.OutputTokens <= 0 {
-		f.length = float64(len(strings.Fields(o.Text)))
-	}
-	return f
-}
-
-func (a *aggregate) add(o *Observation, f features, ex *drift.Extractor, rng *rand.Rand) {
+func (a *aggregate) add(o *Observation, ex *drift.Extractor, rng *rand.Rand) {
 	a.Requests++
 	if isError(o.Status) {
 		a.Errors++
@@ -79,17 +65,21 @@ func (a *aggregate) add(o *Observation, f features, ex *drift.Extractor, rng *ra
 		a.TPS.add(float64(o.OutputTokens) / gen.Seconds())
 	}
 	a.Cost.add(float64(o.CostMicros) / 1e6)
-	if f.length > 0 || o.Text != "" {
-		a.Length.add(f.length)
+	switch {
+	case o.OutputTokens > 0:
+		a.Length.add(float64(o.OutputTokens))
+	case o.Text != "":
+		a.Length.add(float64(countWords(o.Text)))
 	}
-	if o.Text != "" {
-		a.Answers++
-		if f.refused {
-			a.Refusals++
-		}
-		a.Sentiment.add(f.sentiment)
+	if o.Text == "" || a.Answers >= maxScoredPerInterval {
+		return
 	}
-	if ex != nil && o.Text != "" {
+	a.Answers++
+	if refused, _ := refusal.Detect(o.Text); refused {
+		a.Refusals++
+	}
+	a.Sentiment.add(sentiment.Score(o.Text))
+	if ex != nil {
 		a.DriftSeen++
 		if len(a.Drift) < driftReservoir {
 			a.Drift = append(a.Drift, driftVector(ex, o))
@@ -97,6 +87,19 @@ func (a *aggregate) add(o *Observation, f features, ex *drift.Extractor, rng *ra
 			a.Drift[j] = driftVector(ex, o)
 		}
 	}
+}
+
+// countWords counts whitespace-separated words without allocating.
+func countWords(s string) int {
+	n, in := 0, false
+	for _, r := range s {
+		sp := unicode.IsSpace(r)
+		if !sp && !in {
+			n++
+		}
+		in = !sp
+	}
+	return n
 }
 
 // driftVector is an answer's drift features without its text (the

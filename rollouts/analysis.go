@@ -167,6 +167,12 @@ func quantileRatio(name string, st, cd *sketch, q, z float64, min int64, minRati
 	case minRatio > 0 && hi < minRatio:
 		ch.Verdict = VerdictFail
 		ch.Detail = fmt.Sprintf("ratio %.3g (≤ %.3g at confidence) under %.3g", v, hi, minRatio)
+	case math.IsInf(hi, 1) || lo == 0:
+		// The quantile's rank interval runs off the window's ends (p99 of
+		// 100 values): the data cannot bound it, so it cannot hold a
+		// promotion, only fail one (above).
+		ch.Verdict = VerdictSkipped
+		ch.Detail = "too few values to bound this quantile"
 	case maxRatio > 0 && !(hi <= maxRatio), minRatio > 0 && !(lo >= minRatio):
 		ch.Verdict = VerdictInconclusive
 	}

@@ -8,6 +8,8 @@
 package rollouts
 
 import (
+	"encoding/json"
+	"math"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
@@ -176,3 +178,46 @@ const (
 	VerdictInconclusive = "inconclusive"
 	VerdictSkipped      = "skipped"
 )
+
+// MarshalJSON writes an unbounded side (±Inf: too few values) or an
+// undefined value as null: JSON has no infinities.
+func (c Check) MarshalJSON() ([]byte, error) {
+	type plain Check
+	return json.Marshal(struct {
+		plain
+		Value *float64 `json:"value"`
+		Low   *float64 `json:"low"`
+		High  *float64 `json:"high"`
+	}{plain(c), finite(c.Value), finite(c.Low), finite(c.High)})
+}
+
+// UnmarshalJSON reads null sides back as unbounded.
+func (c *Check) UnmarshalJSON(b []byte) error {
+	type plain Check
+	var w struct {
+		plain
+		Value *float64 `json:"value"`
+		Low   *float64 `json:"low"`
+		High  *float64 `json:"high"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*c = Check(w.plain)
+	c.Value, c.Low, c.High = orInf(w.Value, math.NaN()), orInf(w.Low, math.Inf(-1)), orInf(w.High, math.Inf(1))
+	return nil
+}
+
+func finite(x float64) *float64 {
+	if math.IsInf(x, 0) || math.IsNaN(x) {
+		return nil
+	}
+	return &x
+}
+
+func orInf(p *float64, inf float64) float64 {
+	if p == nil {
+		return inf
+	}
+	return *p
+}

@@ -141,7 +141,7 @@ func (c *Controller) Update(rollouts []config.Rollout) error {
 	ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
 	defer cancel()
 	for _, r := range next.list {
-		if !r.initDone {
+		if !r.started() {
 			c.syncState(ctx, r, c.o.Now())
 		}
 	}
@@ -149,7 +149,7 @@ func (c *Controller) Update(rollouts []config.Rollout) error {
 }
 
 func (c *Controller) newRollout(model, fp string) *rollout {
-	r := &rollout{model: model, fp: fp, cur: map[int64]*variantPair{}}
+	r := &rollout{model: model, fp: fp, cur: map[int64]*variantPair{}, ready: map[int64]*variantPair{}}
 	q := strconv.Quote(model)
 	r.skipConcurrency = c.set.GetOrCreateCounter(`tollgate_rollout_shadow_skipped_total{model=` + q + `,reason="concurrency"}`)
 	r.skipBudget = c.set.GetOrCreateCounter(`tollgate_rollout_shadow_skipped_total{model=` + q + `,reason="budget"}`)
@@ -172,19 +172,36 @@ func (c *Controller) newRollout(model, fp string) *rollout {
 }
 
 // Run aggregates observations, syncs state with the store and analyses
-// each finished interval until ctx ends.
+// each finished interval until ctx ends. Aggregation and store I/O run on
+// two goroutines, so a slow or unreachable Redis never stalls the queue.
 func (c *Controller) Run(ctx context.Context) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(c.syncEvery())
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				c.sync(ctx)
+				t.Reset(c.syncEvery()) // a reload may have shortened an interval
+			}
+		}
+	}()
 	t := time.NewTicker(c.syncEvery())
 	defer t.Stop()
-	c.tick(ctx)
 	for {
 		select {
 		case <-ctx.Done():
+			<-done
 			return
 		case it := <-c.q:
 			c.aggregate(it)
 		case <-t.C:
-			c.tick(ctx)
+			c.collect(c.o.Now())
+			t.Reset(c.syncEvery())
 		}
 	}
 }
@@ -269,15 +286,14 @@ func (c *Controller) aggregate(it item) {
 	if cfg.Checks.Drift.On && !cfg.Checks.Drift.Off {
 		ex = c.extractor()
 	}
-	f := textFeatures(&it.o)
 	switch {
 	case it.pair:
-		p.Candidate.add(&it.o, f, ex, c.rng)
+		p.Candidate.add(&it.o, ex, c.rng)
 		p.Candidate.Agreement.add(agreement(&it.s, &it.o))
 	case it.v == Candidate:
-		p.Candidate.add(&it.o, f, ex, c.rng)
+		p.Candidate.add(&it.o, ex, c.rng)
 	default:
-		p.Stable.add(&it.o, f, ex, c.rng)
+		p.Stable.add(&it.o, ex, c.rng)
 	}
 }
 
@@ -290,9 +306,37 @@ func (c *Controller) extractor() *drift.Extractor {
 	return c.ex
 }
 
-// tick writes finished intervals, reloads state, syncs shadow spend and
-// judges what is due, for every rollout.
+// tick is one round of both of Run's goroutines (tests drive it).
 func (c *Controller) tick(ctx context.Context) {
+	c.collect(c.o.Now())
+	c.sync(ctx)
+}
+
+// collect hands the worker's finished intervals to the syncer (worker
+// goroutine).
+func (c *Controller) collect(now time.Time) {
+	for _, r := range c.table.load().list {
+		cur := intervalIndex(now, r.cfg.Load().Interval)
+		for k, p := range r.cur {
+			if k >= cur {
+				continue
+			}
+			delete(r.cur, k)
+			r.mu.Lock()
+			if q := r.ready[k]; q != nil {
+				q.Stable.merge(&p.Stable, c.rng)
+				q.Candidate.merge(&p.Candidate, c.rng)
+			} else {
+				r.ready[k] = p
+			}
+			r.mu.Unlock()
+		}
+	}
+}
+
+// sync writes finished intervals, reloads state, syncs shadow spend and
+// judges what is due, for every rollout (syncer goroutine).
+func (c *Controller) sync(ctx context.Context) {
 	now := c.o.Now()
 	for _, r := range c.table.load().list {
 		rctx, cancel := context.WithTimeout(ctx, redisTimeout)
@@ -307,21 +351,28 @@ func (c *Controller) tick(ctx context.Context) {
 // flush writes this replica's finished intervals to the store. One that
 // cannot be written is retried for two intervals, then dropped and counted.
 func (c *Controller) flush(ctx context.Context, r *rollout, now time.Time) {
-	cfg := r.cfg.Load()
-	cur := intervalIndex(now, cfg.Interval)
-	ttl := time.Duration(maxWindowIntervals+4) * cfg.Interval
-	for k, p := range r.cur {
-		if k >= cur {
-			continue
-		}
+	cur := intervalIndex(now, r.cfg.Load().Interval)
+	ttl := time.Duration(maxWindowIntervals+4) * r.cfg.Load().Interval
+	r.mu.Lock()
+	ready := r.ready
+	r.ready = map[int64]*variantPair{}
+	r.mu.Unlock()
+	for k, p := range ready {
 		if err := c.st.putAggregate(ctx, r.model, k, c.o.Replica, p, ttl); err != nil {
 			c.storeErrs.Inc()
 			if k >= cur-2 {
+				r.mu.Lock()
+				if q := r.ready[k]; q != nil { // a late observation of k arrived meanwhile
+					rng := newRand(uint64(k))
+					p.Stable.merge(&q.Stable, rng)
+					p.Candidate.merge(&q.Candidate, rng)
+				}
+				r.ready[k] = p
+				r.mu.Unlock()
 				continue
 			}
 			c.dropped.Add(int(p.Stable.Requests + p.Candidate.Requests))
 		}
-		delete(r.cur, k)
 	}
 }
 
@@ -335,7 +386,7 @@ func (c *Controller) syncState(ctx context.Context, r *rollout, now time.Time) {
 		c.storeErrs.Inc()
 		return
 	}
-	if !ok || (sh.rec.Fingerprint != r.fp && !r.initDone) {
+	if !ok || (sh.rec.Fingerprint != r.fp && !r.started()) {
 		cfg := r.cfg.Load()
 		k := intervalIndex(now, cfg.Interval)
 		rec := record{
@@ -352,7 +403,9 @@ func (c *Controller) syncState(ctx context.Context, r *rollout, now time.Time) {
 			return
 		}
 	}
+	r.mu.Lock()
 	r.initDone = true
+	r.mu.Unlock()
 	r.apply(sh)
 }
 

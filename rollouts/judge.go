@@ -131,9 +131,10 @@ func (c *Controller) window(ctx context.Context, model string, from, to int64) (
 		return nil, nil, err
 	}
 	st, cd = new(aggregate), new(aggregate)
+	rng := newRand(c.o.Seed ^ uint64(to)) // own: manual actions merge windows too, concurrently
 	for _, p := range pairs {
-		st.merge(&p.Stable, c.rng)
-		cd.merge(&p.Candidate, c.rng)
+		st.merge(&p.Stable, rng)
+		cd.merge(&p.Candidate, rng)
 	}
 	return st, cd, nil
 }

@@ -39,7 +39,8 @@ type rollout struct {
 	known    bool // sh was loaded (or, without Redis, created)
 	initDone bool // this replica started its config's run (or found it started)
 
-	cur map[int64]*variantPair // worker only: this replica's open intervals
+	cur   map[int64]*variantPair // worker only: this replica's open intervals
+	ready map[int64]*variantPair // finished intervals for the syncer to write (under mu)
 }
 
 // fingerprint names what restarts a rollout when it changes: its targets,
@@ -97,3 +98,10 @@ func stepPercent(cfg *config.Rollout, step int) float64 {
 
 // percent is the candidate's share of traffic now.
 func (r *rollout) percent() float64 { return float64(r.threshold.Load()) * 100 / buckets }
+
+// started: this replica started its config's run, or found it started.
+func (r *rollout) started() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.initDone
+}

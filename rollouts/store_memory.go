@@ -3,6 +3,7 @@ package rollouts
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"sync"
 	"time"
 )
@@ -38,6 +39,16 @@ func (m *memStore) load(_ context.Context, model string) (shared, bool, error) {
 func (m *memStore) commit(_ context.Context, model string, oldVersion int64, rec record, d *Decision, a *Analysis) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if a != nil { // round-trip like the Redis store, so both fail alike
+		b, err := json.Marshal(a)
+		if err != nil {
+			return false, err
+		}
+		a = new(Analysis)
+		if err := json.Unmarshal(b, a); err != nil {
+			return false, err
+		}
+	}
 	s := m.shared[model]
 	if s.rec.Version != oldVersion {
 		return false, nil
@@ -132,6 +143,13 @@ func (m *memStore) addSpend(_ context.Context, model, day string, micros int64) 
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	k := model + "\x00" + day
+	if _, ok := m.spend[k]; !ok {
+		for old := range m.spend { // a new day: forget the others of this model
+			if strings.HasPrefix(old, model+"\x00") {
+				delete(m.spend, old)
+			}
+		}
+	}
 	m.spend[k] += micros
 	return m.spend[k], nil
 }
