@@ -39,7 +39,16 @@ func (s *Server) account(x *Exchange) {
 				rec.CostSavedPicos, _ = x.rt.prices.CostPicos(x.pricedAs, c.Usage)
 			}
 		}
+		switch {
+		case x.shadow != nil:
+			rec.Rollout = "shadow"
+		case x.rollout != nil:
+			rec.Rollout = x.split.Variant.String()
+		}
 		s.stages.Ledger.Add(&rec)
+	}
+	if x.rollout != nil || x.shadow != nil {
+		s.observeRollout(x, c.Usage, micros, f.Duration) // gateway/rollout_split.go
 	}
 	s.observe(x, c.Usage, micros, f.Duration)
 }

@@ -92,6 +92,15 @@ type Exchange struct {
 	outputProfile string                  // the output filters in force (the filters stage sets it)
 	outputFlagged bool                    // an output filter found something in the answer (View.FlagOutput): not cached
 	pricedAs      string                  // a stage's answer: the model its cost saved is priced under
+
+	// Rollouts (gateway/rollout_split.go); all zero when no rollout covers
+	// the request.
+	rollout     *rolloutServing // the rollout of the requested model, once the split picked a variant
+	split       RolloutRoute    // the split's pick
+	variant     *model          // what serves the request in place of requested (its chain is forwarded)
+	variantFail int             // the first failed attempt's status on the target model (before retries and fallbacks)
+	shadowBody  []byte          // the request, copied for the shadow call (split.Shadow)
+	shadow      *shadowCall     // this exchange is a shadow call (gateway/rollout_shadow.go)
 }
 
 var exchangePool = sync.Pool{New: func() any { return new(Exchange) }}
@@ -124,7 +133,7 @@ func (x *Exchange) reset() {
 	clear(x.findings) // drop the strings they hold
 	clear(x.respFound)
 	clear(x.stageState)
-	*x = Exchange{requestID: x.requestID[:0], editBuf: keep(x.editBuf), reqBuf: keep(x.reqBuf), usageBuf: keep(x.usageBuf), transBuf: keep(x.transBuf), meter: x.meter,
+	*x = Exchange{requestID: x.requestID[:0], editBuf: keep(x.editBuf), reqBuf: keep(x.reqBuf), usageBuf: keep(x.usageBuf), transBuf: keep(x.transBuf), shadowBody: keep(x.shadowBody), meter: x.meter,
 		findings: x.findings[:0], respFound: x.respFound[:0], stageState: x.stageState, admission: x.admission.Reuse()}
 }
 

@@ -28,7 +28,7 @@ const (
 // Retries happen only before the first byte reaches the client. It reports
 // true when a stream writer took ownership of x (it may already be released).
 func (s *Server) forward(ctx *fasthttp.RequestCtx, x *Exchange, body []byte) (handedOff bool) {
-	m := x.requested
+	m := x.target()
 	deadline := x.start.Add(m.total)
 	var last *APIError
 	// The last failed attempt, not yet reported to health: it is reported
@@ -43,7 +43,10 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx, x *Exchange, body []byte) (ha
 		failed = nil
 	}
 chain:
-	for _, cur := range x.chain() {
+	for i, cur := range x.chain() {
+		if i == 1 && x.variantFail == 0 && x.split.Variant == VariantCandidate {
+			x.variantFail = failStatus(last) // no attempt on the candidate (circuits open): stable serves
+		}
 		var tried uint64
 		for attempt := 0; attempt < cur.retry.Attempts; {
 			now := time.Now()
@@ -90,6 +93,9 @@ chain:
 			attempt++
 			report()
 			last, failed, failedModel, failedKind = apiErr, d, cur, x.errKind
+			if i == 0 && x.variantFail == 0 {
+				x.variantFail = failStatus(apiErr) // a rollout judges its variant by its first answer
+			}
 		}
 	}
 	if last == nil {
@@ -120,9 +126,18 @@ func unhealthyMask(m *model) uint64 {
 	return mask
 }
 
-// chain is the requested model followed by its fallbacks.
+// target is the model the request is forwarded to: the requested one, or
+// the variant a rollout's split picked.
+func (x *Exchange) target() *model {
+	if x.variant != nil {
+		return x.variant
+	}
+	return x.requested
+}
+
+// chain is the target model followed by its fallbacks.
 func (x *Exchange) chain() []*model {
-	m := x.requested
+	m := x.target()
 	if len(m.fallbacks) == 0 {
 		return []*model{m} // escapes to heap only if fallbacks exist (below)
 	}

@@ -156,8 +156,8 @@ func (s *Server) serveModelAPIAs(ctx *fasthttp.RequestCtx, ep endpoint, pathMode
 			if x.status == 0 { // only a panic leaves no status: recoverPanic answers 500
 				x.status, x.errKind = errInternal.Status, health.ErrInternal
 			}
-			if x.entered != 0 {
-				x.respBody = ctx.Response.Body() // for the stages' Finish
+			if x.entered != 0 || x.rollout != nil {
+				x.respBody = ctx.Response.Body() // for the stages' Finish and the rollout's observation
 			}
 			s.finish(x)
 		}
@@ -228,6 +228,9 @@ func (s *Server) serveModelAPIAs(ctx *fasthttp.RequestCtx, ep endpoint, pathMode
 	if a := s.stageAnswer(x); a != nil { // a cache hit, a coalesced follower
 		handedOff = s.writeAnswer(ctx, x, a)
 		return
+	}
+	if x.rt.rollouts != nil { // after the policy's model and the cache's answer: the variant (gateway/rollout_split.go)
+		s.splitRollout(x, body)
 	}
 	if x.fields.Stream {
 		x.meter.CountPromptNow() // the stream outlives the handler: count now in case usage never comes,

@@ -36,7 +36,8 @@ type Server struct {
 	startMock  MockStarter
 	pipe       pipeline // the Stage hooks of stages.Filters, Evals, Cache
 	srv        *fasthttp.Server
-	mu         sync.Mutex // serialises reloads
+	mu         sync.Mutex     // serialises reloads
+	shadows    sync.WaitGroup // running shadow calls (gateway/rollout_shadow.go)
 	extra      map[string]extraHandler
 	closed     atomic.Bool
 	reloadFn   atomic.Pointer[ReloadFunc]
@@ -75,6 +76,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		feedback: opts.Feedback}
 	s.rt.Store(rt)
 	noteAdmissionLimit(cfg.Server.MaxInFlight)
+	s.addRolloutEndpoints()
 	sc := cfg.Server
 	s.srv = &fasthttp.Server{
 		Handler: s.handle,
@@ -137,6 +139,12 @@ func (s *Server) Reload(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	if r := s.stages.Rollouts; r != nil {
+		if err := r.Update(cfg.Rollouts); err != nil {
+			next.closeNew(prev)
+			return err
+		}
+	}
 	s.rt.Store(next)
 	noteAdmissionLimit(cfg.Server.MaxInFlight)
 	prev.retire(next)
@@ -185,6 +193,11 @@ func (s *Server) ListenAndServe() error {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.closed.Store(true)
 	err := errors.Join(s.srv.ShutdownWithContext(ctx), s.listeners.shutdownOps(ctx))
+	if d, ok := ctx.Deadline(); ok {
+		s.waitShadows(d)
+	} else {
+		s.shadows.Wait()
+	}
 	rt := s.rt.Load()
 	for _, u := range rt.upstreams {
 		u.close()

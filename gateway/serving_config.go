@@ -23,7 +23,8 @@ type servingConfig struct {
 	routes    []route // most specific first (sortRoutes)
 	prices    metering.Prices
 	rules     *metering.StaticRules
-	limitsOn  bool // any limit or budget configured
+	limitsOn  bool                       // any limit or budget configured
+	rollouts  map[string]*rolloutServing // by rolled-out model; nil when none (gateway/rollout.go)
 }
 
 // model is a client-facing model name and how to serve it.
@@ -98,6 +99,10 @@ func buildServingConfig(c *config.Config, prev *servingConfig, hr *health.Regist
 	}
 	sortRoutes(rt.routes)
 	rt.rules, rt.limitsOn = buildRules(c)
+	if err := rt.buildRollouts(c, prev, hr); err != nil {
+		rt.closeNew(prev)
+		return nil, err
+	}
 	return rt, nil
 }
 

@@ -17,6 +17,10 @@ type Stages struct {
 	Health  *health.Registry    // metrics and per-model health
 	Policy  *policy.Engine      // Rego decisions, request and response phase
 	Access  *health.AccessLog   // one JSON line per request
+	// Rollouts splits rolled-out models between stable and candidate and
+	// judges the candidate (gateway/rollout_split.go; gateway/rolloutgw
+	// adapts package rollouts' Controller); nil: no rollouts.
+	Rollouts Rollouts
 
 	// Stages that plug in through the Stage contract (gateway/stage.go),
 	// run in this order (Stages.ordered in gateway/pipeline.go).

@@ -21,9 +21,39 @@ func (r *Registry) ServeModelsHealth(ctx *fasthttp.RequestCtx) {
 		writeJSONError(ctx, fasthttp.StatusMethodNotAllowed, "use GET")
 		return
 	}
-	writeJSON(ctx, struct {
-		Models []ModelHealth `json:"models"`
-	}{r.Snapshot()})
+	r.uiMu.RLock()
+	srcs := append([]uiSource(nil), r.healthSources...)
+	r.uiMu.RUnlock()
+	if len(srcs) == 0 {
+		writeJSON(ctx, struct {
+			Models []ModelHealth `json:"models"`
+		}{r.Snapshot()})
+		return
+	}
+	doc := map[string]any{"models": r.Snapshot()}
+	for _, s := range srcs {
+		doc[s.name] = s.fn()
+	}
+	writeJSON(ctx, doc)
+}
+
+// AddHealthSource adds (or replaces) a named member of /v1/health/models
+// beside "models": the rollouts' state, for example. fn runs on every
+// request of the endpoint: keep it cheap, JSON-encodable and free of
+// secrets. The name "models" is the registry's own and is ignored.
+func (r *Registry) AddHealthSource(name string, fn func() any) {
+	if name == "models" {
+		return
+	}
+	r.uiMu.Lock()
+	defer r.uiMu.Unlock()
+	for i := range r.healthSources {
+		if r.healthSources[i].name == name {
+			r.healthSources[i].fn = fn
+			return
+		}
+	}
+	r.healthSources = append(r.healthSources, uiSource{name, fn})
 }
 
 func writeJSON(ctx *fasthttp.RequestCtx, v any) {

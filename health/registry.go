@@ -31,6 +31,9 @@ type Registry struct {
 	uiMu      sync.RWMutex
 	report    reportFile // the evals report /ui links to (ui_report.go)
 	uiSources []uiSource
+	// healthSources are members of /v1/health/models beside "models"
+	// (AddHealthSource), guarded by uiMu.
+	healthSources []uiSource
 
 	drift atomic.Pointer[DriftStatusFunc] // SetDriftStatus
 

@@ -101,6 +101,10 @@ func (m *Meter) SetUsage(u Usage) { m.usage, m.usageKnown = u, true }
 // FinishReason is the first choice's finish reason ("" until known).
 func (m *Meter) FinishReason() string { return m.finishReason }
 
+// RelayedText is the text of a relayed stream (its content and tool-call
+// arguments, unescaped, up to 4 MiB), borrowed until Reset.
+func (m *Meter) RelayedText() []byte { return m.outText }
+
 // Estimated reports whether the prompt estimate was counted (the
 // tokenizer pass happened) for this request.
 func (m *Meter) Estimated() bool { return m.estimated }

@@ -47,6 +47,11 @@ type Record struct {
 	// never collide): {"cache":"hit","filters":"redacted:email"}. Absent
 	// from older lines and when no stage noted anything.
 	Stages map[string]string `json:"stages,omitempty"`
+	// Rollout is the variant of a rolled-out model that served the request
+	// ("stable" or "candidate"), or "shadow" for a rollout's background
+	// copy of a request (not charged to the key's budgets). Absent when no
+	// rollout covers the model.
+	Rollout string `json:"rollout,omitempty"`
 }
 
 // model is the model a record is grouped and priced under: what served it, else what was asked for.
@@ -133,6 +138,7 @@ func (r *Record) appendJSON(dst []byte) ([]byte, error) {
 	dst = optInt(dst, `,"bytes_out":`, r.BytesOut)
 	dst = optString(dst, `,"answered_by":`, r.AnsweredBy)
 	dst = appendStringMap(dst, `,"stages":`, r.Stages)
+	dst = optString(dst, `,"rollout":`, r.Rollout)
 	return append(dst, "}\n"...), nil
 }
 

@@ -43,6 +43,7 @@ func TestRecordJSONMatchesEncodingJSON(t *testing.T) {
 	f(Record{Time: now, RequestID: "r4", Endpoint: "passthrough", Status: 200, BytesIn: 12, BytesOut: 3456})
 	f(Record{Time: now, RequestID: "r5", Status: 200, AnsweredBy: "cache",
 		Stages: map[string]string{"cache": "hit", "filters": "redacted:\"email\""}})
+	f(Record{Time: now, RequestID: "r6", Status: 200, Rollout: "shadow"})
 }
 
 // TestRecordLineWithoutBytesParses: lines written before bytes_in/bytes_out

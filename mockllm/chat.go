@@ -52,6 +52,9 @@ func (s *Server) parseChat(v *fastjson.Value, deployment []byte, k *knobs, p *ge
 	if biasHit {
 		s.bias.apply(p, s.opts.Seed)
 	}
+	if k.refusalRate > 0 && p.planted == nil {
+		s.refuse(p, k.refusalRate)
+	}
 	return nil
 }
 

@@ -29,6 +29,8 @@
 //	x-mock-ttft-ms         extra delay before the first streamed chunk
 //	x-mock-tokens-per-sec  stream pacing
 //	x-mock-error-rate      probability of an injected error (1 = always)
+//	x-mock-refusal-rate    chats: probability of a refusal instead of an answer (a hash of the prompt and
+//	                       Options.Seed draws it, so the same prompt always gets the same answer)
 //	x-mock-error-status    status of injected errors, e.g. 429, 500, 503
 //	x-mock-retry-after     Retry-After value (seconds) sent with injected errors
 //	x-mock-tokens          completion length when max_tokens does not cut it

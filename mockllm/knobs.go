@@ -14,6 +14,7 @@ type knobs struct {
 	ttft         time.Duration
 	tokensPerSec float64
 	errorRate    float64
+	refusalRate  float64 // chats: probability of a refusal instead of an answer
 	errorStatus  int
 	retryAfter   int // seconds; -1 = no Retry-After header
 	tokens       int // exact natural completion length; 0 = Options.MaxTokens
@@ -34,6 +35,7 @@ func (s *Server) readKnobs(h *fasthttp.RequestHeader, k *knobs) *apiError {
 		ttft:         s.opts.TTFT,
 		tokensPerSec: s.opts.TokensPerSec,
 		errorRate:    s.opts.ErrorRate,
+		refusalRate:  s.opts.RefusalRate,
 		errorStatus:  s.opts.ErrorStatus,
 		retryAfter:   -1,
 		failAfter:    -1,
@@ -61,6 +63,8 @@ func (s *Server) applyKnob(k *knobs, header, name, value []byte) *apiError {
 		k.tokensPerSec, err = knobFloat(header, value, 0, 1e9)
 	case bytes.EqualFold(name, []byte("error-rate")):
 		k.errorRate, err = knobFloat(header, value, 0, 1)
+	case bytes.EqualFold(name, []byte("refusal-rate")):
+		k.refusalRate, err = knobFloat(header, value, 0, 1)
 	case bytes.EqualFold(name, []byte("error-status")):
 		k.errorStatus, err = knobInt(header, value, 400, 599)
 	case bytes.EqualFold(name, []byte("retry-after")):
@@ -91,7 +95,7 @@ func (s *Server) applyKnob(k *knobs, header, name, value []byte) *apiError {
 		k.gate = g
 	default:
 		return badRequest("", "unknown mock knob header "+strconv.Quote(string(header))+
-			"; known: x-mock-latency-ms, x-mock-ttft-ms, x-mock-tokens-per-sec, x-mock-error-rate, x-mock-error-status, "+
+			"; known: x-mock-latency-ms, x-mock-ttft-ms, x-mock-tokens-per-sec, x-mock-error-rate, x-mock-refusal-rate, x-mock-error-status, "+
 			"x-mock-retry-after, x-mock-tokens, x-mock-fail-after, x-mock-no-usage, x-mock-garbage, x-mock-embeddings, x-mock-gate")
 	}
 	return err

@@ -35,6 +35,7 @@ type Options struct {
 	MaxTokens    int           // completion length when neither max_tokens nor x-mock-tokens says otherwise; default 32
 	Embeddings   string        // EmbeddingsRandom (default, also "") or EmbeddingsLexical
 	PlantedBias  *PlantedBias  // nil = off; see planted_bias.go (no per-request knob)
+	RefusalRate  float64       // probability in [0,1] that a chat answer is a refusal (drawn from a hash of the prompt and Seed)
 	Logger       *slog.Logger  // nil = slog.Default()
 }
 
@@ -49,6 +50,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("tokens-per-sec %v must be >= 0 (0 = unpaced)", o.TokensPerSec)
 	case !(o.ErrorRate >= 0 && o.ErrorRate <= 1):
 		return fmt.Errorf("error-rate %v out of range [0, 1]", o.ErrorRate)
+	case !(o.RefusalRate >= 0 && o.RefusalRate <= 1):
+		return fmt.Errorf("refusal-rate %v out of range [0, 1]", o.RefusalRate)
 	case o.ErrorStatus != 0 && (o.ErrorStatus < 400 || o.ErrorStatus > 599):
 		return fmt.Errorf("error-status %d must be a 4xx or 5xx status", o.ErrorStatus)
 	case o.MaxTokens < 0 || o.MaxTokens > maxTokensCap:
@@ -74,6 +77,7 @@ func (o Options) withDefaults() Options {
 		o.MaxTokens = DefaultMaxTokens
 	}
 	o.ErrorRate = min(max(o.ErrorRate, 0), 1)
+	o.RefusalRate = min(max(o.RefusalRate, 0), 1)
 	if o.TokensPerSec < 0 || o.TokensPerSec != o.TokensPerSec {
 		o.TokensPerSec = 0
 	}

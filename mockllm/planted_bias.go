@@ -136,6 +136,13 @@ func (s *Server) compilePlantedBias(pb *PlantedBias) *plantedBias {
 	case EffectNegative:
 		texts = negativeTexts
 	}
+	c.answers = s.compileAnswers(texts)
+	return c
+}
+
+// compileAnswers splits texts into planted answers.
+func (s *Server) compileAnswers(texts []string) []plantedAnswer {
+	var out []plantedAnswer
 	for _, t := range texts {
 		a := plantedAnswer{tokens: s.tokens.count([]byte(t))}
 		for i, w := range strings.Fields(t) {
@@ -144,9 +151,22 @@ func (s *Server) compilePlantedBias(pb *PlantedBias) *plantedBias {
 			}
 			a.words = append(a.words, w)
 		}
-		c.answers = append(c.answers, a)
+		out = append(out, a)
 	}
-	return c
+	return out
+}
+
+// refuse makes plan p a refusal with probability rate (Options.RefusalRate,
+// x-mock-refusal-rate): a hash of the prompt and the seed draws it, so a
+// prompt always gets the same answer, and a model with twice the rate
+// refuses twice as many distinct prompts.
+func (s *Server) refuse(p *genPlan, rate float64) {
+	u := mix64(p.first.hash ^ mix64(uint64(s.opts.Seed)^0x7265667573616c)) // "refusal"
+	if float64(u>>11)/(1<<53) >= rate {
+		return
+	}
+	a := &s.refusals[mix64(u)%uint64(len(s.refusals))]
+	p.planted, p.length, p.cut = a, len(a.words), false
 }
 
 // matches reports whether text contains a term as a whole word, ignoring case.

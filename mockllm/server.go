@@ -20,13 +20,14 @@ const shutdownTimeout = 5 * time.Second
 
 // Server is the mock. Its Handler is safe for concurrent use; one Server may Serve several listeners.
 type Server struct {
-	opts    Options
-	bias    *plantedBias // nil unless Options.PlantedBias
-	tokens  *tokenCounter
-	srv     *fasthttp.Server
-	parsers fastjson.ParserPool
-	gates   gates
-	stats   counters
+	opts     Options
+	bias     *plantedBias    // nil unless Options.PlantedBias
+	refusals []plantedAnswer // the texts of refusals (Options.RefusalRate, x-mock-refusal-rate)
+	tokens   *tokenCounter
+	srv      *fasthttp.Server
+	parsers  fastjson.ParserPool
+	gates    gates
+	stats    counters
 
 	idSalt  uint64
 	idSeq   atomic.Uint64
@@ -56,6 +57,7 @@ func New(opts Options) *Server {
 	s.idSalt = binary.LittleEndian.Uint64(salt[:])
 	s.rngSeq.Store(uint64(s.opts.Seed))
 	s.bias = s.compilePlantedBias(s.opts.PlantedBias)
+	s.refusals = s.compileAnswers(refusalTexts)
 	s.srv = &fasthttp.Server{
 		Handler:              s.Handler,
 		Name:                 "mockllm",

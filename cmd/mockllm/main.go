@@ -40,6 +40,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	fs.DurationVar(&o.TTFT, "ttft", 0, "extra delay before the first streamed chunk")
 	fs.Float64Var(&o.TokensPerSec, "tokens-per-sec", 0, "stream pacing in tokens per second; 0 = as fast as possible")
 	fs.Float64Var(&o.ErrorRate, "error-rate", 0, "probability in [0,1] of answering --error-status instead")
+	fs.Float64Var(&o.RefusalRate, "refusal-rate", 0, "probability in [0,1] that a chat answer is a refusal (drawn from a hash of the prompt and --seed)")
 	fs.IntVar(&o.ErrorStatus, "error-status", mockllm.DefaultErrorStatus, "status of injected errors (4xx or 5xx)")
 	fs.Int64Var(&o.Seed, "seed", 0, "seed mixed into every generated text and embedding")
 	fs.IntVar(&o.MaxTokens, "max-tokens", mockllm.DefaultMaxTokens, "completion length when the request sets no max_tokens")

@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/VictoriaMetrics/metrics"
 	"github.com/redis/go-redis/v9"
 	"github.com/tollgate-ai/tollgate/cache"
 	"github.com/tollgate-ai/tollgate/config"
@@ -18,11 +19,13 @@ import (
 	"github.com/tollgate-ai/tollgate/filters"
 	"github.com/tollgate-ai/tollgate/filters/filterstage"
 	"github.com/tollgate-ai/tollgate/gateway"
+	"github.com/tollgate-ai/tollgate/gateway/rolloutgw"
 	"github.com/tollgate-ai/tollgate/health"
 	"github.com/tollgate-ai/tollgate/internal/redisconn"
 	"github.com/tollgate-ai/tollgate/metering"
 	"github.com/tollgate-ai/tollgate/metering/tokenizer"
 	"github.com/tollgate-ai/tollgate/policy"
+	"github.com/tollgate-ai/tollgate/rollouts"
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/pprofhandler"
 )
@@ -47,7 +50,11 @@ type app struct {
 	// (cache.models.<name>.semantic) at start.
 	semantic *cache.SemanticHandler
 	drift    *drift.Monitor // nil unless evals.drift.enabled
-	closers  []io.Closer
+	// rollouts splits and judges rolled-out models (always built, so a
+	// reload may add a rollout); runRollouts stops its loop.
+	rollouts    *rollouts.Controller
+	runRollouts context.CancelFunc
+	closers     []io.Closer
 }
 
 func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
@@ -116,7 +123,11 @@ func newApp(cfg *config.Config, log *slog.Logger) (a *app, err error) {
 	if err != nil {
 		return nil, err
 	}
-	st := gateway.Stages{Tokens: tokens, Limiter: limiter, Ledger: a.ledger, Health: a.health, Access: access, Policy: a.policy}
+	if a.rollouts, err = a.newRollouts(cfg); err != nil {
+		return nil, err
+	}
+	st := gateway.Stages{Tokens: tokens, Limiter: limiter, Ledger: a.ledger, Health: a.health, Access: access, Policy: a.policy,
+		Rollouts: rolloutgw.New(a.rollouts)}
 	if cfg.Filters.Enabled {
 		sc, err := filterstage.NewScanner(&cfg.Filters)
 		if err != nil {
@@ -273,8 +284,32 @@ func (a *app) shutdown(ctx context.Context) error {
 	return errors.Join(err, a.closeStages(ctx))
 }
 
+// newRollouts builds the rollouts' controller on the app's Redis (nil:
+// state in memory) and alert path, and runs its analysis loop until the
+// app closes. The gateway updates it on reload (gateway.Server.Reload).
+func (a *app) newRollouts(cfg *config.Config) (*rollouts.Controller, error) {
+	h := a.health
+	set := metrics.NewSet() // tollgate_rollout_*, on /metrics beside the other packages'
+	c, err := rollouts.New(cfg.Rollouts, rollouts.Options{Redis: a.redis, Metrics: set, Alert: func(al rollouts.Alert) {
+		h.Alert(health.Alert{Name: al.Name, Severity: al.Severity, Labels: map[string]string{"model": al.Model},
+			Annotations: map[string]string{"summary": al.Reason}, At: al.At})
+	}})
+	if err != nil {
+		return nil, fmt.Errorf("rollouts: %w", err)
+	}
+	metrics.RegisterSet(set)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); c.Run(ctx) }()
+	a.runRollouts = func() { cancel(); <-done; metrics.UnregisterSet(set, true) }
+	return c, nil
+}
+
 func (a *app) closeStages(ctx context.Context) error {
 	var errs []error
+	if a.runRollouts != nil { // first: its sync writes to Redis
+		a.runRollouts()
+	}
 	if a.semantic != nil { // first: its background stores use the ledger and Redis
 		a.semantic.Close()
 	}

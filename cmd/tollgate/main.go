@@ -73,6 +73,8 @@ commands:
              evals drift --baseline FILE --current FILE [--seed S]
              evals report --out FILE.html --current SAMPLES [--baseline SAMPLES] [--bias FILE]
              evals feedback --ledger DIR|redis://… --samples SINK [--group-by model|key|tenant|team] [--from T] [--to T]
+  rollouts   a running gateway's model rollouts: rollouts status [--json] | promote|rollback|pause|resume MODEL [--reason R]
+             (--url OPS_URL or --addr HOST:PORT, --admin-key K, as health)
   version    print the version
 `)
 }
