@@ -3,6 +3,8 @@ package injection
 import (
 	"strings"
 	"testing"
+
+	"github.com/tollgate-ai/tollgate/filters/internal/cpubench"
 )
 
 var sink float64
@@ -22,10 +24,11 @@ func benchScore(b *testing.B, text []byte) {
 	m := Default()
 	b.ReportAllocs()
 	b.SetBytes(int64(len(text)))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
+	t := cpubench.Start()
+	for b.Loop() {
 		sink = m.Score(text)
 	}
+	t.Report(b)
 }
 
 func BenchmarkScore4KBBenign(b *testing.B) { benchScore(b, benchText(benignUnit, 4096)) }
