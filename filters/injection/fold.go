@@ -175,7 +175,7 @@ const (
 func ascii8(x uint64, space bool) (last, ok bool) {
 	// The high bit of each byte that is non-ASCII or below 0x20 (a borrow
 	// only ever marks more bytes after a byte that is marked anyway).
-	odd := (x | (x - ones8*0x20) &^ x) & high8
+	odd := (x | (x-ones8*0x20)&^x) & high8
 	t := x ^ ones8*' '
 	sp := ^((t&low7 + low7) | t) & high8 // exactly the spaces
 	double := sp & (sp << 8)
