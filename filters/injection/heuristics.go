@@ -143,6 +143,7 @@ type matcher struct {
 	keys  [vocabTableSize]uint64
 	ids   [vocabTableSize]uint16
 	first [][2]uint64 // per id: the patterns whose first slot accepts it (128 patterns at most)
+	maybe [256]uint64 // bit h>>50 set for every vocabulary hash h
 }
 
 const vocabTableSize = 2048
@@ -172,6 +173,7 @@ func newMatcher() *matcher {
 				panic("injection: heuristic vocabulary too large")
 			}
 			m.keys[e], m.ids[e] = h, uint16(len(m.first))
+			m.maybe[h>>56] |= 1 << (h >> 50 & 63)
 			m.first = append(m.first, [2]uint64{})
 		}
 		return int(m.ids[e])
@@ -242,17 +244,23 @@ func (m *matcher) entry(h uint64) int {
 	}
 }
 
-// match appends a hit for every pattern that matches starting at each
-// word. It first replaces each word's hash by its vocabulary id (0 for a
-// word no pattern names).
-func (m *matcher) match(words []word, hits []hit) []hit {
-	for i := range words {
-		e := m.entry(words[i].h)
-		words[i].id = 0
-		if m.keys[e] != 0 {
-			words[i].id = m.ids[e]
-		}
+// id returns the vocabulary id of the word hashed h, 0 for a word no
+// pattern names. Most words are in no pattern: a 2 KB bitmap of the
+// vocabulary's hashes turns nearly all of those away before the table.
+func (m *matcher) id(h uint64) uint16 {
+	if m.maybe[h>>56]&(1<<(h>>50&63)) == 0 {
+		return 0
 	}
+	e := m.entry(h)
+	if m.keys[e] != h {
+		return 0
+	}
+	return m.ids[e]
+}
+
+// match appends a hit for every pattern that matches starting at each
+// word; the words carry their vocabulary ids (id).
+func (m *matcher) match(words []word, hits []hit) []hit {
 	for i := range words {
 		id := words[i].id
 		if id == 0 {
