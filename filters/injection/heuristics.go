@@ -294,6 +294,9 @@ func (m *matcher) match(words []word, hits []hit) []hit {
 				pid := half*64 + bits.TrailingZeros64(mask)
 				mask &= mask - 1
 				p := &m.pats[pid]
+				if p.cannotStart(words, i+1, 1) {
+					continue
+				}
 				if end, ok := p.matchAt(words, i+1, 1); ok {
 					hits = append(hits, hit{words[end].end, p.feature})
 				}
@@ -314,6 +317,9 @@ func (p *pattern) matchAt(words []word, i, k int) (int, bool) {
 	sl := &p.slots[k]
 	if sl.words == nil {
 		for skip := 0; skip <= sl.gap && i+skip <= len(words); skip++ {
+			if p.cannotStart(words, i+skip, k+1) {
+				continue
+			}
 			if end, ok := p.matchAt(words, i+skip, k+1); ok {
 				return end, true
 			}
@@ -329,6 +335,17 @@ func (p *pattern) matchAt(words []word, i, k int) (int, bool) {
 		return p.matchAt(words, i, k+1)
 	}
 	return 0, false
+}
+
+// cannotStart is a quick test before matchAt(words, i, k): slot k is a
+// required word slot and words[i] is not one of its words (most tries
+// end there, and a call costs more than the test).
+func (p *pattern) cannotStart(words []word, i, k int) bool {
+	if k == len(p.slots) {
+		return false
+	}
+	sl := &p.slots[k]
+	return sl.words != nil && !sl.optional && (i >= len(words) || !sl.has(words[i].id))
 }
 
 func (sl *slot) has(id uint16) bool {
