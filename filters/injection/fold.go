@@ -56,8 +56,37 @@ var runeFold = map[rune]byte{
 }
 
 // foldRune returns how r appears in the folded form: skip (invisible),
-// space, an ASCII byte b, or keep (append the lowercased rune lr).
+// space, an ASCII byte b, or keep (append the lowercased rune lr). Two-byte
+// characters (Latin with diacritics, Greek, Cyrillic) come from a table
+// built by foldRuneSlow; TestFoldRuneTable holds the two together.
 func foldRune(r rune) (b byte, lr rune, kind foldKind) {
+	if r < twoByteRunes {
+		e := runeFoldTable[r]
+		return byte(e), rune(e & 0x1fffff), foldKind(e >> 24)
+	}
+	return foldRuneSlow(r)
+}
+
+// twoByteRunes bounds the characters runeFoldTable holds (all of UTF-8's
+// two-byte ones, 8 KB).
+const twoByteRunes = 0x800
+
+// runeFoldTable[r] is foldRuneSlow(r): the kind in the top byte, the ASCII
+// byte or the lowercased rune below.
+var runeFoldTable = func() (t [twoByteRunes]uint32) {
+	for r := range rune(twoByteRunes) {
+		b, lr, kind := foldRuneSlow(r)
+		v := uint32(lr)
+		if kind == foldByte {
+			v = uint32(b)
+		}
+		t[r] = uint32(kind)<<24 | v
+	}
+	return t
+}()
+
+// foldRuneSlow is foldRune's definition.
+func foldRuneSlow(r rune) (b byte, lr rune, kind foldKind) {
 	switch {
 	case r == utf8.RuneError:
 		return 0, 0, foldSpace

@@ -130,3 +130,14 @@ func TestMatcherQuickTestChangesNothing(t *testing.T) {
 		t.Fatalf("only %d pattern tries: the texts do not exercise the matcher", tried)
 	}
 }
+
+// The table of two-byte characters folds each as the definition does.
+func TestFoldRuneTable(t *testing.T) {
+	for r := range rune(0x1000) {
+		b, lr, kind := foldRune(r)
+		wb, wlr, wkind := foldRuneSlow(r)
+		if kind != wkind || kind == foldByte && b != wb || kind == foldKeep && lr != wlr {
+			t.Fatalf("%U: (%q %q %d), definition (%q %q %d)", r, b, lr, kind, wb, wlr, wkind)
+		}
+	}
+}
