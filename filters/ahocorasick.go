@@ -1,5 +1,7 @@
 package filters
 
+import "encoding/binary"
+
 // ahoCorasick is a dense Aho–Corasick automaton: one table lookup per input
 // byte whatever the number of patterns, so keyword prefilters and
 // blocklists cost the same on a text with no hit as a plain byte loop.
@@ -14,11 +16,30 @@ type ahoCorasick struct {
 	outNext []int32 // entry -> next entry or -1
 	patLen  []int32
 	root    [256]int32 // the root's transitions by byte: the hot loop in text with no keyword
+	// starts has a bit for the first three bytes of every pattern (case
+	// folded with foldCase), hashed: at the root, a position whose three
+	// bytes are not marked starts no pattern and is skipped. nil when a
+	// pattern is shorter than three bytes.
+	starts   *[startBits / 64]uint64
+	foldMask uint32
+}
+
+// startBits is the size of the three-byte start filter: 4 KB, so it stays
+// in L1 beside the text.
+const startBits = 1 << 15
+
+// startKey hashes the three bytes at text[i:] (i+3 <= len(text)) into the
+// start filter; fold is 0x202020 to fold ASCII case (it also maps some
+// punctuation together, which only lets a few more positions through).
+func startKey(text []byte, i int, fold uint32) uint32 {
+	k := (uint32(text[i]) | uint32(text[i+1])<<8 | uint32(text[i+2])<<16) | fold
+	return k * 0x9e3779b1 >> (32 - 15)
 }
 
 // newAhoCorasick builds the automaton; with foldCase, ASCII letters match
-// either case (patterns are lowercased first).
-func newAhoCorasick(patterns []string, foldCase bool) *ahoCorasick {
+// either case (patterns are lowercased first). With startFilter (and every
+// pattern three bytes or longer) the root skips by three-byte starts.
+func newAhoCorasick(patterns []string, foldCase, startFilter bool) *ahoCorasick {
 	m := &ahoCorasick{}
 	lower := func(c byte) byte {
 		if foldCase && c >= 'A' && c <= 'Z' {
@@ -110,13 +131,29 @@ func newAhoCorasick(patterns []string, foldCase bool) *ahoCorasick {
 	for c := range m.root {
 		m.root[c] = m.delta[m.class[c]]
 	}
+	if !startFilter {
+		return m
+	}
+	m.starts = new([startBits / 64]uint64)
+	if foldCase {
+		m.foldMask = 0x202020
+	}
+	for _, p := range patterns {
+		if len(p) < 3 {
+			m.starts = nil
+			break
+		}
+		k := startKey([]byte(p), 0, m.foldMask)
+		m.starts[k/64] |= 1 << (k % 64)
+	}
 	return m
 }
 
 // next advances the automaton over text[i]. At the root it first skips
 // every byte that cannot start a pattern, one independent table load per
 // byte (no chain through the state), and returns the position it stopped
-// at; len(text) means the text ended at the root.
+// at; len(text) means the text ended at the root. (Small enough to be
+// inlined; an automaton with a start filter uses advance.)
 func (m *ahoCorasick) next(text []byte, i int, st int32) (int, int32) {
 	if st != 0 {
 		return i, m.delta[st+int32(m.class[text[i]])]
@@ -128,6 +165,52 @@ func (m *ahoCorasick) next(text []byte, i int, st int32) (int, int32) {
 		return i, 0
 	}
 	return i, m.root[text[i]]
+}
+
+// advance is next for an automaton with or without a start filter.
+func (m *ahoCorasick) advance(text []byte, i int, st int32) (int, int32) {
+	if st == 0 && m.starts != nil {
+		return m.skipToStart(text, i)
+	}
+	return m.next(text, i, st)
+}
+
+// skipToStart is next at the root with the start filter: the first
+// position from i whose three bytes may start a pattern (independent table
+// loads per byte, no chain through the state), and the root's transition
+// there. Skipping is exact: at the root no pattern is under way, and one
+// can only start where its first three bytes are, so the automaton
+// restarted at the root there finds every match it would have found.
+func (m *ahoCorasick) skipToStart(text []byte, i int) (int, int32) {
+	f := m.starts
+	fold := uint64(0)
+	if m.foldMask != 0 {
+		fold = 0x2020202020202020
+	}
+	// Four positions a step from one 8-byte load, then one by one from
+	// the step that may hold a start.
+	for ; i+8 <= len(text); i += 4 {
+		x := binary.LittleEndian.Uint64(text[i:]) | fold
+		k0 := uint32(x) & 0xffffff * 0x9e3779b1 >> (32 - 15)
+		k1 := uint32(x>>8) & 0xffffff * 0x9e3779b1 >> (32 - 15)
+		k2 := uint32(x>>16) & 0xffffff * 0x9e3779b1 >> (32 - 15)
+		k3 := uint32(x>>24) & 0xffffff * 0x9e3779b1 >> (32 - 15)
+		if (f[k0/64]>>(k0%64)|f[k1/64]>>(k1%64)|f[k2/64]>>(k2%64)|f[k3/64]>>(k3%64))&1 != 0 {
+			break
+		}
+	}
+	for ; i+4 <= len(text); i++ {
+		k := (binary.LittleEndian.Uint32(text[i:])&0xffffff | m.foldMask) * 0x9e3779b1 >> (32 - 15)
+		if f[k/64]&(1<<(k%64)) != 0 {
+			return i, m.root[text[i]]
+		}
+	}
+	for ; i+3 <= len(text); i++ {
+		if k := startKey(text, i, m.foldMask); f[k/64]&(1<<(k%64)) != 0 {
+			return i, m.root[text[i]]
+		}
+	}
+	return len(text), 0 // fewer than three bytes left: no pattern fits
 }
 
 // step advances the automaton by one byte; st is a premultiplied state as

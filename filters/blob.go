@@ -1,6 +1,7 @@
 package filters
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/hex"
 	"unicode"
@@ -45,22 +46,14 @@ func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' ||
 func (s *Scanner) scanBlobs(sc *scratch, dst []Finding) []Finding {
 	b := sc.safe.b
 	blobs := 0
-	for i := 0; i < len(b) && blobs < maxBlobs; {
-		if b64Class[b[i]] == 0 {
-			i++
-			continue
-		}
-		j := i
-		for j < len(b) && b64Class[b[j]] != 0 {
-			j++
-		}
-		end := j
-		for end < len(b) && end-j < 2 && b[end] == '=' {
-			end++
+	var f blobFinder
+	for i := 0; blobs < maxBlobs; {
+		var j, end int
+		if i, j, end = f.next(b, i); i < 0 {
+			break
 		}
 		n := j - i
-		// A padded run ("c2x1dA==") is base64 beyond doubt, so it may be short.
-		if n < minBase64Blob && !(end > j && n >= 6) || n > s.maxBlob {
+		if n > s.maxBlob {
 			i = end
 			continue
 		}
@@ -101,6 +94,86 @@ func (s *Scanner) scanBlobs(sc *scratch, dst []Finding) []Finding {
 		i = end
 	}
 	return dst
+}
+
+// blobFinder finds the maximal runs of base64 characters that may be
+// blobs: at least minBase64Blob long, or (padded: "c2x1dA==", base64
+// beyond doubt) at least 6 followed by '='. Prose is made of shorter runs
+// (words), so it looks only at every minBase64Blob-th byte for long runs
+// (a run that long covers one of them) and only before each '=' (found
+// with bytes.IndexByte) for padded ones, instead of classifying every byte.
+type blobFinder struct {
+	long, padded [3]int // the next candidate of each kind: start, end, end with padding; start -1: none left
+	init         bool
+}
+
+// next returns the first candidate run [i,j) starting at or after from,
+// with end past its '=' padding (at most two), or i = -1.
+func (f *blobFinder) next(b []byte, from int) (i, j, end int) {
+	if !f.init || f.long[0] >= 0 && f.long[0] < from {
+		f.long = nextLongRun(b, from)
+	}
+	if !f.init || f.padded[0] >= 0 && f.padded[0] < from {
+		f.padded = nextPaddedRun(b, from)
+	}
+	f.init = true
+	c := f.long
+	if c[0] < 0 || f.padded[0] >= 0 && f.padded[0] < c[0] {
+		c = f.padded
+	}
+	return c[0], c[1], c[2]
+}
+
+// runAround returns the maximal run of base64 characters holding b[q],
+// not starting before from, and its end past up to two '='.
+func runAround(b []byte, from, q int) [3]int {
+	i, j := q, q+1
+	for i > from && b64Class[b[i-1]] != 0 {
+		i--
+	}
+	for j < len(b) && b64Class[b[j]] != 0 {
+		j++
+	}
+	end := j
+	for end < len(b) && end-j < 2 && b[end] == '=' {
+		end++
+	}
+	return [3]int{i, j, end}
+}
+
+// nextLongRun finds the first run of at least minBase64Blob characters
+// starting at or after from.
+func nextLongRun(b []byte, from int) [3]int {
+	for q := from + minBase64Blob - 1; q < len(b); q += minBase64Blob {
+		if b64Class[b[q]] == 0 {
+			continue
+		}
+		r := runAround(b, from, q)
+		if r[1]-r[0] >= minBase64Blob {
+			return r
+		}
+		from = r[1] // the next run starts after this one
+		q = from - 1
+	}
+	return [3]int{-1, -1, -1}
+}
+
+// nextPaddedRun finds the first run of 6 to minBase64Blob-1 characters
+// followed by '=' starting at or after from (longer ones nextLongRun finds).
+func nextPaddedRun(b []byte, from int) [3]int {
+	for e := from; ; e++ {
+		k := bytes.IndexByte(b[e:], '=')
+		if k < 0 {
+			return [3]int{-1, -1, -1}
+		}
+		e += k
+		if e-from >= 6 && b64Class[b[e-1]] != 0 {
+			r := runAround(b, from, e-1)
+			if n := r[1] - r[0]; n >= 6 && n < minBase64Blob {
+				return r
+			}
+		}
+	}
 }
 
 func appendHex(dst, src []byte) []byte {

@@ -129,7 +129,7 @@ func newBlocklists(cfgs []BlocklistConfig) (*blocklist, error) {
 		}
 		b.kinds = append(b.kinds, "blocklist."+c.Name)
 	}
-	b.ac = newAhoCorasick(patterns, false)
+	b.ac = newAhoCorasick(patterns, false, false)
 	return b, nil
 }
 

@@ -56,4 +56,7 @@ func (d *scoreDetector) Detect(text []byte, dst []Finding) []Finding {
 // scanner finds the runs once (8 bytes a step) for all of them.
 type runDetector interface {
 	detectRuns(text []byte, runs []int32, dst []Finding) []Finding
+	// minDigits is the fewest digits a finding holds; the scanner passes
+	// only runs in clusters of that many (digit_clusters.go), 0 for all.
+	minDigits() int32
 }

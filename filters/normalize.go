@@ -73,10 +73,14 @@ func normalizeSafe(v *view, src []byte) {
 		if j == len(src) {
 			break
 		}
-		// The non-ASCII stretch: up to the next ASCII byte that is
-		// followed by ASCII (or ends the text).
+		// The non-ASCII stretch: up to the next ASCII byte or plain
+		// character (or the end). Nothing before either combines with it
+		// (both start a normalisation segment), so the stretch normalises
+		// alone; a combining mark after it is read with it by the next
+		// round, which keeps an ASCII run's last byte and a plain
+		// character followed by a mark for the stretch.
 		e := j + 1
-		for e < len(src) && !(src[e] < utf8.RuneSelf && (e+1 == len(src) || src[e+1] < utf8.RuneSelf)) {
+		for e < len(src) && src[e] >= utf8.RuneSelf && !(src[e] >= 0xC0 && plainRuneLen(src[e:]) > 0) {
 			e++
 		}
 		normalizeStretch(v, it, src, k, e)

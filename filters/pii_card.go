@@ -14,6 +14,9 @@ func (cardDetector) Kinds() []string { return cardKinds }
 func (cardDetector) Form() Form      { return FormSafe }
 func (cardDetector) MaxSpan() int    { return 19 + 18 }
 
+// minDigits gates the runs the scanner passes (digit_clusters.go): a card number has 12 to 19 digits.
+func (cardDetector) minDigits() int32 { return 12 }
+
 func (d cardDetector) Detect(text []byte, dst []Finding) []Finding {
 	return d.detectRuns(text, digitRuns(text, nil), dst)
 }

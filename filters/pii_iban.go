@@ -12,6 +12,9 @@ func (ibanDetector) Kinds() []string { return ibanKinds }
 func (ibanDetector) Form() Form      { return FormSafe }
 func (ibanDetector) MaxSpan() int    { return 34 + 8 }
 
+// minDigits gates the runs the scanner passes (digit_clusters.go): an IBAN starts with letters and may group digits with letters: no gate.
+func (ibanDetector) minDigits() int32 { return 0 }
+
 // ibanLengths: total IBAN length per country (SWIFT IBAN registry).
 var ibanLengths = map[[2]byte]uint8{
 	{'A', 'D'}: 24, {'A', 'E'}: 23, {'A', 'L'}: 28, {'A', 'T'}: 20, {'A', 'Z'}: 28, {'B', 'A'}: 20, {'B', 'E'}: 16,

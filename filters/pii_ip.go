@@ -13,6 +13,9 @@ func (ipDetector) Kinds() []string { return ipKinds }
 func (ipDetector) Form() Form      { return FormSafe }
 func (ipDetector) MaxSpan() int    { return 45 }
 
+// minDigits gates the runs the scanner passes (digit_clusters.go): an IPv4 address has at least 4 digits (IPv6 is found from colons, not runs).
+func (ipDetector) minDigits() int32 { return 4 }
+
 func (d ipDetector) Detect(text []byte, dst []Finding) []Finding {
 	return d.detectRuns(text, digitRuns(text, nil), dst)
 }

@@ -42,6 +42,9 @@ func (phoneDetector) Kinds() []string { return phoneKinds }
 func (phoneDetector) Form() Form      { return FormSafe }
 func (phoneDetector) MaxSpan() int    { return 32 }
 
+// minDigits gates the runs the scanner passes (digit_clusters.go): a phone number has at least 7 digits.
+func (phoneDetector) minDigits() int32 { return 7 }
+
 // phoneShape is what the reader saw: digit groups and their separators.
 type phoneShape struct {
 	groups   [12]uint8 // digits per group

@@ -14,6 +14,9 @@ func (ssnDetector) Kinds() []string { return ssnKinds }
 func (ssnDetector) Form() Form      { return FormSafe }
 func (ssnDetector) MaxSpan() int    { return 11 }
 
+// minDigits gates the runs the scanner passes (digit_clusters.go): an SSN has 9 digits.
+func (ssnDetector) minDigits() int32 { return 9 }
+
 func (d ssnDetector) Detect(text []byte, dst []Finding) []Finding {
 	return d.detectRuns(text, digitRuns(text, nil), dst)
 }

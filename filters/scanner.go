@@ -29,6 +29,8 @@ type scratch struct {
 	safe, folded view
 	found        []Finding
 	runs         []int32 // digit runs of the view being scanned
+	clusters     []int32 // digits in each run's number cluster
+	gated        []int32 // the runs one detector reads
 	haveRuns     bool
 	blob         []byte
 	inner        *scratch // for decoded blobs (one level deep)
@@ -198,9 +200,15 @@ func (s *Scanner) runAll(sc *scratch, runs []detectorRun, v *view, dst []Finding
 		if r.runs != nil {
 			if !sc.haveRuns {
 				sc.runs = digitRuns(v.b, sc.runs[:0])
+				sc.clusters = clusterDigits(v.b, sc.runs, sc.clusters)
 				sc.haveRuns = true
 			}
-			sc.found = r.runs.detectRuns(v.b, sc.runs, sc.found[:0])
+			runs := sc.runs
+			if m := r.runs.minDigits(); m > 0 {
+				sc.gated = gateRuns(sc.runs, sc.clusters, m, sc.gated)
+				runs = sc.gated
+			}
+			sc.found = r.runs.detectRuns(v.b, runs, sc.found[:0])
 		} else {
 			sc.found = r.d.Detect(v.b, sc.found[:0])
 		}

@@ -48,7 +48,7 @@ func newSecretDetector(rules []*secretRule) *secretDetector {
 		}
 		d.maxSpanB = max(d.maxSpanB, r.maxSpan)
 	}
-	d.ac = newAhoCorasick(pats, true)
+	d.ac = newAhoCorasick(pats, true, true)
 	return d
 }
 
@@ -66,7 +66,12 @@ func (d *secretDetector) Detect(text []byte, dst []Finding) []Finding {
 	// higher, wins in Scan.
 	coveredStart, coveredEnd := 0, 0
 	for i := 0; i < len(text); i++ {
-		if i, st = ac.next(text, i, st); st >= 0 {
+		if st != 0 {
+			st = ac.step(st, text[i])
+		} else if i, st = ac.skipToStart(text, i); st == 0 {
+			continue
+		}
+		if st >= 0 {
 			continue
 		}
 		head := ac.outputs(st)

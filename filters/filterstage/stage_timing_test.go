@@ -6,6 +6,7 @@ import (
 
 	"github.com/tollgate-ai/tollgate/config"
 	"github.com/tollgate-ai/tollgate/filters"
+	"github.com/tollgate-ai/tollgate/filters/internal/cpubench"
 	"github.com/tollgate-ai/tollgate/gateway"
 )
 
@@ -49,6 +50,7 @@ func BenchmarkStreamWindowPerChunk(b *testing.B) {
 			var out gateway.Events
 			b.ReportAllocs()
 			b.ResetTimer()
+			t := cpubench.Start()
 			for i := 0; i < b.N; i++ {
 				if i%len(events) == 0 {
 					out = gateway.Events{} // a new stream's buffers, amortised
@@ -58,6 +60,7 @@ func BenchmarkStreamWindowPerChunk(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			t.Report(b)
 		})
 	}
 }
@@ -69,6 +72,7 @@ func BenchmarkRequestInspect(b *testing.B) {
 	body := []byte(`{"model":"m","messages":[{"role":"system","content":"You are helpful."},{"role":"user","content":"` + prose + `"}]}`)
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
+	t := cpubench.Start()
 	for i := 0; i < b.N; i++ {
 		st.texts, st.found = st.texts[:0], st.found[:0]
 		st.inspect(body)
@@ -76,6 +80,7 @@ func BenchmarkRequestInspect(b *testing.B) {
 			b.Fatal(st.found)
 		}
 	}
+	t.Report(b)
 }
 
 // BenchmarkRequestRewrite pseudonymises three values in a 4 KB request.

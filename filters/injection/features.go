@@ -27,11 +27,11 @@ type event struct {
 	pos int32
 }
 
-// word is one token of the folded form: its hash and where it ends.
+// word is one token of the folded form: where it ends and its heuristic
+// vocabulary id (0: no pattern names it).
 type word struct {
-	h   uint64
 	end int32
-	id  uint16 // heuristic vocabulary id, set by the matcher
+	id  uint16
 }
 
 // bucket maps a 64-bit key to one of 2^bits weights.
@@ -90,7 +90,7 @@ func (s *scratch) scan(bits uint, emit func(idx uint32, pos int)) {
 		if prev != 0 {
 			emit(bucket(prev*fnvPrime^wh^nsBigram, bits), i)
 		}
-		words = append(words, word{h: wh, end: int32(i)})
+		words = append(words, word{end: int32(i), id: theMatcher.id(wh)})
 		prev, inWord = wh, false
 	}
 	s.words = words
@@ -149,7 +149,9 @@ func charSum16(w *[1 << 16]int8, b []byte, roll uint64) int32 {
 }
 
 // sumWords adds the word and bigram events to the blocks their words end
-// in, and records the words for the heuristics.
+// in, and records the words, with their vocabulary ids, for the
+// heuristics. A block's sums stay in registers until the words move on to
+// the next block.
 func (s *scratch) sumWords(bits uint, w []int8, stride int, bl []block) {
 	buf := s.buf
 	words := s.words[:0]
@@ -158,6 +160,7 @@ func (s *scratch) sumWords(bits uint, w []int8, stride int, bl []block) {
 		shift++
 	}
 	var prev uint64
+	cur, sum, n := 0, int32(0), int32(0) // the block being summed
 	for i := 0; i < len(buf); {
 		if !wordByte[buf[i]] {
 			i++
@@ -168,15 +171,23 @@ func (s *scratch) sumWords(bits uint, w []int8, stride int, bl []block) {
 			wh = (wh ^ uint64(buf[i])) * fnvPrime
 		}
 		end := i - 1
-		b := &bl[end>>shift]
-		b.sum += int32(w[bucket(wh^nsWord, bits)])
-		b.n++
-		if prev != 0 {
-			b.sum += int32(w[bucket(prev*fnvPrime^wh^nsBigram, bits)])
-			b.n++
+		if k := end >> shift; k != cur {
+			bl[cur].sum += sum
+			bl[cur].n += n
+			cur, sum, n = k, 0, 0
 		}
-		words = append(words, word{h: wh, end: int32(end)})
+		sum += int32(w[bucket(wh^nsWord, bits)])
+		n++
+		if prev != 0 {
+			sum += int32(w[bucket(prev*fnvPrime^wh^nsBigram, bits)])
+			n++
+		}
+		words = append(words, word{end: int32(end), id: theMatcher.id(wh)})
 		prev = wh
+	}
+	if len(bl) > 0 {
+		bl[cur].sum += sum
+		bl[cur].n += n
 	}
 	s.words = words
 }

@@ -1,6 +1,7 @@
 package injection
 
 import (
+	"encoding/binary"
 	"unicode"
 	"unicode/utf8"
 )
@@ -55,8 +56,37 @@ var runeFold = map[rune]byte{
 }
 
 // foldRune returns how r appears in the folded form: skip (invisible),
-// space, an ASCII byte b, or keep (append the lowercased rune lr).
+// space, an ASCII byte b, or keep (append the lowercased rune lr). Two-byte
+// characters (Latin with diacritics, Greek, Cyrillic) come from a table
+// built by foldRuneSlow; TestFoldRuneTable holds the two together.
 func foldRune(r rune) (b byte, lr rune, kind foldKind) {
+	if r < twoByteRunes {
+		e := runeFoldTable[r]
+		return byte(e), rune(e & 0x1fffff), foldKind(e >> 24)
+	}
+	return foldRuneSlow(r)
+}
+
+// twoByteRunes bounds the characters runeFoldTable holds (all of UTF-8's
+// two-byte ones, 8 KB).
+const twoByteRunes = 0x800
+
+// runeFoldTable[r] is foldRuneSlow(r): the kind in the top byte, the ASCII
+// byte or the lowercased rune below.
+var runeFoldTable = func() (t [twoByteRunes]uint32) {
+	for r := range rune(twoByteRunes) {
+		b, lr, kind := foldRuneSlow(r)
+		v := uint32(lr)
+		if kind == foldByte {
+			v = uint32(b)
+		}
+		t[r] = uint32(kind)<<24 | v
+	}
+	return t
+}()
+
+// foldRuneSlow is foldRune's definition.
+func foldRuneSlow(r rune) (b byte, lr rune, kind foldKind) {
 	switch {
 	case r == utf8.RuneError:
 		return 0, 0, foldSpace
@@ -112,10 +142,16 @@ const (
 // offset that is a multiple of stride (where windows start and end), the
 // offset of the original byte it came from to s.orig. Leading white space
 // is dropped and runs of it become one space.
+//
+// Most text is ASCII with single spaces between words: 8 such bytes are
+// folded by table with no branch per byte (ascii8), and anything else
+// (other white space, two spaces in a row, a control byte, a byte of a
+// multi-byte rune) goes byte by byte through foldSlow, the definition.
+// TestFoldFastPath holds the two to the same output.
 func (s *scratch) fold(text []byte, stride int) {
 	// A rune's lowercase form is at most one byte longer than the rune
 	// (2 bytes to 3), and every other case shrinks or keeps the length.
-	if need := len(text) + len(text)/2 + utf8.UTFMax; cap(s.buf) < need {
+	if need := len(text) + len(text)/2 + 8; cap(s.buf) < need {
 		s.buf = make([]byte, need)
 	}
 	buf := s.buf[:cap(s.buf)]
@@ -123,7 +159,65 @@ func (s *scratch) fold(text []byte, stride int) {
 	mask := stride - 1
 	j := 0
 	space := true // drop leading space
-	for i := 0; i < len(text); {
+	i := 0
+	if stride >= 8 {
+		for i+8 <= len(text) && j+8 <= len(buf) {
+			x := binary.LittleEndian.Uint64(text[i:])
+			last, ok := ascii8(x, space)
+			if !ok {
+				// Fold these 8 bytes one by one (a rune may run past them).
+				i, j, space, orig = foldSlow(text, i, i+8, buf, j, space, orig, mask)
+				continue
+			}
+			t, o := text[i:i+8], buf[j:j+8]
+			o[0], o[1], o[2], o[3] = foldTable[t[0]], foldTable[t[1]], foldTable[t[2]], foldTable[t[3]]
+			o[4], o[5], o[6], o[7] = foldTable[t[4]], foldTable[t[5]], foldTable[t[6]], foldTable[t[7]]
+			if k := (stride - j&mask) & mask; k < 8 {
+				orig = append(orig, int32(i+k))
+			}
+			i, j, space = i+8, j+8, last
+		}
+	}
+	i, j, _, orig = foldSlow(text, i, len(text), buf, j, space, orig, mask)
+	s.buf, s.orig = buf[:j], orig
+}
+
+// foldTable is asciiFold with ' ' for the space (the only white space
+// ascii8 lets through).
+var foldTable = func() (t [256]byte) {
+	copy(t[:], asciiFold[:])
+	t[' '] = ' '
+	return t
+}()
+
+const (
+	ones8 = 0x0101010101010101
+	high8 = 0x8080808080808080
+	low7  = 0x7f7f7f7f7f7f7f7f
+)
+
+// ascii8 reports whether the 8 bytes in x fold byte for byte by foldTable:
+// all ASCII, none below 0x20 (control bytes and white space other than
+// ' '), and no space that the fold drops (one after another, or a first
+// one after white space: space is the folder's state). last reports that
+// the 8th byte is a space.
+func ascii8(x uint64, space bool) (last, ok bool) {
+	// The high bit of each byte that is non-ASCII or below 0x20 (a borrow
+	// only ever marks more bytes after a byte that is marked anyway).
+	odd := (x | (x-ones8*0x20)&^x) & high8
+	t := x ^ ones8*' '
+	sp := ^((t&low7 + low7) | t) & high8 // exactly the spaces
+	double := sp & (sp << 8)
+	if space {
+		double |= sp & 0x80
+	}
+	return sp>>63 != 0, odd|double == 0
+}
+
+// foldSlow folds text[i:] one byte or rune at a time until it reaches end
+// (or passes it, when a rune straddles end), writing from buf[j].
+func foldSlow(text []byte, i, end int, buf []byte, j int, space bool, orig []int32, mask int) (int, int, bool, []int32) {
+	for i < end {
 		c := text[i]
 		if c < utf8.RuneSelf {
 			f := asciiFold[c]
@@ -172,5 +266,5 @@ func (s *scratch) fold(text []byte, stride int) {
 		}
 		i += n
 	}
-	s.buf, s.orig = buf[:j], orig
+	return i, j, space, orig
 }

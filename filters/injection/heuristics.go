@@ -135,9 +135,10 @@ var heuristics = []struct {
 }
 
 // matcher finds heuristic hits in a word sequence. Every word any pattern
-// names gets a small id from an open-addressing table, so a text word
-// costs one probe, and a slot test is one bit test on the id. Patterns are
-// indexed by the ids their first slot accepts.
+// names gets a small id from a cuckoo table (each word in one of two
+// places, so a text word costs two loads and no branch), and a slot test
+// is one bit test on the id. Patterns are indexed by the ids their first
+// slot accepts.
 type matcher struct {
 	pats  []pattern
 	keys  [vocabTableSize]uint64
@@ -166,15 +167,16 @@ func newMatcher() *matcher {
 	idOf := func(w string) int {
 		s.fold([]byte(w), 1)
 		h := hashWord(string(s.buf))
-		e := m.entry(h)
-		if m.keys[e] != h {
-			if len(m.first) >= vocabTableSize/2 {
-				panic("injection: heuristic vocabulary too large")
-			}
-			m.keys[e], m.ids[e] = h, uint16(len(m.first))
-			m.first = append(m.first, [2]uint64{})
+		if id := m.id(h); id != 0 {
+			return int(id)
 		}
-		return int(m.ids[e])
+		if len(m.first) >= vocabTableSize/4 {
+			panic("injection: heuristic vocabulary too large")
+		}
+		id := uint16(len(m.first))
+		m.insert(h, id)
+		m.first = append(m.first, [2]uint64{})
+		return int(id)
 	}
 	type rawSlot struct {
 		ids      []int
@@ -233,26 +235,55 @@ func newMatcher() *matcher {
 	return m
 }
 
-// entry returns the table entry for h: its own or the empty one to fill.
-func (m *matcher) entry(h uint64) int {
-	for e := int(h>>53) & (vocabTableSize - 1); ; e = (e + 1) & (vocabTableSize - 1) {
-		if m.keys[e] == h || m.keys[e] == 0 {
-			return e
+// vocabSlots are the two places a word hashed h may be in.
+func vocabSlots(h uint64) (a, b uint64) {
+	x := (h ^ h>>29) * mixMul // FNV's bits are poorly mixed for short words
+	return x >> 53, x >> 21 & (vocabTableSize - 1)
+}
+
+// insert puts (h, id) into the cuckoo table: into a free one of its two
+// places, else into one of them, moving the word there to its other place
+// (and so on).
+func (m *matcher) insert(h uint64, id uint16) {
+	from := uint64(vocabTableSize) // the place the word in hand was just moved out of
+	for range 256 {
+		a, b := vocabSlots(h)
+		switch {
+		case m.keys[a] == 0:
+			m.keys[a], m.ids[a] = h, id
+			return
+		case m.keys[b] == 0:
+			m.keys[b], m.ids[b] = h, id
+			return
 		}
+		e := a
+		if a == from {
+			e = b
+		}
+		m.keys[e], h = h, m.keys[e]
+		m.ids[e], id = id, m.ids[e]
+		from = e
 	}
+	panic("injection: heuristic vocabulary does not fit its table")
+}
+
+// id returns the vocabulary id of the word hashed h, 0 for a word no
+// pattern names.
+func (m *matcher) id(h uint64) uint16 {
+	a, b := vocabSlots(h)
+	var id uint16
+	if m.keys[a] == h {
+		id = m.ids[a]
+	}
+	if m.keys[b] == h {
+		id = m.ids[b]
+	}
+	return id
 }
 
 // match appends a hit for every pattern that matches starting at each
-// word. It first replaces each word's hash by its vocabulary id (0 for a
-// word no pattern names).
+// word; the words carry their vocabulary ids (id).
 func (m *matcher) match(words []word, hits []hit) []hit {
-	for i := range words {
-		e := m.entry(words[i].h)
-		words[i].id = 0
-		if m.keys[e] != 0 {
-			words[i].id = m.ids[e]
-		}
-	}
 	for i := range words {
 		id := words[i].id
 		if id == 0 {
@@ -263,6 +294,9 @@ func (m *matcher) match(words []word, hits []hit) []hit {
 				pid := half*64 + bits.TrailingZeros64(mask)
 				mask &= mask - 1
 				p := &m.pats[pid]
+				if p.cannotStart(words, i+1, 1) {
+					continue
+				}
 				if end, ok := p.matchAt(words, i+1, 1); ok {
 					hits = append(hits, hit{words[end].end, p.feature})
 				}
@@ -283,6 +317,9 @@ func (p *pattern) matchAt(words []word, i, k int) (int, bool) {
 	sl := &p.slots[k]
 	if sl.words == nil {
 		for skip := 0; skip <= sl.gap && i+skip <= len(words); skip++ {
+			if p.cannotStart(words, i+skip, k+1) {
+				continue
+			}
 			if end, ok := p.matchAt(words, i+skip, k+1); ok {
 				return end, true
 			}
@@ -298,6 +335,17 @@ func (p *pattern) matchAt(words []word, i, k int) (int, bool) {
 		return p.matchAt(words, i, k+1)
 	}
 	return 0, false
+}
+
+// cannotStart is a quick test before matchAt(words, i, k): slot k is a
+// required word slot and words[i] is not one of its words (most tries
+// end there, and a call costs more than the test).
+func (p *pattern) cannotStart(words []word, i, k int) bool {
+	if k == len(p.slots) {
+		return false
+	}
+	sl := &p.slots[k]
+	return sl.words != nil && !sl.optional && (i >= len(words) || !sl.has(words[i].id))
 }
 
 func (sl *slot) has(id uint16) bool {

@@ -3,6 +3,7 @@ package injection
 import (
 	"bytes"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -190,6 +191,12 @@ func FuzzScore(f *testing.F) {
 		}
 		if start < 0 || end > len(text) || start > end {
 			t.Fatalf("span [%d,%d) outside the text of %d bytes", start, end, len(text))
+		}
+		var fast, slow scratch // the 8-byte fold path agrees with the byte-by-byte one
+		fast.fold(text, m.stride)
+		slow.foldBytewise(text, m.stride)
+		if !bytes.Equal(fast.buf, slow.buf) || !slices.Equal(fast.orig, slow.orig) {
+			t.Fatalf("fold of %q: %q %v, byte by byte %q %v", text, fast.buf, fast.orig, slow.buf, slow.orig)
 		}
 	})
 }
