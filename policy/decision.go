@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/tollgate-ai/tollgate/policy/ireval"
 )
 
 // Decision is what the policy asks the gateway to do. Optional actions carry
@@ -62,8 +63,13 @@ var (
 // parseDecision reads the decision object; unknown fields are ignored, a wrong
 // type is an error. allow is required.
 func parseDecision(v ast.Value, d *Decision) error {
-	obj, ok := v.(ast.Object)
-	if !ok {
+	var obj fields
+	switch o := v.(type) {
+	case ast.Object:
+		obj = o
+	case *ireval.LazyObject: // the compiled evaluator's decision literal, unbuilt
+		obj = o
+	default:
 		return &TypeError{Field: "(root)", Want: "object", Got: v}
 	}
 	d.CacheTTLSeconds = -1
@@ -145,6 +151,9 @@ func parseDecision(v ast.Value, d *Decision) error {
 	}
 	return nil
 }
+
+// fields is the decision object, or the compiled evaluator's unbuilt literal.
+type fields interface{ Get(key *ast.Term) *ast.Term }
 
 // parseModel reads a model name, or a collection of [priority, model] pairs
 // of which the highest priority wins (ties: the greatest name, as Rego's max).

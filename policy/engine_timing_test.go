@@ -33,9 +33,11 @@ func benchDecide(b *testing.B, evaluator string) {
 		b.Fatalf("typical input: %+v", d)
 	}
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		decisionSink = e.Decide(ctx, in)
 	}
+	reportCPU(b, cpu)
 }
 
 func BenchmarkDecideParallel(b *testing.B) {
@@ -99,9 +101,11 @@ func BenchmarkDecideSmall(b *testing.B) {
 		b.Fatalf("%+v", d)
 	}
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		decisionSink = e.Decide(ctx, in)
 	}
+	reportCPU(b, cpu)
 }
 
 func BenchmarkNaiveSmall(b *testing.B) {
@@ -187,7 +191,9 @@ func benchDecideResponse(b *testing.B, evaluator string) {
 		b.Fatalf("typical response: %+v", d)
 	}
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		decisionSink = e.Decide(ctx, in)
 	}
+	reportCPU(b, cpu)
 }

@@ -58,6 +58,9 @@ type state struct {
 	collect   bool // the builtin being called is a relation
 	onOutput  func(*ast.Term) error
 	prog      *Program
+	recs      []*record // see record.go; recs[:nrec] in use
+	nrec      int
+	lazy      bool // EvalLazy: a record result is returned as it is
 }
 
 var capabilities = ast.CapabilitiesForThisVersion()
@@ -94,7 +97,19 @@ func (r Result) Release() {
 // Eval runs the plan. cancel may be nil; it is polled at every call and loop
 // step. On error nothing needs releasing.
 func (p *Program) Eval(ctx context.Context, input, data *ast.Term, cancel topdown.Cancel) (Result, error) {
+	return p.eval(ctx, input, data, cancel, false)
+}
+
+// EvalLazy is Eval, except that an object literal the entrypoint returns
+// (as the decision is) may come back as a *LazyObject: read its fields with
+// LazyObject.Get, or Concrete gives the ordinary object.
+func (p *Program) EvalLazy(ctx context.Context, input, data *ast.Term, cancel topdown.Cancel) (Result, error) {
+	return p.eval(ctx, input, data, cancel, true)
+}
+
+func (p *Program) eval(ctx context.Context, input, data *ast.Term, cancel topdown.Cancel, lazy bool) (Result, error) {
 	s := p.acquire()
+	s.lazy = lazy
 	s.cancel = cancel
 	s.bctx.Context, s.bctx.Cancel = ctx, cancel
 	if p.usesTime {
@@ -118,6 +133,9 @@ func (s *state) runPlan(loc []*ast.Term) (*ast.Term, error) {
 		if c == aborted {
 			return nil, s.err
 		}
+		if s.lazy && v != nil && isRecord(v) {
+			return v, nil
+		}
 		return concrete(v), nil
 	}
 	for _, b := range p.plan {
@@ -128,7 +146,7 @@ func (s *state) runPlan(loc []*ast.Term) (*ast.Term, error) {
 	if s.result == nil {
 		return nil, nil
 	}
-	obj, ok := s.result.Value.(ast.Object)
+	obj, ok := concrete(s.result).Value.(ast.Object)
 	if !ok {
 		return nil, fmt.Errorf("ireval: plan result is %T, want an object", s.result.Value)
 	}
@@ -178,6 +196,7 @@ func (p *Program) release(s *state) {
 	clear(s.outs[:cap(s.outs)])
 	clear(s.terms)
 	s.terms = s.terms[:0]
+	s.releaseRecords()
 	s.ret, s.result, s.err, s.cancel, s.out = nil, nil, nil, nil, nil
 	s.bctx.Context, s.bctx.Cancel, s.bctx.Time = nil, nil, nil
 	p.pool.Put(s)

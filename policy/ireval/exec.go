@@ -114,8 +114,9 @@ func (s *state) run(b *block, loc []*ast.Term) int {
 		case opAssignVar:
 			loc[st.target] = readRaw(&st.a, loc)
 		case opAssignVarOnce:
-			v := read(&st.a, loc)
-			if cur := loc[st.target]; cur != nil && v != nil && cur.Value.Compare(v.Value) != 0 {
+			// Moved as is (a record stays one); compared materialised.
+			v := readRaw(&st.a, loc)
+			if cur := loc[st.target]; cur != nil && v != nil && concrete(cur).Value.Compare(concrete(v).Value) != 0 {
 				s.err = s.conflict(st, "complete rules must not produce multiple outputs")
 				return aborted
 			}
@@ -218,6 +219,10 @@ func (s *state) run(b *block, loc []*ast.Term) int {
 			}
 		case opResultSetAdd:
 			s.result = loc[st.target]
+		case opMakeRecord:
+			if c := s.makeRecord(st, loc); c != done {
+				return c
+			}
 		}
 	}
 	return done

@@ -24,6 +24,9 @@ type LazyObject struct {
 // NewLazy wraps doc in a term for Eval's input.
 func NewLazy(doc LazyDoc) *ast.Term { return ast.NewTerm(&LazyObject{Doc: doc}) }
 
+// Get is the value under key, nil when it is undefined (or key is not a string).
+func (o *LazyObject) Get(key *ast.Term) *ast.Term { return o.get(key) }
+
 // Reset points o at doc and forgets its materialised object (for pooling).
 func (o *LazyObject) Reset(doc LazyDoc) { o.Doc, o.full = doc, nil }
 

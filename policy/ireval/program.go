@@ -88,6 +88,7 @@ const (
 	opWith
 	opNop
 	opResultSetAdd
+	opMakeRecord // fused MakeObject and constant-key inserts, see record.go
 )
 
 // operand is a local (konst == nil) or a constant term.
@@ -108,6 +109,7 @@ type stmt struct {
 	bi     *builtin
 	path   []*ast.Term // With's upsert path; CallDynamic's path operands use args
 	dynOps []operand   // CallDynamic's arguments
+	rec    *recordShape
 	loc    ir.Location
 }
 
@@ -157,6 +159,9 @@ func link(p *ir.Policy) (*Program, error) {
 		files: l.files, dynFuncs: map[string]*function{}, usesTime: l.builtins["time.now_ns"] != nil}
 	prog.nondet = l.nondeterministic
 	prog.entry = wrappedEntry(blocks)
+	if prog.entry != nil {
+		fuseRecords(prog.entry)
+	}
 	prog.entryArgs = [2]operand{{local: 0}, {local: 1}}
 	for _, fn := range l.funcs {
 		if fn.path != "" {
