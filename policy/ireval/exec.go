@@ -252,6 +252,7 @@ func (s *state) call(fn *function, args []operand, caller []*ast.Term) (*ast.Ter
 		loc[p] = readRaw(&args[i], caller)
 	}
 	s.sp += fn.size
+	s.high = max(s.high, s.sp)
 	var res *ast.Term
 	ran := false
 	for _, b := range fn.blocks {
