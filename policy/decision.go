@@ -73,7 +73,7 @@ func parseDecision(v ast.Value, d *Decision) error {
 		return &TypeError{Field: "(root)", Want: "object", Got: v}
 	}
 	d.CacheTTLSeconds = -1
-	t := obj.Get(dAllow)
+	t := ireval.Concrete(obj.Get(dAllow)) // a set left unbuilt (ireval.SmallSet) is read by seqOf alone
 	if t == nil {
 		return errors.New("data.tollgate.decision.allow is missing")
 	}
@@ -94,7 +94,7 @@ func parseDecision(v ast.Value, d *Decision) error {
 			}
 			d.Reasons = append(d.Reasons, r)
 		}
-		if _, ok := t.Value.(ast.Set); ok { // a set has no order of its own: make it stable
+		if isSet(t.Value) { // a set has no order of its own: make it stable
 			slices.SortFunc(d.Reasons, func(a, b Reason) int {
 				return cmp.Or(strings.Compare(a.Code, b.Code), strings.Compare(a.Message, b.Message))
 			})
@@ -112,7 +112,7 @@ func parseDecision(v ast.Value, d *Decision) error {
 			}
 			d.Redact = append(d.Redact, string(s))
 		}
-		if _, ok := t.Value.(ast.Set); ok {
+		if isSet(t.Value) {
 			slices.Sort(d.Redact)
 		}
 	}
@@ -132,19 +132,19 @@ func parseDecision(v ast.Value, d *Decision) error {
 			return err
 		}
 	}
-	if t = obj.Get(dSampleRate); t != nil {
+	if t = ireval.Concrete(obj.Get(dSampleRate)); t != nil {
 		f, ok := number(t.Value)
 		if !ok || f < 0 || f > 1 {
 			return &TypeError{Field: "sample_rate", Want: "number in [0,1]", Got: t.Value}
 		}
 		d.SampleRate, d.HasSampleRate = f, true
 	}
-	if t = obj.Get(dTags); t != nil {
+	if t = ireval.Concrete(obj.Get(dTags)); t != nil {
 		if d.Tags, err = stringMap(t.Value, "tags"); err != nil {
 			return err
 		}
 	}
-	if t = obj.Get(dHeaders); t != nil {
+	if t = ireval.Concrete(obj.Get(dHeaders)); t != nil {
 		if d.Headers, err = stringMap(t.Value, "headers"); err != nil {
 			return err
 		}
@@ -252,8 +252,18 @@ func seqOf(v ast.Value, field string) (seq, error) {
 		return seq{arr: c}, nil
 	case ast.Set:
 		return seq{set: c.Slice()}, nil // sorted: a stable order
+	case *ireval.SmallSet: // the compiled evaluator's set, unbuilt
+		return seq{set: c.Sorted()}, nil
 	}
 	return seq{}, &TypeError{Field: field, Want: "array or set", Got: v}
+}
+
+func isSet(v ast.Value) bool {
+	switch v.(type) {
+	case ast.Set, *ireval.SmallSet:
+		return true
+	}
+	return false
 }
 
 func (s seq) len() int {

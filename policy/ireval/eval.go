@@ -61,6 +61,8 @@ type state struct {
 	prog      *Program
 	recs      []*record // see record.go; recs[:nrec] in use
 	nrec      int
+	smalls    []*SmallSet // see smallset.go; smalls[:nsmall] in use
+	nsmall    int
 	lazy      bool // EvalLazy: a record result is returned as it is
 }
 
@@ -200,6 +202,7 @@ func (p *Program) release(s *state) {
 	clear(s.terms)
 	s.terms = s.terms[:0]
 	s.releaseRecords()
+	s.releaseSmallSets()
 	s.ret, s.result, s.err, s.cancel, s.out = nil, nil, nil, nil, nil
 	s.bctx.Context, s.bctx.Cancel, s.bctx.Time = nil, nil, nil
 	p.pool.Put(s)

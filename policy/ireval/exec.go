@@ -204,15 +204,9 @@ func (s *state) run(b *block, loc []*ast.Term) int {
 			loc[st.target] = ast.NewTerm(merged)
 		case opSetAdd:
 			set, v := loc[st.target], read(&st.a, loc)
-			se, ok := set.Value.(ast.Set)
-			if !ok || v == nil {
+			if v == nil || !s.setAdd(set, v, st.index) {
 				return 0
 			}
-			if se == emptySet {
-				se = ast.NewSetWithCapacity(st.index)
-				set.Value = se
-			}
-			se.Add(v)
 		case opWith:
 			if c := s.with(st, loc); c != done {
 				return c

@@ -38,7 +38,7 @@ func (r *record) Get(key string) *ast.Term {
 func (r *record) Full() ast.Value {
 	kv := make([][2]*ast.Term, len(r.vals))
 	for i, v := range r.vals {
-		kv[i] = [2]*ast.Term{r.shape.keys[i], v}
+		kv[i] = [2]*ast.Term{r.shape.keys[i], concrete(v)}
 	}
 	return ast.NewObject(kv...)
 }
@@ -111,18 +111,23 @@ func recordRun(stmts []stmt, target int) (n int, inserts, consts []stmt) {
 }
 
 // makeRecord runs a fused literal. Its values are read as the inserts read
-// them (materialised); when one is undefined the original statements run
-// instead, so the block leaves exactly as it did.
+// them (materialised), except a SmallSet, which the caller of EvalLazy reads
+// as it is (Full materialises it); when one is undefined the original
+// statements run instead, so the block leaves exactly as it did.
 func (s *state) makeRecord(st *stmt, loc []*ast.Term) int {
 	shape := st.rec
 	for i := range shape.vals {
-		if read(&shape.vals[i], loc) == nil {
+		if readRaw(&shape.vals[i], loc) == nil {
 			return s.run(shape.orig, loc)
 		}
 	}
 	r := s.newRecord(shape)
 	for i := range shape.vals {
-		r.vals[i] = read(&shape.vals[i], loc)
+		v := readRaw(&shape.vals[i], loc)
+		if _, small := v.Value.(*SmallSet); !small {
+			v = concrete(v)
+		}
+		r.vals[i] = v
 	}
 	loc[st.target] = &r.term
 	return done
