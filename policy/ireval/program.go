@@ -97,11 +97,20 @@ type operand struct {
 	konst *ast.Term
 }
 
+// stmt holds what most statements read; the rest is behind *stmtExt
+// (promoted fields), so a block's statements are 64 bytes each, not 264: a
+// decision runs a few hundred of them, and under load the smaller program
+// stays in the CPU's caches between requests.
 type stmt struct {
 	op     opcode
 	a, b   operand // sources: Dot(source, key), Equal(a, b), ObjectInsert(key, value), ...
 	target int
 	index  int // break depth, capacity, or the AssignInt value's slot
+	*stmtExt
+}
+
+// stmtExt is a statement's less used operands, never nil in a linked program.
+type stmtExt struct {
 	num    *ast.Term
 	blocks []*block // BlockStmt's blocks; Scan, Not and With use blocks[0]
 	args   []operand

@@ -72,7 +72,7 @@ func fuseRecords(fn *function) {
 				shape.vals = append(shape.vals, ins.b)
 			}
 			out = append(out, consts...)
-			out = append(out, stmt{op: opMakeRecord, target: st.target, rec: shape, loc: st.loc})
+			out = append(out, stmt{op: opMakeRecord, target: st.target, stmtExt: &stmtExt{rec: shape, loc: st.loc}})
 			i += n
 		}
 		b.stmts = out
