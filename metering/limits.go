@@ -451,40 +451,66 @@ func (l *Limiter) Spend(ctx context.Context, s Subject) (Spend, error) {
 }
 
 // SpendPlanned is Spend on a planned admission (Plan).
+// It runs per request when the policy reads input.spend: which field each
+// value goes to is kept as the counter's index, not a pointer into out, so
+// out and the key list stay on the stack.
 func (l *Limiter) SpendPlanned(ctx context.Context, a *Admission) (Spend, error) {
 	p := &a.p
-	var keys []string
-	var owners []*int64
-	var out Spend
+	var (
+		keyBuf [9]string // three scopes by three budget kinds
+		out    Spend
+	)
+	keys := keyBuf[:0]
 	for _, c := range p.counters {
 		if c.kind == KindRequests || c.kind == KindTokens {
 			continue
 		}
-		sc := &out.Tenant
-		switch c.scope {
-		case "key":
-			sc = &out.Key
-		case "team":
-			sc = &out.Team
-		}
+		sc := out.scope(c.scope)
 		keys = append(keys, c.key)
 		switch c.kind {
 		case KindBudgetDaily:
-			owners, sc.DailyBudget = append(owners, &sc.TodayMicros), c.limit
+			sc.DailyBudget = c.limit
 		case KindBudgetMonthly:
-			owners, sc.MonthlyBudget = append(owners, &sc.MonthMicros), c.limit
+			sc.MonthlyBudget = c.limit
 		default:
-			owners, sc.TotalBudget = append(owners, &sc.TotalMicros), c.limit
+			sc.TotalBudget = c.limit
 		}
 	}
 	vals, err := l.readCounters(ctx, keys)
 	if err != nil {
 		return Spend{}, err
 	}
-	for i, v := range vals {
-		*owners[i] = v
+	i := 0
+	for _, c := range p.counters {
+		if c.kind == KindRequests || c.kind == KindTokens {
+			continue
+		}
+		if i == len(vals) {
+			break
+		}
+		sc := out.scope(c.scope)
+		switch c.kind {
+		case KindBudgetDaily:
+			sc.TodayMicros = vals[i]
+		case KindBudgetMonthly:
+			sc.MonthMicros = vals[i]
+		default:
+			sc.TotalMicros = vals[i]
+		}
+		i++
 	}
 	return out, nil
+}
+
+// scope is the part of s a counter's scope names.
+func (s *Spend) scope(name string) *ScopeSpend {
+	switch name {
+	case "key":
+		return &s.Key
+	case "team":
+		return &s.Team
+	}
+	return &s.Tenant
 }
 
 func (l *Limiter) readCounters(ctx context.Context, keys []string) ([]int64, error) {

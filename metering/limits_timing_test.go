@@ -83,3 +83,21 @@ func BenchmarkPlan(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkSpendPlanned is the policy's input.spend read on a planned
+// admission (embedded counters, every scope budgeted): one allocation, the
+// store's answer.
+func BenchmarkSpendPlanned(b *testing.B) {
+	l, err := NewLimiter(LimitsOptions{Logger: quietLog()}, benchRules)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var a Admission
+	l.Plan(&a, Subject{Tenant: "acme", Team: "eng", KeyID: "key-1", Model: "gpt-4o"})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := l.SpendPlanned(ctx, &a); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/tollgate-ai/tollgate/policy/ireval"
 )
 
 // Decision is what the policy asks the gateway to do. Optional actions carry
@@ -62,12 +63,17 @@ var (
 // parseDecision reads the decision object; unknown fields are ignored, a wrong
 // type is an error. allow is required.
 func parseDecision(v ast.Value, d *Decision) error {
-	obj, ok := v.(ast.Object)
-	if !ok {
+	var obj fields
+	switch o := v.(type) {
+	case ast.Object:
+		obj = o
+	case *ireval.LazyObject: // the compiled evaluator's decision literal, unbuilt
+		obj = o
+	default:
 		return &TypeError{Field: "(root)", Want: "object", Got: v}
 	}
 	d.CacheTTLSeconds = -1
-	t := obj.Get(dAllow)
+	t := ireval.Concrete(obj.Get(dAllow)) // a set left unbuilt (ireval.SmallSet) is read by seqOf alone
 	if t == nil {
 		return errors.New("data.tollgate.decision.allow is missing")
 	}
@@ -88,7 +94,7 @@ func parseDecision(v ast.Value, d *Decision) error {
 			}
 			d.Reasons = append(d.Reasons, r)
 		}
-		if _, ok := t.Value.(ast.Set); ok { // a set has no order of its own: make it stable
+		if isSet(t.Value) { // a set has no order of its own: make it stable
 			slices.SortFunc(d.Reasons, func(a, b Reason) int {
 				return cmp.Or(strings.Compare(a.Code, b.Code), strings.Compare(a.Message, b.Message))
 			})
@@ -106,7 +112,7 @@ func parseDecision(v ast.Value, d *Decision) error {
 			}
 			d.Redact = append(d.Redact, string(s))
 		}
-		if _, ok := t.Value.(ast.Set); ok {
+		if isSet(t.Value) {
 			slices.Sort(d.Redact)
 		}
 	}
@@ -126,25 +132,28 @@ func parseDecision(v ast.Value, d *Decision) error {
 			return err
 		}
 	}
-	if t = obj.Get(dSampleRate); t != nil {
+	if t = ireval.Concrete(obj.Get(dSampleRate)); t != nil {
 		f, ok := number(t.Value)
 		if !ok || f < 0 || f > 1 {
 			return &TypeError{Field: "sample_rate", Want: "number in [0,1]", Got: t.Value}
 		}
 		d.SampleRate, d.HasSampleRate = f, true
 	}
-	if t = obj.Get(dTags); t != nil {
+	if t = ireval.Concrete(obj.Get(dTags)); t != nil {
 		if d.Tags, err = stringMap(t.Value, "tags"); err != nil {
 			return err
 		}
 	}
-	if t = obj.Get(dHeaders); t != nil {
+	if t = ireval.Concrete(obj.Get(dHeaders)); t != nil {
 		if d.Headers, err = stringMap(t.Value, "headers"); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// fields is the decision object, or the compiled evaluator's unbuilt literal.
+type fields interface{ Get(key *ast.Term) *ast.Term }
 
 // parseModel reads a model name, or a collection of [priority, model] pairs
 // of which the highest priority wins (ties: the greatest name, as Rego's max).
@@ -243,8 +252,18 @@ func seqOf(v ast.Value, field string) (seq, error) {
 		return seq{arr: c}, nil
 	case ast.Set:
 		return seq{set: c.Slice()}, nil // sorted: a stable order
+	case *ireval.SmallSet: // the compiled evaluator's set, unbuilt
+		return seq{set: c.Sorted()}, nil
 	}
 	return seq{}, &TypeError{Field: field, Want: "array or set", Got: v}
+}
+
+func isSet(v ast.Value) bool {
+	switch v.(type) {
+	case ast.Set, *ireval.SmallSet:
+		return true
+	}
+	return false
 }
 
 func (s seq) len() int {

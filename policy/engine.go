@@ -253,7 +253,11 @@ func (e *Engine) evalCompiled(ctx context.Context, rev *revision, prog *ireval.P
 			}
 		}
 	}()
-	res, err := prog.Eval(ctx, input, rev.data, c)
+	eval := prog.EvalLazy // the decision's fields read where they are (parseDecision)
+	if e.dlog != nil {
+		eval = prog.Eval // the log keeps the decision object
+	}
+	res, err := eval(ctx, input, rev.data, c)
 	timedOut := c.timedOut.Load()
 	releaseCanceler(c, stop != nil && !stop())
 	switch {

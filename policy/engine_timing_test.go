@@ -9,6 +9,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/tollgate-ai/tollgate/internal/benchcpu"
 )
 
 const examplesDir = "examples"
@@ -33,9 +34,11 @@ func benchDecide(b *testing.B, evaluator string) {
 		b.Fatalf("typical input: %+v", d)
 	}
 	b.ReportAllocs()
+	cpu := benchcpu.CPUTime()
 	for b.Loop() {
 		decisionSink = e.Decide(ctx, in)
 	}
+	benchcpu.ReportCPU(b, cpu)
 }
 
 func BenchmarkDecideParallel(b *testing.B) {
@@ -99,9 +102,11 @@ func BenchmarkDecideSmall(b *testing.B) {
 		b.Fatalf("%+v", d)
 	}
 	b.ReportAllocs()
+	cpu := benchcpu.CPUTime()
 	for b.Loop() {
 		decisionSink = e.Decide(ctx, in)
 	}
+	benchcpu.ReportCPU(b, cpu)
 }
 
 func BenchmarkNaiveSmall(b *testing.B) {
@@ -187,7 +192,9 @@ func benchDecideResponse(b *testing.B, evaluator string) {
 		b.Fatalf("typical response: %+v", d)
 	}
 	b.ReportAllocs()
+	cpu := benchcpu.CPUTime()
 	for b.Loop() {
 		decisionSink = e.Decide(ctx, in)
 	}
+	benchcpu.ReportCPU(b, cpu)
 }

@@ -24,6 +24,9 @@ type lazyInput struct {
 	// got caches each field's term for the decision: rules look the same
 	// fields up again and again (input.phase once per rule).
 	got [objectKinds][maxObjectKeys]*ast.Term
+	// touched has bit k set when got[k] holds something (release clears
+	// only those rows: clearing pointers is costly while the GC marks).
+	touched uint8
 }
 
 // viewDoc is one lazy object of the input; it implements ireval.LazyDoc.
@@ -52,10 +55,15 @@ func acquireLazyInput(c *termCache, in *Input) *lazyInput {
 }
 
 func releaseLazyInput(li *lazyInput) {
-	clear(li.b.terms[:cap(li.b.terms)])
+	clear(li.b.terms) // the builder only appends within its capacity: the rest is clear
 	li.b.terms, li.b.buf = li.b.terms[:0], li.b.buf[:0]
 	li.in, li.b.c, li.b.shape = nil, nil, nil
-	clear(li.got[:])
+	for k := range objectKinds {
+		if li.touched&(1<<k) != 0 {
+			clear(li.got[k][:])
+		}
+	}
+	li.touched = 0
 	for k := range objectKinds {
 		li.objs[k].Reset(nil)
 	}
@@ -72,6 +80,7 @@ func (d *viewDoc) Get(key string) *ast.Term {
 	}
 	slot := &d.li.got[d.kind][i]
 	if *slot == nil {
+		d.li.touched |= 1 << d.kind
 		*slot = d.build(key)
 		if *slot == nil {
 			*slot = undefinedField

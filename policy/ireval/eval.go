@@ -43,6 +43,7 @@ func (e *ConflictError) Error() string {
 type state struct {
 	stack     []*ast.Term
 	sp        int
+	high      int // the deepest sp of the evaluation: release clears stack[:high]
 	memo      []*ast.Term
 	memoState []uint8 // 0 not computed, 1 defined, 2 undefined
 	ret       *ast.Term
@@ -58,6 +59,11 @@ type state struct {
 	collect   bool // the builtin being called is a relation
 	onOutput  func(*ast.Term) error
 	prog      *Program
+	recs      []*record // see record.go; recs[:nrec] in use
+	nrec      int
+	smalls    []*SmallSet // see smallset.go; smalls[:nsmall] in use
+	nsmall    int
+	lazy      bool // EvalLazy: a record result is returned as it is
 }
 
 var capabilities = ast.CapabilitiesForThisVersion()
@@ -94,7 +100,19 @@ func (r Result) Release() {
 // Eval runs the plan. cancel may be nil; it is polled at every call and loop
 // step. On error nothing needs releasing.
 func (p *Program) Eval(ctx context.Context, input, data *ast.Term, cancel topdown.Cancel) (Result, error) {
+	return p.eval(ctx, input, data, cancel, false)
+}
+
+// EvalLazy is Eval, except that an object literal the entrypoint returns
+// (as the decision is) may come back as a *LazyObject: read its fields with
+// LazyObject.Get, or Concrete gives the ordinary object.
+func (p *Program) EvalLazy(ctx context.Context, input, data *ast.Term, cancel topdown.Cancel) (Result, error) {
+	return p.eval(ctx, input, data, cancel, true)
+}
+
+func (p *Program) eval(ctx context.Context, input, data *ast.Term, cancel topdown.Cancel, lazy bool) (Result, error) {
 	s := p.acquire()
+	s.lazy = lazy
 	s.cancel = cancel
 	s.bctx.Context, s.bctx.Cancel = ctx, cancel
 	if p.usesTime {
@@ -102,7 +120,7 @@ func (p *Program) Eval(ctx context.Context, input, data *ast.Term, cancel topdow
 	}
 	loc := s.stack[:p.planSize]
 	loc[0], loc[1] = input, data
-	s.sp = p.planSize
+	s.sp, s.high = p.planSize, p.planSize
 	v, err := s.runPlan(loc)
 	if err != nil {
 		p.release(s)
@@ -118,6 +136,9 @@ func (s *state) runPlan(loc []*ast.Term) (*ast.Term, error) {
 		if c == aborted {
 			return nil, s.err
 		}
+		if s.lazy && v != nil && isRecord(v) {
+			return v, nil
+		}
 		return concrete(v), nil
 	}
 	for _, b := range p.plan {
@@ -128,7 +149,7 @@ func (s *state) runPlan(loc []*ast.Term) (*ast.Term, error) {
 	if s.result == nil {
 		return nil, nil
 	}
-	obj, ok := s.result.Value.(ast.Object)
+	obj, ok := concrete(s.result).Value.(ast.Object)
 	if !ok {
 		return nil, fmt.Errorf("ireval: plan result is %T, want an object", s.result.Value)
 	}
@@ -170,7 +191,9 @@ func (p *Program) acquire() *state {
 }
 
 func (p *Program) release(s *state) {
-	clear(s.stack)
+	// Only what this evaluation used: a frame is cleared again when a call
+	// enters it, and clearing pointers is costly while the GC marks.
+	clear(s.stack[:s.high])
 	clear(s.memo)
 	clear(s.memoState)
 	clear(s.cache)
@@ -178,6 +201,8 @@ func (p *Program) release(s *state) {
 	clear(s.outs[:cap(s.outs)])
 	clear(s.terms)
 	s.terms = s.terms[:0]
+	s.releaseRecords()
+	s.releaseSmallSets()
 	s.ret, s.result, s.err, s.cancel, s.out = nil, nil, nil, nil, nil
 	s.bctx.Context, s.bctx.Cancel, s.bctx.Time = nil, nil, nil
 	p.pool.Put(s)

@@ -114,8 +114,9 @@ func (s *state) run(b *block, loc []*ast.Term) int {
 		case opAssignVar:
 			loc[st.target] = readRaw(&st.a, loc)
 		case opAssignVarOnce:
-			v := read(&st.a, loc)
-			if cur := loc[st.target]; cur != nil && v != nil && cur.Value.Compare(v.Value) != 0 {
+			// Moved as is (a record stays one); compared materialised.
+			v := readRaw(&st.a, loc)
+			if cur := loc[st.target]; cur != nil && v != nil && concrete(cur).Value.Compare(concrete(v).Value) != 0 {
 				s.err = s.conflict(st, "complete rules must not produce multiple outputs")
 				return aborted
 			}
@@ -203,21 +204,19 @@ func (s *state) run(b *block, loc []*ast.Term) int {
 			loc[st.target] = ast.NewTerm(merged)
 		case opSetAdd:
 			set, v := loc[st.target], read(&st.a, loc)
-			se, ok := set.Value.(ast.Set)
-			if !ok || v == nil {
+			if v == nil || !s.setAdd(set, v, st.index) {
 				return 0
 			}
-			if se == emptySet {
-				se = ast.NewSetWithCapacity(st.index)
-				set.Value = se
-			}
-			se.Add(v)
 		case opWith:
 			if c := s.with(st, loc); c != done {
 				return c
 			}
 		case opResultSetAdd:
 			s.result = loc[st.target]
+		case opMakeRecord:
+			if c := s.makeRecord(st, loc); c != done {
+				return c
+			}
 		}
 	}
 	return done
@@ -247,6 +246,7 @@ func (s *state) call(fn *function, args []operand, caller []*ast.Term) (*ast.Ter
 		loc[p] = readRaw(&args[i], caller)
 	}
 	s.sp += fn.size
+	s.high = max(s.high, s.sp)
 	var res *ast.Term
 	ran := false
 	for _, b := range fn.blocks {

@@ -24,6 +24,9 @@ type LazyObject struct {
 // NewLazy wraps doc in a term for Eval's input.
 func NewLazy(doc LazyDoc) *ast.Term { return ast.NewTerm(&LazyObject{Doc: doc}) }
 
+// Get is the value under key, nil when it is undefined (or key is not a string).
+func (o *LazyObject) Get(key *ast.Term) *ast.Term { return o.get(key) }
+
 // Reset points o at doc and forgets its materialised object (for pooling).
 func (o *LazyObject) Reset(doc LazyDoc) { o.Doc, o.full = doc, nil }
 
@@ -56,11 +59,16 @@ func (o *LazyObject) get(key *ast.Term) *ast.Term {
 // Concrete returns t, or for a LazyObject its materialised object.
 func Concrete(t *ast.Term) *ast.Term { return concrete(t) }
 
-// concrete replaces a lazy term by its materialised object.
+// concrete replaces a lazy term by its materialised object. A SmallSet
+// becomes an ast.Set in place: the term is the local's own (MakeSet's), so
+// every alias sees the ordinary set from then on.
 func concrete(t *ast.Term) *ast.Term {
 	if t != nil {
-		if o, ok := t.Value.(*LazyObject); ok {
+		switch o := t.Value.(type) {
+		case *LazyObject:
 			return o.Term()
+		case *SmallSet:
+			t.Value = o.materialise()
 		}
 	}
 	return t

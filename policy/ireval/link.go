@@ -85,7 +85,7 @@ func (l *linker) sub(b *ir.Block) ([]*block, error) {
 //nolint:gocyclo // one case per IR statement
 func (l *linker) stmt(s ir.Stmt) (stmt, error) {
 	var (
-		out stmt
+		out = stmt{stmtExt: &stmtExt{}}
 		err error
 	)
 	if loc := s.GetLocation(); loc != nil {

@@ -88,6 +88,7 @@ const (
 	opWith
 	opNop
 	opResultSetAdd
+	opMakeRecord // fused MakeObject and constant-key inserts, see record.go
 )
 
 // operand is a local (konst == nil) or a constant term.
@@ -96,11 +97,20 @@ type operand struct {
 	konst *ast.Term
 }
 
+// stmt holds what most statements read; the rest is behind *stmtExt
+// (promoted fields), so a block's statements are 64 bytes each, not 264: a
+// decision runs a few hundred of them, and under load the smaller program
+// stays in the CPU's caches between requests.
 type stmt struct {
 	op     opcode
 	a, b   operand // sources: Dot(source, key), Equal(a, b), ObjectInsert(key, value), ...
 	target int
 	index  int // break depth, capacity, or the AssignInt value's slot
+	*stmtExt
+}
+
+// stmtExt is a statement's less used operands, never nil in a linked program.
+type stmtExt struct {
 	num    *ast.Term
 	blocks []*block // BlockStmt's blocks; Scan, Not and With use blocks[0]
 	args   []operand
@@ -108,6 +118,7 @@ type stmt struct {
 	bi     *builtin
 	path   []*ast.Term // With's upsert path; CallDynamic's path operands use args
 	dynOps []operand   // CallDynamic's arguments
+	rec    *recordShape
 	loc    ir.Location
 }
 
@@ -157,6 +168,9 @@ func link(p *ir.Policy) (*Program, error) {
 		files: l.files, dynFuncs: map[string]*function{}, usesTime: l.builtins["time.now_ns"] != nil}
 	prog.nondet = l.nondeterministic
 	prog.entry = wrappedEntry(blocks)
+	if prog.entry != nil {
+		fuseRecords(prog.entry)
+	}
 	prog.entryArgs = [2]operand{{local: 0}, {local: 1}}
 	for _, fn := range l.funcs {
 		if fn.path != "" {

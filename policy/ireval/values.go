@@ -22,7 +22,7 @@ func upsert(orig *ast.Term, path []*ast.Term, val *ast.Term) *ast.Term {
 }
 
 func dot(src, key *ast.Term) *ast.Term {
-	switch v := src.Value.(type) {
+	switch v := concreteSet(src).Value.(type) {
 	case *LazyObject:
 		return v.get(key)
 	case ast.Object:
@@ -43,6 +43,14 @@ func dot(src, key *ast.Term) *ast.Term {
 		}
 	}
 	return nil
+}
+
+// concreteSet materialises a SmallSet (see concrete); a LazyObject stays lazy.
+func concreteSet(t *ast.Term) *ast.Term {
+	if _, ok := t.Value.(*SmallSet); ok {
+		return concrete(t)
+	}
+	return t
 }
 
 func length(v ast.Value) (int, bool) {
