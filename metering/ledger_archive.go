@@ -37,6 +37,8 @@ type archiver struct {
 	lastPrune time.Time
 	stopc     chan struct{}
 	done      chan struct{}
+	ctx       context.Context // cancelled when stop's deadline passes: cuts a pass stuck on Redis short
+	cancel    context.CancelFunc
 }
 
 const (
@@ -55,7 +57,8 @@ func newArchiver(rs *redisStore, o LedgerOptions, log *slog.Logger) (*archiver, 
 	host, _ := os.Hostname()
 	var b [4]byte
 	_, _ = rand.Read(b[:])
-	return &archiver{rs: rs, files: files, keep: o.FileRetention, interval: o.FlushInterval, idle: archiveClaimIdle, log: log,
+	ctx, cancel := context.WithCancel(context.Background())
+	return &archiver{rs: rs, files: files, ctx: ctx, cancel: cancel, keep: o.FileRetention, interval: o.FlushInterval, idle: archiveClaimIdle, log: log,
 		consumer: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:])),
 		stopc:    make(chan struct{}), done: make(chan struct{})}, nil
 }
@@ -71,7 +74,7 @@ func (a *archiver) loop() {
 		case <-a.stopc:
 			return
 		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			ctx, cancel := context.WithTimeout(a.ctx, 30*time.Second)
 			if err := a.pass(ctx); err != nil {
 				ledgerArchiveErrorsTotal.Inc()
 				a.log.Warn("ledger archive: pass failed; records stay in Redis until the next", "err", err)
@@ -87,7 +90,10 @@ func (a *archiver) stop(ctx context.Context) error {
 	select {
 	case <-a.done:
 	case <-ctx.Done():
+		a.cancel() // a pass waiting on a hung Redis ends now; its records stay in Redis
+		<-a.done
 	}
+	a.cancel()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.files.close()
