@@ -37,6 +37,8 @@ type archiver struct {
 	lastPrune time.Time
 	stopc     chan struct{}
 	done      chan struct{}
+	ctx       context.Context // cancelled when stop's deadline passes: cuts a pass stuck on Redis short
+	cancel    context.CancelFunc
 }
 
 const (
@@ -55,7 +57,8 @@ func newArchiver(rs *redisStore, o LedgerOptions, log *slog.Logger) (*archiver, 
 	host, _ := os.Hostname()
 	var b [4]byte
 	_, _ = rand.Read(b[:])
-	return &archiver{rs: rs, files: files, keep: o.FileRetention, interval: o.FlushInterval, idle: archiveClaimIdle, log: log,
+	ctx, cancel := context.WithCancel(context.Background())
+	return &archiver{rs: rs, files: files, ctx: ctx, cancel: cancel, keep: o.FileRetention, interval: o.FlushInterval, idle: archiveClaimIdle, log: log,
 		consumer: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:])),
 		stopc:    make(chan struct{}), done: make(chan struct{})}, nil
 }
@@ -71,7 +74,7 @@ func (a *archiver) loop() {
 		case <-a.stopc:
 			return
 		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			ctx, cancel := context.WithTimeout(a.ctx, 30*time.Second)
 			if err := a.pass(ctx); err != nil {
 				ledgerArchiveErrorsTotal.Inc()
 				a.log.Warn("ledger archive: pass failed; records stay in Redis until the next", "err", err)
@@ -87,7 +90,10 @@ func (a *archiver) stop(ctx context.Context) error {
 	select {
 	case <-a.done:
 	case <-ctx.Done():
+		a.cancel() // a pass waiting on a hung Redis ends now; its records stay in Redis
+		<-a.done
 	}
+	a.cancel()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.files.close()
@@ -224,68 +230,99 @@ func (a *archiver) archive(ctx context.Context, streams []redis.XStream) error {
 	return nil
 }
 
-// claim takes over entries another consumer received but did not acknowledge for archiveClaimIdle
-// (it died or its disk failed) and archives them.
+// claim takes over entries another consumer received but did not acknowledge for the claim idle time
+// (it died or its disk failed) and archives them. One pipeline for all streams.
 func (a *archiver) claim(ctx context.Context, streams []string) error {
-	for _, s := range streams {
-		msgs, _, err := a.rs.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{Stream: s, Group: a.rs.lay.ArchiveGroup,
-			Consumer: a.consumer, MinIdle: a.idle, Start: "0-0", Count: archiveBatch}).Result()
+	pipe := a.rs.rdb.Pipeline()
+	cmds := make([]*redis.XAutoClaimCmd, len(streams))
+	for i, s := range streams {
+		cmds[i] = pipe.XAutoClaim(ctx, &redis.XAutoClaimArgs{Stream: s, Group: a.rs.lay.ArchiveGroup,
+			Consumer: a.consumer, MinIdle: a.idle, Start: "0-0", Count: archiveBatch})
+	}
+	_, _ = pipe.Exec(ctx) // errors are per stream below
+	var got []redis.XStream
+	for i, c := range cmds {
+		msgs, _, err := c.Result()
 		if err != nil {
 			if errors.Is(err, redis.Nil) || redis.HasErrorPrefix(err, "NOGROUP") {
-				continue
+				continue // no such stream, or no group yet
 			}
-			return fmt.Errorf("ledger archive: claim %s: %w", s, err)
+			return fmt.Errorf("ledger archive: claim %s: %w", streams[i], err)
 		}
-		if err := a.archive(ctx, []redis.XStream{{Stream: s, Messages: msgs}}); err != nil {
-			return err
+		if len(msgs) > 0 {
+			got = append(got, redis.XStream{Stream: streams[i], Messages: msgs})
 		}
 	}
-	return nil
+	return a.archive(ctx, got)
 }
 
 // trim removes entries older than StreamRetention, never past the group's last delivered entry or its
-// oldest unacknowledged one.
+// oldest unacknowledged one, and forgets consumers gone a day. A few pipelines for all streams.
 func (a *archiver) trim(ctx context.Context, streams []string, now time.Time) error {
-	cut := streamID{ms: now.Add(-a.rs.lay.StreamRetention).UnixMilli()}
-	for _, s := range streams {
-		groups, err := a.rs.rdb.XInfoGroups(ctx, s).Result()
+	g := a.rs.lay.ArchiveGroup
+	pipe := a.rs.rdb.Pipeline()
+	infos := make([]*redis.XInfoGroupsCmd, len(streams))
+	for i, s := range streams {
+		infos[i] = pipe.XInfoGroups(ctx, s)
+	}
+	_, _ = pipe.Exec(ctx)
+	type target struct {
+		stream  string
+		min     streamID
+		pending *redis.XPendingCmd
+	}
+	var ts []*target
+	pipe = a.rs.rdb.Pipeline()
+	for i, c := range infos {
+		groups, err := c.Result()
 		if err != nil {
 			continue // no such stream (expired, or no record that day and shard)
 		}
-		min := cut
-		for _, g := range groups {
-			if g.Name != a.rs.lay.ArchiveGroup {
+		t := &target{stream: streams[i], min: streamID{ms: now.Add(-a.rs.lay.StreamRetention).UnixMilli()}}
+		for _, gi := range groups {
+			if gi.Name != g {
 				continue
 			}
-			min = min.lower(parseStreamID(g.LastDeliveredID))
-			if g.Pending > 0 {
-				p, err := a.rs.rdb.XPending(ctx, s, g.Name).Result()
-				if err != nil {
-					return fmt.Errorf("ledger archive: pending of %s: %w", s, err)
-				}
-				min = min.lower(parseStreamID(p.Lower))
+			t.min = t.min.lower(parseStreamID(gi.LastDeliveredID))
+			if gi.Pending > 0 {
+				t.pending = pipe.XPending(ctx, t.stream, g)
 			}
 		}
-		if err := a.rs.rdb.XTrimMinIDApprox(ctx, s, min.String(), 0).Err(); err != nil {
-			return fmt.Errorf("ledger archive: trim %s: %w", s, err)
+		ts = append(ts, t)
+	}
+	if len(ts) == 0 {
+		return nil
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return fmt.Errorf("ledger archive: pending: %w", err)
+	}
+	pipe = a.rs.rdb.Pipeline()
+	consumers := make([]*redis.XInfoConsumersCmd, len(ts))
+	for i, t := range ts {
+		if t.pending != nil {
+			t.min = t.min.lower(parseStreamID(t.pending.Val().Lower))
 		}
-		a.forgetGone(ctx, s)
+		pipe.XTrimMinIDApprox(ctx, t.stream, t.min.String(), 0)
+		consumers[i] = pipe.XInfoConsumers(ctx, t.stream, g)
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !redis.HasErrorPrefix(err, "NOGROUP") {
+		return fmt.Errorf("ledger archive: trim: %w", err)
+	}
+	// Each replica start joins under a new name: forget consumers that hold nothing and were idle a day.
+	pipe = a.rs.rdb.Pipeline()
+	n := 0
+	for i, c := range consumers {
+		for _, ci := range c.Val() {
+			if ci.Pending == 0 && ci.Idle > 24*time.Hour && ci.Name != a.consumer {
+				pipe.XGroupDelConsumer(ctx, ts[i].stream, g, ci.Name)
+				n++
+			}
+		}
+	}
+	if n > 0 {
+		_, _ = pipe.Exec(ctx) // best effort: a name kept costs a few bytes
 	}
 	return nil
-}
-
-// forgetGone deletes consumers of the group that hold nothing and were idle a day: each replica
-// start joins under a new name, and the group would otherwise keep every name it ever saw.
-func (a *archiver) forgetGone(ctx context.Context, stream string) {
-	cs, err := a.rs.rdb.XInfoConsumers(ctx, stream, a.rs.lay.ArchiveGroup).Result()
-	if err != nil {
-		return
-	}
-	for _, c := range cs {
-		if c.Pending == 0 && c.Idle > 24*time.Hour && c.Name != a.consumer {
-			a.rs.rdb.XGroupDelConsumer(ctx, stream, a.rs.lay.ArchiveGroup, c.Name)
-		}
-	}
 }
 
 type streamID struct{ ms, seq int64 }

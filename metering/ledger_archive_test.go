@@ -149,3 +149,33 @@ func countFiles(t *testing.T, dir string) int {
 	}
 	return n
 }
+
+// SIGTERM with a hung Redis and the archive on: Close returns at its deadline (a pass stuck on Redis
+// is cut short) and the records wait in the spool.
+func TestLedgerCloseWithHungRedisAndArchive(t *testing.T) {
+	dir := t.TempDir()
+	rdb := newTestRedis(t, blackhole(t)) // socket timeouts 500ms, as cmd/tollgate sets them (≥ the limiter's retry)
+	l := openTestLedger(t, LedgerOptions{Dir: dir, Redis: rdb, Archive: true, FlushInterval: 10 * time.Millisecond, StoreTimeout: time.Minute})
+	for i := range 10 {
+		l.Add(sampleRecord(i))
+	}
+	time.Sleep(50 * time.Millisecond) // an archive pass is now waiting on the hung Redis
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() { done <- l.Close(ctx) }()
+	select {
+	case err := <-done:
+		t.Logf("Close returned after %v: %v", time.Since(start), err)
+		if err == nil {
+			t.Fatal("Close returned nil although records were left unwritten")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close blocked on a hung Redis past its deadline")
+	}
+	sp, err := openSpool(dir, quietLog())
+	if err != nil || !sp.pending {
+		t.Fatalf("spool pending %v, err %v; want the records spooled", sp != nil && sp.pending, err)
+	}
+}

@@ -248,3 +248,40 @@ func BenchmarkLedgerStart1M(b *testing.B) {
 		}
 	})
 }
+
+// The writer checkpoints on its own every CheckpointInterval, and a checkpoint holds exactly what the
+// files hold up to its offsets.
+func TestLedgerFileCheckpointsWhileRunning(t *testing.T) {
+	dir := t.TempDir()
+	l := openTestLedger(t, LedgerOptions{Dir: dir, FlushInterval: 10 * time.Millisecond, CheckpointInterval: 20 * time.Millisecond})
+	defer closeLedger(t, l)
+	const n = 200
+	for i := range n {
+		l.Add(sampleRecord(i))
+	}
+	var cp *checkpoint
+	waitFor(t, func() bool {
+		c, err := readCheckpoint(filepath.Join(dir, checkpointFile))
+		if err != nil || c == nil {
+			return false
+		}
+		var sum Totals
+		for _, a := range c.agg {
+			sum.add(a)
+		}
+		cp = c
+		return sum.Requests == n
+	})
+	var sum Totals
+	for _, a := range cp.agg {
+		sum.add(a)
+	}
+	if want := expectedTotals(n); sum != want {
+		t.Fatalf("checkpoint totals %+v; want %+v", sum, want)
+	}
+	for name, off := range cp.files { // no offset past what its file holds
+		if _, _, end, err := readRecordFileFrom(filepath.Join(dir, name), 0, quietLog(), func(*Record) error { return nil }); err != nil || end < off {
+			t.Fatalf("%s: read to %d, checkpoint covers %d, err %v", name, end, off, err)
+		}
+	}
+}
