@@ -10,6 +10,7 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 test: deps fmt-check vet
 	@# Every benchmark once: a benchmark that no longer builds or runs fails here, not in a load report.
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./... > /dev/null || $(GO) test -run '^$$' -bench . -benchtime 1x ./...
+	@# ./... includes loadtest/scenario's TestSmoke: every load scenario with -smoke (a few seconds each).
 	$(GO) test -race -count=1 ./...
 	cd deploy/k8s/validate && $(GO) test -count=1 ./... # the k8s manifests, strictly decoded (own module: k8s.io types)
 

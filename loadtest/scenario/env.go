@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -104,7 +103,7 @@ func (e *Env) BuildAt(ref, pkg string) (string, error) {
 		if err := os.MkdirAll(src, 0o755); err != nil {
 			return "", err
 		}
-		cmd := exec.CommandContext(e.ctx, "sh", "-c", `git archive "$1" | tar -x -C "$2"`, "sh", ref, src)
+		cmd := command(e.ctx, "sh", "-c", `git archive "$1" | tar -x -C "$2"`, "sh", ref, src)
 		cmd.Dir = e.root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return "", fmt.Errorf("git archive %s: %v: %s", ref, err, out)
@@ -126,7 +125,7 @@ func (e *Env) build(dir, pkg, name string) (string, error) {
 	// each scenario of the smoke) start at once.
 	out := filepath.Join(e.root, "bin", "loadtest", name)
 	start := time.Now()
-	cmd := exec.CommandContext(e.ctx, "go", "build", "-o", out, pkg)
+	cmd := command(e.ctx, "go", "build", "-o", out, pkg)
 	cmd.Dir = dir
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build %s: %v: %s", pkg, err, b)

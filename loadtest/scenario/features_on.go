@@ -36,8 +36,11 @@ evals: {enabled: true, sample_rate: 0.05, sink: {kind: file, file: {path: sample
 // unique (the request's number in the prompt), so each is a lookup, a miss,
 // an upstream call and a store. No prompt holds PII, secrets or a denied
 // word: the policy and filters scan everything and change nothing.
-// base offsets the numbering, so each repeat's unique prompts are new.
-func featuresMix(key string, base int) func(i int) Request {
+func featuresMix(key string) func(i int) Request { return featuresMixFrom(key, 0) }
+
+// featuresMixFrom is featuresMix numbered from base, so each repeat's
+// unique prompts are new.
+func featuresMixFrom(key string, base int) func(i int) Request {
 	repeat := []byte(`{"model":"mock-gpt","temperature":0,"max_tokens":16,"messages":[{"role":"user","content":"Summarise the benefits of connection pooling in two sentences."}]}`)
 	return func(i int) Request {
 		i += base
@@ -97,7 +100,7 @@ func runFeaturesOn(ctx context.Context, env *Env, o Options) (*Result, error) {
 				return nil, err
 			}
 			m := MeasureCPU(arms[i].proc)
-			st, err := RunLoad(ctx, Load{Addr: arms[i].proc.Addr, Rate: rate, Duration: phase, Conns: conns, Next: featuresMix(key, r*featuresRepeatStride)})
+			st, err := RunLoad(ctx, Load{Addr: arms[i].proc.Addr, Rate: rate, Duration: phase, Conns: conns, Next: featuresMixFrom(key, r*featuresRepeatStride)})
 			if err != nil {
 				return nil, err
 			}

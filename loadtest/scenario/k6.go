@@ -58,7 +58,7 @@ func runK6(ctx context.Context, env *Env, o Options) (*Result, error) {
 		if s.key != "" {
 			args = append(args, "-e", "KEY="+s.key)
 		}
-		cmd := exec.CommandContext(ctx, bin, append(args, filepath.Join(env.Root(), "loadtest", "k6", s.file))...)
+		cmd := command(ctx, bin, append(args, filepath.Join(env.Root(), "loadtest", "k6", s.file))...)
 		out, runErr := cmd.CombinedOutput()
 		code := 0
 		if ee := (*exec.ExitError)(nil); errors.As(runErr, &ee) {
@@ -175,7 +175,7 @@ func k6Syntax(ctx context.Context, env *Env, res *Result) (*Result, error) {
 		if werr := os.WriteFile(mjs, b, 0o644); werr != nil {
 			return nil, werr
 		}
-		out, cerr := exec.CommandContext(ctx, node, "--check", mjs).CombinedOutput()
+		out, cerr := command(ctx, node, "--check", mjs).CombinedOutput()
 		res.Check(s.file+" parses", cerr == nil, "node --check ok", strings.TrimSpace(string(out)+" "+errText(cerr)))
 		t.Row(s.file, "node --check")
 	}
