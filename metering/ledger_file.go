@@ -64,14 +64,32 @@ func openFileStore(dir string, opts fileStoreOptions, log *slog.Logger) (*fileSt
 		return nil, err
 	}
 	s := &fileStore{dir: dir, log: log, opts: opts, files: files}
-	if _, err := s.files.prune(opts.Now(), opts.Retention); err != nil {
-		return nil, err
-	}
 	if err := s.rebuild(); err != nil {
 		return nil, err
 	}
 	s.lastCheck, s.lastPrune = opts.Now(), opts.Now()
+	if opts.Retention > 0 {
+		// Files go only once their aggregates are in a checkpoint.
+		if err := s.checkpointLocked(); err != nil {
+			return nil, err
+		}
+		if err := s.pruneLocked(); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// pruneLocked deletes day files past Retention; their aggregates stay.
+func (s *fileStore) pruneLocked() error {
+	gone, err := s.files.prune(s.opts.Now(), s.opts.Retention)
+	for _, n := range gone {
+		delete(s.covered, n)
+	}
+	if len(gone) > 0 {
+		s.log.Info("ledger: deleted day files past retention (their aggregates stay)", "files", len(gone))
+	}
+	return err
 }
 
 // rebuild loads the checkpoint and reads what the files hold past it; a checkpoint that does not
@@ -220,22 +238,16 @@ func (s *fileStore) sync() error {
 		return err
 	}
 	now := s.opts.Now()
-	if now.Sub(s.lastPrune) >= pruneInterval {
-		s.lastPrune = now
-		gone, err := s.files.prune(now, s.opts.Retention)
-		for _, n := range gone {
-			delete(s.covered, n)
-		}
-		if len(gone) > 0 {
-			s.log.Info("ledger: deleted day files past retention (their aggregates stay)", "files", len(gone))
-		}
-		if err != nil {
+	prune := s.opts.Retention > 0 && now.Sub(s.lastPrune) >= pruneInterval
+	if prune || now.Sub(s.lastCheck) >= s.opts.CheckpointInterval {
+		s.lastCheck = now
+		if err := s.checkpointLocked(); err != nil {
 			return err
 		}
 	}
-	if now.Sub(s.lastCheck) >= s.opts.CheckpointInterval {
-		s.lastCheck = now
-		return s.checkpointLocked()
+	if prune { // after a checkpoint: files go only once their aggregates are in one
+		s.lastPrune = now
+		return s.pruneLocked()
 	}
 	return nil
 }

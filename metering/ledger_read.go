@@ -101,6 +101,7 @@ func readLedgerRedis(src string, from, to time.Time, fn func(*Record) error) (go
 			_, _, s := shardKeys(day.Format(time.DateOnly), sh, 0)
 			streams = append(streams, s)
 		}
+		streams = append(streams, legacyDayPrefix(day.Format(time.DateOnly))+"records")
 	}
 	for _, stream := range streams {
 		start := "-"

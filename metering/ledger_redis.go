@@ -92,6 +92,11 @@ func shardPrefix(day string, shard int) string {
 	return "tg:ledger:{" + day + "/s" + fmt.Sprintf("%02d", shard) + "}:"
 }
 
+// legacyDayPrefix is "tg:ledger:{YYYY-MM-DD}:", the unsharded layout of earlier versions: one hash and one
+// stream per day, never expired. Queries and ReadLedger still read them (one more key a day), so usage of
+// the days before an upgrade answers the same.
+func legacyDayPrefix(day string) string { return "tg:ledger:{" + day + "}:" }
+
 func shardKeys(day string, shard, hour int) (ids, agg, records string) {
 	p := shardPrefix(day, shard)
 	return p + "ids:" + fmt.Sprintf("%02d", hour), p + "agg", p + "records"
@@ -267,11 +272,14 @@ func (s *redisStore) query(ctx context.Context, q UsageQuery) ([]UsageRow, error
 	var keys []string
 	var dayHours []int64
 	for day := q.From.Truncate(24 * time.Hour); day.Before(q.To); day = day.Add(24 * time.Hour) {
+		d := day.Format(time.DateOnly)
 		for sh := range s.lay.Shards {
-			_, agg, _ := shardKeys(day.Format(time.DateOnly), sh, 0)
+			_, agg, _ := shardKeys(d, sh, 0)
 			keys = append(keys, agg)
 			dayHours = append(dayHours, hourOf(day))
 		}
+		keys = append(keys, legacyDayPrefix(d)+"agg") // days written before sharding; usually absent
+		dayHours = append(dayHours, hourOf(day))
 	}
 	ledgerQueryKeysTotal.Add(len(keys))
 	sums := map[aggKey]*Totals{}

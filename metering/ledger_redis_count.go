@@ -30,7 +30,8 @@ func RedisLedgerKeys(from, to time.Time, shards int) []string {
 	return out
 }
 
-// RedisLedgerCount is what the Redis ledger holds for a time range.
+// RedisLedgerCount is what the Redis ledger holds for a time range (Streamed and IDs: the sharded layout
+// only; Records includes days of the unsharded layout too).
 type RedisLedgerCount struct {
 	// Records is the number of requests in the aggregates of the whole hours of the range: each
 	// record counts once however often it was written or replayed.
