@@ -401,9 +401,12 @@ filters: {enabled: true}
 // the classifier's finding: above the default 0.8 for acme; a benign prompt
 // passes. The attack never reaches the upstream.
 func TestFiltersPolicyDeniesOnInjection(t *testing.T) {
+	// gpt-4o-mini too: the shipped downgrade policy rewrites to it outside
+	// acme's business hours (08-20 UTC), so the test passes at any hour.
 	base, _, up := filtersGatewayOn(t, `
 models:
   - {name: mock-gpt, deployments: [{upstream: u, model: mock-gpt}]}
+  - {name: gpt-4o-mini, deployments: [{upstream: u, model: mock-gpt}]}
 keys:
   - {id: acme, key: sk-acme, tenant: acme, team: research}
 filters: {enabled: true}
