@@ -103,22 +103,27 @@ func shardKeys(day string, shard, hour int) (ids, agg, records string) {
 }
 
 // recordScript adds one record exactly once: SADD of the request id gates the increments and XADD.
-// The stream is capped (MAXLEN ~) and, when no archiver consumes it, trimmed by age (MINID ~); a new
-// stream gets the archive's consumer group from its first entry on.
+// The stream is capped (MAXLEN ~). The key upkeep is done by the first record of a batch per key (the
+// client passes "" otherwise), so a batch pays it once per key, not per record: expiries, the trim by age
+// (MINID ~, when no archiver consumes the stream) and, on a new stream, the archive's consumer group.
+// A key is always created by a record that does the upkeep: a first record that is a duplicate implies
+// the key existed already.
 var recordScript = redis.NewScript(`
 local fields = {` + luaFieldList() + `}
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('EXPIREAT', KEYS[1], ARGV[2])
+if ARGV[2] ~= '' then redis.call('EXPIREAT', KEYS[1], ARGV[2]) end
 for i = 1, #fields do
   local v = tonumber(ARGV[9 + i])
   if v ~= 0 then redis.call('HINCRBY', KEYS[2], ARGV[4] .. fields[i], v) end
 end
-redis.call('EXPIREAT', KEYS[2], ARGV[5])
+if ARGV[5] ~= '' then redis.call('EXPIREAT', KEYS[2], ARGV[5]) end
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[8], '*', 'r', ARGV[3])
-if ARGV[7] ~= '' then redis.call('XTRIM', KEYS[3], 'MINID', '~', ARGV[7]) end
-redis.call('EXPIREAT', KEYS[3], ARGV[6])
-if ARGV[9] ~= '' and redis.call('XLEN', KEYS[3]) == 1 then
-  redis.pcall('XGROUP', 'CREATE', KEYS[3], ARGV[9], '0')
+if ARGV[6] ~= '' then
+  if ARGV[7] ~= '' then redis.call('XTRIM', KEYS[3], 'MINID', '~', ARGV[7]) end
+  redis.call('EXPIREAT', KEYS[3], ARGV[6])
+  if ARGV[9] ~= '' and redis.call('XLEN', KEYS[3]) == 1 then
+    redis.pcall('XGROUP', 'CREATE', KEYS[3], ARGV[9], '0')
+  end
 end
 return 1
 `)
@@ -168,6 +173,7 @@ func (s *redisStore) writeOnce(ctx context.Context, recs []*Record) error {
 		streamKeep += archiveExpiryPadding
 	}
 	calls := make([]scriptCall, len(recs))
+	seen := make(map[string]bool, 3*s.lay.Shards)
 	for i, r := range recs {
 		line, err := r.appendJSON(nil)
 		if err != nil {
@@ -185,9 +191,10 @@ func (s *redisStore) writeOnce(ctx context.Context, recs []*Record) error {
 		ids, agg, stream := shardKeys(day, shardOf(r.RequestID, s.lay.Shards), r.Time.Hour())
 		t := recordTotals(r)
 		args := make([]any, 0, 9+len(totalsFields))
-		args = append(args, r.RequestID, hourEnd.Add(s.lay.IDRetention).Unix(), line[:len(line)-1],
+		args = append(args, r.RequestID, upkeep(seen, ids, hourEnd.Add(s.lay.IDRetention).Unix()), line[:len(line)-1],
 			fmt.Sprintf("%02d", r.Time.Hour())+fieldSep+encodeDims(r)+fieldSep,
-			dayEnd.Add(s.lay.AggRetention).Unix(), dayEnd.Add(streamKeep).Unix(), minID, maxLen, s.lay.ArchiveGroup)
+			upkeep(seen, agg, dayEnd.Add(s.lay.AggRetention).Unix()), upkeep(seen, stream, dayEnd.Add(streamKeep).Unix()),
+			minID, maxLen, s.lay.ArchiveGroup)
 		for _, p := range t.ptrs() {
 			args = append(args, *p)
 		}
@@ -197,6 +204,15 @@ func (s *redisStore) writeOnce(ctx context.Context, recs []*Record) error {
 		return s.writeReplicated(ctx, calls)
 	}
 	return s.run(ctx, s.rdb, calls, false)
+}
+
+// upkeep returns the expiry for the first record of the batch that writes key, "" for the others.
+func upkeep(seen map[string]bool, key string, expireAt int64) any {
+	if seen[key] {
+		return ""
+	}
+	seen[key] = true
+	return expireAt
 }
 
 // scriptCall is one record's recordScript invocation.
