@@ -10,6 +10,7 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 test: deps fmt-check vet
 	@# Every benchmark once: a benchmark that no longer builds or runs fails here, not in a load report.
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./... > /dev/null || $(GO) test -run '^$$' -bench . -benchtime 1x ./...
+	@# ./... includes loadtest/scenario's TestSmoke: every load scenario with -smoke (a few seconds each).
 	$(GO) test -race -count=1 ./...
 
 # Installs only what is missing, so a prepared machine pays nothing.

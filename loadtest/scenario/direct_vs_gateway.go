@@ -3,7 +3,10 @@ package scenario
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -30,12 +33,14 @@ type endpoint struct {
 //     and gateway repeats interleaved (the order rotating each repeat, so a
 //     slow drift of the shared machine falls on every arm alike): the p50
 //     and p99 the gateway adds over direct, what users feel;
-//   - streaming TTFT, inter-token latency, tokens/s (go-openai, sequential).
+//   - streaming TTFT, inter-token latency, tokens/s (go-openai, sequential),
+//     from the zero-latency mock and from one pacing 200 tokens/s.
 //
 // -before REF adds every target built from that commit as <name>_before.
 // Settings (-set): targets=a,b (default all), arms=gateway,… (open-loop
 // arms beside direct), open_duration=5s, fixed_rate=1500 (0 = none),
-// fixed_duration=10s, warmup=5s, streams=300, threads=2 (wrk's).
+// fixed_duration=10s, warmup=5s, streams=300, paced_streams=50, threads=2
+// (wrk's).
 func runDirectVsGateway(ctx context.Context, env *Env, o Options) (*Result, error) {
 	res := NewResult("direct-vs-gateway")
 	closedDur := o.Dur(15*time.Second, time.Second)
@@ -143,7 +148,7 @@ func runDirectVsGateway(ctx context.Context, env *Env, o Options) (*Result, erro
 		rps[ep.name] = st.RPS()
 		res.Value("rps_"+ep.name, st.RPS())
 		res.Value("cpu_us_per_request_"+ep.name, perReq)
-		env.Logf("%s: %.0f RPS, %.1f µs CPU/request closed, %v at %d/s", ep.name, st.RPS(), perReq, fixedPer, fixedRate)
+		env.Logf("%s: %.0f RPS, %.1f µs CPU/request closed, %s at %d/s", ep.name, st.RPS(), perReq, cell(fixedPer), fixedRate)
 	}
 	for _, r := range []struct{ a, b, what string }{
 		{"gateway", "baseline", "gateway/baseline RPS"},
@@ -162,6 +167,9 @@ func runDirectVsGateway(ctx context.Context, env *Env, o Options) (*Result, erro
 		return nil, err
 	}
 	if err := streamLatency(ctx, res, eps, nStreams); err != nil {
+		return nil, err
+	}
+	if err := pacedStreams(ctx, env, res, o.Int(o.SetInt("paced_streams", 0), 50, 3)); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -189,33 +197,44 @@ func addedLatency(ctx context.Context, env *Env, res *Result, o Options, eps []e
 			runs[i] = append(runs[i], st)
 		}
 	}
-	t := res.Table(fmt.Sprintf("Open loop: %d requests/s over %d keep-alive connections, %d × %s per arm, arms interleaved (order rotated each repeat). Latency from each request's scheduled time; added = arm − direct on the pooled samples; \"median added p50\" is the median over repeats of (arm p50 − direct p50) of the same repeat.",
+	t := res.Table(fmt.Sprintf("Open loop: %d requests/s over %d keep-alive connections, %d × %s per arm, arms interleaved (order rotated each repeat). Latency from each request's scheduled time; added = arm − direct on the pooled samples; \"median added\" is the median over repeats of (arm − direct) within the same repeat, which one stall of the machine moves less.",
 		rate, conns, repeats, d),
-		"arm", "requests", "p50 ms", "p90 ms", "p99 ms", "max ms", "added p50 ms", "added p99 ms", "median added p50 ms", "errors")
+		"arm", "requests", "p50 ms", "p90 ms", "p99 ms", "max ms", "added p50 ms", "added p99 ms", "median added p50 ms", "median added p99 ms", "errors")
 	pooled := make([]*Stats, len(arms))
 	for i := range arms {
 		pooled[i] = MergeStats(runs[i]...)
 	}
 	for i, a := range arms {
 		p := pooled[i]
-		addP50, addP99, medAdd := "", "", ""
+		addP50, addP99, med50, med99 := "", "", "", ""
 		if i > 0 {
 			a50, a99 := ms(p.P(.5))-ms(pooled[0].P(.5)), ms(p.P(.99))-ms(pooled[0].P(.99))
-			var per []float64
-			for r := range runs[i] {
-				per = append(per, ms(runs[i][r].P(.5))-ms(runs[0][r].P(.5)))
-			}
-			slices.Sort(per)
-			med := per[len(per)/2]
-			addP50, addP99, medAdd = fmtFloat(a50), fmtFloat(a99), fmtFloat(med)
+			m50, m99 := medianAdded(runs[i], runs[0], .5), medianAdded(runs[i], runs[0], .99)
+			addP50, addP99, med50, med99 = fmtFloat(a50), fmtFloat(a99), fmtFloat(m50), fmtFloat(m99)
 			res.Value("added_p50_ms_"+a.name, a50)
 			res.Value("added_p99_ms_"+a.name, a99)
-			res.Value("median_added_p50_ms_"+a.name, med)
+			res.Value("median_added_p50_ms_"+a.name, m50)
+			res.Value("median_added_p99_ms_"+a.name, m99)
 		}
-		t.Row(a.name, p.Requests, ms(p.P(.5)), ms(p.P(.9)), ms(p.P(.99)), ms(p.Max()), addP50, addP99, medAdd, p.Errors())
+		t.Row(a.name, p.Requests, ms(p.P(.5)), ms(p.P(.9)), ms(p.P(.99)), ms(p.Max()), addP50, addP99, med50, med99, p.Errors())
 		res.Check("open loop "+a.name+": every request answered 200", p.Errors() == 0 && p.Requests > 0, "all 200", p.StatusSummary())
 	}
 	return nil
+}
+
+// medianAdded is the median over repeats of (arm − base) at quantile q,
+// each difference taken within one repeat: one stall of the shared machine
+// moves it less than it moves the pooled quantiles.
+func medianAdded(arm, base []*Stats, q float64) float64 {
+	var d []float64
+	for r := range min(len(arm), len(base)) {
+		d = append(d, ms(arm[r].P(q))-ms(base[r].P(q)))
+	}
+	if len(d) == 0 {
+		return 0
+	}
+	slices.Sort(d)
+	return d[len(d)/2]
 }
 
 // streamLatency reads sequential streams straight from the mock, through
@@ -276,4 +295,44 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// pacedTokensPerSec paces the second mock's streams like a fast model.
+const pacedTokensPerSec = 200
+
+// pacedStreams reads streams from a mock that paces its tokens, straight
+// and through a bare gateway: with real gaps between tokens, what the
+// gateway adds to each gap (the relay of one event) shows in the
+// inter-token latency.
+func pacedStreams(ctx context.Context, env *Env, res *Result, n int) error {
+	mock, err := env.StartMock("--tokens-per-sec", strconv.Itoa(pacedTokensPerSec))
+	if err != nil {
+		return err
+	}
+	cfg, err := os.ReadFile(filepath.Join(env.Root(), "loadtest", "gateway.yaml"))
+	if err != nil {
+		return err
+	}
+	gw, err := env.StartGatewayWith(GatewayOptions{Name: "gateway_paced", YAML: strings.ReplaceAll(string(cfg), "127.0.0.1:18080", mock.Addr)})
+	if err != nil {
+		return err
+	}
+	t := res.Table(fmt.Sprintf("Streaming from a mock pacing %d tokens/s (go-openai, %d sequential streams each, max_tokens 32)", pacedTokensPerSec, n),
+		"target", "streams", "TTFT p50 ms", "TTFT p99 ms", "ITL p50 ms", "ITL p90 ms", "ITL p99 ms", "tokens/s p50", "tokens/s p1", "errors")
+	var itl [2]float64
+	for i, p := range []*Proc{mock, gw} {
+		st, err := RunStreams(ctx, Streams{BaseURL: p.URL("/v1"), N: n, Duration: 2 * time.Minute})
+		if err != nil {
+			return err
+		}
+		name := []string{"direct", "gateway"}[i]
+		t.Row(name, st.Streams, ms(Pct(st.TTFT, .5)), ms(Pct(st.TTFT, .99)), ms(Pct(st.ITL, .5)), ms(Pct(st.ITL, .9)), ms(Pct(st.ITL, .99)),
+			PctF(st.TokensPerSec, .5), PctF(st.TokensPerSec, .01), st.Errors)
+		res.Check("paced streams "+name+": every stream complete", st.Errors == 0 && st.Streams > 0, "0 errors", fmt.Sprintf("%d of %d %s", st.Errors, st.Streams, st.FirstErr))
+		itl[i] = ms(Pct(st.ITL, .5))
+		res.Value("paced_itl_p50_ms_"+name, itl[i])
+		res.Value("paced_tokens_per_s_p50_"+name, PctF(st.TokensPerSec, .5))
+	}
+	res.Note("paced streams: the gateway's inter-token p50 %.3f ms against %.3f ms direct", itl[1], itl[0])
+	return nil
 }

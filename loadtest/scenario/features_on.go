@@ -20,6 +20,10 @@ func init() {
 // log): the content filters as loadtest/targets' gateway_all_stages_filters
 // sets them, the response cache (deterministic requests) and eval sampling
 // to a file.
+// featuresRepeatStride numbers each repeat's requests apart (more than a
+// repeat sends), so no repeat replays another's unique prompts.
+const featuresRepeatStride = 100_000_000
+
 const featuresOnExtra = `
 filters: {enabled: true, scan: {blocklists: [{name: profanity, list: surge_profanity}]}, input: {secret.*: redact, pii.email: pseudonymize}, output: {secret.*: redact, pii.credit_card: redact}}
 cache: {enabled: true}
@@ -32,9 +36,14 @@ evals: {enabled: true, sample_rate: 0.05, sink: {kind: file, file: {path: sample
 // unique (the request's number in the prompt), so each is a lookup, a miss,
 // an upstream call and a store. No prompt holds PII, secrets or a denied
 // word: the policy and filters scan everything and change nothing.
-func featuresMix(key string) func(i int) Request {
+func featuresMix(key string) func(i int) Request { return featuresMixFrom(key, 0) }
+
+// featuresMixFrom is featuresMix numbered from base, so each repeat's
+// unique prompts are new.
+func featuresMixFrom(key string, base int) func(i int) Request {
 	repeat := []byte(`{"model":"mock-gpt","temperature":0,"max_tokens":16,"messages":[{"role":"user","content":"Summarise the benefits of connection pooling in two sentences."}]}`)
 	return func(i int) Request {
+		i += base
 		if i%3 == 0 {
 			return Request{Key: key, Body: repeat, Kind: "repeat (cache hit)"}
 		}
@@ -91,7 +100,7 @@ func runFeaturesOn(ctx context.Context, env *Env, o Options) (*Result, error) {
 				return nil, err
 			}
 			m := MeasureCPU(arms[i].proc)
-			st, err := RunLoad(ctx, Load{Addr: arms[i].proc.Addr, Rate: rate, Duration: phase, Conns: conns, Next: featuresMix(key)})
+			st, err := RunLoad(ctx, Load{Addr: arms[i].proc.Addr, Rate: rate, Duration: phase, Conns: conns, Next: featuresMixFrom(key, r*featuresRepeatStride)})
 			if err != nil {
 				return nil, err
 			}

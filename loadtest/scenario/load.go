@@ -44,8 +44,8 @@ const maxSamples = 10_000_000
 // RunLoad sends l and returns its statistics. Open loop (Rate > 0): request
 // i is due at start + i/Rate and its latency counts from then, so a stalled
 // target cannot hide its queue; a request whose time comes while every
-// connection is busy and Conns more are queued is not sent and counts as
-// Missed (an error). Closed loop (Rate 0): each connection sends the next
+// connection is busy and a second's worth of requests already waits is not
+// sent and counts as Missed (an error). Closed loop (Rate 0): each connection sends the next
 // request as soon as the last answered, as wrk does.
 func RunLoad(ctx context.Context, l Load) (*Stats, error) {
 	if l.Addr == "" {
@@ -91,7 +91,10 @@ func RunLoad(ctx context.Context, l Load) (*Stats, error) {
 	if l.Rate > 0 {
 		interval = time.Second / time.Duration(l.Rate)
 	}
-	due := make(chan int, l.Conns)
+	// Up to a second of due requests wait for a free connection (their
+	// latency counts from their scheduled time, so the wait is measured);
+	// beyond that the target, or the machine, has stalled: Missed.
+	due := make(chan int, max(l.Conns, l.Rate))
 	var next func() (int, bool) // closed loop: the next request number
 	if l.Rate == 0 {
 		var mu sync.Mutex
@@ -204,7 +207,7 @@ func fill(req *fasthttp.Request, addr string, r Request) {
 // closed loops; Service is always from its sending.
 type Stats struct {
 	Requests int           // answered or failed (not Missed)
-	Missed   int           // open loop: due while every connection was busy; counted as errors
+	Missed   int           // open loop: due while every connection was busy and 1 s of requests waited; counted as errors
 	Status   map[int]int   // by HTTP status; 0 = transport error or timeout
 	Elapsed  time.Duration // the phase's wall time
 	Kinds    map[string]*Stats

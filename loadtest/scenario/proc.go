@@ -327,13 +327,7 @@ func (t *tail) String() string {
 	return string(t.buf)
 }
 
-func (t *tail) lastLines(n int) string {
-	lines := strings.Split(strings.TrimRight(t.String(), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
+func (t *tail) lastLines(n int) string { return lastLines(t.String(), n, "\n") }
 
 // GetJSON GETs path from the process and decodes its JSON answer into v.
 func (p *Proc) GetJSON(ctx context.Context, path string, v any) error {

@@ -1,7 +1,6 @@
 package scenario
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net"
@@ -10,8 +9,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // StartMock builds and starts cmd/mockllm on a free port with extra flags
@@ -166,25 +166,11 @@ func httpReady(path string) func(ctx context.Context, p *Proc) error {
 	}
 }
 
-// redisReady is ready when PING answers PONG (loading an append-only file
-// answers -LOADING until done).
+// redisReady is ready when PING answers (loading an append-only file
+// answers -LOADING until done, an error here).
 func redisReady(ctx context.Context, p *Proc) error {
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "tcp", p.Addr)
-	if err != nil {
-		return err
-	}
+	c := redis.NewClient(&redis.Options{Addr: p.Addr, DialTimeout: time.Second, ReadTimeout: 2 * time.Second,
+		MaxRetries: -1, DisableIdentity: true})
 	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
-	if _, err := c.Write([]byte("PING\r\n")); err != nil {
-		return err
-	}
-	line, err := bufio.NewReader(c).ReadString('\n')
-	if err != nil {
-		return err
-	}
-	if !strings.HasPrefix(line, "+PONG") {
-		return fmt.Errorf("PING: %q", strings.TrimSpace(line))
-	}
-	return nil
+	return c.Ping(ctx).Err()
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -60,7 +59,7 @@ func (e *Env) TargetYAML(t Target, mockAddr string) (string, error) {
 	}
 	out := string(cfg)
 	if t.Edits != "" {
-		cmd := exec.CommandContext(e.ctx, "sed", "-e", t.Edits)
+		cmd := command(e.ctx, "sed", "-e", t.Edits)
 		cmd.Stdin = strings.NewReader(out)
 		b, err := cmd.Output()
 		if err != nil {

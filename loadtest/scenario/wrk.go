@@ -24,7 +24,7 @@ var wrkResult = regexp.MustCompile(`RESULT requests=(\d+) duration_us=(\d+) erro
 // chat of ChatBody) against addr; key is sent as a bearer when set.
 func (e *Env) RunWrk(ctx context.Context, addr string, d time.Duration, conns, threads int, key string) (*Stats, error) {
 	secs := max(int(d.Round(time.Second)/time.Second), 1)
-	cmd := exec.CommandContext(ctx, "wrk", "-t"+strconv.Itoa(threads), "-c"+strconv.Itoa(conns),
+	cmd := command(ctx, "wrk", "-t"+strconv.Itoa(threads), "-c"+strconv.Itoa(conns),
 		"-d"+strconv.Itoa(secs)+"s", "-s", filepath.Join(e.root, "loadtest", "chat.lua"), "http://"+addr)
 	cmd.Env = os.Environ()
 	if key != "" {

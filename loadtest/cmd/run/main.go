@@ -105,6 +105,10 @@ func run() int {
 		}
 	}
 	if err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintf(os.Stderr, "loadtest/run %s: stopped (%v) after: %v; every process it started is stopped\n", name, ctx.Err(), err)
+			return 1
+		}
 		fmt.Fprintf(os.Stderr, "loadtest/run %s: %v\n", name, err)
 		return 1
 	}
