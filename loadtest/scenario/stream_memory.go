@@ -81,7 +81,7 @@ func runStreamMemory(ctx context.Context, env *Env, o Options) (*Result, error) 
 		levels[len(levels)-1] = top
 	}
 	tps := o.Str("tps", "1")
-	window := durSetting(o, "window", 10*time.Second, 2*time.Second)
+	window := durSetting(o, "window", 10*time.Second, time.Second)
 	ramp := o.SetInt("ramp", 300)
 
 	mock, err := env.StartMock()
