@@ -84,7 +84,11 @@ func (s *Server) serveAdminRollouts(ctx *fasthttp.RequestCtx) {
 				Message: "no rollout covers model '" + truncate(model, 200) + "'; GET /admin/rollouts lists them"})
 			return
 		}
-		writeError(ctx, &APIError{Status: 409, Type: typeInvalidRequest, Code: "rollout_action_failed", Message: err.Error()})
+		code := "rollout_action_failed" // e.g. the shared state could not be written
+		if errors.Is(err, ErrRolloutFinished) {
+			code = "rollout_finished"
+		}
+		writeError(ctx, &APIError{Status: 409, Type: typeInvalidRequest, Code: code, Message: err.Error()})
 		return
 	}
 	writeAdminJSON(ctx, struct {
