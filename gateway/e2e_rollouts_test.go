@@ -271,6 +271,9 @@ keys: [{id: k1, key: sk-test}]
 	if st := rig.status(t, "m"); st.State != rollouts.StateRolledBack || !strings.Contains(st.Reason, "bad answers") {
 		t.Fatalf("after rollback: %+v", st)
 	}
+	if code, body := call("POST", "/admin/rollouts/m/promote", "sk-admin"); code != 409 || !strings.Contains(string(body), `"rollout_finished"`) {
+		t.Fatalf("promote after the rollback: %d %s", code, body)
+	}
 	code, body = call("GET", "/v1/health/models", "sk-admin")
 	var health struct {
 		Models   []json.RawMessage

@@ -32,10 +32,58 @@ func (s *Server) addRolloutEndpoints() {
 	s.Handle(adminRolloutsPath, s.serveAdminRollouts, Admin)
 	s.Handle(adminRolloutsPath+"/", s.serveAdminRollouts, Admin)
 	if h := s.stages.Health; h != nil {
-		status := func() any { return c.Status() }
-		h.AddUISource("rollouts", status)
-		h.AddHealthSource("rollouts", status)
+		h.AddUISource("rollouts", func() any { return rolloutCards(c.Status()) })
+		h.AddHealthSource("rollouts", func() any { return c.Status() })
 	}
+}
+
+// rolloutCard is one rollout on /ui: its state and its last analysis'
+// verdict, without the decision history (GET /admin/rollouts has it).
+type rolloutCard struct {
+	Model    string   `json:"model"`
+	Mode     string   `json:"mode"`
+	State    string   `json:"state"`
+	Percent  float64  `json:"percent"`
+	Failures int      `json:"failures"`
+	Last     string   `json:"last_analysis,omitempty"` // outcome, at, window
+	Checks   []string `json:"checks_not_passing,omitempty"`
+	Reason   string   `json:"reason,omitempty"`
+}
+
+// rolloutCards reads the controller's status (JSON-shaped, whatever its
+// Go type) into the cards; nil when it cannot.
+func rolloutCards(status any) []rolloutCard {
+	b, err := json.Marshal(status)
+	if err != nil {
+		return nil
+	}
+	var full []struct {
+		rolloutCard
+		LastA *struct {
+			At      time.Time `json:"at"`
+			Outcome string    `json:"outcome"`
+			Window  string    `json:"window"`
+			Checks  []struct {
+				Name, Verdict, Limit, Detail string
+			} `json:"checks"`
+		} `json:"last"`
+	}
+	if json.Unmarshal(b, &full) != nil {
+		return nil
+	}
+	cards := make([]rolloutCard, len(full))
+	for i, f := range full {
+		cards[i] = f.rolloutCard
+		if a := f.LastA; a != nil {
+			cards[i].Last = a.Outcome + " at " + a.At.UTC().Format(time.TimeOnly) + " over " + a.Window
+			for _, ch := range a.Checks {
+				if ch.Verdict != "pass" && ch.Verdict != "skipped" {
+					cards[i].Checks = append(cards[i].Checks, ch.Name+" "+ch.Verdict+" ("+ch.Limit+") "+ch.Detail)
+				}
+			}
+		}
+	}
+	return cards
 }
 
 func (s *Server) serveAdminRollouts(ctx *fasthttp.RequestCtx) {
@@ -84,7 +132,11 @@ func (s *Server) serveAdminRollouts(ctx *fasthttp.RequestCtx) {
 				Message: "no rollout covers model '" + truncate(model, 200) + "'; GET /admin/rollouts lists them"})
 			return
 		}
-		writeError(ctx, &APIError{Status: 409, Type: typeInvalidRequest, Code: "rollout_action_failed", Message: err.Error()})
+		code := "rollout_action_failed" // e.g. the shared state could not be written
+		if errors.Is(err, ErrRolloutFinished) {
+			code = "rollout_finished"
+		}
+		writeError(ctx, &APIError{Status: 409, Type: typeInvalidRequest, Code: code, Message: err.Error()})
 		return
 	}
 	writeAdminJSON(ctx, struct {

@@ -30,8 +30,13 @@ type Rollouts interface {
 	Status() any
 }
 
-// ErrUnknownRollout: a manual action named a model no rollout covers.
-var ErrUnknownRollout = errors.New("no rollout covers this model")
+// Errors of the manual actions (Rollouts.Act).
+var (
+	// ErrUnknownRollout: the action named a model no rollout covers.
+	ErrUnknownRollout = errors.New("no rollout covers this model")
+	// ErrRolloutFinished: the rollout was promoted or rolled back already.
+	ErrRolloutFinished = errors.New("the rollout has finished (promoted or rolled back)")
+)
 
 // RolloutVariant is who serves a rolled-out model's request.
 type RolloutVariant uint8

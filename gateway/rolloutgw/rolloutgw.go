@@ -63,8 +63,11 @@ func (a Adapter) Act(ctx context.Context, action, model, reason string) error {
 	default:
 		return fmt.Errorf("unknown rollout action %q", action)
 	}
-	if errors.Is(err, rollouts.ErrUnknownRollout) {
+	switch {
+	case errors.Is(err, rollouts.ErrUnknownRollout):
 		return gateway.ErrUnknownRollout
+	case errors.Is(err, rollouts.ErrFinished):
+		return fmt.Errorf("%w: %v", gateway.ErrRolloutFinished, err)
 	}
 	return err
 }
