@@ -399,11 +399,13 @@ filters: {enabled: true}
 
 // The shipped injection policy (policy/examples/injection.rego) denies on
 // the classifier's finding: above the default 0.8 for acme; a benign prompt
-// passes. The attack never reaches the upstream.
+// passes. The attack never reaches the upstream. Outside acme's business
+// hours (8-20 UTC) the examples downgrade it to gpt-4o-mini, served here too.
 func TestFiltersPolicyDeniesOnInjection(t *testing.T) {
 	base, _, up := filtersGatewayOn(t, `
 models:
   - {name: mock-gpt, deployments: [{upstream: u, model: mock-gpt}]}
+  - {name: gpt-4o-mini, deployments: [{upstream: u, model: mock-gpt}]}
 keys:
   - {id: acme, key: sk-acme, tenant: acme, team: research}
 filters: {enabled: true}
