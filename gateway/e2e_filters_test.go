@@ -399,7 +399,8 @@ filters: {enabled: true}
 
 // The shipped injection policy (policy/examples/injection.rego) denies on
 // the classifier's finding: above the default 0.8 for acme; a benign prompt
-// passes. The attack never reaches the upstream.
+// passes. The attack never reaches the upstream. Outside acme's business
+// hours (8-20 UTC) the examples downgrade it to gpt-4o-mini, served here too.
 func TestFiltersPolicyDeniesOnInjection(t *testing.T) {
 	// gpt-4o-mini too: the shipped downgrade policy rewrites to it outside
 	// acme's business hours (08-20 UTC), so the test passes at any hour.
