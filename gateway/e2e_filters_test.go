@@ -402,8 +402,6 @@ filters: {enabled: true}
 // passes. The attack never reaches the upstream. Outside acme's business
 // hours (8-20 UTC) the examples downgrade it to gpt-4o-mini, served here too.
 func TestFiltersPolicyDeniesOnInjection(t *testing.T) {
-	// gpt-4o-mini too: the shipped downgrade policy rewrites to it outside
-	// acme's business hours (08-20 UTC), so the test passes at any hour.
 	base, _, up := filtersGatewayOn(t, `
 models:
   - {name: mock-gpt, deployments: [{upstream: u, model: mock-gpt}]}
