@@ -184,6 +184,12 @@ func TestShutdownNotHeldBySlowClient(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("shutdown still waiting on a stream whose client stopped reading")
 	}
+	// The cut stream's writer has finished (its ledger record sent) before
+	// Shutdown returns: the app closes the ledger next, and a later record
+	// would go to the spool (it did, and the test's temp dir failed to go).
+	if n := gw.InFlight(); n != 0 {
+		t.Fatalf("%d requests still in flight after Shutdown returned", n)
+	}
 	waitUpTo(t, 5*time.Second, "the upstream released", func() bool { return mock.Stats().InFlight == 0 })
 }
 

@@ -11,6 +11,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/tollgate-ai/tollgate/config"
 	"github.com/valyala/fasthttp"
@@ -193,6 +194,7 @@ func (s *Server) ListenAndServe() error {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.closed.Store(true)
 	err := errors.Join(s.srv.ShutdownWithContext(ctx), s.listeners.shutdownOps(ctx))
+	s.waitStreamWriters(ctx)
 	if d, ok := ctx.Deadline(); ok {
 		s.waitShadows(d)
 	} else {
@@ -203,6 +205,23 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		u.close()
 	}
 	return err
+}
+
+// waitStreamWriters waits, within ctx, for the stream writers still
+// ending after their connections closed: each holds its admission slot
+// until its finish (stages, ledger record) has run, and the caller closes
+// the ledger right after Shutdown, which would send a late record to the
+// spool instead of the ledger.
+func (s *Server) waitStreamWriters(ctx context.Context) {
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for s.admission.inFlight.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // serverError answers errors fasthttp detects before the handler runs.
