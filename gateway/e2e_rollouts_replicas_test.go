@@ -35,13 +35,7 @@ func threeReplicas(t *testing.T, yml string, vars map[string]string) []*rolloutR
 func TestRolloutReplicasAgree(t *testing.T) {
 	stableURL, _ := startMock(t, mockllm.Options{Seed: 1})
 	candURL, _ := startMock(t, mockllm.Options{Seed: 2})
-	yml := `
-upstreams:
-  - {name: stable, kind: openai, base_url: "{{STABLE}}"}
-  - {name: cand, kind: openai, base_url: "{{CAND}}"}
-models:
-  - {name: m, deployments: [{upstream: stable, model: mock-gpt}]}
-  - {name: m-next, deployments: [{upstream: cand, model: mock-gpt}]}
+	yml := stableAndCandidateYAML + `
 rollouts:
   - {model: m, candidate: {model: m-next}, steps: [50, 100], interval: 1h}
 `

@@ -16,13 +16,7 @@ import (
 // canaryYAML rolls model m (upstream stable) out to m-next (upstream
 // cand) in steps of 20, 50 and 100 %, judged every second on at least 30
 // requests per variant, rolled back after 2 failing intervals.
-const canaryYAML = `
-upstreams:
-  - {name: stable, kind: openai, base_url: "{{STABLE}}"}
-  - {name: cand, kind: openai, base_url: "{{CAND}}"}
-models:
-  - {name: m, deployments: [{upstream: stable, model: mock-gpt}]}
-  - {name: m-next, deployments: [{upstream: cand, model: mock-gpt}]}
+const canaryYAML = stableAndCandidateYAML + `
 rollouts:
   - model: m
     candidate: {model: m-next}

@@ -200,3 +200,14 @@ func intervalsTo(st rollouts.Status, outcome string, interval time.Duration) int
 	}
 	return int((end.Sub(start) + interval - 1) / interval)
 }
+
+// stableAndCandidateYAML serves model m from the {{STABLE}} mock and m-next,
+// the candidate of the tests' rollouts, from the {{CAND}} mock.
+const stableAndCandidateYAML = `
+upstreams:
+  - {name: stable, kind: openai, base_url: "{{STABLE}}"}
+  - {name: cand, kind: openai, base_url: "{{CAND}}"}
+models:
+  - {name: m, deployments: [{upstream: stable, model: mock-gpt}]}
+  - {name: m-next, deployments: [{upstream: cand, model: mock-gpt}]}
+`

@@ -24,14 +24,7 @@ func BenchmarkShadowOverhead(b *testing.B) {
 	fastURL, fast := startMock(b, mockllm.Options{Seed: 2})
 	slowURL, slow := startMock(b, mockllm.Options{Seed: 2, Latency: 30 * time.Millisecond})
 	yml := func(shadow bool) string {
-		y := `
-upstreams:
-  - {name: stable, kind: openai, base_url: "{{STABLE}}"}
-  - {name: cand, kind: openai, base_url: "{{CAND}}"}
-models:
-  - {name: m, deployments: [{upstream: stable, model: mock-gpt}]}
-  - {name: m-next, deployments: [{upstream: cand, model: mock-gpt}]}
-`
+		y := stableAndCandidateYAML
 		if shadow {
 			y += `
 rollouts:
