@@ -1,55 +1,63 @@
 package gateway
 
 import (
-	"bufio"
 	"sync"
+
+	"github.com/valyala/fasthttp"
 )
 
 // Memory per open stream. A gateway spends most of its life holding long
 // streams, so what one holds bounds how many fit (docs/operations.md,
-// "Memory per stream"). A stream holds, beyond its two goroutines:
+// "Memory per stream"). A stream holds its client connection's goroutine,
+// which relays it (gateway/stream_body.go): no goroutine, pipe or copy
+// buffer of its own. Beyond that goroutine's stack it holds:
 //   - no read buffer on its client connection: the server runs with
 //     fasthttp's ReduceMemoryUsage, which returns the connection's read
 //     buffer (server.read_buffer_bytes, 64 KiB, sized for large headers)
 //     to a pool once a request is read, and reads an idle keep-alive
 //     connection's next request through a one-byte read until it comes;
-//   - the client's request body: released when the handler hands the
-//     answer to a stream writer (releaseForStream);
-//   - the SSE scanner's buffer, small (scannerBufBytes): the upstream
-//     connection's own read buffer is beneath it, and a longer line comes
-//     through in pieces (sseScanner.next joins them);
-//   - the write buffers of the client connection and of fasthttp's stream
-//     pipe (4 KiB each), and the upstream connection's read buffer
-//     (upstreamReadBuffer).
+//   - the client connection's write buffer (fasthttp's, 4 KiB), which each
+//     event is framed in and flushed from;
+//   - the upstream connection's read buffer (upstreamReadBuffer), and above
+//     it the SSE scanner's one buffer (eventBufBytes, more for a larger
+//     event), read into and scanned in place;
+//   - neither the client's request body nor the upstream request: both are
+//     let go when the stream starts (releaseForStream), and of the
+//     Exchange's body buffers only small ones are kept (largeBodyBuf);
+//   - the request's state: the Exchange, fasthttp's request context, the
+//     upstream response, the two sockets.
 
 // reduceConnMemory is fasthttp's ReduceMemoryUsage for the client-facing
 // server (a variable so a benchmark can compare both in one run).
 var reduceConnMemory = true
 
-// scannerBufBytes is the SSE scanner's read buffer: a few events' worth.
-var scannerBufBytes = 4 << 10
-
-// eventBufBytes is the initial capacity of the buffer an event is
-// assembled in; it grows for larger events.
+// eventBufBytes is the SSE scanner's buffer: a couple of events (chat
+// chunks are a few hundred bytes). It grows for a larger event.
 const eventBufBytes = 1 << 10
+
+// maxPooledEventBuf is the largest scanner buffer kept in the pool: one
+// that grew past it for a large event is let go with its stream, so the
+// next stream does not carry it for its whole life.
+const maxPooledEventBuf = 4 << 10
 
 // largeBodyBuf is the capacity above which an Exchange's copies of the
 // request body are let go when its stream starts, rather than held for
-// the stream's life and then pooled.
-const largeBodyBuf = 16 << 10
+// the stream's life and then pooled: a stream's memory must not grow with
+// its prompt.
+const largeBodyBuf = 2 << 10
 
 func newScannerPool() *sync.Pool {
-	return &sync.Pool{New: func() any {
-		return &sseScanner{br: bufio.NewReaderSize(nil, scannerBufBytes), ev: make([]byte, 0, eventBufBytes)}
-	}}
+	return &sync.Pool{New: func() any { return &sseScanner{buf: make([]byte, 0, eventBufBytes)} }}
 }
 
-// releaseForStream lets go of the request's bodies once a stream writer
-// owns x: the upstream request was sent in full (no retry follows the
-// first relayed event) and the client's body is not read again.
+// releaseForStream lets go of the request's bodies and the upstream
+// request once a stream writer owns x: the upstream request was sent in
+// full (no retry follows the first relayed event) and the client's body
+// is not read again.
 func (x *Exchange) releaseForStream() {
-	if x.upReq != nil {
-		x.upReq.ResetBody() // it may alias the client's body or a buffer below
+	if x.upReq != nil { // sent: the upstream's answer does not refer to it
+		fasthttp.ReleaseRequest(x.upReq)
+		x.upReq = nil
 	}
 	x.body = nil
 	for _, b := range []*[]byte{&x.editBuf, &x.reqBuf, &x.usageBuf} {

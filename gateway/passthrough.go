@@ -1,8 +1,6 @@
 package gateway
 
 import (
-	"bufio"
-
 	"github.com/valyala/fasthttp"
 )
 
@@ -94,13 +92,7 @@ func (s *Server) handlePassthrough(ctx *fasthttp.RequestCtx, r *route) {
 		ctx.Response.Header.Set("Cache-Control", "no-cache")
 		ctx.Response.Header.Set("X-Accel-Buffering", "no")
 		handedOff = true
-		x.releaseForStream() // gateway/buffers.go
-		cl := holdClient(ctx, x.rt.cfg.Server.StreamWriteTimeout)
-		ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
-			defer s.endStream(x, cl, nil)
-			defer s.recoverStream(w, x, cl, resp)
-			s.copyFlushing(w, x, cl, resp)
-		})
+		s.startStream(ctx, &streamBody{x: x, resp: resp, kind: streamBytes}) // gateway/stream_body.go
 		return
 	}
 	if err := bufferStreamBody(resp); err != nil {

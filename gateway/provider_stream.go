@@ -19,7 +19,7 @@ var doneEvent = []byte("data: [DONE]\n\n")
 // acquireTranslatedScanner is a scanner over a provider's stream.
 func acquireTranslatedScanner(tr providers.Stream) *sseScanner {
 	s := scannerPool.Get().(*sseScanner)
-	s.ev, s.err, s.tr = s.ev[:0], nil, tr
+	s.buf, s.off, s.err, s.tr = s.buf[:0], 0, nil, tr
 	return s
 }
 
@@ -32,8 +32,8 @@ func (s *sseScanner) nextTranslated() ([]byte, error) {
 	switch {
 	case err == io.EOF:
 		s.err = io.EOF // the provider's stream ended well: the end marker, then EOF
-		s.ev = append(s.ev[:0], doneEvent...)
-		return s.ev, nil
+		s.buf = append(s.buf[:0], doneEvent...)
+		return s.buf, nil
 	case err != nil:
 		s.err = err
 		return nil, err
@@ -41,8 +41,8 @@ func (s *sseScanner) nextTranslated() ([]byte, error) {
 		s.err = errEventTooLarge
 		return nil, s.err
 	}
-	s.ev = append(append(append(s.ev[:0], "data: "...), chunk...), "\n\n"...)
-	return s.ev, nil
+	s.buf = append(append(append(s.buf[:0], "data: "...), chunk...), "\n\n"...)
+	return s.buf, nil
 }
 
 // translatedStream: a 2xx answer of a translated upstream that is not JSON

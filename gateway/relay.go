@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bufio"
 	"errors"
 	"io"
 	"net"
@@ -16,8 +15,9 @@ var errClientGone = errors.New("client disconnected")
 // event by event: each complete event is written and flushed at once, so
 // the client's time to first token is the upstream's plus one hop.
 //
-// The writer runs after the handler returns, so it owns the Exchange from
-// here on and releases it; it must not touch ctx (fasthttp reuses it).
+// The relay runs after the handler returns, on the connection's goroutine
+// (gateway/stream_body.go), so it owns the Exchange from here on and
+// releases it; it must not touch ctx (fasthttp is writing it).
 //
 // sc has already read the first event (first, with firstErr when the stream
 // ended right after it); the relay sends it before reading on.
@@ -29,20 +29,12 @@ func (s *Server) startRelay(ctx *fasthttp.RequestCtx, x *Exchange, d *deployment
 	ctx.Response.Header.Set("Cache-Control", "no-cache")
 	ctx.Response.Header.Set("X-Accel-Buffering", "no")
 	s.setModelHeader(ctx, x)
-	deadline := x.start.Add(x.requested.total)
 	x.filters = s.streamFilters(x)
-	x.detached = true
-	x.releaseForStream() // gateway/buffers.go
-	cl := holdClient(ctx, x.rt.cfg.Server.StreamWriteTimeout)
-	cl.out = streamOutputFor(x)
-	ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
-		defer s.endStream(x, cl, d)
-		defer s.recoverStream(w, x, cl, resp)
-		s.relayEvents(w, x, cl, resp, sc, first, firstErr, deadline)
-	})
+	s.startStream(ctx, &streamBody{x: x, d: d, resp: resp, kind: streamSSE,
+		sc: sc, first: first, firstErr: firstErr, deadline: x.start.Add(x.requested.total)})
 }
 
-func (s *Server) relayEvents(w *bufio.Writer, x *Exchange, cl *streamClient, resp *fasthttp.Response, sc *sseScanner,
+func (s *Server) relayEvents(w io.Writer, x *Exchange, cl *streamClient, resp *fasthttp.Response, sc *sseScanner,
 	first []byte, firstErr error, deadline time.Time) {
 	body := resp.BodyStream()
 	defer releaseScanner(sc)

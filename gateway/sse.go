@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"io"
@@ -21,11 +20,17 @@ var errEventTooLarge = errors.New("SSE event larger than 8 MiB")
 // Lines may end in \n or \r\n (a lone \r, legal but unused by any
 // OpenAI-compatible server, is not treated as a line end). An event is returned with its original
 // bytes; the slice is valid until the next call.
+//
+// One buffer, read into straight from the upstream's body and scanned in
+// place: events are returned from it, not copied into a second one. It
+// starts small (eventBufBytes) and grows for a larger event, up to
+// maxEventBytes (gateway/buffers.go).
 type sseScanner struct {
-	br  *bufio.Reader
-	ev  []byte
-	err error
-	tr  providers.Stream // a translated stream's source (gateway/provider_stream.go); nil reads br
+	r   io.Reader
+	buf []byte // what was read; buf[off:] is not returned yet
+	off int
+	err error            // the read error that ends the input, once seen
+	tr  providers.Stream // a translated stream's source (gateway/provider_stream.go); nil reads r
 }
 
 // scannerPool holds scanners with small buffers (gateway/buffers.go).
@@ -33,19 +38,18 @@ var scannerPool = newScannerPool()
 
 func acquireScanner(r io.Reader) *sseScanner {
 	s := scannerPool.Get().(*sseScanner)
-	s.br.Reset(r)
-	s.ev, s.err = s.ev[:0], nil
+	s.r, s.buf, s.off, s.err = r, s.buf[:0], 0, nil
 	return s
 }
 
 func releaseScanner(s *sseScanner) {
-	s.br.Reset(nil)
+	s.r = nil
 	if s.tr != nil {
 		s.tr.Close()
 		s.tr = nil
 	}
-	if cap(s.ev) > 1<<20 {
-		s.ev = make([]byte, 0, eventBufBytes)
+	if cap(s.buf) > maxPooledEventBuf {
+		s.buf = make([]byte, 0, eventBufBytes)
 	}
 	scannerPool.Put(s)
 }
@@ -57,43 +61,59 @@ func (s *sseScanner) next() ([]byte, error) {
 	if s.tr != nil {
 		return s.nextTranslated()
 	}
-	if s.err != nil {
-		return nil, s.err
-	}
-	s.ev = s.ev[:0]
-	// inLine: the previous read ended inside a line (a line longer than the
-	// buffer comes back in pieces), so what follows is that line's tail,
-	// never a blank line, even when it is just "\n" or "\r\n".
-	inLine := false
+	start, pos := s.off, s.off // the event's start; the next line's start
 	for {
-		line, err := s.br.ReadSlice('\n')
-		if len(line) > 0 {
-			if len(s.ev)+len(line) > maxEventBytes {
-				s.err = errEventTooLarge
-				return nil, s.err
+		for {
+			i := bytes.IndexByte(s.buf[pos:], '\n')
+			if i < 0 {
+				break
 			}
-			s.ev = append(s.ev, line...)
-			if err == nil && !inLine && isBlankLine(line) {
-				if len(s.ev) == len(line) { // stray blank line between events
-					s.ev = s.ev[:0]
-					continue
+			end := pos + i + 1
+			if isBlankLine(s.buf[pos:end]) {
+				if pos > start {
+					s.off = end
+					return s.buf[start:end], nil
 				}
-				return s.ev, nil
+				start = end // a stray blank line between events
 			}
+			pos = end
 		}
-		switch err {
-		case nil:
-			inLine = false
-		case bufio.ErrBufferFull:
-			inLine = true
-		default:
-			s.err = err
-			if len(bytes.TrimSpace(s.ev)) > 0 {
-				return s.ev, err
+		if s.err != nil {
+			ev := s.buf[start:]
+			s.off = len(s.buf)
+			if len(bytes.TrimSpace(ev)) > 0 {
+				return ev, s.err
 			}
-			return nil, err
+			return nil, s.err
+		}
+		if len(s.buf)-start >= maxEventBytes {
+			s.err = errEventTooLarge
+			return nil, s.err
+		}
+		// Keep only the event begun (usually nothing: an upstream sends
+		// whole events), then read more behind it.
+		n := copy(s.buf[:cap(s.buf)], s.buf[start:])
+		s.buf, pos, start = s.buf[:n], pos-start, 0
+		if n == cap(s.buf) {
+			s.grow()
+		}
+		m, err := s.r.Read(s.buf[n:cap(s.buf)])
+		s.buf = s.buf[:n+m]
+		if err != nil {
+			s.err = err // after the events the bytes read with it complete
 		}
 	}
+}
+
+// grow doubles the buffer for an event larger than it, up to the bound.
+func (s *sseScanner) grow() {
+	c := max(2*cap(s.buf), eventBufBytes)
+	if c > maxEventBytes {
+		c = maxEventBytes
+	}
+	b := make([]byte, len(s.buf), c)
+	copy(b, s.buf)
+	s.buf = b
 }
 
 func isBlankLine(line []byte) bool {

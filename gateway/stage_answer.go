@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bufio"
 	"io"
 	"sync"
 	"time"
@@ -43,16 +42,7 @@ func (s *Server) writeAnswer(ctx *fasthttp.RequestCtx, x *Exchange, a *Answer) (
 	ctx.Response.Header.Set("Cache-Control", "no-cache")
 	ctx.Response.Header.Set("X-Accel-Buffering", "no")
 	x.filters = s.streamFilters(x)
-	x.detached = true
-	x.releaseForStream() // gateway/buffers.go
-	cl := holdClient(ctx, x.rt.cfg.Server.StreamWriteTimeout)
-	cl.out = streamOutputFor(x)
-	src := a.Events
-	ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
-		defer s.endStream(x, cl, nil)
-		defer s.recoverStream(w, x, cl, nil)
-		s.relayAnswer(w, x, cl, src)
-	})
+	s.startStream(ctx, &streamBody{x: x, resp: nil, kind: streamStage, src: a.Events}) // gateway/stream_body.go
 	return true
 }
 
@@ -84,7 +74,7 @@ func equalFold(a, b string) bool {
 // entered stages' stream filters. The client watchdog closes the source
 // when the client hangs up while it is silent (a coalesced follower waiting
 // on its leader).
-func (s *Server) relayAnswer(w *bufio.Writer, x *Exchange, cl *streamClient, src EventSource) {
+func (s *Server) relayAnswer(w io.Writer, x *Exchange, cl *streamClient, src EventSource) {
 	sc := &sourceCloser{src: src}
 	defer sc.close()
 	cl.watch(sc)

@@ -1,7 +1,7 @@
 package gateway
 
 import (
-	"bufio"
+	"io"
 	"sync"
 
 	"github.com/tollgate-ai/tollgate/health"
@@ -60,7 +60,7 @@ func releaseFilterChain(c *filterChain) {
 
 // sendEvent sends ev to the client through the stream's filters. cut is a
 // filter's error (the stream must end with it); err a failed write.
-func (s *Server) sendEvent(w *bufio.Writer, x *Exchange, cl *streamClient, ev []byte) (cut *APIError, err error) {
+func (s *Server) sendEvent(w io.Writer, x *Exchange, cl *streamClient, ev []byte) (cut *APIError, err error) {
 	if x.filters == nil {
 		return nil, cl.send(w, ev)
 	}
@@ -68,7 +68,7 @@ func (s *Server) sendEvent(w *bufio.Writer, x *Exchange, cl *streamClient, ev []
 }
 
 // filterFrom passes ev through filters i, i+1, … and sends what comes out.
-func (s *Server) filterFrom(w *bufio.Writer, cl *streamClient, c *filterChain, i int, ev []byte) (*APIError, error) {
+func (s *Server) filterFrom(w io.Writer, cl *streamClient, c *filterChain, i int, ev []byte) (*APIError, error) {
 	if i == len(c.f) {
 		return nil, cl.send(w, ev)
 	}
@@ -80,7 +80,7 @@ func (s *Server) filterFrom(w *bufio.Writer, cl *streamClient, c *filterChain, i
 	return s.sendAll(w, cl, c, i+1, out)
 }
 
-func (s *Server) sendAll(w *bufio.Writer, cl *streamClient, c *filterChain, next int, out *Events) (*APIError, error) {
+func (s *Server) sendAll(w io.Writer, cl *streamClient, c *filterChain, next int, out *Events) (*APIError, error) {
 	for k := 0; k < out.Len(); k++ {
 		if e, err := s.filterFrom(w, cl, c, next, out.At(k)); e != nil || err != nil {
 			return e, err
@@ -91,7 +91,7 @@ func (s *Server) sendAll(w *bufio.Writer, cl *streamClient, c *filterChain, next
 
 // sendBeforeCut sends what a filter emitted in the call that cut the
 // stream with e (a last chunk), then reports the cut.
-func (s *Server) sendBeforeCut(w *bufio.Writer, cl *streamClient, c *filterChain, next int, out *Events, e *APIError) (*APIError, error) {
+func (s *Server) sendBeforeCut(w io.Writer, cl *streamClient, c *filterChain, next int, out *Events, e *APIError) (*APIError, error) {
 	if cut, err := s.sendAll(w, cl, c, next, out); cut != nil || err != nil {
 		return cut, err
 	}
@@ -100,7 +100,7 @@ func (s *Server) sendBeforeCut(w *bufio.Writer, cl *streamClient, c *filterChain
 
 // flushStream flushes the filters at a stream's normal end, first to last:
 // what one releases still passes the filters after it.
-func (s *Server) flushStream(w *bufio.Writer, x *Exchange, cl *streamClient) (*APIError, error) {
+func (s *Server) flushStream(w io.Writer, x *Exchange, cl *streamClient) (*APIError, error) {
 	c := x.filters
 	if c == nil {
 		return nil, nil
@@ -120,7 +120,7 @@ func (s *Server) flushStream(w *bufio.Writer, x *Exchange, cl *streamClient) (*A
 
 // cutStream ends a stream a filter cut: the client gets the filter's error
 // as an error event, and no [DONE].
-func (s *Server) cutStream(w *bufio.Writer, x *Exchange, cl *streamClient, e *APIError) {
+func (s *Server) cutStream(w io.Writer, x *Exchange, cl *streamClient, e *APIError) {
 	x.errKind, x.status = health.ErrFilter, e.Status
 	_ = cl.send(w, appendErrorEvent(nil, e))
 }

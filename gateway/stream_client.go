@@ -1,7 +1,7 @@
 package gateway
 
 import (
-	"bufio"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -15,8 +15,8 @@ import (
 const clientWatchEvery = time.Second
 
 // streamClient is a stream writer's hold on its client connection. The
-// handler captures it (the writer must not touch ctx, which fasthttp
-// reuses), and the writer uses it to:
+// handler captures it (the writer must not touch ctx, which fasthttp is
+// writing), and the writer uses it to:
 //   - bound every write with a deadline (server.stream_write_timeout), so a
 //     client that stops reading cannot hold the stream, its upstream
 //     connection, its reservation and graceful shutdown forever: fasthttp's
@@ -88,9 +88,10 @@ func (c *streamClient) armWrite() {
 	_ = c.conn.SetWriteDeadline(c.deadline)
 }
 
-// send writes one event and flushes it to the client, the writes bounded
-// by the stream write timeout.
-func (c *streamClient) send(w *bufio.Writer, ev []byte) error {
+// send writes one event to the client in one Write, which fasthttp's chunk
+// writer sends as one chunk and flushes (gateway/stream_body.go), the
+// write bounded by the stream write timeout.
+func (c *streamClient) send(w io.Writer, ev []byte) error {
 	if c.out != nil {
 		if ev = c.out.translate(ev); len(ev) == 0 {
 			return nil
@@ -98,9 +99,6 @@ func (c *streamClient) send(w *bufio.Writer, ev []byte) error {
 	}
 	c.armWrite()
 	if _, err := w.Write(ev); err != nil {
-		return err
-	}
-	if err := w.Flush(); err != nil {
 		return err
 	}
 	c.relayed()

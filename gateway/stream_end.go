@@ -1,8 +1,8 @@
 package gateway
 
 import (
-	"bufio"
 	"errors"
+	"io"
 	"runtime/debug"
 
 	"github.com/VictoriaMetrics/metrics"
@@ -49,11 +49,12 @@ func (s *Server) clientGone(x *Exchange, c *streamClient, rc fasthttp.ReadCloser
 
 // recoverStream, deferred by a stream writer, turns a panic in a stage it
 // runs (a stage's stream filter, the response policy, metering) into a logged,
-// counted error event instead of a crash of the whole process: fasthttp
-// runs the writer on a goroutine of its own, where the handler's recover
-// cannot reach. The upstream stream (resp; nil for a stage's answer) is
-// closed; endStream still runs once.
-func (s *Server) recoverStream(w *bufio.Writer, x *Exchange, c *streamClient, resp *fasthttp.Response) {
+// counted error event instead of a crash of the whole process: the writer
+// runs after the handler returned, where the handler's recover cannot
+// reach, and fasthttp's own recover would only drop the connection. The
+// upstream stream (resp; nil for a stage's answer) is closed; endStream
+// still runs once.
+func (s *Server) recoverStream(w io.Writer, x *Exchange, c *streamClient, resp *fasthttp.Response) {
 	r := recover()
 	if r == nil {
 		return
@@ -71,17 +72,19 @@ func (s *Server) recoverStream(w *bufio.Writer, x *Exchange, c *streamClient, re
 	_ = c.send(w, appendErrorEvent(nil, &e))
 }
 
-// endStream is a stream writer's last step, exactly once: it gives back
-// the deployment's in-flight slot (d is nil for pass-through and a stage's
-// answer) and the client hold, then runs finish (the stages' Finish,
-// account) and releases x.
-func (s *Server) endStream(x *Exchange, c *streamClient, d *deployment) {
+// endStream is a stream's last step, exactly once (gateway/stream_body.go):
+// it gives back the deployment's in-flight slot (none for pass-through and
+// a stage's answer) and the client hold, then runs finish (the stages'
+// Finish, account) and releases x.
+func (s *Server) endStream(b *streamBody) {
+	x := b.x
 	defer s.admission.leave() // the slot the request took in handle (gateway/admission.go)
 	defer s.recoverFinish(x)
-	if d != nil {
-		d.inflight.Add(-1)
+	if b.d != nil {
+		b.d.inflight.Add(-1)
 	}
-	c.release()
+	b.cl.release()
+	*b = streamBody{started: true} // nothing of the stream outlives it here
 	s.finish(x)
 }
 

@@ -1,7 +1,9 @@
 package scenario
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -41,6 +43,7 @@ var slowStreamBody = []byte(`{"model":"mock-gpt","stream":true,"messages":[{"rol
 type memSample struct {
 	streams                 int64
 	rss, heapInuse, stackIn float64
+	live                    float64 // the Go heap still reachable right after a forced GC
 	goroutines              int
 	cpuPerEvent             float64 // µs of gateway CPU per relayed event
 }
@@ -179,35 +182,41 @@ func (m *streamMemoryRun) run(ctx context.Context, env *Env, gw *Proc) error {
 func (m *streamMemoryRun) report(res *Result, name, tps string, smoke bool) {
 	t := res.Table(fmt.Sprintf("%s. Slow streams: the mock paces each at %s token/s, clients read %d bytes every %s; each level measured after a settle, CPU over a %s window. Per stream: the change from the previous level divided by the streams added.",
 		name, tps, m.streams.ReadBytes, m.streams.ReadEvery, m.window),
-		"streams open", "RSS MiB", "Go heap in use MiB", "stacks MiB", "goroutines", "RSS KiB/stream (step)", "heap KiB/stream (step)", "goroutines/stream (step)", "CPU µs/event")
+		"streams open", "RSS MiB", "Go heap in use MiB", "live heap MiB", "stacks MiB", "goroutines", "RSS KiB/stream (step)", "heap KiB/stream (step)", "live heap KiB/stream (step)", "goroutines/stream (step)", "CPU µs/event")
 	samples := m.samples
 	for i, s := range samples {
-		step, hstep, gstep := "", "", ""
+		step, hstep, lstep, gstep := "", "", "", ""
 		if i > 0 && s.streams > samples[i-1].streams {
 			d := float64(s.streams - samples[i-1].streams)
 			step = fmtFloat((s.rss - samples[i-1].rss) / d / 1024)
 			hstep = fmtFloat((s.heapInuse - samples[i-1].heapInuse) / d / 1024)
+			lstep = fmtFloat((s.live - samples[i-1].live) / d / 1024)
 			gstep = fmtFloat(float64(s.goroutines-samples[i-1].goroutines) / d)
 		}
 		cpu := ""
 		if s.cpuPerEvent > 0 {
 			cpu = fmtFloat(s.cpuPerEvent)
 		}
-		t.Row(s.streams, fmtFloat(s.rss/(1<<20)), fmtFloat(s.heapInuse/(1<<20)), fmtFloat(s.stackIn/(1<<20)), s.goroutines, step, hstep, gstep, cpu)
+		t.Row(s.streams, fmtFloat(s.rss/(1<<20)), fmtFloat(s.heapInuse/(1<<20)), fmtFloat(s.live/(1<<20)), fmtFloat(s.stackIn/(1<<20)),
+			s.goroutines, step, hstep, lstep, gstep, cpu)
 	}
-	xs, ys, hs := make([]float64, len(samples)), make([]float64, len(samples)), make([]float64, len(samples))
+	n := len(samples)
+	xs, ys, hs, ls, gs := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
 	for i, s := range samples {
-		xs[i], ys[i], hs[i] = float64(s.streams), s.rss, s.heapInuse+s.stackIn
+		xs[i], ys[i], hs[i], ls[i], gs[i] = float64(s.streams), s.rss, s.heapInuse+s.stackIn, s.live, float64(s.goroutines)
 	}
-	slope, heapSlope := slopeOf(xs, ys), slopeOf(xs, hs)
+	slope, heapSlope, liveSlope := slopeOf(xs, ys), slopeOf(xs, hs), slopeOf(xs, ls)
 	key := sanitize(name)
 	res.Value(key+"_rss_bytes_per_stream", slope)
 	res.Value(key+"_heap_stack_bytes_per_stream", heapSlope)
+	res.Value(key+"_live_heap_bytes_per_stream", liveSlope)
+	res.Value(key+"_goroutines_per_stream", slopeOf(xs, gs))
 	res.Value(key+"_streams_top", float64(samples[len(samples)-1].streams))
 	if last := samples[len(samples)-1]; last.cpuPerEvent > 0 {
 		res.Value(key+"_cpu_us_per_event", last.cpuPerEvent)
 	}
-	res.Note("%s: RSS slope over all levels (least squares) %.1f KiB per open stream, Go heap + stacks %.1f KiB; goal ≤ 32 KB", name, slope/1024, heapSlope/1024)
+	res.Note("%s: RSS slope over all levels (least squares) %.1f KiB per open stream, Go heap + stacks %.1f KiB, live heap after a GC %.1f KiB (stacks not included); goal ≤ 32 KB",
+		name, slope/1024, heapSlope/1024, liveSlope/1024)
 	res.Check(name+": every stream opened and stayed open", m.failed == 0, 0, fmt.Sprintf("%d failed %s", m.failed, m.failure))
 	if !smoke && !strings.HasPrefix(name, "before") { // tens of streams cannot resolve a few KB each from RSS noise
 		res.Check(name+": RSS per open stream ≤ 32 KB", slope <= 32000, "≤ 32000 B", fmt.Sprintf("%.0f B", slope))
@@ -227,8 +236,31 @@ func sampleMemory(ctx context.Context, gw *Proc) (memSample, error) {
 	if s.stackIn, err = gw.Metric(ctx, "go_memstats_stack_inuse_bytes"); err != nil {
 		return s, err
 	}
-	s.goroutines, err = gw.Goroutines(ctx)
+	if s.goroutines, err = gw.Goroutines(ctx); err != nil {
+		return s, err
+	}
+	// Last: the forced GC must not shrink the RSS and heap read above.
+	s.live, err = liveHeap(ctx, gw)
 	return s, err
+}
+
+// liveHeap forces a GC in the gateway (its /debug/pprof/heap with gc=1)
+// and returns the heap allocated right after it: what the streams really
+// keep reachable, without the garbage the GC lets build up between cycles
+// (heap in use is up to GOGC % above this: the GC's headroom).
+func liveHeap(ctx context.Context, gw *Proc) (float64, error) {
+	b, err := httpGet(ctx, gw.URL("/debug/pprof/heap?debug=1&gc=1"))
+	if err != nil {
+		return 0, err
+	}
+	_, rest, ok := bytes.Cut(b, []byte("\n# HeapAlloc = "))
+	if !ok {
+		return 0, errors.New("/debug/pprof/heap?debug=1: no HeapAlloc line")
+	}
+	if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+		rest = rest[:i]
+	}
+	return strconv.ParseFloat(string(bytes.TrimSpace(rest)), 64)
 }
 
 // slopeOf is the least-squares slope of ys over xs.
