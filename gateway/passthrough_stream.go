@@ -20,33 +20,39 @@ var passthroughBufs = sync.Pool{New: func() any { return new([passthroughBufByte
 // like the SSE relay, writes are bounded by the stream write timeout and a
 // client that leaves while the upstream is silent is noticed by the
 // watchdog, not blamed on the upstream at its idle timeout. The buffer is
-// pooled, not on the stack: the connection's goroutine runs this, and its
-// stack stays as large as it once grew.
-func (s *Server) copyFlushing(w io.Writer, x *Exchange, cl *streamClient, resp *fasthttp.Response) {
-	body := resp.BodyStream()
+// pooled, not on the stack, and the loop's frame small: the connection's
+// goroutine waits here for the upstream (streamBody.WriteTo says why that
+// matters). endStream stops the watchdog.
+func (s *Server) copyFlushing(w io.Writer, b *streamBody) {
+	body := b.resp.BodyStream()
 	rc, _ := body.(fasthttp.ReadCloserWithError)
-	cl.watch(rc)
-	defer cl.stopWatch()
+	b.cl.watch(rc)
 	buf := passthroughBufs.Get().(*[passthroughBufBytes]byte)
-	defer passthroughBufs.Put(buf)
-	for {
-		n, err := body.Read(buf[:])
-		if n > 0 && cl.send(w, buf[:n]) != nil {
-			s.clientGone(x, cl, rc, true)
-			return
+	var err error
+	for err == nil {
+		var n int
+		n, err = body.Read(buf[:])
+		if n > 0 && b.cl.send(w, buf[:n]) != nil {
+			err = errClientGone
 		}
-		if err == nil {
-			continue
-		}
-		switch {
-		case errors.Is(err, io.EOF):
-			_ = resp.CloseBodyStream()
-		case cl.clientLeft(), isTimeout(err) && peerClosed(cl.conn):
-			s.clientGone(x, cl, rc, false)
-		default:
-			x.errKind = health.ErrStream
-			_ = resp.CloseBodyStream()
-		}
-		return
+	}
+	passthroughBufs.Put(buf)
+	s.copyEnded(b, rc, err)
+}
+
+// copyEnded ends a pass-through stream on err: the upstream's end or
+// failure, or the client's.
+func (s *Server) copyEnded(b *streamBody, rc fasthttp.ReadCloserWithError, err error) {
+	x, cl := b.x, b.cl
+	switch {
+	case err == errClientGone:
+		s.clientGone(x, cl, rc, true)
+	case errors.Is(err, io.EOF):
+		_ = b.resp.CloseBodyStream()
+	case cl.clientLeft(), isTimeout(err) && peerClosed(cl.conn):
+		s.clientGone(x, cl, rc, false)
+	default:
+		x.errKind = health.ErrStream
+		_ = b.resp.CloseBodyStream()
 	}
 }

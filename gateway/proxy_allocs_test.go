@@ -21,7 +21,7 @@ const (
 	directChatAllocs   = 0
 	proxyChatAllocs    = 1  // a chat answer, buffered
 	directStreamAllocs = 24 // the mock writing a stream, and the client reading it
-	proxyStreamAllocs  = 41 // a 16-token stream relayed: the gateway adds 17
+	proxyStreamAllocs  = 34 // a 16-token stream relayed: the gateway adds 10
 )
 
 func TestProxyAllocs(t *testing.T) {

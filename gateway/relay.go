@@ -34,65 +34,65 @@ func (s *Server) startRelay(ctx *fasthttp.RequestCtx, x *Exchange, d *deployment
 		sc: sc, first: first, firstErr: firstErr, deadline: x.start.Add(x.requested.total)})
 }
 
-func (s *Server) relayEvents(w io.Writer, x *Exchange, cl *streamClient, resp *fasthttp.Response, sc *sseScanner,
-	first []byte, firstErr error, deadline time.Time) {
-	body := resp.BodyStream()
-	defer releaseScanner(sc)
-	rc, _ := body.(fasthttp.ReadCloserWithError)
-	cl.watch(rc)
-	defer cl.stopWatch()
-	sawDone := false
-	for pending := true; ; pending = false {
-		ev, err := first, firstErr
-		if !pending {
-			ev, err = sc.next()
-		}
-		if len(ev) > 0 {
-			x.events++
-			var cut *APIError
-			var werr error
-			if isDoneEvent(ev) {
-				sawDone = true
-				// The stages' held-back events go out before the end.
-				if cut, werr = s.flushStream(w, x, cl); cut == nil && werr == nil {
-					if e := s.decideResponse(x, x.meter.FinishReason(), nil); e != nil {
-						ev = appendErrorEvent(nil, e) // the answer is withheld: no [DONE]
-						x.status = e.Status
-					}
-					werr = cl.send(w, ev)
-				}
-			} else if x.meter.ObserveEvent(ev) {
-				continue // the usage chunk the gateway asked for on the client's behalf
-			} else {
-				cut, werr = s.sendEvent(w, x, cl, ev) // through the stages' stream filters
+// errStreamCut: a stage's filter cut the stream (its error event sent).
+var errStreamCut = errors.New("stream cut by a stage")
+
+// The relay of an upstream's SSE events: streamBody.WriteTo reads them
+// (gateway/stream_body.go) and hands each to relayEvent; relayEnded ends
+// the relay.
+
+// relayEvent sends one upstream event through the stages. It returns
+// errClientGone when the write failed, errStreamCut when a stage cut the
+// stream, else err: the read error that came with ev.
+func (s *Server) relayEvent(w io.Writer, b *streamBody, ev []byte, err error) error {
+	x, cl := b.x, b.cl
+	x.events++
+	var cut *APIError
+	var werr error
+	switch {
+	case isDoneEvent(ev):
+		b.sawDone = true
+		// The stages' held-back events go out before the end.
+		if cut, werr = s.flushStream(w, x, cl); cut == nil && werr == nil {
+			if e := s.decideResponse(x, x.meter.FinishReason(), nil); e != nil {
+				ev = appendErrorEvent(nil, e) // the answer is withheld: no [DONE]
+				x.status = e.Status
 			}
-			if cut != nil {
-				_ = resp.CloseBodyStream() // cancels the upstream
-				s.cutStream(w, x, cl, cut)
-				return
-			}
-			if werr != nil {
-				err = errClientGone
-			}
+			werr = cl.send(w, ev)
 		}
-		if err == nil {
-			continue
-		}
-		switch {
-		case err == io.EOF && sawDone:
-			_ = resp.CloseBodyStream()
-		case err == errClientGone, cl.clientLeft(), isTimeout(err) && peerClosed(cl.conn):
-			// The client is gone (or stopped reading): cancel the upstream,
-			// as closing its connection stops generation (and billing) on
-			// servers that watch for it. A client that hung up while the
-			// upstream was silent is its own doing, not the deployment's.
-			s.clientGone(x, cl, rc, err == errClientGone)
-		default:
-			_ = resp.CloseBodyStream()
-			e := streamError(x, err, deadline)
-			_ = cl.send(w, appendErrorEvent(nil, e))
-		}
-		return
+	case x.meter.ObserveEvent(ev):
+		return err // the usage chunk the gateway asked for on the client's behalf
+	default:
+		cut, werr = s.sendEvent(w, x, cl, ev) // through the stages' stream filters
+	}
+	if cut != nil {
+		_ = b.resp.CloseBodyStream() // cancels the upstream
+		s.cutStream(w, x, cl, cut)
+		return errStreamCut
+	}
+	if werr != nil {
+		return errClientGone
+	}
+	return err
+}
+
+// relayEnded ends a relay on err: the upstream's end or failure, or the
+// client's.
+func (s *Server) relayEnded(w io.Writer, b *streamBody, err error) {
+	x, cl, rc := b.x, b.cl, b.upstreamBody()
+	switch {
+	case err == io.EOF && b.sawDone:
+		_ = b.resp.CloseBodyStream()
+	case err == errClientGone, cl.clientLeft(), isTimeout(err) && peerClosed(cl.conn):
+		// The client is gone (or stopped reading): cancel the upstream,
+		// as closing its connection stops generation (and billing) on
+		// servers that watch for it. A client that hung up while the
+		// upstream was silent is its own doing, not the deployment's.
+		s.clientGone(x, cl, rc, err == errClientGone)
+	default:
+		_ = b.resp.CloseBodyStream()
+		e := streamError(x, err, b.deadline)
+		_ = cl.send(w, appendErrorEvent(nil, e))
 	}
 }
 

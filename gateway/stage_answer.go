@@ -74,7 +74,8 @@ func equalFold(a, b string) bool {
 // entered stages' stream filters. The client watchdog closes the source
 // when the client hangs up while it is silent (a coalesced follower waiting
 // on its leader).
-func (s *Server) relayAnswer(w io.Writer, x *Exchange, cl *streamClient, src EventSource) {
+func (s *Server) relayAnswer(w io.Writer, b *streamBody) {
+	x, cl, src := b.x, b.cl, b.src
 	sc := &sourceCloser{src: src}
 	defer sc.close()
 	cl.watch(sc)

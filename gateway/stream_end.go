@@ -47,18 +47,14 @@ func (s *Server) clientGone(x *Exchange, c *streamClient, rc fasthttp.ReadCloser
 		"model", x.ServedModel(), "events", x.events, "while_upstream_silent", !writeFailed)
 }
 
-// recoverStream, deferred by a stream writer, turns a panic in a stage it
-// runs (a stage's stream filter, the response policy, metering) into a logged,
-// counted error event instead of a crash of the whole process: the writer
-// runs after the handler returned, where the handler's recover cannot
-// reach, and fasthttp's own recover would only drop the connection. The
-// upstream stream (resp; nil for a stage's answer) is closed; endStream
-// still runs once.
-func (s *Server) recoverStream(w io.Writer, x *Exchange, c *streamClient, resp *fasthttp.Response) {
-	r := recover()
-	if r == nil {
-		return
-	}
+// streamPanicked turns a panic (r) in a stage a stream runs (a stage's
+// stream filter, the response policy, metering) into a logged, counted
+// error event instead of a crash of the whole process: the stream runs
+// after the handler returned, where the handler's recover cannot reach,
+// and fasthttp's own recover would only drop the connection. The upstream
+// stream (resp; nil for a stage's answer) is closed; endStream still runs
+// once (streamBody.end).
+func (s *Server) streamPanicked(r any, w io.Writer, x *Exchange, c *streamClient, resp *fasthttp.Response) {
 	panicsStream.Inc()
 	s.log.Error("panic in stream writer", "request_id", string(x.requestID), "panic", r, "stack", string(debug.Stack()))
 	c.stopWatch()
@@ -83,7 +79,10 @@ func (s *Server) endStream(b *streamBody) {
 	if b.d != nil {
 		b.d.inflight.Add(-1)
 	}
-	b.cl.release()
+	b.cl.release() // the watchdog stops first: it may close the upstream body
+	if b.sc != nil {
+		releaseScanner(b.sc)
+	}
 	*b = streamBody{started: true} // nothing of the stream outlives it here
 	s.finish(x)
 }
