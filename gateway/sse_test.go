@@ -76,6 +76,48 @@ func TestSSEScannerLineAtBufferBoundary(t *testing.T) {
 	}
 }
 
+// TestSSEScannerKeepsOneSmallBuffer: events are scanned in the buffer they
+// are read into, which stays at eventBufBytes while events fit in it,
+// however the reads split them; one larger event grows it, and a grown
+// buffer does not go back to the pool to be held by the next stream.
+func TestSSEScannerKeepsOneSmallBuffer(t *testing.T) {
+	ev := "data: {\"choices\":[{\"delta\":{\"content\":\"token\"}}]}\n\n"
+	in := strings.Repeat(ev, 200)
+	for _, r := range []io.Reader{strings.NewReader(in), iotest.HalfReader(strings.NewReader(in)), iotest.OneByteReader(strings.NewReader(in))} {
+		sc := acquireScanner(r)
+		n := 0
+		for {
+			got, err := sc.next()
+			if len(got) > 0 {
+				if string(got) != ev {
+					t.Fatalf("event %d = %q", n, got)
+				}
+				n++
+			}
+			if err != nil {
+				break
+			}
+		}
+		if n != 200 || cap(sc.buf) != eventBufBytes {
+			t.Fatalf("%d events, buffer %d bytes: want 200 in %d", n, cap(sc.buf), eventBufBytes)
+		}
+		releaseScanner(sc)
+	}
+	big := "data: " + strings.Repeat("x", 3*eventBufBytes) + "\n\n"
+	huge := "data: " + strings.Repeat("x", 2*maxPooledEventBuf) + "\n\n"
+	sc := acquireScanner(strings.NewReader(big + huge))
+	if got, err := sc.next(); string(got) != big || err != nil || cap(sc.buf) > maxPooledEventBuf {
+		t.Fatalf("a %d-byte event: %d bytes, %v, buffer %d", len(big), len(got), err, cap(sc.buf))
+	}
+	if got, err := sc.next(); string(got) != huge || err != nil {
+		t.Fatalf("a %d-byte event: %d bytes, %v", len(huge), len(got), err)
+	}
+	releaseScanner(sc)
+	if cap(sc.buf) > maxPooledEventBuf {
+		t.Fatalf("a scanner goes back to the pool with a %d-byte buffer", cap(sc.buf))
+	}
+}
+
 func TestSSEScannerBoundsEventSize(t *testing.T) {
 	in := "data: " + strings.Repeat("x", maxEventBytes+10) + "\n\n"
 	_, err := scanAll(t, strings.NewReader(in))
