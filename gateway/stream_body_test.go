@@ -3,13 +3,16 @@ package gateway
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/tollgate-ai/tollgate/config"
 	"github.com/valyala/fasthttp"
@@ -165,5 +168,29 @@ func TestStreamBodyPanicEndsWithErrorEvent(t *testing.T) {
 	}
 	if !src.closed.Load() || s.InFlight() != 0 || panicsStream.Get() != before+1 {
 		t.Fatalf("source closed %v, in flight %d, panics +%d", src.closed.Load(), s.InFlight(), panicsStream.Get()-before)
+	}
+}
+
+// TestDialForStreamDialsApart: the stream pool's dials run on a goroutine
+// of their own (the connection's goroutine keeps a small stack for the
+// stream's life), the buffered pool's in place; a dial's error, or its
+// panic, comes back as the dial's error.
+func TestDialForStreamDialsApart(t *testing.T) {
+	goid := func() string {
+		b := make([]byte, 64)
+		return string(bytes.Fields(b[:runtime.Stack(b, false)])[1]) // "goroutine N [running]:"
+	}
+	var on string
+	refused := errors.New("refused")
+	dial := func(string, time.Duration) (net.Conn, error) { on = goid(); return nil, refused }
+	if _, err := dialFor(true, dial, "up:80", time.Second); err != refused || on == goid() {
+		t.Fatalf("stream pool: err %v, dialed on goroutine %s, the caller is %s", err, on, goid())
+	}
+	if _, err := dialFor(false, dial, "up:80", time.Second); err != refused || on != goid() {
+		t.Fatalf("buffered pool: err %v, dialed on goroutine %s, the caller is %s", err, on, goid())
+	}
+	boom := func(string, time.Duration) (net.Conn, error) { panic("resolver bug") }
+	if _, err := dialFor(true, boom, "up:80", time.Second); err == nil || !strings.Contains(err.Error(), "panicked") {
+		t.Fatalf("a panicking dial: %v", err)
 	}
 }

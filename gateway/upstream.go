@@ -100,7 +100,7 @@ func newUpstream(cfg config.Upstream, mockDial func() (net.Conn, error)) (*upstr
 			firstByte, idle = cfg.Timeouts.FirstByte, cfg.Timeouts.Idle
 		}
 		d := func(addr string, timeout time.Duration) (net.Conn, error) {
-			c, err := dial(addr, timeout)
+			c, err := dialFor(stream, dial, addr, timeout) // gateway/buffers.go
 			if err != nil {
 				return nil, err
 			}
