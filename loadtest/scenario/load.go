@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -36,6 +37,14 @@ type Load struct {
 	Max      int           // stop after this many requests (0 = only Duration bounds it)
 	Next     func(i int) Request
 	Timeout  time.Duration // per request (default 30 s)
+	// Precise (open loop): each request leaves at its due time, give or take
+	// the kernel's timer slack (about 50 µs), rather than on the Go runtime's
+	// timer, which an idle process sleeps for in whole milliseconds (its
+	// netpoller waits in ms): requests then leave 0–1 ms late, in bursts,
+	// and that lateness, counted in every latency, swamps a difference of a
+	// tenth of a millisecond between two targets. Each connection's worker
+	// takes the next due request and sleeps until its time in the kernel.
+	Precise bool
 }
 
 // maxSamples bounds the latencies kept per phase (about 160 MB at most).
@@ -95,8 +104,38 @@ func RunLoad(ctx context.Context, l Load) (*Stats, error) {
 	// latency counts from their scheduled time, so the wait is measured);
 	// beyond that the target, or the machine, has stalled: Missed.
 	due := make(chan int, max(l.Conns, l.Rate))
-	var next func() (int, bool) // closed loop: the next request number
-	if l.Rate == 0 {
+	var next func() (int, bool) // closed loop, or a precise open loop: the next request number
+	missed := map[string]int{}
+	var missedMu sync.Mutex
+	miss := func(i int) {
+		kind := l.Next(i).Kind
+		missedMu.Lock()
+		missed[kind]++
+		missedMu.Unlock()
+	}
+	if l.Rate > 0 && l.Precise {
+		var claimed atomic.Int64
+		next = func() (int, bool) {
+			for {
+				i := int(claimed.Add(1) - 1)
+				if i >= total || ctx.Err() != nil {
+					return 0, false
+				}
+				at := start.Add(time.Duration(i) * interval)
+				if !at.Before(deadline) {
+					return 0, false
+				}
+				// Due more than a second ago (every connection was busy that
+				// long): not sent, as the paced loop's full queue does.
+				if time.Since(at) > time.Second {
+					miss(i)
+					continue
+				}
+				sleepUntil(at)
+				return i, true
+			}
+		}
+	} else if l.Rate == 0 {
 		var mu sync.Mutex
 		i := 0
 		next = func() (int, bool) {
@@ -145,8 +184,7 @@ func RunLoad(ctx context.Context, l Load) (*Stats, error) {
 			}
 		}(recs[w])
 	}
-	missed := map[string]int{}
-	if l.Rate > 0 {
+	if l.Rate > 0 && !l.Precise {
 	pace:
 		for i := range total {
 			at := start.Add(time.Duration(i) * interval)
@@ -160,7 +198,7 @@ func RunLoad(ctx context.Context, l Load) (*Stats, error) {
 			select {
 			case due <- i:
 			default:
-				missed[l.Next(i).Kind]++
+				miss(i)
 			}
 		}
 		close(due)
