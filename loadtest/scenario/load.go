@@ -43,7 +43,8 @@ type Load struct {
 	// netpoller waits in ms): requests then leave 0–1 ms late, in bursts,
 	// and that lateness, counted in every latency, swamps a difference of a
 	// tenth of a millisecond between two targets. Each connection's worker
-	// takes the next due request and sleeps until its time in the kernel.
+	// takes the next due request and waits for its time on a timer of its
+	// own (a timerfd on Linux: sleeper).
 	Precise bool
 }
 
@@ -104,7 +105,7 @@ func RunLoad(ctx context.Context, l Load) (*Stats, error) {
 	// latency counts from their scheduled time, so the wait is measured);
 	// beyond that the target, or the machine, has stalled: Missed.
 	due := make(chan int, max(l.Conns, l.Rate))
-	var next func() (int, bool) // closed loop, or a precise open loop: the next request number
+	var next func() (int, bool) // closed loop: the next request number
 	missed := map[string]int{}
 	var missedMu sync.Mutex
 	miss := func(i int) {
@@ -113,29 +114,25 @@ func RunLoad(ctx context.Context, l Load) (*Stats, error) {
 		missed[kind]++
 		missedMu.Unlock()
 	}
-	if l.Rate > 0 && l.Precise {
-		var claimed atomic.Int64
-		next = func() (int, bool) {
-			for {
-				i := int(claimed.Add(1) - 1)
-				if i >= total || ctx.Err() != nil {
-					return 0, false
-				}
-				at := start.Add(time.Duration(i) * interval)
-				if !at.Before(deadline) {
-					return 0, false
-				}
-				// Due more than a second ago (every connection was busy that
-				// long): not sent, as the paced loop's full queue does.
-				if time.Since(at) > time.Second {
-					miss(i)
-					continue
-				}
-				sleepUntil(at)
-				return i, true
+	var claimed atomic.Int64
+	// claim is a precise open loop's next request: its number and due time.
+	claim := func() (int, time.Time, bool) {
+		for {
+			i := int(claimed.Add(1) - 1)
+			if i >= total || ctx.Err() != nil {
+				return 0, time.Time{}, false
 			}
+			at := start.Add(time.Duration(i) * interval)
+			// Due more than a second ago (every connection was busy that
+			// long): not sent, as the paced loop's full queue does.
+			if time.Since(at) > time.Second {
+				miss(i)
+				continue
+			}
+			return i, at, true
 		}
-	} else if l.Rate == 0 {
+	}
+	if l.Rate == 0 {
 		var mu sync.Mutex
 		i := 0
 		next = func() (int, bool) {
@@ -156,10 +153,20 @@ func RunLoad(ctx context.Context, l Load) (*Stats, error) {
 			req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 			defer fasthttp.ReleaseRequest(req)
 			defer fasthttp.ReleaseResponse(resp)
+			var sl *sleeper
+			if l.Rate > 0 && l.Precise {
+				sl = newSleeper()
+				defer sl.close()
+			}
 			for {
 				var i int
 				var ok bool
-				if next != nil {
+				if sl != nil {
+					var at time.Time
+					if i, at, ok = claim(); ok {
+						sl.until(at)
+					}
+				} else if next != nil {
 					i, ok = next()
 				} else {
 					i, ok = <-due

@@ -4,5 +4,11 @@ package scenario
 
 import "time"
 
-// sleepUntil waits until t on the runtime's timer (see sleep_linux.go).
-func sleepUntil(t time.Time) { time.Sleep(time.Until(t)) }
+// sleeper waits on the runtime's timer (see sleep_linux.go).
+type sleeper struct{}
+
+func newSleeper() *sleeper { return &sleeper{} }
+
+func (*sleeper) until(t time.Time) { time.Sleep(time.Until(t)) }
+
+func (*sleeper) close() {}
