@@ -188,7 +188,7 @@ func addedLatency(ctx context.Context, env *Env, res *Result, o Options, eps []e
 		}
 	}
 	precise := o.Str("pacing", "precise") != "paced"
-	pacer := "each request leaves at its due time (a kernel sleep, ±50 µs)"
+	pacer := "each request leaves at its due time (a timerfd per connection, ±50 µs)"
 	if !precise {
 		pacer = "paced on the Go runtime's timer (requests leave 0–1 ms late)"
 	}
