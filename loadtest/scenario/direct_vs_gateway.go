@@ -38,7 +38,8 @@ type endpoint struct {
 //
 // -before REF adds every target built from that commit as <name>_before.
 // Settings (-set): targets=a,b (default all), arms=gateway,… (open-loop
-// arms beside direct), open_duration=5s, fixed_rate=1500 (0 = none),
+// arms beside direct), open_duration=5s, pacing=precise|paced (the open
+// loop's pacer, Load.Precise), fixed_rate=1500 (0 = none),
 // fixed_duration=10s, warmup=5s, streams=300, paced_streams=50, threads=2
 // (wrk's).
 func runDirectVsGateway(ctx context.Context, env *Env, o Options) (*Result, error) {
@@ -186,19 +187,26 @@ func addedLatency(ctx context.Context, env *Env, res *Result, o Options, eps []e
 			arms = append(arms, ep)
 		}
 	}
+	precise := o.Str("pacing", "precise") != "paced"
+	pacer := "each request leaves at its due time (a timerfd per connection, ±50 µs)"
+	if !precise {
+		pacer = "paced on the Go runtime's timer (requests leave 0–1 ms late)"
+	}
+	loadBefore := loadAverage()
 	runs := make([][]*Stats, len(arms))
 	for r := range repeats {
 		for k := range arms {
 			i := (k + r) % len(arms) // rotate the order each repeat
-			st, err := RunLoad(ctx, Load{Addr: arms[i].proc.Addr, Rate: rate, Duration: d, Conns: conns, Next: keyed(arms[i].key)})
+			st, err := RunLoad(ctx, Load{Addr: arms[i].proc.Addr, Rate: rate, Duration: d, Conns: conns, Next: keyed(arms[i].key), Precise: precise})
 			if err != nil {
 				return err
 			}
 			runs[i] = append(runs[i], st)
 		}
 	}
-	t := res.Table(fmt.Sprintf("Open loop: %d requests/s over %d keep-alive connections, %d × %s per arm, arms interleaved (order rotated each repeat). Latency from each request's scheduled time; added = arm − direct on the pooled samples; \"median added\" is the median over repeats of (arm − direct) within the same repeat, which one stall of the machine moves less.",
-		rate, conns, repeats, d),
+	res.Note("open loop: load average %s before, %s after (1, 5, 15 min)", loadBefore, loadAverage())
+	t := res.Table(fmt.Sprintf("Open loop: %d requests/s over %d keep-alive connections, %s, %d × %s per arm, arms interleaved (order rotated each repeat). Latency from each request's scheduled time; added = arm − direct on the pooled samples; \"median added\" is the median over repeats of (arm − direct) within the same repeat, which one stall of the machine moves less.",
+		rate, conns, pacer, repeats, d),
 		"arm", "requests", "p50 ms", "p90 ms", "p99 ms", "max ms", "added p50 ms", "added p99 ms", "median added p50 ms", "median added p99 ms", "errors")
 	pooled := make([]*Stats, len(arms))
 	for i := range arms {
@@ -288,6 +296,16 @@ func durSetting(o Options, key string, def, smoke time.Duration) time.Duration {
 		}
 	}
 	return def
+}
+
+// loadAverage is the machine's load average ("1.23 2.34 3.45"), or "?"
+// where /proc/loadavg cannot be read.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "?"
 }
 
 func firstLine(s string) string {

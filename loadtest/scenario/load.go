@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -36,6 +37,15 @@ type Load struct {
 	Max      int           // stop after this many requests (0 = only Duration bounds it)
 	Next     func(i int) Request
 	Timeout  time.Duration // per request (default 30 s)
+	// Precise (open loop): each request leaves at its due time, give or take
+	// the kernel's timer slack (about 50 µs), rather than on the Go runtime's
+	// timer, which an idle process sleeps for in whole milliseconds (its
+	// netpoller waits in ms): requests then leave 0–1 ms late, in bursts,
+	// and that lateness, counted in every latency, swamps a difference of a
+	// tenth of a millisecond between two targets. Each connection's worker
+	// takes the next due request and waits for its time on a timer of its
+	// own (a timerfd on Linux: sleeper).
+	Precise bool
 }
 
 // maxSamples bounds the latencies kept per phase (about 160 MB at most).
@@ -96,6 +106,32 @@ func RunLoad(ctx context.Context, l Load) (*Stats, error) {
 	// beyond that the target, or the machine, has stalled: Missed.
 	due := make(chan int, max(l.Conns, l.Rate))
 	var next func() (int, bool) // closed loop: the next request number
+	missed := map[string]int{}
+	var missedMu sync.Mutex
+	miss := func(i int) {
+		kind := l.Next(i).Kind
+		missedMu.Lock()
+		missed[kind]++
+		missedMu.Unlock()
+	}
+	var claimed atomic.Int64
+	// claim is a precise open loop's next request: its number and due time.
+	claim := func() (int, time.Time, bool) {
+		for {
+			i := int(claimed.Add(1) - 1)
+			if i >= total || ctx.Err() != nil {
+				return 0, time.Time{}, false
+			}
+			at := start.Add(time.Duration(i) * interval)
+			// Due more than a second ago (every connection was busy that
+			// long): not sent, as the paced loop's full queue does.
+			if time.Since(at) > time.Second {
+				miss(i)
+				continue
+			}
+			return i, at, true
+		}
+	}
 	if l.Rate == 0 {
 		var mu sync.Mutex
 		i := 0
@@ -117,10 +153,20 @@ func RunLoad(ctx context.Context, l Load) (*Stats, error) {
 			req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 			defer fasthttp.ReleaseRequest(req)
 			defer fasthttp.ReleaseResponse(resp)
+			var sl *sleeper
+			if l.Rate > 0 && l.Precise {
+				sl = newSleeper()
+				defer sl.close()
+			}
 			for {
 				var i int
 				var ok bool
-				if next != nil {
+				if sl != nil {
+					var at time.Time
+					if i, at, ok = claim(); ok {
+						sl.until(at)
+					}
+				} else if next != nil {
 					i, ok = next()
 				} else {
 					i, ok = <-due
@@ -145,8 +191,7 @@ func RunLoad(ctx context.Context, l Load) (*Stats, error) {
 			}
 		}(recs[w])
 	}
-	missed := map[string]int{}
-	if l.Rate > 0 {
+	if l.Rate > 0 && !l.Precise {
 	pace:
 		for i := range total {
 			at := start.Add(time.Duration(i) * interval)
@@ -160,7 +205,7 @@ func RunLoad(ctx context.Context, l Load) (*Stats, error) {
 			select {
 			case due <- i:
 			default:
-				missed[l.Next(i).Kind]++
+				miss(i)
 			}
 		}
 		close(due)

@@ -27,6 +27,20 @@ func serve(t *testing.T, handler fasthttp.RequestHandler) string {
 // TestRunLoadOpenLoop: an open loop sends rate × duration requests, what
 // Next says (path, key, body), and counts statuses overall and by kind.
 func TestRunLoadOpenLoop(t *testing.T) {
+	for _, precise := range []bool{false, true} {
+		t.Run(pacing(precise), func(t *testing.T) { testRunLoadOpenLoop(t, precise) })
+	}
+}
+
+// pacing names a subtest by its open loop's pacer.
+func pacing(precise bool) string {
+	if precise {
+		return "precise"
+	}
+	return "paced"
+}
+
+func testRunLoadOpenLoop(t *testing.T, precise bool) {
 	var got atomic.Int64
 	var badKey atomic.Int64
 	addr := serve(t, func(ctx *fasthttp.RequestCtx) {
@@ -42,7 +56,7 @@ func TestRunLoadOpenLoop(t *testing.T) {
 			ctx.SetStatusCode(400)
 		}
 	})
-	st, err := RunLoad(context.Background(), Load{Addr: addr, Rate: 400, Duration: 500 * time.Millisecond, Conns: 4,
+	st, err := RunLoad(context.Background(), Load{Addr: addr, Rate: 400, Duration: 500 * time.Millisecond, Conns: 4, Precise: precise,
 		Next: func(i int) Request {
 			if i%4 == 0 {
 				return Request{Path: "/limited", Key: "k", Kind: "limited"}
@@ -73,13 +87,19 @@ func TestRunLoadOpenLoop(t *testing.T) {
 // the latency (from the due time), and beyond a second of backlog due
 // requests are counted missed, never silently dropped.
 func TestRunLoadStallCountsFromSchedule(t *testing.T) {
+	for _, precise := range []bool{false, true} {
+		t.Run(pacing(precise), func(t *testing.T) { testRunLoadStall(t, precise) })
+	}
+}
+
+func testRunLoadStall(t *testing.T, precise bool) {
 	var n atomic.Int64
 	addr := serve(t, func(ctx *fasthttp.RequestCtx) {
 		if n.Add(1) == 1 {
 			time.Sleep(300 * time.Millisecond) // the first request stalls its connection
 		}
 	})
-	st, err := RunLoad(context.Background(), Load{Addr: addr, Rate: 100, Duration: 500 * time.Millisecond, Conns: 1})
+	st, err := RunLoad(context.Background(), Load{Addr: addr, Rate: 100, Duration: 500 * time.Millisecond, Conns: 1, Precise: precise})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,9 +112,36 @@ func TestRunLoadStallCountsFromSchedule(t *testing.T) {
 		t.Errorf("p50 from schedule %s, service p50 %s: the stall's queue is hidden", st.P(.5), st.ServiceP(.5))
 	}
 
-	st, err = RunLoad(context.Background(), Load{Addr: addr, Rate: 1000, Duration: 50 * time.Millisecond, Conns: 1, Max: 20})
+	st, err = RunLoad(context.Background(), Load{Addr: addr, Rate: 1000, Duration: 50 * time.Millisecond, Conns: 1, Max: 20, Precise: precise})
 	if err != nil || st.Requests != 20 || st.Missed != 0 {
 		t.Errorf("Max 20: requests %d missed %d err %v", st.Requests, st.Missed, err)
+	}
+}
+
+// TestRunLoadMissedAfterASecond: requests due more than a second before a
+// connection frees up are counted missed (by kind too), never sent late
+// or dropped silently.
+func TestRunLoadMissedAfterASecond(t *testing.T) {
+	for _, precise := range []bool{false, true} {
+		t.Run(pacing(precise), func(t *testing.T) {
+			var n atomic.Int64
+			addr := serve(t, func(ctx *fasthttp.RequestCtx) {
+				if n.Add(1) == 1 {
+					time.Sleep(1400 * time.Millisecond) // the one connection stalls past a second
+				}
+			})
+			st, err := RunLoad(context.Background(), Load{Addr: addr, Rate: 50, Duration: 2 * time.Second, Conns: 1, Precise: precise,
+				Next: func(int) Request { return Request{Kind: "chat"} }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Requests+st.Missed != 100 || st.Missed < 10 || st.Missed > 25 {
+				t.Fatalf("requests %d + missed %d: want 100 in all, about 20 missed (due 0.0–0.4 s, free at 1.4 s)", st.Requests, st.Missed)
+			}
+			if k := st.Kinds["chat"]; k == nil || k.Missed != st.Missed {
+				t.Errorf("kind chat: %+v, want its %d missed", k, st.Missed)
+			}
+		})
 	}
 }
 
