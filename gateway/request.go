@@ -70,6 +70,7 @@ func (e endpoint) upstreamPath() string {
 // Everything else passes through to the upstream untouched.
 type requestFields struct {
 	Model          string
+	known          map[string]*model // the configured models, whose names Model reuses instead of copying; nil = copy
 	modelFromPath  bool // Azure-style URL: /openai/deployments/{model}/…; the path wins over the body
 	Stream         bool
 	IncludeUsage   bool // stream_options.include_usage
@@ -107,6 +108,9 @@ func (s *Server) readBody(x *Exchange, ep endpoint, body []byte) *APIError {
 		return errInvalid("", "request body is not valid JSON: "+err.Error())
 	}
 	f := &x.fields
+	if x.rt != nil {
+		f.known = x.rt.models
+	}
 	if e := readRequest(ep, v, f); e != nil {
 		return e
 	}
@@ -124,6 +128,15 @@ func (e endpoint) promptKind() metering.PromptKind {
 		return metering.PromptText
 	}
 	return metering.PromptNone
+}
+
+// modelName is the request's model as a string: a configured model's own
+// name when mb is one (no copy, the common case), else a copy.
+func (f *requestFields) modelName(mb []byte) string {
+	if m, ok := f.known[string(mb)]; ok {
+		return m.name
+	}
+	return string(mb)
 }
 
 // readRequest validates the parsed body v for ep and fills f. Strings
@@ -148,7 +161,7 @@ func readRequest(ep endpoint, v *fastjson.Value, f *requestFields) *APIError {
 			return errInvalid("model", "model must be a non-empty string")
 		}
 		if !f.modelFromPath {
-			f.Model = string(mb)
+			f.Model = f.modelName(mb)
 		}
 	}
 	if sv := v.Get("stream"); sv != nil {
