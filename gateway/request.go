@@ -71,7 +71,7 @@ func (e endpoint) upstreamPath() string {
 type requestFields struct {
 	Model          string
 	known          map[string]*model // the configured models, whose names Model reuses instead of copying; nil = copy
-	modelFromPath  bool // Azure-style URL: /openai/deployments/{model}/…; the path wins over the body
+	modelFromPath  bool              // Azure-style URL: /openai/deployments/{model}/…; the path wins over the body
 	Stream         bool
 	IncludeUsage   bool // stream_options.include_usage
 	MaxTokens      int  // max_tokens or max_completion_tokens; 0 = unset
