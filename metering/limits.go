@@ -287,9 +287,9 @@ func (l *Limiter) result(store limitStore, p *plan, res *reserveResult, est, wor
 			r.headers.observe(c.kind, c.limit, res.values[i], res.resets[i])
 		case KindTokens:
 			r.headers.observe(c.kind, c.limit, res.values[i], res.resets[i])
-			r.items = append(r.items, settleItem{key: c.key, sumKey: c.sumKey, tokens: true})
+			r.items = append(r.items, settleItem{key: c.key, sumKey: c.sumKey, tokens: true, ref: res.refs[i]})
 		default:
-			r.items = append(r.items, settleItem{key: c.key})
+			r.items = append(r.items, settleItem{key: c.key, ref: res.refs[i]})
 		}
 	}
 	return r, nil

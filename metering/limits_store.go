@@ -24,6 +24,7 @@ type limitStore interface {
 type reserveResult struct {
 	values  [maxCounters]int64
 	resets  [maxCounters]time.Duration
+	refs    [maxCounters]memRef // the embedded store's entries, for the settlement
 	denied  int           // index of the denying counter, -1 when admitted
 	current int64         // the denying counter's use
 	wait    time.Duration // rate denial: until the request would fit
@@ -40,6 +41,14 @@ type settleItem struct {
 	tokens      bool  // a TPM entry re-weighed from → to; else a budget counter += delta
 	from, to    int64 // tokens
 	delta       int64 // budget
+	ref         memRef
+}
+
+// memRef is the embedded store's entry a reservation counted in, so its
+// settlement need not look the key up again; nil from other stores.
+type memRef struct {
+	ctr *memCounter
+	log *memLog
 }
 
 // memStore is the embedded store: one mutex over budget counters and sliding logs, expiry swept lazily.
@@ -54,9 +63,12 @@ type memStore struct {
 	now       func() time.Time
 }
 
+// An entry of the store's maps is live until it is deleted from them,
+// which marks it dead: a memRef to a live entry is the entry its key finds.
 type memCounter struct {
-	v   int64
-	exp int64 // Unix ns; 0: never
+	v    int64
+	exp  int64 // Unix ns; 0: never
+	dead bool
 }
 
 const memSweepEvery = 30 * time.Second
@@ -72,6 +84,21 @@ func (s *memStore) live(key string, now int64) *memCounter {
 	c := s.m[key]
 	if c != nil && c.expired(now) {
 		delete(s.m, key)
+		c.dead = true
+		return nil
+	}
+	return c
+}
+
+// liveRef is live(key) for an entry a reservation found: the entry itself
+// while it is in the map, without a lookup.
+func (s *memStore) liveRef(key string, c *memCounter, now int64) *memCounter {
+	if c == nil || c.dead {
+		return s.live(key, now)
+	}
+	if c.expired(now) {
+		delete(s.m, key)
+		c.dead = true
 		return nil
 	}
 	return c
@@ -86,12 +113,14 @@ func (s *memStore) sweep(now time.Time) {
 	for k, c := range s.m {
 		if c.expired(ns) {
 			delete(s.m, k)
+			c.dead = true
 		}
 	}
 	ms := now.UnixMilli()
 	for k, g := range s.logs {
 		if g.trim(ms); len(g.ent) == 0 {
 			delete(s.logs, k)
+			g.dead = true
 		}
 	}
 }
@@ -149,7 +178,7 @@ func (s *memStore) reserveLocked(p *plan, limitOf func(*counter) int64) (reserve
 				}
 			}
 			g.add(ms, c.inc)
-			r.values[i], r.resets[i] = g.sum, g.resetIn(ms)
+			r.values[i], r.resets[i], r.refs[i].log = g.sum, g.resetIn(ms), g
 			continue
 		}
 		mc := ctrs[i]
@@ -163,7 +192,7 @@ func (s *memStore) reserveLocked(p *plan, limitOf func(*counter) int64) (reserve
 		if c.ttl > 0 {
 			mc.exp = ns + int64(c.ttl)
 		}
-		r.values[i] = mc.v
+		r.values[i], r.refs[i].ctr = mc.v, mc
 	}
 	return r, nil
 }
@@ -177,13 +206,18 @@ func (s *memStore) adjust(_ context.Context, st settlement) error {
 
 func (s *memStore) adjustLocked(st settlement, now time.Time) {
 	ms, ns := now.UnixMilli(), now.UnixNano()
-	for _, it := range st.items {
+	for i := range st.items {
+		it := &st.items[i]
 		if it.tokens {
-			if g := s.logs[it.key]; g != nil {
+			g := it.ref.log
+			if g == nil || g.dead {
+				g = s.logs[it.key]
+			}
+			if g != nil {
 				g.trim(ms) // an entry that left the window is not re-weighed
 				g.reweigh(st.id, it.from, it.to)
 			}
-		} else if mc := s.live(it.key, ns); mc != nil { // an expired period is not recreated
+		} else if mc := s.liveRef(it.key, it.ref.ctr, ns); mc != nil { // an expired period is not recreated
 			mc.v += it.delta
 		}
 	}
