@@ -25,9 +25,9 @@ type reserveResult struct {
 	values  [maxCounters]int64
 	resets  [maxCounters]time.Duration
 	refs    [maxCounters]memRef // the embedded store's entries, for the settlement
-	denied  int           // index of the denying counter, -1 when admitted
-	current int64         // the denying counter's use
-	wait    time.Duration // rate denial: until the request would fit
+	denied  int                 // index of the denying counter, -1 when admitted
+	current int64               // the denying counter's use
+	wait    time.Duration       // rate denial: until the request would fit
 }
 
 // settlement is what Settle or Release changes: re-weighed TPM entries and budget deltas.
