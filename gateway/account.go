@@ -30,8 +30,11 @@ func (s *Server) account(x *Exchange) {
 			x.reservation.Release(context.Background())
 		}
 	}
+	requestID := "" // as the ledger keeps it; the access log reuses it
 	if s.stages.Ledger != nil && recorded {
-		rec := c.Record(&f)
+		rec := new(metering.Record) // handed to the ledger, not copied
+		*rec = c.Record(&f)
+		requestID = rec.RequestID
 		rec.AnsweredBy, rec.Stages = x.answeredBy, x.notes
 		if x.answeredBy != "" && cacheAnswered(x.cacheResult) {
 			rec.CacheHit = true
@@ -45,12 +48,12 @@ func (s *Server) account(x *Exchange) {
 		case x.rollout != nil:
 			rec.Rollout = x.split.Variant.String()
 		}
-		s.stages.Ledger.Add(&rec)
+		s.stages.Ledger.Put(rec)
 	}
 	if x.rollout != nil || x.shadow != nil {
 		s.observeRollout(x, c.Usage, micros, f.Duration) // gateway/rollout_split.go
 	}
-	s.observe(x, c.Usage, micros, f.Duration)
+	s.observe(x, c.Usage, micros, f.Duration, requestID)
 }
 
 // facts fills what a model API request's record says; it reports whether
@@ -71,8 +74,9 @@ func (x *Exchange) facts(f *metering.Facts) (recorded bool) {
 	return x.requested != nil
 }
 
-// observe feeds metrics, rolling health and the access log.
-func (s *Server) observe(x *Exchange, u metering.Usage, costMicros int64, dur time.Duration) {
+// observe feeds metrics, rolling health and the access log (requestID:
+// x's, when account already made it a string; else "").
+func (s *Server) observe(x *Exchange, u metering.Usage, costMicros int64, dur time.Duration, requestID string) {
 	tenant := ""
 	if x.principal != nil {
 		tenant = x.principal.Tenant
@@ -103,7 +107,10 @@ func (s *Server) observe(x *Exchange, u metering.Usage, costMicros int64, dur ti
 		})
 	}
 	if a := s.stages.Access; a != nil {
-		e := health.AccessEntry{RequestID: string(x.requestID), Tenant: tenant, Model: x.ServedModel(),
+		if requestID == "" {
+			requestID = string(x.requestID)
+		}
+		e := health.AccessEntry{RequestID: requestID, Tenant: tenant, Model: x.ServedModel(),
 			Deployment: x.accountableDeployment(), Status: x.status, ErrKind: x.errKind, Latency: dur, TTFT: x.ttft,
 			PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, CostMicros: costMicros,
 			Stream: x.fields.Stream, Policy: x.policyResult, Cache: x.cacheResult}

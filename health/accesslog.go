@@ -66,11 +66,11 @@ func (a *AccessLog) Log(e *AccessEntry) {
 	b = appendStringField(b, "model", e.Model)
 	b = appendStringField(b, "deployment", e.Deployment)
 	b = strconv.AppendInt(append(b, `,"status":`...), int64(e.Status), 10)
-	b = appendFloat(append(b, `,"latency_ms":`...), msFloat(e.Latency))
-	b = appendFloat(append(b, `,"ttft_ms":`...), msFloat(e.TTFT))
+	b = appendScaled(append(b, `,"latency_ms":`...), e.Latency.Microseconds(), 3)
+	b = appendScaled(append(b, `,"ttft_ms":`...), e.TTFT.Microseconds(), 3)
 	b = strconv.AppendInt(append(b, `,"prompt_tokens":`...), int64(e.PromptTokens), 10)
 	b = strconv.AppendInt(append(b, `,"completion_tokens":`...), int64(e.CompletionTokens), 10)
-	b = appendFloat(append(b, `,"cost_usd":`...), float64(e.CostMicros)/1e6)
+	b = appendScaled(append(b, `,"cost_usd":`...), e.CostMicros, 6)
 	b = appendStringField(b, "cache", e.Cache)
 	b = appendStringField(b, "policy", e.Policy)
 	b = strconv.AppendBool(append(b, `,"stream":`...), e.Stream)
@@ -113,4 +113,38 @@ func appendFloat(b []byte, f float64) []byte {
 	return strconv.AppendFloat(b, f, format, -1, 64)
 }
 
-func msFloat(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+// appendScaled writes v / 10^dec (dec ≤ 6) as appendFloat writes
+// float64(v) / 10^dec, from the integer: the exact decimal with its
+// trailing zeros dropped is the shortest one that float parses back to
+// (its neighbours are 10^-dec apart, far more than the float's precision,
+// below 2^50; TestAppendScaledMatchesFloat). Larger values take the float
+// path. A strconv float costs several times this.
+func appendScaled(b []byte, v int64, dec int) []byte {
+	if v <= -maxScaled || v >= maxScaled {
+		return appendFloat(b, float64(v)/pow10[dec])
+	}
+	if v < 0 {
+		b = append(b, '-')
+		v = -v
+	}
+	p := int64(pow10[dec])
+	b = strconv.AppendInt(b, v/p, 10)
+	frac := v % p
+	if frac == 0 {
+		return b
+	}
+	var digits [6]byte
+	n := dec
+	for i := dec - 1; i >= 0; i-- {
+		digits[i] = byte('0' + frac%10)
+		frac /= 10
+	}
+	for digits[n-1] == '0' {
+		n--
+	}
+	return append(append(b, '.'), digits[:n]...)
+}
+
+const maxScaled = 1 << 50
+
+var pow10 = [...]float64{1, 10, 100, 1e3, 1e4, 1e5, 1e6}

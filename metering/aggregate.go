@@ -1,6 +1,7 @@
 package metering
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -70,29 +71,48 @@ const (
 	sepKV    = "\x1c"
 )
 
-var stripSeps = strings.NewReplacer(sepField, "", sepTag, "", sepKV, "", "\x1d", "")
-
 // encodeDims encodes a record's dimensions as one string: tenant, team, key, model, sorted tags.
-func encodeDims(r *Record) string {
-	var b strings.Builder
-	for _, s := range []string{r.Tenant, r.Team, r.KeyID, r.model()} {
-		b.WriteString(stripSeps.Replace(s))
-		b.WriteString(sepField)
+func encodeDims(r *Record) string { return string(appendDims(nil, r)) }
+
+// appendDims appends encodeDims(r) to dst: with a reused dst, the file
+// store looks a record's aggregate up without allocating.
+func appendDims(dst []byte, r *Record) []byte {
+	for _, s := range [4]string{r.Tenant, r.Team, r.KeyID, r.model()} {
+		dst = append(appendStripped(dst, s), sepField...)
 	}
-	keys := make([]string, 0, len(r.Tags))
+	if len(r.Tags) == 0 {
+		return dst
+	}
+	var buf [8]string
+	keys := buf[:0]
 	for k := range r.Tags {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	for i, k := range keys {
 		if i > 0 {
-			b.WriteString(sepTag)
+			dst = append(dst, sepTag...)
 		}
-		b.WriteString(stripSeps.Replace(k))
-		b.WriteString(sepKV)
-		b.WriteString(stripSeps.Replace(r.Tags[k]))
+		dst = append(appendStripped(dst, k), sepKV...)
+		dst = appendStripped(dst, r.Tags[k])
 	}
-	return b.String()
+	return dst
+}
+
+// appendStripped appends s without the separator bytes (0x1c–0x1f), so a
+// name cannot forge fields.
+func appendStripped(dst []byte, s string) []byte {
+	for {
+		i := 0
+		for i < len(s) && (s[i] < 0x1c || s[i] > 0x1f) {
+			i++
+		}
+		dst = append(dst, s[:i]...)
+		if i == len(s) {
+			return dst
+		}
+		s = s[i+1:]
+	}
 }
 
 // dims is a decoded dimension string.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"sync"
 	"time"
@@ -76,6 +77,12 @@ type Ledger struct {
 	mu     sync.RWMutex // guards closed against Add sending on a closed queue
 	closed bool
 	queue  chan *Record
+	// wake ends the writer's linger early: Add sends when the queue holds
+	// wakeAt records (with the one the writer holds, a batch; or half a
+	// small queue); closing is closed with the queue.
+	wake    chan struct{}
+	wakeAt  int
+	closing chan struct{}
 
 	abort   chan struct{} // Close's context expired: spool what is left instead of writing to the store
 	stopped chan struct{} // writer exited
@@ -117,7 +124,9 @@ func OpenLedger(opts LedgerOptions) (*Ledger, error) {
 		log = slog.Default()
 	}
 	log = log.With("component", "ledger")
-	l := &Ledger{opts: opts, log: log, queue: make(chan *Record, opts.QueueSize), abort: make(chan struct{}), stopped: make(chan struct{})}
+	l := &Ledger{opts: opts, log: log, queue: make(chan *Record, opts.QueueSize), wake: make(chan struct{}, 1),
+		wakeAt: max(1, min(ledgerBatch-1, opts.QueueSize/2)), closing: make(chan struct{}), abort: make(chan struct{}),
+		stopped: make(chan struct{})}
 	var err error
 	if opts.Redis != nil {
 		rs := newRedisStore(opts)
@@ -148,8 +157,18 @@ func OpenLedger(opts LedgerOptions) (*Ledger, error) {
 // Add queues a copy of rec and returns at once. When the queue is full it appends the record to the
 // spool file instead (a page-cache write, only under overload); when even that fails the record is
 // counted in tollgate_ledger_dropped_total and logged with its request id.
-func (l *Ledger) Add(rec *Record) {
-	r := rec.clone()
+func (l *Ledger) Add(rec *Record) { l.Put(rec.clone()) }
+
+// Put is Add for a record the caller gives up: r itself is queued (its
+// maps are still copied: they may be shared). The caller must not touch r
+// afterwards.
+func (l *Ledger) Put(r *Record) {
+	if r.Tags != nil {
+		r.Tags = maps.Clone(r.Tags)
+	}
+	if r.Stages != nil {
+		r.Stages = maps.Clone(r.Stages)
+	}
 	if r.RequestID == "" {
 		r.RequestID = newRequestID() // a stable id makes spool replay idempotent
 	}
@@ -159,6 +178,9 @@ func (l *Ledger) Add(rec *Record) {
 		select {
 		case l.queue <- r:
 			l.mu.RUnlock()
+			if len(l.queue) >= l.wakeAt {
+				l.nudge()
+			}
 			return
 		default:
 		}
@@ -172,6 +194,15 @@ func (l *Ledger) Add(rec *Record) {
 		queueDroppedLedgerSpilled.Inc()
 	}
 	l.spill([]*Record{r})
+}
+
+// nudge wakes the writer from its linger (it does not wait on the queue
+// meanwhile, so a record queued wakes nobody).
+func (l *Ledger) nudge() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
 }
 
 // spill appends records to the spool; the last resort before a counted drop.
@@ -196,6 +227,7 @@ func (l *Ledger) Close(ctx context.Context) error {
 	}
 	l.closed = true
 	close(l.queue)
+	close(l.closing)
 	l.mu.Unlock()
 	select {
 	case <-l.stopped:
@@ -265,12 +297,29 @@ func (l *Ledger) run() {
 	}
 }
 
-// gather fills batch from the queue: what is waiting now, then what
-// arrives within the linger, up to a full batch. ok is false when the
-// queue was closed.
+// gather fills batch (its first record taken) for one group commit: it
+// waits out the linger, or until Add finds the queue holding wakeAt records
+// or Close closes it, then takes what is queued, up to a full batch. While
+// it waits it does not receive, so queueing a record wakes no goroutine: the
+// writer wakes once a batch, not once a record. ok is false when the queue
+// was closed.
 func (l *Ledger) gather(batch []*Record, linger *time.Timer) (_ []*Record, ok bool) {
-	linger.Reset(l.opts.Linger)
-	defer linger.Stop()
+	select {
+	case <-l.wake: // left by an Add while the last batch was written: the length says
+	default:
+	}
+	if len(l.queue) < l.wakeAt {
+		linger.Reset(l.opts.Linger)
+		select {
+		case <-linger.C:
+		case <-l.wake:
+			linger.Stop()
+		case <-l.closing:
+			linger.Stop()
+		case <-l.abort:
+			linger.Stop()
+		}
+	}
 	for len(batch) < ledgerBatch {
 		select {
 		case r, ok := <-l.queue:
@@ -278,7 +327,7 @@ func (l *Ledger) gather(batch []*Record, linger *time.Timer) (_ []*Record, ok bo
 				return batch, false
 			}
 			batch = append(batch, r)
-		case <-linger.C:
+		default:
 			return batch, true
 		}
 	}

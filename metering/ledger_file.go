@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+	"unsafe"
 )
 
 // fileStore is the embedded ledger: append-only JSON-lines files rotated per UTC day and by size
@@ -25,6 +26,7 @@ type fileStore struct {
 	closed    bool
 	covered   map[string]int64 // file base name → bytes whose records are in agg
 	agg       map[aggKey]*Totals
+	dims      []byte // aggregate's key, written once per record and reused
 	lastCheck time.Time
 	lastPrune time.Time
 }
@@ -185,10 +187,15 @@ func terminateLastLine(f *os.File) error {
 	return err
 }
 
+// aggregate adds r to its hour's totals. The key is looked up through a
+// view of a reused buffer (a map lookup keeps nothing); only a new key is
+// copied into a string of its own.
 func (s *fileStore) aggregate(r *Record) {
-	k := aggKey{hour: hourOf(r.Time), dims: encodeDims(r)}
+	s.dims = appendDims(s.dims[:0], r)
+	k := aggKey{hour: hourOf(r.Time), dims: unsafe.String(unsafe.SliceData(s.dims), len(s.dims))}
 	t := s.agg[k]
 	if t == nil {
+		k.dims = string(s.dims)
 		t = &Totals{}
 		s.agg[k] = t
 	}

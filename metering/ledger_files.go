@@ -23,6 +23,9 @@ type dayFiles struct {
 
 	open map[string]*dayFile // by day; the few days being written
 	buf  []byte
+
+	lastDayNum int64  // the day (since the epoch, UTC) of lastDay
+	lastDay    string // the last record's day name: a batch's records share it
 }
 
 type dayFile struct {
@@ -121,7 +124,7 @@ func (d *dayFiles) write(recs []*Record, written func(name string, size int64)) 
 		if err != nil {
 			return err
 		}
-		f, err := d.fileFor(r.Time.Format(time.DateOnly), int64(len(d.buf)))
+		f, err := d.fileFor(d.dayName(r.Time), int64(len(d.buf)))
 		if err != nil {
 			return err
 		}
@@ -141,6 +144,23 @@ func (d *dayFiles) write(recs []*Record, written func(name string, size int64)) 
 	}
 	d.closeIdle()
 	return nil
+}
+
+// dayName is t's day as files name it (YYYY-MM-DD, t's own zone: UTC for
+// every record written), formatted once per day rather than per record.
+func (d *dayFiles) dayName(t time.Time) string {
+	if t.Location() != time.UTC {
+		return t.Format(time.DateOnly)
+	}
+	u := t.Unix()
+	n := u / 86400
+	if u%86400 < 0 {
+		n--
+	}
+	if n != d.lastDayNum || d.lastDay == "" {
+		d.lastDayNum, d.lastDay = n, t.Format(time.DateOnly)
+	}
+	return d.lastDay
 }
 
 // fileFor returns day's current file, opening it (the last of the day on disk) or rotating it when

@@ -165,21 +165,23 @@ type Reservation struct {
 // budgets +worstCostMicros, for every scope of s, atomically (one Redis round trip with Redis).
 // Denied: a *LimitError wrapping ErrRateLimited or ErrBudgetExceeded; nothing is counted.
 func (l *Limiter) Reserve(ctx context.Context, s Subject, estTokens int, worstCostMicros int64) (*Reservation, error) {
-	var a Admission
-	l.Plan(&a, s)
-	return l.ReservePlanned(ctx, &a, estTokens, worstCostMicros)
+	a := new(Admission)
+	l.Plan(a, s)
+	return l.ReservePlanned(ctx, a, estTokens, worstCostMicros)
 }
 
 // ReservePlanned is Reserve on a planned admission (Plan): its counters are
-// not built again. a must not be used by two requests.
+// not built again, and the Reservation is kept in a (nothing is allocated
+// per request): it is valid while a is, so settle or release it before a is
+// reused. a must not be used by two requests.
 func (l *Limiter) ReservePlanned(ctx context.Context, a *Admission, estTokens int, worstCostMicros int64) (*Reservation, error) {
 	est, worst := int64(max(estTokens, 0)), max(worstCostMicros, 0)
-	p := &a.p
+	p, into := &a.p, a.reservation()
 	p.setIncrements(est, worst)
 	if l.remote == nil {
-		return l.reserveOn(ctx, l.local, p, est, worst)
+		return l.reserveOn(ctx, l.local, p, est, worst, into)
 	}
-	r, err := l.reserveRedis(ctx, p, est, worst)
+	r, err := l.reserveRedis(ctx, p, est, worst, into)
 	if err == nil || !errors.Is(err, errRedisFailed) {
 		return r, err
 	}
@@ -190,10 +192,10 @@ func (l *Limiter) ReservePlanned(ctx context.Context, a *Admission, estTokens in
 	case FailClosed:
 		return nil, ErrLimiterUnavailable
 	case FailLocal:
-		return l.reserveOn(ctx, l.local, p, est, worst)
+		return l.reserveOn(ctx, l.local, p, est, worst, into)
 	}
 	p.id = 0
-	return l.reserveOn(ctx, l.leases, p, est, worst)
+	return l.reserveOn(ctx, l.leases, p, est, worst, into)
 }
 
 // errRedisFailed marks a Redis call that failed (both attempts) or was skipped while Redis is down.
@@ -201,7 +203,7 @@ var errRedisFailed = errors.New("redis unavailable")
 
 // reserveRedis runs the plan on Redis. A denial by a budget this replica holds leases on gives those
 // leases back and asks once more, so leases never deny the replica the last of a budget.
-func (l *Limiter) reserveRedis(ctx context.Context, p *plan, est, worst int64) (*Reservation, error) {
+func (l *Limiter) reserveRedis(ctx context.Context, p *plan, est, worst int64, into *Reservation) (*Reservation, error) {
 	var res reserveResult
 	run := func(c context.Context) (err error) { res, err = l.remote.reserve(c, p); return err }
 	if err := l.callRedis(ctx, run); err != nil {
@@ -218,7 +220,7 @@ func (l *Limiter) reserveRedis(ctx context.Context, p *plan, est, worst int64) (
 		}
 	}
 	if res.denied < 0 && l.leases != nil {
-		if moves := l.leases.observe(p, res.values); len(moves) > 0 {
+		if moves := l.leases.observe(p, res.values[:]); len(moves) > 0 {
 			select {
 			case l.topUps <- moves:
 			default:
@@ -226,7 +228,7 @@ func (l *Limiter) reserveRedis(ctx context.Context, p *plan, est, worst int64) (
 			}
 		}
 	}
-	return l.result(l.remote, p, res, est, worst)
+	return l.result(l.remote, p, &res, est, worst, into)
 }
 
 // callRedis runs fn with Timeout, and once more with RetryTimeout if that failed (fn must be
@@ -256,16 +258,16 @@ func (l *Limiter) callRedis(ctx context.Context, fn func(context.Context) error)
 	return fmt.Errorf("%w: %w", errRedisFailed, err)
 }
 
-func (l *Limiter) reserveOn(ctx context.Context, store limitStore, p *plan, est, worst int64) (*Reservation, error) {
+func (l *Limiter) reserveOn(ctx context.Context, store limitStore, p *plan, est, worst int64, into *Reservation) (*Reservation, error) {
 	res, err := store.reserve(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	return l.result(store, p, res, est, worst)
+	return l.result(store, p, &res, est, worst, into)
 }
 
-// result turns a store's answer into a Reservation or a LimitError.
-func (l *Limiter) result(store limitStore, p *plan, res reserveResult, est, worst int64) (*Reservation, error) {
+// result turns a store's answer into a Reservation (filled into r) or a LimitError.
+func (l *Limiter) result(store limitStore, p *plan, res *reserveResult, est, worst int64, r *Reservation) (*Reservation, error) {
 	if res.denied >= 0 {
 		le := p.counters[res.denied].denial(res.current, res.wait)
 		if le.Kind == KindRequests || le.Kind == KindTokens {
@@ -275,8 +277,9 @@ func (l *Limiter) result(store limitStore, p *plan, res reserveResult, est, wors
 		}
 		return nil, le
 	}
-	r := &Reservation{l: l, store: store, id: p.id, est: est, worst: worst}
-	r.items = make([]settleItem, 0, len(p.counters))
+	r.l, r.store, r.id, r.est, r.worst, r.headers = l, store, p.id, est, worst, RateHeaders{}
+	r.items = r.items[:0]
+	r.done.Store(false)
 	for i := range p.counters {
 		c := &p.counters[i]
 		switch c.kind {
@@ -284,9 +287,9 @@ func (l *Limiter) result(store limitStore, p *plan, res reserveResult, est, wors
 			r.headers.observe(c.kind, c.limit, res.values[i], res.resets[i])
 		case KindTokens:
 			r.headers.observe(c.kind, c.limit, res.values[i], res.resets[i])
-			r.items = append(r.items, settleItem{key: c.key, sumKey: c.sumKey, tokens: true})
+			r.items = append(r.items, settleItem{key: c.key, sumKey: c.sumKey, tokens: true, ref: res.refs[i]})
 		default:
-			r.items = append(r.items, settleItem{key: c.key})
+			r.items = append(r.items, settleItem{key: c.key, ref: res.refs[i]})
 		}
 	}
 	return r, nil

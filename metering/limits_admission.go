@@ -8,6 +8,7 @@ type Admission struct {
 	subject Subject
 	p       plan
 	planned bool
+	res     Reservation // the reservation ReservePlanned hands out, kept here to spare an allocation
 }
 
 // Plan makes a the admission of s under the limits in force now. It does
@@ -37,8 +38,19 @@ func (p *plan) setIncrements(est, worst int64) {
 	}
 }
 
-// Reuse empties a for another request, keeping its memory.
+// reservation is where ReservePlanned puts a's reservation: a's own, unless
+// that one is still held (not settled or released), then a new one.
+func (a *Admission) reservation() *Reservation {
+	if r := &a.res; r.l == nil || r.done.Load() {
+		return r
+	}
+	return new(Reservation)
+}
+
+// Reuse empties a for another request, keeping its memory. A Reservation
+// a handed out must be settled or released before.
 func (a *Admission) Reuse() Admission {
 	clear(a.p.counters) // their keys belong to a cached plan
-	return Admission{p: plan{counters: a.p.counters[:0]}}
+	clear(a.res.items)
+	return Admission{p: plan{counters: a.p.counters[:0]}, res: Reservation{items: a.res.items[:0]}}
 }

@@ -53,3 +53,47 @@ func TestAdmissionPlansOnceForSpendAndReserve(t *testing.T) {
 		}
 	})
 }
+
+// The reservation lives in the Admission; reserving again while it is held
+// (not settled or released) hands out another, so neither settles the
+// other's amounts, and Reuse starts a fresh one.
+func TestAdmissionKeepsAHeldReservation(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, newLimiter func(RuleSource, *fakeClock) *Limiter) {
+		clock := &fakeClock{t: time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)}
+		l := newLimiter(&StaticRules{DefaultTeam: Limit{DailyMicros: 10000}}, clock)
+		s := Subject{Tenant: "acme", Team: "search", KeyID: "k1", Model: "m"}
+		var a Admission
+		l.Plan(&a, s)
+		r1, err := l.ReservePlanned(ctx, &a, 10, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r2, err := l.ReservePlanned(ctx, &a, 10, 2000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r1 == r2 {
+			t.Fatal("a second reservation on a held admission reused the first")
+		}
+		spent := func() int64 { sp, _ := l.Spend(ctx, s); return sp.Team.TodayMicros }
+		if got := spent(); got != 3000 {
+			t.Fatalf("two reservations: %d; want 3000", got)
+		}
+		r1.Settle(ctx, 5, 100)
+		r2.Release(ctx)
+		r1.Settle(ctx, 5, 900) // a second settle does nothing
+		if got := spent(); got != 100 {
+			t.Fatalf("after settling the first at 100 and releasing the second: %d; want 100", got)
+		}
+		a = a.Reuse()
+		l.Plan(&a, s)
+		r3, err := l.ReservePlanned(ctx, &a, 10, 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r3.Settle(ctx, 5, 50)
+		if got := spent(); got != 150 {
+			t.Fatalf("after a reused admission's reservation settled at 50: %d; want 150", got)
+		}
+	})
+}

@@ -16,30 +16,25 @@ type planCache struct {
 }
 
 type planTemplate struct {
-	rules    Rules // the rules the limits were taken from
-	day      int   // UTC yyyymmdd the keys were written for
-	counters []counter
-	ends     []time.Time // per counter: when its budget period ends (zero: never, or a rate counter)
-	marker   string
+	rules            Rules // the rules the limits were taken from
+	dayStart, dayEnd int64 // the UTC day the keys were written for, [start, end) in Unix ns
+	counters         []counter
+	ends             []int64 // per counter: when its budget period ends, Unix ns (0: never, or a rate counter)
+	marker           string
 }
 
 // planCacheSize bounds the subjects kept (a few MB at most).
 const planCacheSize = 4096
 
-func utcDay(t time.Time) int {
-	y, m, d := t.Date()
-	return y*10000 + int(m)*100 + d
-}
-
 // plan returns s's plan under r at now, from the cache when it can. Its
 // counters reuse dst's memory.
 func (c *planCache) plan(dst []counter, s Subject, r Rules, now time.Time) plan {
 	now = now.UTC()
-	day := utcDay(now)
+	ns := now.UnixNano()
 	c.mu.RLock()
 	t := c.m[s]
 	c.mu.RUnlock()
-	if t == nil || t.day != day || t.rules != r {
+	if t == nil || ns < t.dayStart || ns >= t.dayEnd || t.rules != r {
 		t = newPlanTemplate(s, r, now)
 		c.mu.Lock()
 		if c.m == nil || len(c.m) >= planCacheSize {
@@ -50,8 +45,8 @@ func (c *planCache) plan(dst []counter, s Subject, r Rules, now time.Time) plan 
 	}
 	p := plan{now: now, marker: t.marker, counters: append(dst[:0], t.counters...)}
 	for i, end := range t.ends {
-		if !end.IsZero() {
-			p.counters[i].reset = end.Sub(now)
+		if end != 0 {
+			p.counters[i].reset = time.Duration(end - ns)
 		}
 	}
 	return p
@@ -59,10 +54,13 @@ func (c *planCache) plan(dst []counter, s Subject, r Rules, now time.Time) plan 
 
 func newPlanTemplate(s Subject, r Rules, now time.Time) *planTemplate {
 	p := buildPlan(s, r, now, 0, 0)
-	t := &planTemplate{rules: r, day: utcDay(now), counters: p.counters, ends: make([]time.Time, len(p.counters)), marker: p.marker}
+	y, m, d := now.Date()
+	day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	t := &planTemplate{rules: r, dayStart: day.UnixNano(), dayEnd: day.AddDate(0, 0, 1).UnixNano(),
+		counters: p.counters, ends: make([]int64, len(p.counters)), marker: p.marker}
 	for i, c := range p.counters {
 		if c.reset != 0 {
-			t.ends[i] = now.Add(c.reset)
+			t.ends[i] = now.UnixNano() + int64(c.reset)
 		}
 	}
 	return t

@@ -215,7 +215,8 @@ func (s *redisLimitStore) reserve(ctx context.Context, p *plan) (reserveResult, 
 	if len(res) != 2*n {
 		return reserveResult{}, fmt.Errorf("limits script returned %d values for %d counters", len(res), n)
 	}
-	r := reserveResult{values: res[:n], resets: make([]time.Duration, n), denied: -1}
+	r := reserveResult{denied: -1}
+	copy(r.values[:], res[:n])
 	for i, ms := range res[n:] {
 		r.resets[i] = time.Duration(ms) * time.Millisecond
 	}

@@ -22,8 +22,9 @@ type logEntry struct {
 
 // memLog is a sliding log with its weight sum. Appends are in time order under the store's mutex.
 type memLog struct {
-	ent []logEntry // live entries are ent[head:]; the prefix is dropped when append reallocates
-	sum int64
+	ent  []logEntry // live entries are ent[head:]; the prefix is dropped when append reallocates
+	sum  int64
+	dead bool // deleted from the store (see memCounter)
 }
 
 func windowMillis() int64 { return rateWindow.Milliseconds() }

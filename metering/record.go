@@ -91,15 +91,9 @@ func normalizeCost(picos, micros int64) (int64, int64) {
 	}
 }
 
-// clone copies r so the caller may reuse it; maps are the only shared references.
+// clone copies r so the caller may reuse it (Put copies the maps).
 func (r *Record) clone() *Record {
 	c := *r
-	if r.Tags != nil {
-		c.Tags = maps.Clone(r.Tags)
-	}
-	if r.Stages != nil {
-		c.Stages = maps.Clone(r.Stages)
-	}
 	return &c
 }
 

@@ -3,7 +3,11 @@
 // by hand, VictoriaMetrics-style (dst in, dst out).
 package jsonw
 
-import "unicode/utf8"
+import (
+	"encoding/binary"
+	"unicode/utf8"
+	"unsafe"
+)
 
 const hex = "0123456789abcdef"
 
@@ -11,8 +15,11 @@ const hex = "0123456789abcdef"
 // the output is always valid JSON.
 func String(dst []byte, s string) []byte {
 	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
+	start, i := 0, 0
+	for i+8 <= len(s) && plain8(word(s[i:])) { // a plain ASCII prefix (most strings are one), 8 bytes a step
+		i += 8
+	}
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
@@ -48,6 +55,28 @@ func String(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// Masks of every byte of a word, for plain8.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// word is the first 8 bytes of s (len(s) ≥ 8) as one little-endian load.
+func word(s string) uint64 {
+	return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), 8))
+}
+
+// plain8 reports whether the 8 bytes of w are ASCII that JSON writes as
+// they are: none below 0x20, no '"' or '\\', none with the high bit set.
+// The classic SWAR tests on one word: (w - n·ones) &^ w has a byte's high
+// bit set where some byte is below n (exact as a whole: a borrow comes
+// only from a byte that is itself below n), so n = 1 on w XOR c finds a c.
+func plain8(w uint64) bool {
+	quote, backslash := w^('"'*ones), w^('\\'*ones)
+	special := (w-0x20*ones)&^w | (quote-ones)&^quote | (backslash-ones)&^backslash
+	return (special|w)&highs == 0
 }
 
 // Bytes is String for a byte slice.
