@@ -241,12 +241,16 @@ func (s *state) call(fn *function, args []operand, caller []*ast.Term) (*ast.Ter
 		return nil, aborted
 	}
 	loc := s.stack[base : base+fn.size]
-	clear(loc)
+	if poisonStale != nil {
+		poison(loc)
+	}
+	for _, l := range fn.clear { // the rest is written before it is read
+		loc[l] = nil
+	}
 	for i, p := range fn.params {
 		loc[p] = readRaw(&args[i], caller)
 	}
 	s.sp += fn.size
-	s.high = max(s.high, s.sp)
 	var res *ast.Term
 	ran := false
 	for _, b := range fn.blocks {
