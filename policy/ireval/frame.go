@@ -165,4 +165,3 @@ func poison(loc []*ast.Term) {
 		loc[i] = poisonStale
 	}
 }
-

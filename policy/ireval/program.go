@@ -42,9 +42,9 @@ type function struct {
 	params  []int
 	ret     int
 	blocks  []*block
-	size    int  // number of locals
+	size    int   // number of locals
 	clear   []int // the locals a call clears (see frame.go)
-	memo    bool // params are exactly (input, data): the result is memoised per evaluation
+	memo    bool  // params are exactly (input, data): the result is memoised per evaluation
 	index   int
 	path    string // data path for dynamic calls, NUL-joined; "" for none
 	stack   int    // locals of this function and its deepest callee chain
