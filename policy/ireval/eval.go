@@ -62,6 +62,8 @@ type state struct {
 	nrec      int
 	smalls    []*SmallSet // see smallset.go; smalls[:nsmall] in use
 	nsmall    int
+	smallObjs []*SmallObject // see smallobject.go; smallObjs[:nsmallObj] in use
+	nsmallObj int
 	lazy      bool // EvalLazy: a record result is returned as it is
 }
 
@@ -209,6 +211,7 @@ func (p *Program) release(s *state) {
 	s.terms = s.terms[:0]
 	s.releaseRecords()
 	s.releaseSmallSets()
+	s.releaseSmallObjects()
 	s.ret, s.result, s.err, s.cancel, s.out = nil, nil, nil, nil, nil
 	s.bctx.Context, s.bctx.Cancel, s.bctx.Time = nil, nil, nil
 	p.pool.Put(s)

@@ -165,25 +165,12 @@ func (s *state) run(b *block, loc []*ast.Term) int {
 			}
 			arr.Value = a.Append(v)
 		case opObjectInsert, opObjectInsertOnce:
-			obj, k, v := loc[st.target], read(&st.a, loc), read(&st.b, loc)
-			o, ok := obj.Value.(ast.Object)
-			if !ok || k == nil || v == nil {
+			k, v := read(&st.a, loc), read(&st.b, loc)
+			if k == nil || v == nil {
 				return 0
 			}
-			if o == emptyObject {
-				o = ast.NewObjectWithCapacity(st.index)
-				obj.Value = o
-			}
-			cur := o.Get(k)
-			switch {
-			case cur == nil:
-				o.Insert(k, v)
-			case cur.Value.Compare(v.Value) == 0: // already there
-			case st.op == opObjectInsertOnce:
-				s.err = s.conflict(st, "object keys must be unique")
-				return aborted
-			default:
-				obj.Value = replaced(o, k, v)
+			if c := s.objectInsert(st, loc[st.target], k, v); c != done {
+				return c
 			}
 		case opObjectMerge:
 			a, b := concrete(loc[st.a.local]), concrete(loc[st.b.local])

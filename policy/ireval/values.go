@@ -45,9 +45,11 @@ func dot(src, key *ast.Term) *ast.Term {
 	return nil
 }
 
-// concreteSet materialises a SmallSet (see concrete); a LazyObject stays lazy.
+// concreteSet materialises a SmallSet or a SmallObject (see concrete); a
+// LazyObject stays lazy.
 func concreteSet(t *ast.Term) *ast.Term {
-	if _, ok := t.Value.(*SmallSet); ok {
+	switch t.Value.(type) {
+	case *SmallSet, *SmallObject:
 		return concrete(t)
 	}
 	return t
