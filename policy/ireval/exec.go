@@ -134,7 +134,7 @@ func (s *state) run(b *block, loc []*ast.Term) int {
 			if a == nil || b == nil {
 				return 0
 			}
-			if (a == b || a.Value.Compare(b.Value) == 0) != (st.op == opEqual) {
+			if equal(a, b) != (st.op == opEqual) {
 				return 0
 			}
 		case opIsArray:
@@ -275,6 +275,12 @@ func (s *state) callBuiltin(st *stmt, loc []*ast.Term) (*ast.Term, int) {
 			return nil, 0
 		}
 		s.args = append(s.args, v)
+	}
+	if st.bi.native != nil {
+		if v := st.bi.native(s.args); v != nil {
+			return v, done
+		}
+		return nil, 0
 	}
 	s.out, s.collect = nil, st.bi.relation
 	s.outs = s.outs[:0]

@@ -55,6 +55,20 @@ func concreteSet(t *ast.Term) *ast.Term {
 	return t
 }
 
+// equal is Equal's test, a.Value.Compare(b.Value) == 0, with the common
+// case first: two strings (input.phase == "request" in every rule).
+func equal(a, b *ast.Term) bool {
+	if a == b {
+		return true
+	}
+	if as, ok := a.Value.(ast.String); ok {
+		if bs, ok := b.Value.(ast.String); ok {
+			return as == bs
+		}
+	}
+	return a.Value.Compare(b.Value) == 0
+}
+
 func length(v ast.Value) (int, bool) {
 	switch x := v.(type) {
 	case *ast.Array:
