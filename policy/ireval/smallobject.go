@@ -19,6 +19,11 @@ type SmallObject struct {
 // maxSmallObject is the most keys a SmallObject holds; one more makes it an ast.Object.
 const maxSmallObject = 8
 
+// maxPooledSmall bounds the SmallSets and SmallObjects one evaluation takes
+// from its state: a comprehension building thousands of them gets ordinary
+// collections past it, so a pooled state never holds more than this many.
+const maxPooledSmall = 256
+
 // Len is the number of keys.
 func (o *SmallObject) Len() int { return len(o.keys) }
 
@@ -89,10 +94,14 @@ func (s *state) objectInsert(st *stmt, obj, k, v *ast.Term) int {
 		return done
 	case ast.Object:
 		if o == emptyObject {
-			small := s.newSmallObject()
-			small.keys, small.vals = append(small.keys, k), append(small.vals, v)
-			obj.Value = small
-			return done
+			if s.nsmallObj < maxPooledSmall {
+				small := s.newSmallObject()
+				small.keys, small.vals = append(small.keys, k), append(small.vals, v)
+				obj.Value = small
+				return done
+			}
+			o = ast.NewObjectWithCapacity(st.index) // past the pool's bound: an ordinary object
+			obj.Value = o
 		}
 		cur := o.Get(k)
 		switch {

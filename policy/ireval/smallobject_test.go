@@ -31,6 +31,9 @@ out := {"o": o}`, "",
 		`{"xs": [{"k": "a", "v": 1}, {"k": "b", "v": 1}, {"k": "c", "v": 1}, {"k": "d", "v": 1}, {"k": "e", "v": 1},
 			{"k": "f", "v": 1}, {"k": "g", "v": 1}, {"k": "h", "v": 1}, {"k": "i", "v": 1}, {"k": "a", "v": 2}]}`, // conflict after growing
 		`{"xs": [{"k": 1, "v": "x"}, {"k": 1.0, "v": "x"}]}`)
+	differential(t, "more small collections than the pool holds", `package t
+out := {"objs": [{"k": x, "s": {x, "y"}} | some x in numbers.range(1, input.n)], "count": count({{x: x} | some x in numbers.range(1, input.n)})}`, "",
+		`{"n": 300}`, `{"n": 600}`, `{"n": 3}`)
 	differential(t, "object comprehension with a repeated key", `package t
 out := {"c": {k: 1 | some k in input.ks}}`, "", `{"ks": ["a", "b", "a"]}`, `{"ks": []}`)
 }
