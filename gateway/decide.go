@@ -155,7 +155,13 @@ func safePolicyHeader(k string) bool {
 	return strings.HasPrefix(lk, "x-") && !strings.HasPrefix(lk, "x-tollgate-") && !strings.HasPrefix(lk, "x-ratelimit") && lk != "x-request-id"
 }
 
+// mergeTags is base with add over it. base may be shared (the key's tags
+// from config), so it is copied; add is the decision's own map, made for
+// this request, and serves as it is when there is nothing to merge.
 func mergeTags(base, add map[string]string) map[string]string {
+	if len(base) == 0 {
+		return add
+	}
 	out := make(map[string]string, len(base)+len(add))
 	for k, v := range base {
 		out[k] = v

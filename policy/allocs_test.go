@@ -11,7 +11,8 @@ import (
 
 // TestDecideAllocs guards both evaluators against plain OPA on the same
 // policy and input (when written: compiled 39, topdown engine 333, plain
-// OPA 804): allocations are exact, unlike times on a shared machine.
+// OPA 804; compiled 13 since partial objects start small): allocations are
+// exact, unlike times on a shared machine.
 func TestDecideAllocs(t *testing.T) {
 	pq := naiveQuery(t)
 	in := typicalInput()
@@ -24,7 +25,7 @@ func TestDecideAllocs(t *testing.T) {
 	for _, c := range []struct {
 		evaluator string
 		maxShare  float64
-	}{{EvaluatorCompiled, 0.1}, {EvaluatorOPA, 0.6}} {
+	}{{EvaluatorCompiled, 0.03}, {EvaluatorOPA, 0.6}} {
 		e := openTB(t, Options{Dir: examplesDir, Evaluator: c.evaluator})
 		got := testing.AllocsPerRun(200, func() { decisionSink = e.Decide(ctx, in) })
 		t.Logf("allocs per decision: %s %.0f, plain OPA %.0f", c.evaluator, got, naive)

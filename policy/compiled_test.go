@@ -2,6 +2,9 @@ package policy
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -110,5 +113,42 @@ func TestConflictDecidedByOPA(t *testing.T) {
 	}
 	if n := compiledConflicts.Get() - before; n != 2 {
 		t.Fatalf("conflict fallbacks counted: %d, want 2", n)
+	}
+}
+
+// The compiled evaluator leaves partial objects (tags, headers) unbuilt
+// (ireval.SmallObject) for parseDecision: the decision, or its type error,
+// is the one topdown's ordinary object gives, small or past eight keys.
+func TestPartialObjectsDecidedAlike(t *testing.T) {
+	dir := t.TempDir()
+	policy := `package tollgate
+tags[k] := v if some k, v in input.principal.tags
+headers[k] := v if { some k, v in input.principal.tags; startswith(k, "x-") }
+headers["x-count"] := count(input.principal.tags) if input.principal.tags.numeric == "yes"
+decision := {"allow": true, "tags": tags, "headers": headers}
+`
+	if err := os.WriteFile(filepath.Join(dir, "p.rego"), []byte(policy), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	compiled := openTB(t, Options{Dir: dir})
+	topdown := openTB(t, Options{Dir: dir, Evaluator: EvaluatorOPA})
+	if st := compiled.Status(); st.Evaluator != EvaluatorCompiled {
+		t.Fatalf("status %+v", st)
+	}
+	many := map[string]string{}
+	for i := range 12 {
+		many[fmt.Sprintf("x-k%d", i)] = fmt.Sprint(i)
+	}
+	for _, tags := range []map[string]string{nil, {"env": "prod"}, {"env": "prod", "x-team": "a"}, many, {"numeric": "yes"}} {
+		in := typicalInput()
+		in.Principal.Tags = tags
+		got, want := compiled.Decide(context.Background(), in), topdown.Decide(context.Background(), in)
+		got.Revision, want.Revision = "", ""
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("tags %v:\ncompiled %+v\ntopdown  %+v", tags, got, want)
+		}
+		if numeric := tags["numeric"] != ""; numeric != (got.Err != nil) || !numeric && len(got.Tags) != len(tags) {
+			t.Fatalf("tags %v: decision %+v", tags, got)
+		}
 	}
 }

@@ -139,13 +139,15 @@ func parseDecision(v ast.Value, d *Decision) error {
 		}
 		d.SampleRate, d.HasSampleRate = f, true
 	}
-	if t = ireval.Concrete(obj.Get(dTags)); t != nil {
-		if d.Tags, err = stringMap(t.Value, "tags"); err != nil {
+	if t = obj.Get(dTags); t != nil { // a SmallObject is read in place
+		t = concreteUnlessSmall(t)
+		if d.Tags, err = stringMap(t, "tags"); err != nil {
 			return err
 		}
 	}
-	if t = ireval.Concrete(obj.Get(dHeaders)); t != nil {
-		if d.Headers, err = stringMap(t.Value, "headers"); err != nil {
+	if t = obj.Get(dHeaders); t != nil {
+		t = concreteUnlessSmall(t)
+		if d.Headers, err = stringMap(t, "headers"); err != nil {
 			return err
 		}
 	}
@@ -280,7 +282,20 @@ func (s seq) at(i int) *ast.Term {
 	return s.set[i]
 }
 
-func stringMap(v ast.Value, field string) (map[string]string, error) {
+// concreteUnlessSmall is ireval.Concrete, except that an ireval.SmallObject
+// (a partial object the compiled evaluator left unbuilt) stays as it is.
+func concreteUnlessSmall(t *ast.Term) *ast.Term {
+	if _, small := t.Value.(*ireval.SmallObject); small {
+		return t
+	}
+	return ireval.Concrete(t)
+}
+
+func stringMap(t *ast.Term, field string) (map[string]string, error) {
+	if so, ok := t.Value.(*ireval.SmallObject); ok {
+		return smallStringMap(t, so, field)
+	}
+	v := t.Value
 	obj, ok := v.(ast.Object)
 	if !ok {
 		return nil, &TypeError{Field: field, Want: "object of strings", Got: v}
@@ -299,6 +314,25 @@ func stringMap(v ast.Value, field string) (map[string]string, error) {
 		return nil
 	})
 	return m, err
+}
+
+// smallStringMap is stringMap of a SmallObject: the same map, the same
+// error (reported with the object built, as stringMap reports it).
+func smallStringMap(t *ast.Term, so *ireval.SmallObject, field string) (map[string]string, error) {
+	if so.Len() == 0 {
+		return nil, nil
+	}
+	m := make(map[string]string, so.Len())
+	for i := range so.Len() {
+		k, v := so.Item(i)
+		ks, ok1 := k.Value.(ast.String)
+		vs, ok2 := v.Value.(ast.String)
+		if !ok1 || !ok2 {
+			return nil, &TypeError{Field: field, Want: "object of strings", Got: ireval.Concrete(t).Value}
+		}
+		m[string(ks)] = string(vs)
+	}
+	return m, nil
 }
 
 func nonNegInt(v ast.Value, field string) (int, error) {

@@ -198,3 +198,30 @@ func benchDecideResponse(b *testing.B, evaluator string) {
 	}
 	benchcpu.ReportCPU(b, cpu)
 }
+
+// BenchmarkDecideBothPhases is one request of the load test's all-stages
+// target (loadtest/gateway-full.yaml: tenant globex, team default,
+// mock-gpt, no filter findings, budgets set): its request phase, then its
+// response phase, as the gateway runs them.
+func BenchmarkDecideBothPhases(b *testing.B) {
+	e := openTB(b, Options{Dir: examplesDir})
+	in := typicalInput()
+	in.Principal = Principal{Tenant: "globex", Team: "default", KeyID: "load"}
+	in.Request.Model, in.Findings = "mock-gpt", nil
+	in.Spend.BudgetRemaining = 999987.654321
+	resp := Response{Model: "mock-gpt", FinishReason: "stop", Usage: Usage{PromptTokens: 30, CompletionTokens: 20, TotalTokens: 50}}
+	ctx := context.Background()
+	b.ReportAllocs()
+	cpu := benchcpu.CPUTime()
+	for b.Loop() {
+		in.Phase, in.Response = "request", Response{}
+		if d := e.Decide(ctx, in); !d.Allow || d.Err != nil || d.MaxTokens != 2048 {
+			b.Fatalf("request phase: %+v", d)
+		}
+		in.Phase, in.Response = "response", resp
+		if d := e.Decide(ctx, in); !d.Allow || d.Err != nil {
+			b.Fatalf("response phase: %+v", d)
+		}
+	}
+	benchcpu.ReportCPU(b, cpu)
+}

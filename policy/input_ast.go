@@ -87,7 +87,7 @@ func (b *inputBuilder) float(f float64) *ast.Term {
 	case f == math.Trunc(f) && math.Abs(f) < 1<<53:
 		return b.int(int(f))
 	}
-	return b.number(func(dst []byte) []byte { return strconv.AppendFloat(dst, f, 'g', -1, 64) })
+	return b.number(func(dst []byte) []byte { return appendFloat(dst, f) })
 }
 
 func (b *inputBuilder) number(appendText func([]byte) []byte) *ast.Term {
@@ -327,5 +327,5 @@ func floatTerm(f float64) *ast.Term {
 	case f == math.Trunc(f) && math.Abs(f) < 1<<53:
 		return ast.InternedTerm(int(f))
 	}
-	return b.number(func(dst []byte) []byte { return strconv.AppendFloat(dst, f, 'g', -1, 64) })
+	return b.number(func(dst []byte) []byte { return appendFloat(dst, f) })
 }

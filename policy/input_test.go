@@ -140,3 +140,20 @@ func TestInputValues(t *testing.T) {
 	f(1e21, "1e+21")
 	f(-2.5, "-2.5")
 }
+
+// fieldIndex's switches number exactly objectKeys' keys, in objectKeys' order.
+func TestFieldIndexMatchesObjectKeys(t *testing.T) {
+	for kind, keys := range objectKeys {
+		for i, k := range keys {
+			if got := fieldIndex(objectKind(kind), k); got != i {
+				t.Errorf("kind %d: fieldIndex(%q) = %d, want %d", kind, k, got, i)
+			}
+		}
+		for _, other := range []string{"", "Phase", "model ", "nope", "findings_", "usage"} {
+			want := slices.Index(keys, other)
+			if got := fieldIndex(objectKind(kind), other); got != want {
+				t.Errorf("kind %d: fieldIndex(%q) = %d, want %d", kind, other, got, want)
+			}
+		}
+	}
+}

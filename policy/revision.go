@@ -118,7 +118,7 @@ func buildRevision(ctx context.Context, src *sources, runTests bool, evaluator s
 		if err != nil {
 			return nil, fmt.Errorf("policy data: %w", err)
 		}
-		rev.data = ast.NewTerm(dataValue)
+		rev.data = ireval.Freeze(ast.NewTerm(dataValue)) // indexed for the compiled evaluator's lookups
 		rev.prog, rev.responseProg, rev.whyOPA = compiledEvaluator(ctx, serving, src.modules, rev.data, store, pq, rev.fixed[:])
 		if rev.prog != nil {
 			rev.evaluator = EvaluatorCompiled

@@ -43,7 +43,6 @@ func (e *ConflictError) Error() string {
 type state struct {
 	stack     []*ast.Term
 	sp        int
-	high      int // the deepest sp of the evaluation: release clears stack[:high]
 	memo      []*ast.Term
 	memoState []uint8 // 0 not computed, 1 defined, 2 undefined
 	ret       *ast.Term
@@ -63,6 +62,8 @@ type state struct {
 	nrec      int
 	smalls    []*SmallSet // see smallset.go; smalls[:nsmall] in use
 	nsmall    int
+	smallObjs []*SmallObject // see smallobject.go; smallObjs[:nsmallObj] in use
+	nsmallObj int
 	lazy      bool // EvalLazy: a record result is returned as it is
 }
 
@@ -119,8 +120,14 @@ func (p *Program) eval(ctx context.Context, input, data *ast.Term, cancel topdow
 		s.bctx.Time = ast.UIntNumberTerm(uint64(timeNow().UnixNano()))
 	}
 	loc := s.stack[:p.planSize]
+	if poisonStale != nil {
+		poison(loc)
+	}
+	for _, l := range p.planClear {
+		loc[l] = nil
+	}
 	loc[0], loc[1] = input, data
-	s.sp, s.high = p.planSize, p.planSize
+	s.sp = p.planSize
 	v, err := s.runPlan(loc)
 	if err != nil {
 		p.release(s)
@@ -191,9 +198,10 @@ func (p *Program) acquire() *state {
 }
 
 func (p *Program) release(s *state) {
-	// Only what this evaluation used: a frame is cleared again when a call
-	// enters it, and clearing pointers is costly while the GC marks.
-	clear(s.stack[:s.high])
+	// The stack is not cleared: a call clears what it may read before
+	// writing (frame.go), and clearing pointers is costly while the GC
+	// marks. What stays there is one evaluation's locals, kept at most until
+	// the state's next use or the pool drops it.
 	clear(s.memo)
 	clear(s.memoState)
 	clear(s.cache)
@@ -203,6 +211,7 @@ func (p *Program) release(s *state) {
 	s.terms = s.terms[:0]
 	s.releaseRecords()
 	s.releaseSmallSets()
+	s.releaseSmallObjects()
 	s.ret, s.result, s.err, s.cancel, s.out = nil, nil, nil, nil, nil
 	s.bctx.Context, s.bctx.Cancel, s.bctx.Time = nil, nil, nil
 	p.pool.Put(s)

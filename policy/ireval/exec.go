@@ -134,7 +134,7 @@ func (s *state) run(b *block, loc []*ast.Term) int {
 			if a == nil || b == nil {
 				return 0
 			}
-			if (a == b || a.Value.Compare(b.Value) == 0) != (st.op == opEqual) {
+			if equal(a, b) != (st.op == opEqual) {
 				return 0
 			}
 		case opIsArray:
@@ -165,25 +165,12 @@ func (s *state) run(b *block, loc []*ast.Term) int {
 			}
 			arr.Value = a.Append(v)
 		case opObjectInsert, opObjectInsertOnce:
-			obj, k, v := loc[st.target], read(&st.a, loc), read(&st.b, loc)
-			o, ok := obj.Value.(ast.Object)
-			if !ok || k == nil || v == nil {
+			k, v := read(&st.a, loc), read(&st.b, loc)
+			if k == nil || v == nil {
 				return 0
 			}
-			if o == emptyObject {
-				o = ast.NewObjectWithCapacity(st.index)
-				obj.Value = o
-			}
-			cur := o.Get(k)
-			switch {
-			case cur == nil:
-				o.Insert(k, v)
-			case cur.Value.Compare(v.Value) == 0: // already there
-			case st.op == opObjectInsertOnce:
-				s.err = s.conflict(st, "object keys must be unique")
-				return aborted
-			default:
-				obj.Value = replaced(o, k, v)
+			if c := s.objectInsert(st, loc[st.target], k, v); c != done {
+				return c
 			}
 		case opObjectMerge:
 			a, b := concrete(loc[st.a.local]), concrete(loc[st.b.local])
@@ -241,12 +228,16 @@ func (s *state) call(fn *function, args []operand, caller []*ast.Term) (*ast.Ter
 		return nil, aborted
 	}
 	loc := s.stack[base : base+fn.size]
-	clear(loc)
+	if poisonStale != nil {
+		poison(loc)
+	}
+	for _, l := range fn.clear { // the rest is written before it is read
+		loc[l] = nil
+	}
 	for i, p := range fn.params {
 		loc[p] = readRaw(&args[i], caller)
 	}
 	s.sp += fn.size
-	s.high = max(s.high, s.sp)
 	var res *ast.Term
 	ran := false
 	for _, b := range fn.blocks {
@@ -284,6 +275,12 @@ func (s *state) callBuiltin(st *stmt, loc []*ast.Term) (*ast.Term, int) {
 			return nil, 0
 		}
 		s.args = append(s.args, v)
+	}
+	if st.bi.native != nil {
+		if v := st.bi.native(s.args); v != nil {
+			return v, done
+		}
+		return nil, 0
 	}
 	s.out, s.collect = nil, st.bi.relation
 	s.outs = s.outs[:0]

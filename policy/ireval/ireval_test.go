@@ -44,15 +44,17 @@ func differential(t *testing.T, name, policy, data string, inputs ...string) {
 		if tdErr == nil && len(rs) == 1 {
 			want = rs[0].Expressions[0].Value.(ast.Value)
 		}
-		for round := range 4 { // repeated: the pooled state must not leak between evaluations
-			input, eval := inVal, prog.Eval
+		for round := range 5 { // repeated: the pooled state must not leak between evaluations
+			input, eval, data := inVal, prog.Eval, dataTerm
 			switch round {
 			case 2:
 				input = lazyOf(inVal) // the same document, read key by key
 			case 3:
 				eval = prog.EvalLazy // an object literal result may come back unbuilt (a record)
+			case 4:
+				data = Freeze(dataTerm) // the data document indexed, as the engine serves it
 			}
-			res, err := eval(ctx, input, dataTerm, nil)
+			res, err := eval(ctx, input, data, nil)
 			got := Concrete(res.Value)
 			switch {
 			case tdErr != nil && err == nil:

@@ -60,7 +60,7 @@ func (o *LazyObject) get(key *ast.Term) *ast.Term {
 func Concrete(t *ast.Term) *ast.Term { return concrete(t) }
 
 // concrete replaces a lazy term by its materialised object. A SmallSet
-// becomes an ast.Set in place: the term is the local's own (MakeSet's), so
+// becomes an ast.Set (a SmallObject an ast.Object) in place: the term is the local's own (MakeSet's), so
 // every alias sees the ordinary set from then on.
 func concrete(t *ast.Term) *ast.Term {
 	if t != nil {
@@ -68,6 +68,8 @@ func concrete(t *ast.Term) *ast.Term {
 		case *LazyObject:
 			return o.Term()
 		case *SmallSet:
+			t.Value = o.materialise()
+		case *SmallObject:
 			t.Value = o.materialise()
 		}
 	}

@@ -24,6 +24,7 @@ import (
 type Program struct {
 	plan      []*block // the entrypoint's blocks
 	planSize  int      // locals the plan uses
+	planClear []int    // the plan's locals to clear before it runs (see frame.go)
 	funcs     []*function
 	maxStack  int // locals of the deepest call chain, plan included
 	resultKey *ast.Term
@@ -41,8 +42,9 @@ type function struct {
 	params  []int
 	ret     int
 	blocks  []*block
-	size    int  // number of locals
-	memo    bool // params are exactly (input, data): the result is memoised per evaluation
+	size    int   // number of locals
+	clear   []int // the locals a call clears (see frame.go)
+	memo    bool  // params are exactly (input, data): the result is memoised per evaluation
 	index   int
 	path    string // data path for dynamic calls, NUL-joined; "" for none
 	stack   int    // locals of this function and its deepest callee chain
@@ -172,6 +174,10 @@ func link(p *ir.Policy) (*Program, error) {
 		fuseRecords(prog.entry)
 	}
 	prog.entryArgs = [2]operand{{local: 0}, {local: 1}}
+	for _, fn := range l.funcs {
+		fn.clear = mustClear(fn.blocks, fn.size, fn.params, fn.ret)
+	}
+	prog.planClear = mustClear(prog.plan, prog.planSize, []int{int(ir.Input), int(ir.Data)}, -1)
 	for _, fn := range l.funcs {
 		if fn.path != "" {
 			prog.dynFuncs[fn.path] = fn

@@ -111,8 +111,8 @@ func recordRun(stmts []stmt, target int) (n int, inserts, consts []stmt) {
 }
 
 // makeRecord runs a fused literal. Its values are read as the inserts read
-// them (materialised), except a SmallSet, which the caller of EvalLazy reads
-// as it is (Full materialises it); when one is undefined the original
+// them (materialised), except a SmallSet or SmallObject, which the caller of
+// EvalLazy reads as it is (Full materialises it); when one is undefined the original
 // statements run instead, so the block leaves exactly as it did.
 func (s *state) makeRecord(st *stmt, loc []*ast.Term) int {
 	shape := st.rec
@@ -124,7 +124,9 @@ func (s *state) makeRecord(st *stmt, loc []*ast.Term) int {
 	r := s.newRecord(shape)
 	for i := range shape.vals {
 		v := readRaw(&shape.vals[i], loc)
-		if _, small := v.Value.(*SmallSet); !small {
+		switch v.Value.(type) {
+		case *SmallSet, *SmallObject:
+		default:
 			v = concrete(v)
 		}
 		r.vals[i] = v

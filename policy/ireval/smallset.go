@@ -81,6 +81,10 @@ func (s *state) setAdd(set, v *ast.Term, capacity int) bool {
 			set.Value = real
 		}
 	case ast.Set:
+		if se == emptySet && s.nsmall >= maxPooledSmall { // see maxPooledSmall
+			se = ast.NewSetWithCapacity(capacity)
+			set.Value = se
+		}
 		if se != emptySet {
 			se.Add(v)
 			return true

@@ -45,12 +45,28 @@ func dot(src, key *ast.Term) *ast.Term {
 	return nil
 }
 
-// concreteSet materialises a SmallSet (see concrete); a LazyObject stays lazy.
+// concreteSet materialises a SmallSet or a SmallObject (see concrete); a
+// LazyObject stays lazy.
 func concreteSet(t *ast.Term) *ast.Term {
-	if _, ok := t.Value.(*SmallSet); ok {
+	switch t.Value.(type) {
+	case *SmallSet, *SmallObject:
 		return concrete(t)
 	}
 	return t
+}
+
+// equal is Equal's test, a.Value.Compare(b.Value) == 0, with the common
+// case first: two strings (input.phase == "request" in every rule).
+func equal(a, b *ast.Term) bool {
+	if a == b {
+		return true
+	}
+	if as, ok := a.Value.(ast.String); ok {
+		if bs, ok := b.Value.(ast.String); ok {
+			return as == bs
+		}
+	}
+	return a.Value.Compare(b.Value) == 0
 }
 
 func length(v ast.Value) (int, bool) {
