@@ -34,11 +34,7 @@ func TestProxyAllocs(t *testing.T) {
 		defer fasthttp.ReleaseRequest(req)
 		defer fasthttp.ReleaseResponse(resp)
 		post := func() {
-			req.Reset()
-			req.Header.SetMethod("POST")
-			req.SetRequestURI("http://bench/v1/chat/completions")
-			req.Header.SetContentType("application/json")
-			req.SetBodyRaw(body)
+			setChatRequest(req, body, "")
 			if err := c.Do(req, resp); err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
@@ -59,4 +55,17 @@ func TestProxyAllocs(t *testing.T) {
 	f("gateway/chat", inmemClient(gwLn), benchChat, false, proxyChatAllocs)
 	f("direct/stream", inmemClient(mockLn), streamBody, true, directStreamAllocs)
 	f("gateway/stream", inmemClient(gwLn), streamBody, true, proxyStreamAllocs)
+}
+
+// setChatRequest makes req a chat completion POST of body, with key as its
+// bearer token unless empty, for the allocation guards' clients.
+func setChatRequest(req *fasthttp.Request, body []byte, key string) {
+	req.Reset()
+	req.Header.SetMethod("POST")
+	req.SetRequestURI("http://bench/v1/chat/completions")
+	req.Header.SetContentType("application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	req.SetBodyRaw(body)
 }

@@ -20,12 +20,7 @@ func TestNonPolicyStagesAllocs(t *testing.T) {
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
 	post := func() {
-		req.Reset()
-		req.Header.SetMethod("POST")
-		req.SetRequestURI("http://bench/v1/chat/completions")
-		req.Header.SetContentType("application/json")
-		req.Header.Set("Authorization", "Bearer sk-load")
-		req.SetBodyRaw(benchChat)
+		setChatRequest(req, benchChat, "sk-load")
 		if err := c.Do(req, resp); err != nil {
 			t.Fatal(err)
 		}
