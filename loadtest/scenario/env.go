@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tollgate-ai/tollgate/internal/loopport"
 )
 
 // Env is one run's workshop: the repository root, a temp dir, binaries
@@ -137,15 +138,9 @@ func (e *Env) build(dir, pkg, name string) (string, error) {
 	return out, nil
 }
 
-// FreePort returns a loopback TCP port that was free a moment ago.
-func (e *Env) FreePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
+// FreePort returns a loopback TCP port that was free a moment ago and that
+// this process has not handed out before (internal/loopport).
+func (e *Env) FreePort() (int, error) { return loopport.Pick() }
 
 // FreeAddr is FreePort as "127.0.0.1:PORT".
 func (e *Env) FreeAddr() (string, error) {
