@@ -56,16 +56,3 @@ func TestProxyAllocs(t *testing.T) {
 	f("direct/stream", inmemClient(mockLn), streamBody, true, directStreamAllocs)
 	f("gateway/stream", inmemClient(gwLn), streamBody, true, proxyStreamAllocs)
 }
-
-// setChatRequest makes req a chat completion POST of body, with key as its
-// bearer token unless empty, for the allocation guards' clients.
-func setChatRequest(req *fasthttp.Request, body []byte, key string) {
-	req.Reset()
-	req.Header.SetMethod("POST")
-	req.SetRequestURI("http://bench/v1/chat/completions")
-	req.Header.SetContentType("application/json")
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	req.SetBodyRaw(body)
-}
