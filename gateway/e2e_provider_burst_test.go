@@ -7,14 +7,25 @@ import (
 	"github.com/tollgate-ai/tollgate/mockllm"
 )
 
-// TestTranslatedStreamsBurst: 40 concurrent streams through each translated
-// kind (Anthropic's SSE, Bedrock's event stream) each get their own answer,
+// relayedYAML: an OpenAI-compatible upstream, whose SSE events the gateway
+// relays as they are (gateway/stream_body.go), not translated.
+const relayedYAML = `
+upstreams:
+  - {name: oa, kind: openai, base_url: "{{O}}/v1"}
+models:
+  - {name: gpt, deployments: [{upstream: oa}], retry: {attempts: 1}}
+`
+
+// TestStreamsBurst: 40 concurrent streams through each translated
+// kind (Anthropic's SSE, Bedrock's event stream), and relayed from an
+// OpenAI-compatible upstream, each get their own answer,
 // the one the same prompt gets alone (the mock's text is a function of the
 // prompt), never another stream's words or a torn chunk.
-func TestTranslatedStreamsBurst(t *testing.T) {
+func TestStreamsBurst(t *testing.T) {
 	for _, kind := range []struct{ name, yaml, v, model string }{
 		{"anthropic", anthropicYAML, "A", "claude"},
 		{"bedrock", bedrockYAML, "B", "claude-br"},
+		{"openai", relayedYAML, "O", "gpt"},
 	} {
 		t.Run(kind.name, func(t *testing.T) {
 			up := startProviderMock(t, mockllm.Options{MaxTokens: 16})
