@@ -133,6 +133,19 @@ func (e *Engine) Decide(ctx context.Context, in *Input) Decision {
 
 func (e *Engine) decide(ctx context.Context, rev *revision, in *Input) Decision {
 	start := time.Now()
+	// A response-phase decision may be remembered, unless the decision log
+	// must see a real evaluation.
+	memo := rev.respMemo
+	if in.Phase != "response" || e.dlog != nil {
+		memo = nil
+	}
+	if memo != nil {
+		if d, ok := memo.get(in); ok {
+			e.count(d, time.Since(start))
+			d.Revision = rev.id
+			return d
+		}
+	}
 	// The decision log shows the whole input; otherwise only what the policy
 	// reads is built: the compiled evaluator looks fields up one by one.
 	var (
@@ -162,6 +175,9 @@ func (e *Engine) decide(ctx context.Context, rev *revision, in *Input) Decision 
 			d = d.responseFields()
 		}
 	}
+	if memo != nil && err == nil && compiled.Value != nil {
+		memo.put(in, lazy.reads(), d) // the compiled program decided, reading what lazy recorded
+	}
 	if compiled.Value != nil {
 		if e.dlog != nil && err == nil {
 			result = result.(ast.Object).Copy() // the log outlives the pooled result
@@ -174,17 +190,12 @@ func (e *Engine) decide(ctx context.Context, rev *revision, in *Input) Decision 
 		releaseLazyInput(lazy)
 	}
 	took := time.Since(start)
-	evalSeconds.Update(took.Seconds())
 	if err != nil {
+		evalSeconds.Update(took.Seconds())
 		d = e.errorDecision(err)
 		result = nil
-	} else if d.Allow {
-		decisionsAllow.Inc()
 	} else {
-		decisionsDeny.Inc()
-		if len(d.Reasons) > 0 {
-			denials.inc(d.Reasons[0].Code)
-		}
+		e.count(d, took)
 	}
 	d.Revision = rev.id
 	if e.dlog != nil {
@@ -195,6 +206,19 @@ func (e *Engine) decide(ctx context.Context, rev *revision, in *Input) Decision 
 		e.dlog.add(le)
 	}
 	return d
+}
+
+// count records a decision made in took (evaluated or remembered).
+func (e *Engine) count(d Decision, took time.Duration) {
+	evalSeconds.Update(took.Seconds())
+	if d.Allow {
+		decisionsAllow.Inc()
+	} else {
+		decisionsDeny.Inc()
+		if len(d.Reasons) > 0 {
+			denials.inc(d.Reasons[0].Code)
+		}
+	}
 }
 
 // eval evaluates under the engine timeout and ctx, with the compiled

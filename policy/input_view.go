@@ -27,6 +27,9 @@ type lazyInput struct {
 	// touched has bit k set when got[k] holds something (release clears
 	// only those rows: clearing pointers is costly while the GC marks).
 	touched uint8
+	// full has bit k set when object k was built whole (Full): the decision
+	// then depends on all of it (reads, for the response memo).
+	full uint8
 }
 
 // viewDoc is one lazy object of the input; it implements ireval.LazyDoc.
@@ -63,7 +66,7 @@ func releaseLazyInput(li *lazyInput) {
 			clear(li.got[k][:])
 		}
 	}
-	li.touched = 0
+	li.touched, li.full = 0, 0
 	for k := range objectKinds {
 		li.objs[k].Reset(nil)
 	}
@@ -220,6 +223,7 @@ func (d *viewDoc) build(key string) *ast.Term {
 }
 
 func (d *viewDoc) Full() ast.Value {
+	d.li.full |= 1 << d.kind
 	if d.kind == objInput {
 		return d.li.b.input(d.li.in)
 	}

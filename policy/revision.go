@@ -47,6 +47,10 @@ type revision struct {
 	data         *ast.Term
 	evaluator    string // EvaluatorCompiled or EvaluatorOPA: what serves
 	whyOPA       string // why the compiled evaluator is not serving, if asked for
+	// respMemo remembers response-phase decisions (response_memo.go); nil
+	// when that is not sound for this revision, and memoOff says why.
+	respMemo *responseMemo
+	memoOff  string
 }
 
 // buildRevision compiles the serving modules, runs the test modules, and
@@ -124,6 +128,7 @@ func buildRevision(ctx context.Context, src *sources, runTests bool, evaluator s
 			rev.evaluator = EvaluatorCompiled
 		}
 	}
+	rev.respMemo, rev.memoOff = responseMemoFor(rev, compiled)
 	return rev, nil
 }
 
