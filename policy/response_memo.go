@@ -141,13 +141,12 @@ func responseMemoFor(rev *revision, compiled []*ast.Module) (*responseMemo, stri
 
 // nondeterministicCalls lists the builtins the modules call whose answers
 // vary between calls (OPA marks them: time.now_ns, rand.intn, http.send,
-// uuid.rfc4122...), plus print and trace, whose output a remembered
-// decision would not repeat.
+// uuid.rfc4122...). The engine compiles print statements away.
 func nondeterministicCalls(mods []*ast.Module) []string {
 	seen := map[string]bool{}
 	note := func(op ast.Ref) {
 		name := op.String()
-		if b := ast.BuiltinMap[name]; b != nil && b.Nondeterministic || name == ast.Print.Name || name == ast.Trace.Name {
+		if b := ast.BuiltinMap[name]; b != nil && b.Nondeterministic {
 			seen[name] = true
 		}
 	}

@@ -61,7 +61,7 @@ func fuseRecords(fn *function) {
 				continue
 			}
 			n, inserts, consts := recordRun(b.stmts[i+1:], st.target)
-			if len(inserts) < minRecordKeys {
+			if len(inserts) < minRecordKeys || insertedLater(b.stmts[i+1+n:], st.target) {
 				out = append(out, st)
 				continue
 			}
@@ -108,6 +108,41 @@ func recordRun(stmts []stmt, target int) (n int, inserts, consts []stmt) {
 		pending, n = nil, i+1
 	}
 	return n, inserts, consts
+}
+
+// insertedLater reports whether stmts (nested blocks included) insert into
+// the object in local target, or into a local it was moved to. The planner
+// interrupts a literal's inserts to build a composite value ({"a": true,
+// "b": 1, "c": [input.x]} makes the array between the inserts of b and c):
+// the run stops there, and a record, which takes no inserts, would make the
+// rest of the literal undefined.
+func insertedLater(stmts []stmt, target int) bool {
+	aliases := map[int]bool{target: true}
+	var walk func([]stmt) bool
+	walk = func(stmts []stmt) bool {
+		for i := range stmts {
+			st := &stmts[i]
+			switch st.op {
+			case opObjectInsert, opObjectInsertOnce:
+				if aliases[st.target] {
+					return true
+				}
+			case opAssignVar, opAssignVarOnce:
+				if st.a.konst == nil && aliases[st.a.local] {
+					aliases[st.target] = true
+				}
+			}
+			if st.stmtExt != nil {
+				for _, b := range st.blocks {
+					if walk(b.stmts) {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	}
+	return walk(stmts)
 }
 
 // makeRecord runs a fused literal. Its values are read as the inserts read

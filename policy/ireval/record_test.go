@@ -25,6 +25,16 @@ else := {"a": 0, "b": 2}`, "",
 		`{"p": true, "x": 5}`, `{"p": true}`, `{}`)
 	differential(t, "repeated key", `package t
 out := {"a": 1, "a": 1, "b": input.x}`, "", `{"x": 1}`, `{}`)
+	// The planner builds [input.x] between the inserts of b and c: the
+	// literal must not be fused up to b and then refuse c.
+	differential(t, "interrupted", `package t
+out := {"a": true, "b": 1, "c": [input.x]}`, "", `{"x": 1}`, `{}`)
+	differential(t, "interrupted twice", `package t
+out := {"a": "s", "b": 1, "c": {input.x}, "d": 2, "e": {"k": [input.x]}}`, "", `{"x": 1}`, `{}`)
+	differential(t, "interrupted, moved", `package t
+out := o if {
+	o := {"a": true, "b": 1, "c": [input.x]}
+}`, "", `{"x": 1}`, `{}`)
 }
 
 // EvalLazy returns the decision literal unbuilt, its fields readable by key;
