@@ -3,6 +3,7 @@ package policy
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
 	"slices"
 )
 
@@ -63,19 +64,16 @@ const memoKeyMax = 512
 // Each field encodes every Go value its term is built from (input_ast.go's
 // field, principalTerm, healthTerm, timeTerm), so equal keys mean equal
 // terms; TestMemoKeyCoversEveryField changes each value and checks the key.
+// A bit outside allFields (no field) makes no key.
 func appendMemoKey(dst []byte, in *Input, m fieldMask) ([]byte, bool) {
-	for k := range objectKinds {
-		for i := range objectKeys[k] {
-			if m&fieldBit(k, i) == 0 {
-				continue
-			}
-			var ok bool
-			if dst, ok = appendField(dst, in, k, i); !ok || len(dst) > memoKeyMax {
-				return dst, false
-			}
+	for rest := m & allFields; rest != 0; rest &= rest - 1 { // set bits, lowest first
+		b := bits.TrailingZeros64(uint64(rest))
+		var ok bool
+		if dst, ok = appendField(dst, in, objectKind(b/maxObjectKeys), b%maxObjectKeys); !ok || len(dst) > memoKeyMax {
+			return dst, false
 		}
 	}
-	return dst, true
+	return dst, m&^allFields == 0
 }
 
 // appendField encodes field i of object kind (see appendMemoKey).

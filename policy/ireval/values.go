@@ -21,8 +21,13 @@ func upsert(orig *ast.Term, path []*ast.Term, val *ast.Term) *ast.Term {
 	return ast.NewTerm(obj)
 }
 
+// dot is src[key]. One type switch: a lazy document (the input, the
+// frozen data, a record) is looked into as it is; a SmallSet or SmallObject
+// is materialised first (see concrete), then looked into.
 func dot(src, key *ast.Term) *ast.Term {
-	switch v := concreteSet(src).Value.(type) {
+	switch v := src.Value.(type) {
+	case *SmallSet, *SmallObject: // before the interfaces they may satisfy
+		return dot(concrete(src), key)
 	case *LazyObject:
 		return v.get(key)
 	case ast.Object:
@@ -43,16 +48,6 @@ func dot(src, key *ast.Term) *ast.Term {
 		}
 	}
 	return nil
-}
-
-// concreteSet materialises a SmallSet or a SmallObject (see concrete); a
-// LazyObject stays lazy.
-func concreteSet(t *ast.Term) *ast.Term {
-	switch t.Value.(type) {
-	case *SmallSet, *SmallObject:
-		return concrete(t)
-	}
-	return t
 }
 
 // equal is Equal's test, a.Value.Compare(b.Value) == 0, with the common
