@@ -134,21 +134,12 @@ func appendField(dst []byte, in *Input, kind objectKind, i int) ([]byte, bool) {
 		return appendF64(dst, in.Estimate.MaxCostUSD), true
 	case objSpend:
 		s := &in.Spend
-		switch i {
-		case 0:
-			return appendF64(dst, s.TenantToday), true
-		case 1:
-			return appendF64(dst, s.TenantMonth), true
-		case 2:
-			return appendF64(dst, s.TeamToday), true
-		case 3:
-			return appendF64(dst, s.TeamMonth), true
-		case 4:
-			return appendF64(dst, s.KeyToday), true
-		case 5:
-			return appendF64(dst, s.KeyMonth), true
-		case 6:
+		if i == 6 {
 			return appendOptFloat(dst, s.HasBudget, s.BudgetRemaining), true
+		}
+		spent := [...]float64{s.TenantToday, s.TenantMonth, s.TeamToday, s.TeamMonth, s.KeyToday, s.KeyMonth}
+		if i < len(spent) {
+			return appendF64(dst, spent[i]), true
 		}
 	case objResponse:
 		r := &in.Response
