@@ -342,6 +342,8 @@ func TestResponseMemoGates(t *testing.T) {
 	cases := []struct{ name, rego, why string }{
 		{"time.now_ns", "decision := {\"allow\": time.now_ns() > 0, \"redact\": [input.phase], \"max_tokens\": 1}", "time.now_ns"},
 		{"rand", "decision := {\"allow\": rand.intn(\"x\", 2) >= 0, \"redact\": [input.phase], \"max_tokens\": 1}", "rand.intn"},
+		{"io.jwt.decode_verify", "decision := {\"allow\": count([x | x := io.jwt.decode_verify(input.phase, {\"secret\": \"s\"})]) >= 0, \"redact\": [input.phase], \"max_tokens\": 1}", "io.jwt.decode_verify"},
+		{"x509 verify", "decision := {\"allow\": count([x | x := crypto.x509.parse_and_verify_certificates(input.phase)]) >= 0, \"redact\": [input.phase], \"max_tokens\": 1}", "crypto.x509.parse_and_verify_certificates"},
 		{"input whole", "decision := {\"allow\": count(input) > 0, \"redact\": [input.phase], \"max_tokens\": 1}", "as a whole"},
 		{"input[x]", "decision := {\"allow\": true, \"redact\": [k | input[k]], \"max_tokens\": 1}", "as a whole"},
 	}
