@@ -90,12 +90,20 @@ func decode(t []byte, i int) (rune, int) {
 }
 
 // classAt returns the class bits and width of the rune at t[i]. t is valid
-// UTF-8, so 2- and 3-byte sequences (Latin, Cyrillic, CJK…) decode inline.
+// UTF-8. ASCII is answered here, small enough to inline into the scanners'
+// loops; other runes take a call.
 func classAt(t []byte, i int) (uint8, int) {
+	if c := t[i]; c < utf8.RuneSelf {
+		return asciiClass[c], 1
+	}
+	return classAtMultibyte(t, i)
+}
+
+// classAtMultibyte is classAt for a rune of 2–4 bytes: 2- and 3-byte
+// sequences (Latin, Cyrillic, CJK…) decode inline.
+func classAtMultibyte(t []byte, i int) (uint8, int) {
 	c := t[i]
 	switch {
-	case c < utf8.RuneSelf:
-		return asciiClass[c], 1
 	case c < 0xe0 && i+1 < len(t):
 		return classOf(rune(c&0x1f)<<6 | rune(t[i+1]&0x3f)), 2
 	case c < 0xf0 && i+2 < len(t):
