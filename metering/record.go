@@ -3,7 +3,6 @@ package metering
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -144,15 +143,31 @@ func appendStringMap(dst []byte, key string, m map[string]string) []byte {
 	}
 	dst = append(dst, key...)
 	dst = append(dst, '{')
-	for i, k := range slices.Sorted(maps.Keys(m)) {
+	if len(m) == 1 { // the usual tags: one pair, nothing to sort
+		for k, v := range m {
+			dst = appendPair(dst, k, v)
+		}
+		return append(dst, '}')
+	}
+	var buf [8]string // sorted on the stack for small maps
+	keys := buf[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for i, k := range keys {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = jsonw.String(dst, k)
-		dst = append(dst, ':')
-		dst = jsonw.String(dst, m[k])
+		dst = appendPair(dst, k, m[k])
 	}
 	return append(dst, '}')
+}
+
+func appendPair(dst []byte, k, v string) []byte {
+	dst = jsonw.String(dst, k)
+	dst = append(dst, ':')
+	return jsonw.String(dst, v)
 }
 
 func optString(dst []byte, key, v string) []byte {
