@@ -21,7 +21,7 @@ const blockBits = 7 // runes per block of the two-level table: 128
 
 var (
 	classOnce   sync.Once
-	asciiClass  [128]uint8
+	asciiClass  [256]uint8 // indexed by any byte (no bounds check); 128 and up unused
 	blockIndex  []uint16 // rune>>blockBits → block number
 	blockValues []uint8  // block number<<blockBits | low bits → class
 )
@@ -90,20 +90,12 @@ func decode(t []byte, i int) (rune, int) {
 }
 
 // classAt returns the class bits and width of the rune at t[i]. t is valid
-// UTF-8. ASCII is answered here, small enough to inline into the scanners'
-// loops; other runes take a call.
+// UTF-8, so 2- and 3-byte sequences (Latin, Cyrillic, CJK…) decode inline.
 func classAt(t []byte, i int) (uint8, int) {
-	if c := t[i]; c < utf8.RuneSelf {
-		return asciiClass[c], 1
-	}
-	return classAtMultibyte(t, i)
-}
-
-// classAtMultibyte is classAt for a rune of 2–4 bytes: 2- and 3-byte
-// sequences (Latin, Cyrillic, CJK…) decode inline.
-func classAtMultibyte(t []byte, i int) (uint8, int) {
 	c := t[i]
 	switch {
+	case c < utf8.RuneSelf:
+		return asciiClass[c], 1
 	case c < 0xe0 && i+1 < len(t):
 		return classOf(rune(c&0x1f)<<6 | rune(t[i+1]&0x3f)), 2
 	case c < 0xf0 && i+2 < len(t):
@@ -113,10 +105,26 @@ func classAtMultibyte(t []byte, i int) (uint8, int) {
 	return classOf(r), n
 }
 
+// classAtFrom is classAt for b == t[i], with ASCII answered inline (small
+// enough to inline: it calls nothing for ASCII).
+func classAtFrom(t []byte, i int, b byte) (uint8, int) {
+	if b < utf8.RuneSelf {
+		return asciiClass[b], 1
+	}
+	return classAt(t, i)
+}
+
 // runOf returns the end of the maximal run of runes starting at i that have
 // any of the bits in mask.
 func runOf(t []byte, i int, mask uint8) int {
 	for i < len(t) {
+		if b := t[i]; b < utf8.RuneSelf { // ASCII without a call
+			if asciiClass[b]&mask == 0 {
+				return i
+			}
+			i++
+			continue
+		}
 		c, n := classAt(t, i)
 		if c&mask == 0 {
 			return i
