@@ -22,8 +22,8 @@ const blockBits = 7 // runes per block of the two-level table: 128
 var (
 	classOnce   sync.Once
 	asciiClass  [256]uint8 // indexed by any byte (no bounds check); 128 and up unused
-	blockIndex  []uint16 // rune>>blockBits → block number
-	blockValues []uint8  // block number<<blockBits | low bits → class
+	blockIndex  []uint16   // rune>>blockBits → block number
+	blockValues []uint8    // block number<<blockBits | low bits → class
 )
 
 // classOf returns the class bits of r. buildClasses must have run.
