@@ -100,9 +100,17 @@ func (r *Record) clone() *Record {
 // Hand-written (the writer runs it for every request, and encoding/json's reflection was a tenth of
 // the gateway's CPU under load); parseRecordLine reads it with encoding/json, and a test keeps the two
 // in step.
-func (r *Record) appendJSON(dst []byte) ([]byte, error) {
+func (r *Record) appendJSON(dst []byte) ([]byte, error) { return r.appendJSONClock(dst, nil) }
+
+// appendJSONClock is appendJSON with the writer's clock formatting the
+// time (a batch's records share their second); nil formats it afresh.
+func (r *Record) appendJSONClock(dst []byte, clock *jsonw.Clock) ([]byte, error) {
 	dst = append(dst, `{"time":"`...)
-	dst = r.Time.AppendFormat(dst, time.RFC3339Nano)
+	if clock != nil {
+		dst = clock.AppendRFC3339Nano(dst, r.Time)
+	} else {
+		dst = r.Time.AppendFormat(dst, time.RFC3339Nano)
+	}
 	dst = append(dst, `","request_id":`...)
 	dst = jsonw.String(dst, r.RequestID)
 	dst = optString(dst, `,"tenant":`, r.Tenant)
