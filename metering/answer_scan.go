@@ -43,45 +43,25 @@ func scanUsage(body []byte) (u Usage, finish []byte, hasChoices, ok bool) {
 				return skipValue(body, v, 1)
 			}
 			// Walk the array here: its first element is read on the way.
-			i := skipSpace(body, v+1)
-			if i < len(body) && body[i] == ']' {
-				return i + 1
-			}
-			hasChoices = true
-			for k := 0; ; k++ {
-				var e int
-				if k == 0 && i < len(body) && body[i] == '{' {
-					e = eachMember(body, i, 2, func(key []byte, v int) int {
-						if finish == nil && !escaped && string(key) == "finish_reason" && body[v] == '"' {
-							e := plainString(body, v)
-							if e < 0 {
-								escaped = true // leave it to the parse
-								return skipValue(body, v, 3)
-							}
-							finish = body[v+1 : e-1]
-							return e
+			return eachElement(body, v, func(i int) int {
+				if hasChoices || body[i] != '{' {
+					hasChoices = true
+					return skipValue(body, i, 2)
+				}
+				hasChoices = true
+				return eachMember(body, i, 2, func(key []byte, v int) int {
+					if finish == nil && !escaped && string(key) == "finish_reason" && body[v] == '"' {
+						e := plainString(body, v)
+						if e < 0 {
+							escaped = true // leave it to the parse
+							return skipValue(body, v, 3)
 						}
-						return skipValue(body, v, 3)
-					})
-				} else {
-					e = skipValue(body, i, 2)
-				}
-				if e < 0 {
-					return -1
-				}
-				i = skipSpace(body, e)
-				if i >= len(body) {
-					return -1
-				}
-				switch body[i] {
-				case ',':
-					i = skipSpace(body, i+1)
-				case ']':
-					return i + 1
-				default:
-					return -1
-				}
-			}
+						finish = body[v+1 : e-1]
+						return e
+					}
+					return skipValue(body, v, 3)
+				})
+			})
 		}
 		return skipValue(body, v, 1)
 	})
@@ -173,23 +153,51 @@ func eachMember(b []byte, i, depth int, value func(key []byte, v int) int) int {
 		if v >= len(b) {
 			return -1
 		}
-		ve := value(key, v)
-		if ve < 0 {
-			return -1
+		next, end := afterItem(b, value(key, v), '}')
+		if next < 0 {
+			return end
 		}
-		i = skipSpace(b, ve)
+		i = next
+	}
+}
+
+// eachElement walks the array at b[i] == '[': element skips the element
+// at its index and returns where it ends (-1: invalid). It returns the
+// index after the array, or -1.
+func eachElement(b []byte, i int, element func(i int) int) int {
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		return i + 1
+	}
+	for {
 		if i >= len(b) {
 			return -1
 		}
-		switch b[i] {
-		case ',':
-			i = skipSpace(b, i+1)
-		case '}':
-			return i + 1
-		default:
-			return -1
+		next, end := afterItem(b, element(i), ']')
+		if next < 0 {
+			return end
 		}
+		i = next
 	}
+}
+
+// afterItem reads what follows a member or element ending at e (-1:
+// invalid): a comma gives the next item's start; the closing bracket ends
+// the container (next -1, end after it); anything else is invalid (both -1).
+func afterItem(b []byte, e int, closing byte) (next, end int) {
+	if e < 0 {
+		return -1, -1
+	}
+	i := skipSpace(b, e)
+	switch {
+	case i >= len(b):
+		return -1, -1
+	case b[i] == ',':
+		return skipSpace(b, i+1), 0
+	case b[i] == closing:
+		return -1, i + 1
+	}
+	return -1, -1
 }
 
 // skipValue skips the value at b[i] and returns the index after it.
@@ -203,27 +211,7 @@ func skipValue(b []byte, i, depth int) int {
 	case c == '{':
 		return eachMember(b, i, depth, func(_ []byte, v int) int { return skipValue(b, v, depth+1) })
 	case c == '[':
-		i = skipSpace(b, i+1)
-		if i < len(b) && b[i] == ']' {
-			return i + 1
-		}
-		for {
-			if i = skipValue(b, i, depth+1); i < 0 {
-				return -1
-			}
-			i = skipSpace(b, i)
-			if i >= len(b) {
-				return -1
-			}
-			switch b[i] {
-			case ',':
-				i = skipSpace(b, i+1)
-			case ']':
-				return i + 1
-			default:
-				return -1
-			}
-		}
+		return eachElement(b, i, func(j int) int { return skipValue(b, j, depth+1) })
 	case c == 't':
 		return literal(b, i, "true")
 	case c == 'f':
