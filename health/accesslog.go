@@ -13,9 +13,10 @@ import (
 // AccessLog writes one JSON line per request. It carries only metadata: there is deliberately no field for
 // prompts, outputs, API keys or headers, so none can leak into the log.
 type AccessLog struct {
-	mu  sync.Mutex // serialises writes: each line reaches w whole
-	w   io.Writer
-	buf []byte // the line being written, reused under mu
+	mu    sync.Mutex // serialises writes: each line reaches w whole
+	w     io.Writer
+	buf   []byte      // the line being written, reused under mu
+	clock jsonw.Clock // formats the time, under mu
 }
 
 // AccessEntry is one request's access-log line.
@@ -58,7 +59,7 @@ func (a *AccessLog) Log(e *AccessEntry) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	b := append(a.buf[:0], `{"time":"`...)
-	b = now.AppendFormat(b, time.RFC3339Nano)
+	b = a.clock.AppendRFC3339Nano(b, now)
 	b = append(b, `","level":"INFO","msg":"access","request_id":`...)
 	b = jsonw.String(b, e.RequestID)
 	b = appendStringField(b, "tenant", e.Tenant)

@@ -80,7 +80,13 @@ func appendDims(dst []byte, r *Record) []byte {
 	for _, s := range [4]string{r.Tenant, r.Team, r.KeyID, r.model()} {
 		dst = append(appendStripped(dst, s), sepField...)
 	}
-	if len(r.Tags) == 0 {
+	switch len(r.Tags) {
+	case 0:
+		return dst
+	case 1: // nothing to sort
+		for k, v := range r.Tags {
+			dst = appendStripped(append(appendStripped(dst, k), sepKV...), v)
+		}
 		return dst
 	}
 	var buf [8]string

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tollgate-ai/tollgate/internal/jsonw"
 )
 
 // dayFiles appends records to JSON-lines files rotated per UTC day of the record and by size:
@@ -21,8 +23,9 @@ type dayFiles struct {
 	maxBytes int64
 	log      *slog.Logger
 
-	open map[string]*dayFile // by day; the few days being written
-	buf  []byte
+	open  map[string]*dayFile // by day; the few days being written
+	buf   []byte
+	clock jsonw.Clock // formats the records' times
 
 	lastDayNum int64  // the day (since the epoch, UTC) of lastDay
 	lastDay    string // the last record's day name: a batch's records share it
@@ -120,7 +123,7 @@ func (d *dayFiles) write(recs []*Record, written func(name string, size int64)) 
 	touched := map[*dayFile]bool{}
 	for _, r := range recs {
 		var err error
-		d.buf, err = r.appendJSON(d.buf[:0])
+		d.buf, err = r.appendJSONClock(d.buf[:0], &d.clock)
 		if err != nil {
 			return err
 		}

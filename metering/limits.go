@@ -479,7 +479,8 @@ func (l *Limiter) SpendPlanned(ctx context.Context, a *Admission) (Spend, error)
 			sc.TotalBudget = c.limit
 		}
 	}
-	vals, err := l.readCounters(ctx, keys)
+	var valBuf [len(keyBuf)]int64
+	vals, err := l.readCounters(ctx, keys, valBuf[:len(keys)])
 	if err != nil {
 		return Spend{}, err
 	}
@@ -516,9 +517,11 @@ func (s *Spend) scope(name string) *ScopeSpend {
 	return &s.Tenant
 }
 
-func (l *Limiter) readCounters(ctx context.Context, keys []string) ([]int64, error) {
+// readCounters reads the counters of keys; the embedded store (no Redis,
+// or its fallback) writes them into local (len(keys)), without allocating.
+func (l *Limiter) readCounters(ctx context.Context, keys []string, local []int64) ([]int64, error) {
 	if l.remote == nil {
-		return l.local.get(ctx, keys)
+		return l.local.getInto(local, keys), nil
 	}
 	var vals []int64
 	err := l.callRedis(ctx, func(c context.Context) (err error) { vals, err = l.remote.get(c, keys); return err })
@@ -527,7 +530,7 @@ func (l *Limiter) readCounters(ctx context.Context, keys []string) ([]int64, err
 	}
 	rateFallbackTotal.Inc()
 	if l.opts.FailMode == FailLocal {
-		return l.local.get(ctx, keys)
+		return l.local.getInto(local, keys), nil
 	}
 	return nil, err
 }

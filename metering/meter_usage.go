@@ -12,6 +12,18 @@ var answerParsers fastjson.ParserPool
 // choice's finish reason, and, when it reports no usage, its generated text
 // (counted at the end). It returns false when the body is not JSON.
 func (m *Meter) ReadResponse(body []byte) bool {
+	if u, finish, hasChoices, ok := scanUsage(body); ok { // the usual answer, without a parse
+		if hasChoices {
+			m.finishReason = internFinish(finish)
+		}
+		m.usage, m.usageKnown = u, true
+		return true
+	}
+	return m.parseResponse(body)
+}
+
+// parseResponse is ReadResponse by a full parse: any answer.
+func (m *Meter) parseResponse(body []byte) bool {
 	p := answerParsers.Get()
 	defer answerParsers.Put(p)
 	v, err := p.ParseBytes(body)

@@ -44,6 +44,11 @@ func TestRecordJSONMatchesEncodingJSON(t *testing.T) {
 	f(Record{Time: now, RequestID: "r5", Status: 200, AnsweredBy: "cache",
 		Stages: map[string]string{"cache": "hit", "filters": "redacted:\"email\""}})
 	f(Record{Time: now, RequestID: "r6", Status: 200, Rollout: "shadow"})
+	many := map[string]string{}
+	for i := range 11 { // more than the encoder sorts on the stack
+		many[string(rune('k'-i))+"é"] = strings.Repeat("v", i)
+	}
+	f(Record{Time: now, RequestID: "r7", Status: 200, Tags: map[string]string{"team": "default"}, Stages: many})
 }
 
 // TestRecordLineWithoutBytesParses: lines written before bytes_in/bytes_out

@@ -13,7 +13,8 @@ type part struct {
 	rank  int32
 }
 
-// countPiece returns how many tokens p encodes to.
+// countPiece returns how many tokens p encodes to. Short pieces go through
+// the piece cache.
 func (e *encoding) countPiece(p []byte, s *scratch) int {
 	switch {
 	case len(p) <= 1:
@@ -23,6 +24,20 @@ func (e *encoding) countPiece(p []byte, s *scratch) int {
 			return 1
 		}
 		return 2
+	case len(p) <= pieceMax:
+		if n, ok := e.pieces.get(p); ok {
+			return n
+		}
+		n := e.countPieceUncached(p, s)
+		e.pieces.put(p, n)
+		return n
+	}
+	return e.countPieceUncached(p, s)
+}
+
+// countPieceUncached counts p (len(p) >= 3) without the piece cache.
+func (e *encoding) countPieceUncached(p []byte, s *scratch) int {
+	switch {
 	case len(p) <= smallPiece:
 		if e.rank(p) != noRank {
 			return 1

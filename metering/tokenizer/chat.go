@@ -2,6 +2,7 @@ package tokenizer
 
 import (
 	"strings"
+	"unsafe"
 )
 
 // Message is one chat message, minimal and cheap to fill from a request.
@@ -97,7 +98,9 @@ func (r *Registry) CountChat(model string, msgs []Message, tools []Tool) (Count,
 	if err != nil {
 		return Count{}, err
 	}
-	cc := chatCounter{enc: info.enc, rules: info.chat}
+	s := getScratch()
+	defer putScratch(s)
+	cc := chatCounter{enc: info.enc, rules: info.chat, s: s}
 	for i := range msgs {
 		m := &msgs[i]
 		cc.message(m.Role, m.Name)
@@ -126,20 +129,26 @@ func (r *Registry) CountChat(model string, msgs []Message, tools []Tool) (Count,
 }
 
 // chatCounter accumulates a Count; CountChat and CountChatJSON share it.
+// Every string is counted with the one scratch the call took from the pool.
 type chatCounter struct {
 	enc   *Encoder
 	rules chatRules
 	c     Count
+	s     *scratch
+}
+
+func (cc *chatCounter) count(text string) int {
+	return cc.enc.enc.count(unsafe.Slice(unsafe.StringData(text), len(text)), cc.s)
 }
 
 func (cc *chatCounter) message(role, name string) {
-	cc.c.Tokens += cc.rules.perMessage + cc.enc.CountString(role)
+	cc.c.Tokens += cc.rules.perMessage + cc.count(role)
 	if name != "" {
-		cc.c.Tokens += cc.rules.perName + cc.enc.CountString(name)
+		cc.c.Tokens += cc.rules.perName + cc.count(name)
 	}
 }
 
-func (cc *chatCounter) text(s string) { cc.c.Tokens += cc.enc.CountString(s) }
+func (cc *chatCounter) text(s string) { cc.c.Tokens += cc.count(s) }
 
 func (cc *chatCounter) image(detail string, w, h int) {
 	if n, ok := cc.rules.image.tokens(detail, w, h); ok {
@@ -151,7 +160,7 @@ func (cc *chatCounter) image(detail string, w, h int) {
 }
 
 func (cc *chatCounter) tool(name, description, parameters string) {
-	cc.c.Tokens += cc.rules.funcInit + cc.enc.CountString(name) + cc.enc.CountString(description) + cc.enc.CountString(parameters)
+	cc.c.Tokens += cc.rules.funcInit + cc.count(name) + cc.count(description) + cc.count(parameters)
 }
 
 func (cc *chatCounter) done(hasTools bool) Count {

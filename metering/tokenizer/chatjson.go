@@ -60,7 +60,7 @@ func (r *Registry) CountChatValue(model string, v *fastjson.Value) (Count, error
 	}
 	s := getScratch()
 	defer putScratch(s)
-	cc := chatCounter{enc: info.enc, rules: info.chat}
+	cc := chatCounter{enc: info.enc, rules: info.chat, s: s}
 	arr, _ := msgs.Array()
 	for i, m := range arr {
 		if err := cc.jsonMessage(m, s); err != nil {

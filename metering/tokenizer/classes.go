@@ -21,9 +21,9 @@ const blockBits = 7 // runes per block of the two-level table: 128
 
 var (
 	classOnce   sync.Once
-	asciiClass  [128]uint8
-	blockIndex  []uint16 // rune>>blockBits → block number
-	blockValues []uint8  // block number<<blockBits | low bits → class
+	asciiClass  [256]uint8 // indexed by any byte (no bounds check); 128 and up unused
+	blockIndex  []uint16   // rune>>blockBits → block number
+	blockValues []uint8    // block number<<blockBits | low bits → class
 )
 
 // classOf returns the class bits of r. buildClasses must have run.
@@ -105,10 +105,26 @@ func classAt(t []byte, i int) (uint8, int) {
 	return classOf(r), n
 }
 
+// classAtFrom is classAt for b == t[i], with ASCII answered inline (small
+// enough to inline: it calls nothing for ASCII).
+func classAtFrom(t []byte, i int, b byte) (uint8, int) {
+	if b < utf8.RuneSelf {
+		return asciiClass[b], 1
+	}
+	return classAt(t, i)
+}
+
 // runOf returns the end of the maximal run of runes starting at i that have
 // any of the bits in mask.
 func runOf(t []byte, i int, mask uint8) int {
 	for i < len(t) {
+		if b := t[i]; b < utf8.RuneSelf { // ASCII without a call
+			if asciiClass[b]&mask == 0 {
+				return i
+			}
+			i++
+			continue
+		}
 		c, n := classAt(t, i)
 		if c&mask == 0 {
 			return i

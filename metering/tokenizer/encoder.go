@@ -18,15 +18,21 @@ func (e *Encoder) Name() string { return e.enc.name }
 // OpenAI; invalid UTF-8 bytes count as U+FFFD, as tiktoken-go does.
 func (e *Encoder) Count(text []byte) int {
 	s := getScratch()
+	n := e.enc.count(text, s)
+	putScratch(s)
+	return n
+}
+
+// count is Count with the caller's scratch.
+func (e *encoding) count(text []byte, s *scratch) int {
 	text = validText(text, s)
 	n := 0
-	split := e.enc.split
+	split := e.split
 	for i := 0; i < len(text); {
 		j := split(text, i)
-		n += e.enc.countPiece(text[i:j], s)
+		n += e.countPiece(text[i:j], s)
 		i = j
 	}
-	putScratch(s)
 	return n
 }
 

@@ -30,6 +30,7 @@ type encoding struct {
 	pairRanks []int32 // rank of every 2-byte string, noRank when absent
 	maxLen    int     // longest token in bytes
 	bt        backtracker
+	pieces    *pieceCache
 }
 
 // encodings are shared by all Registries: ranks cost 11–22 MiB each.
@@ -73,7 +74,7 @@ func (e *encoding) load() error {
 		for k := range ranks {
 			e.maxLen = max(e.maxLen, len(k))
 		}
-		e.ranks, e.pairRanks = ranks, pairs
+		e.ranks, e.pairRanks, e.pieces = ranks, pairs, new(pieceCache)
 		e.startBacktrackBuild()
 	})
 	return e.err

@@ -80,12 +80,12 @@ func splitCL100K(t []byte, i int) int {
 			return e
 		}
 	}
-	c, n := classAt(t, i)
+	c, n := classAtFrom(t, i, b)
 	if c&clsL != 0 {
 		return runOf(t, i+n, clsL)
 	}
 	if b != '\r' && b != '\n' && c&clsN == 0 && i+n < len(t) {
-		if c2, n2 := classAt(t, i+n); c2&clsL != 0 {
+		if c2, n2 := classAtFrom(t, i+n, t[i+n]); c2&clsL != 0 {
 			return runOf(t, i+n+n2, clsL)
 		}
 	}
@@ -166,7 +166,7 @@ func splitGPT2(t []byte, i int) int {
 //	\s+
 func splitO200K(t []byte, i int) int {
 	b := t[i]
-	c, n := classAt(t, i)
+	c, n := classAtFrom(t, i, b)
 	// The optional leading [^\r\n\p{L}\p{N}] is tried taken first, then empty.
 	lead := b != '\r' && b != '\n' && c&clsLN == 0
 	if lead {
@@ -208,7 +208,7 @@ func splitO200K(t []byte, i int) int {
 func o200kLowerWord(t []byte, a int) int {
 	u, lastLowerEnd := a, -1
 	for u < len(t) {
-		c, n := classAt(t, u)
+		c, n := classAtFrom(t, u, t[u])
 		if c&clsUpper == 0 {
 			break
 		}
@@ -219,7 +219,7 @@ func o200kLowerWord(t []byte, a int) int {
 	}
 	e := lastLowerEnd
 	if u < len(t) {
-		if c, _ := classAt(t, u); c&clsLower != 0 {
+		if c, _ := classAtFrom(t, u, t[u]); c&clsLower != 0 {
 			e = runOf(t, u, clsLower)
 		}
 	}
