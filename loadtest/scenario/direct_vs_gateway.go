@@ -13,11 +13,11 @@ import (
 
 func init() {
 	Register(Scenario{Name: "direct-vs-gateway", Run: runDirectVsGateway, SmokeTimeout: 90 * time.Second,
-		About: "the same load straight to mockllm, through httputil.ReverseProxy and through each loadtest/targets gateway: closed-loop RPS and CPU per request, the open-loop latency the gateway adds, streaming TTFT"})
+		About: "the same load straight to mockllm, through httputil.ReverseProxy, through a minimal fasthttp proxy (the floor) and through each loadtest/targets gateway: closed-loop RPS and CPU per request, the open-loop latency the gateway adds, streaming TTFT"})
 }
 
 // endpoint is one thing the scenario loads: the mock itself, the baseline
-// proxy or a gateway target.
+// proxy, the floor proxy or a gateway target.
 type endpoint struct {
 	name string
 	key  string
@@ -32,13 +32,15 @@ type endpoint struct {
 //   - open loop at 1,000 requests/s over 10 keep-alive connections, direct
 //     and gateway repeats interleaved (the order rotating each repeat, so a
 //     slow drift of the shared machine falls on every arm alike): the p50
-//     and p99 the gateway adds over direct, what users feel;
+//     and p99 the gateway adds over direct, what users feel, beside what
+//     the floor (loadtest/floor, the smallest fasthttp proxy) adds in the
+//     same run: the gateway's own share is the difference;
 //   - streaming TTFT, inter-token latency, tokens/s (go-openai, sequential),
 //     from the zero-latency mock and from one pacing 200 tokens/s.
 //
 // -before REF adds every target built from that commit as <name>_before.
-// Settings (-set): targets=a,b (default all), arms=gateway,… (open-loop
-// arms beside direct), open_duration=5s, pacing=precise|paced (the open
+// Settings (-set): targets=a,b (default all), arms=floor,gateway,… (open-loop
+// arms beside direct; default floor,gateway,gateway_all_stages), open_duration=5s, pacing=precise|paced (the open
 // loop's pacer, Load.Precise), fixed_rate=1500 (0 = none),
 // fixed_duration=10s, warmup=5s, streams=300, paced_streams=50, threads=2
 // (wrk's).
@@ -72,7 +74,11 @@ func runDirectVsGateway(ctx context.Context, env *Env, o Options) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
-	eps := []endpoint{{name: "direct", proc: mock}, {name: "baseline", proc: baseline}}
+	floor, err := startFloor(env, mock)
+	if err != nil {
+		return nil, err
+	}
+	eps := []endpoint{{name: "direct", proc: mock}, {name: "baseline", proc: baseline}, {name: "floor", proc: floor}}
 
 	targets, err := env.ReadTargets()
 	if err != nil {
@@ -154,6 +160,7 @@ func runDirectVsGateway(ctx context.Context, env *Env, o Options) (*Result, erro
 	for _, r := range []struct{ a, b, what string }{
 		{"gateway", "baseline", "gateway/baseline RPS"},
 		{"gateway", "direct", "gateway/direct RPS"},
+		{"gateway", "floor", "gateway/floor RPS"},
 		{"gateway_all_stages", "gateway_all_but_policy", "policy on/off RPS (all other stages on)"},
 		{"gateway_all_stages_opa_evaluator", "gateway_all_but_policy", "policy on, OPA topdown evaluator/off RPS"},
 		{"gateway_cache_hit", "gateway_cache_miss", "cache 100 % hits / 0 % hits RPS"},
@@ -180,7 +187,7 @@ func runDirectVsGateway(ctx context.Context, env *Env, o Options) (*Result, erro
 // gateway adds over direct.
 func addedLatency(ctx context.Context, env *Env, res *Result, o Options, eps []endpoint, rate int, d time.Duration, repeats int) error {
 	const conns = 10
-	armNames := strings.Split(o.Str("arms", "gateway,gateway_all_stages"), ",")
+	armNames := strings.Split(o.Str("arms", "floor,gateway,gateway_all_stages"), ",")
 	arms := []endpoint{eps[0]}
 	for _, ep := range eps {
 		if slices.Contains(armNames, ep.name) {
@@ -209,8 +216,12 @@ func addedLatency(ctx context.Context, env *Env, res *Result, o Options, eps []e
 		rate, conns, pacer, repeats, d),
 		"arm", "requests", "p50 ms", "p90 ms", "p99 ms", "max ms", "added p50 ms", "added p99 ms", "median added p50 ms", "median added p99 ms", "errors")
 	pooled := make([]*Stats, len(arms))
+	floor := -1
 	for i := range arms {
 		pooled[i] = MergeStats(runs[i]...)
+		if arms[i].name == "floor" {
+			floor = i
+		}
 	}
 	for i, a := range arms {
 		p := pooled[i]
@@ -227,7 +238,35 @@ func addedLatency(ctx context.Context, env *Env, res *Result, o Options, eps []e
 		t.Row(a.name, p.Requests, ms(p.P(.5)), ms(p.P(.9)), ms(p.P(.99)), ms(p.Max()), addP50, addP99, med50, med99, p.Errors())
 		res.Check("open loop "+a.name+": every request answered 200", p.Errors() == 0 && p.Requests > 0, "all 200", p.StatusSummary())
 	}
+	if floor > 0 {
+		for i, a := range arms {
+			if i == 0 || i == floor {
+				continue
+			}
+			over50 := ms(pooled[i].P(.5)) - ms(pooled[floor].P(.5))
+			over99 := ms(pooled[i].P(.99)) - ms(pooled[floor].P(.99))
+			res.Note("open loop: %s adds %+.3f ms at p50, %+.3f ms at p99 over the floor proxy (median over repeats %+.3f at p50)",
+				a.name, over50, over99, medianAdded(runs[i], runs[floor], .5))
+			res.Value("over_floor_p50_ms_"+a.name, over50)
+			res.Value("over_floor_p99_ms_"+a.name, over99)
+		}
+	}
 	return nil
+}
+
+// startFloor runs loadtest/floor, the smallest fasthttp proxy, in front of
+// mock: what any fasthttp proxy adds, measured beside the gateway.
+func startFloor(env *Env, mock *Proc) (*Proc, error) {
+	bin, err := env.Build("./loadtest/floor")
+	if err != nil {
+		return nil, err
+	}
+	addr, err := env.FreeAddr()
+	if err != nil {
+		return nil, err
+	}
+	return env.Start(ProcSpec{Name: "floor", Bin: bin, Addr: addr,
+		Args: []string{"--listen", addr, "--upstream", mock.Addr}, Ready: httpReady("/v1/models")})
 }
 
 // medianAdded is the median over repeats of (arm − base) at quantile q,
