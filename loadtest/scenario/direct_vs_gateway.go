@@ -40,7 +40,8 @@ type endpoint struct {
 //
 // -before REF adds every target built from that commit as <name>_before.
 // Settings (-set): targets=a,b (default all), arms=floor,gateway,… (open-loop
-// arms beside direct; default floor,gateway,gateway_all_stages), open_duration=5s, pacing=precise|paced (the open
+// arms beside direct; default floor,gateway,gateway_all_stages and, with
+// -before, their _before twins), open_duration=5s, pacing=precise|paced (the open
 // loop's pacer, Load.Precise), fixed_rate=1500 (0 = none),
 // fixed_duration=10s, warmup=5s, streams=300, paced_streams=50, threads=2
 // (wrk's).
@@ -187,7 +188,11 @@ func runDirectVsGateway(ctx context.Context, env *Env, o Options) (*Result, erro
 // gateway adds over direct.
 func addedLatency(ctx context.Context, env *Env, res *Result, o Options, eps []endpoint, rate int, d time.Duration, repeats int) error {
 	const conns = 10
-	armNames := strings.Split(o.Str("arms", "floor,gateway,gateway_all_stages"), ",")
+	def := "floor,gateway,gateway_all_stages"
+	if o.Before != "" {
+		def += ",gateway_before,gateway_all_stages_before"
+	}
+	armNames := strings.Split(o.Str("arms", def), ",")
 	arms := []endpoint{eps[0]}
 	for _, ep := range eps {
 		if slices.Contains(armNames, ep.name) {
