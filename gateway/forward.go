@@ -332,7 +332,7 @@ func (x *Exchange) buildUpstreamRequest(ctx *fasthttp.RequestCtx, req *fasthttp.
 	req.Header.SetContentType("application/json")
 	d.upstream.setURI(req, x.endpoint, d.upstreamModel)
 	d.upstream.setHeaders(req)
-	req.Header.SetBytesV("X-Request-Id", x.requestID)
+	req.Header.SetCanonical(headerRequestID, x.requestID)
 	setTraceContext(&ctx.Request.Header, req)
 	if x.fields.Stream {
 		req.Header.Set("Accept", "text/event-stream")

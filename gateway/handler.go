@@ -44,6 +44,10 @@ func (s *Server) handleAzurePath(ctx *fasthttp.RequestCtx, rest []byte) {
 	s.serveModelAPI(ctx, ep, model)
 }
 
+// headerRequestID is X-Request-Id in canonical case: set with SetCanonical,
+// it is not re-normalised on every request.
+var headerRequestID = []byte("X-Request-Id")
+
 // handle routes a request. Model APIs are matched first: they are the hot path.
 func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	defer s.recoverPanic(ctx)
@@ -148,7 +152,7 @@ func (s *Server) serveModelAPIAs(ctx *fasthttp.RequestCtx, ep endpoint, pathMode
 	}
 	x.rt = s.rt.Load()
 	x.setRequestID(&ctx.Request.Header)
-	ctx.Response.Header.SetBytesV("X-Request-Id", x.requestID)
+	ctx.Response.Header.SetCanonical(headerRequestID, x.requestID)
 	// Once a stream writer owns x it may run (and release x) before this
 	// handler returns, so ownership is tracked here, never read from x.
 	defer func() {
