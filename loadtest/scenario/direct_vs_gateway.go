@@ -62,20 +62,13 @@ func runDirectVsGateway(ctx context.Context, env *Env, o Options) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
-	baseBin, err := env.Build("./loadtest/baseline")
+	// The comparison proxies: net/http's reverse proxy, and the floor, the
+	// smallest fasthttp proxy (what any fasthttp proxy adds).
+	baseline, err := startProxy(env, "baseline", "http://"+mock.Addr)
 	if err != nil {
 		return nil, err
 	}
-	baseAddr, err := env.FreeAddr()
-	if err != nil {
-		return nil, err
-	}
-	baseline, err := env.Start(ProcSpec{Name: "baseline", Bin: baseBin, Addr: baseAddr,
-		Args: []string{"--listen", baseAddr, "--upstream", "http://" + mock.Addr}, Ready: httpReady("/v1/models")})
-	if err != nil {
-		return nil, err
-	}
-	floor, err := startFloor(env, mock)
+	floor, err := startProxy(env, "floor", mock.Addr)
 	if err != nil {
 		return nil, err
 	}
@@ -259,10 +252,10 @@ func addedLatency(ctx context.Context, env *Env, res *Result, o Options, eps []e
 	return nil
 }
 
-// startFloor runs loadtest/floor, the smallest fasthttp proxy, in front of
-// mock: what any fasthttp proxy adds, measured beside the gateway.
-func startFloor(env *Env, mock *Proc) (*Proc, error) {
-	bin, err := env.Build("./loadtest/floor")
+// startProxy runs the comparison proxy loadtest/NAME in front of upstream
+// (its --upstream flag).
+func startProxy(env *Env, name, upstream string) (*Proc, error) {
+	bin, err := env.Build("./loadtest/" + name)
 	if err != nil {
 		return nil, err
 	}
@@ -270,8 +263,8 @@ func startFloor(env *Env, mock *Proc) (*Proc, error) {
 	if err != nil {
 		return nil, err
 	}
-	return env.Start(ProcSpec{Name: "floor", Bin: bin, Addr: addr,
-		Args: []string{"--listen", addr, "--upstream", mock.Addr}, Ready: httpReady("/v1/models")})
+	return env.Start(ProcSpec{Name: name, Bin: bin, Addr: addr,
+		Args: []string{"--listen", addr, "--upstream", upstream}, Ready: httpReady("/v1/models")})
 }
 
 // medianAdded is the median over repeats of (arm − base) at quantile q,
