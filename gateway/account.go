@@ -86,9 +86,9 @@ func (s *Server) observe(x *Exchange, u metering.Usage, costMicros int64, dur ti
 		var d *health.Deployment
 		switch {
 		case x.served != nil:
-			m, d = x.served.health, x.dep.health
+			m, d = x.served.health, x.dep.healthHandle()
 		case x.blamed != nil:
-			m, d = x.blamedBy.health, x.blamed.health // a failed request counts against what failed
+			m, d = x.blamedBy.health, x.blamed.healthHandle() // a failed request counts against what failed
 		case x.requested != nil:
 			m = x.requested.health
 		}

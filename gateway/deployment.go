@@ -24,13 +24,15 @@ type deployment struct {
 	ewmaNanos atomic.Int64 // 0 = never measured
 	coolUntil atomic.Int64 // unix nanos; set from Retry-After
 	breaker   *breaker
-	health    *health.Deployment // nil when health is off
+	// health is swapped by a reload that reuses d while requests are in
+	// flight on it: atomic. nil when health is off.
+	health atomic.Pointer[health.Deployment]
 }
 
 // attachHealth links d to its health handle: circuit changes are exported
 // and routing can avoid deployments health marks unhealthy.
 func (d *deployment) attachHealth(h *health.Deployment) {
-	d.health = h
+	d.health.Store(h)
 	d.breaker.mu.Lock()
 	d.breaker.onChange = h.SetCircuit
 	h.SetCircuit(d.breaker.state)
@@ -40,8 +42,12 @@ func (d *deployment) attachHealth(h *health.Deployment) {
 // unhealthy reports whether rolling health (error rate, latency anomalies)
 // says to keep traffic away from d while others are available.
 func (d *deployment) unhealthy() bool {
-	return d.health != nil && d.health.Status() == health.Unhealthy
+	h := d.health.Load()
+	return h != nil && h.Status() == health.Unhealthy
 }
+
+// healthHandle is d's rolling-health handle, nil when health is off.
+func (d *deployment) healthHandle() *health.Deployment { return d.health.Load() }
 
 func newDeployment(d config.Deployment, up *upstream, cc config.CircuitConfig) *deployment {
 	return &deployment{

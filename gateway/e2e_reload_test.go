@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgate-ai/tollgate/gateway"
+	"github.com/tollgate-ai/tollgate/health"
 	"github.com/tollgate-ai/tollgate/mockllm"
 )
 
@@ -20,12 +22,51 @@ models:
 keys: [{id: k, key: sk-k}]
 `
 
+// reloadKeepingDeployments changes only a model beside mock-gpt: every
+// reload reuses mock-gpt's deployment (same fingerprint) and re-attaches its
+// health handle while requests are in flight on it.
+const reloadKeepingDeployments = `
+upstreams:
+  - {name: a, kind: openai, base_url: "{{MOCK}}"}
+models:
+  - {name: mock-gpt, deployments: [{upstream: a}]}
+  - {name: extra-%d, deployments: [{upstream: a, model: mock-gpt%d}]}
+keys: [{id: k, key: sk-k}]
+`
+
 // TestReloadUnderTraffic swaps configs (new upstream pools each time) while
 // clients stream and call: no request may fail.
 func TestReloadUnderTraffic(t *testing.T) {
 	mockURL, _ := startMock(t, mockllm.Options{})
 	vars := map[string]string{"MOCK": mockURL}
 	base, gw := startGateway(t, fmt.Sprintf(reloadConfig, 0, 0), vars)
+	reloadUnderTraffic(t, base, gw, reloadConfig, vars)
+}
+
+// TestReloadReusingDeploymentsUnderTraffic: the same with rolling health on
+// and deployments kept across reloads; under -race it catches a reload
+// writing a deployment's state (its health handle) that requests in flight
+// read without synchronisation.
+func TestReloadReusingDeploymentsUnderTraffic(t *testing.T) {
+	mockURL, _ := startMock(t, mockllm.Options{})
+	vars := map[string]string{"MOCK": mockURL}
+	cfg := parseConfig(t, fmt.Sprintf(reloadKeepingDeployments, 0, 0), vars)
+	hr, err := health.New(gateway.HealthOptions(cfg, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(hr.Close)
+	gw, err := gateway.New(cfg, gateway.Options{Stages: gateway.Stages{Health: hr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := serveGateway(t, gw) + "/v1"
+	reloadUnderTraffic(t, base, gw, reloadKeepingDeployments, vars)
+}
+
+// reloadUnderTraffic reloads gw with config (two %d: the reload's number)
+// while clients stream and call through base: no request may fail.
+func reloadUnderTraffic(t *testing.T, base string, gw *gateway.Server, config string, vars map[string]string) {
 	c := newClient(base, "sk-k")
 
 	var sent, failed atomic.Int64
@@ -71,7 +112,7 @@ func TestReloadUnderTraffic(t *testing.T) {
 	reloads := 0
 	deadline := time.Now().Add(3 * time.Second)
 	for i := 1; i <= 30 && time.Now().Before(deadline); i++ {
-		if err := gw.Reload(parseConfig(t, fmt.Sprintf(reloadConfig, i, i), vars)); err != nil {
+		if err := gw.Reload(parseConfig(t, fmt.Sprintf(config, i, i), vars)); err != nil {
 			t.Fatal(err)
 		}
 		reloads++

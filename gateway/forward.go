@@ -38,7 +38,7 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx, x *Exchange, body []byte) (ha
 	var failedKind string
 	report := func() {
 		if failed != nil && s.stages.Health != nil {
-			s.stages.Health.RecordAttempt(failed.health, failedKind)
+			s.stages.Health.RecordAttempt(failed.healthHandle(), failedKind)
 		}
 		failed = nil
 	}
