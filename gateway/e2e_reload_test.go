@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/tollgate-ai/tollgate/gateway"
-	"github.com/tollgate-ai/tollgate/health"
 	"github.com/tollgate-ai/tollgate/mockllm"
 )
 
@@ -50,16 +49,7 @@ func TestReloadUnderTraffic(t *testing.T) {
 func TestReloadReusingDeploymentsUnderTraffic(t *testing.T) {
 	mockURL, _ := startMock(t, mockllm.Options{})
 	vars := map[string]string{"MOCK": mockURL}
-	cfg := parseConfig(t, fmt.Sprintf(reloadKeepingDeployments, 0, 0), vars)
-	hr, err := health.New(gateway.HealthOptions(cfg, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(hr.Close)
-	gw, err := gateway.New(cfg, gateway.Options{Stages: gateway.Stages{Health: hr}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	gw, _ := newHealthServer(t, parseConfig(t, fmt.Sprintf(reloadKeepingDeployments, 0, 0), vars), nil)
 	base := serveGateway(t, gw) + "/v1"
 	reloadUnderTraffic(t, base, gw, reloadKeepingDeployments, vars)
 }

@@ -239,6 +239,16 @@ func (r *restartable) restart(t testing.TB) {
 // /v1/health/models; it returns the /v1 base URL and the registry.
 func healthGateway(t *testing.T, cfg *config.Config, tune func(*health.Options)) (string, *health.Registry) {
 	t.Helper()
+	gw, hr := newHealthServer(t, cfg, tune)
+	gw.Handle("/metrics", hr.ServeMetrics, gateway.Ops)
+	gw.Handle("/v1/health/models", hr.ServeModelsHealth, gateway.Ops)
+	return serveGateway(t, gw) + "/v1", hr
+}
+
+// newHealthServer builds a gateway for cfg with rolling health on (opts
+// from the config unless tune changes them), not yet serving.
+func newHealthServer(t *testing.T, cfg *config.Config, tune func(*health.Options)) (*gateway.Server, *health.Registry) {
+	t.Helper()
 	opts := gateway.HealthOptions(cfg, nil)
 	if tune != nil {
 		tune(&opts)
@@ -252,9 +262,7 @@ func healthGateway(t *testing.T, cfg *config.Config, tune func(*health.Options))
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw.Handle("/metrics", hr.ServeMetrics, gateway.Ops)
-	gw.Handle("/v1/health/models", hr.ServeModelsHealth, gateway.Ops)
-	return serveGateway(t, gw) + "/v1", hr
+	return gw, hr
 }
 
 // regoPolicy opens a policy engine on one decision.rego holding rego.
