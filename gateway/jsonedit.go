@@ -52,13 +52,13 @@ func (m member) set(dst, body []byte, key string, raw []byte) []byte {
 // first match (keys are unique: see setTopLevel).
 func findMember(body []byte, key string) (member, error) {
 	m := member{vs: -1}
-	i := skipWS(body, 0)
+	i := jsonscan.SkipSpace(body, 0)
 	if i >= len(body) || body[i] != '{' {
 		return m, errBadJSON
 	}
 	i++
 	for {
-		i = skipWS(body, i)
+		i = jsonscan.SkipSpace(body, i)
 		if i >= len(body) {
 			return m, errBadJSON
 		}
@@ -75,11 +75,11 @@ func findMember(body []byte, key string) (member, error) {
 		if err != nil {
 			return m, err
 		}
-		i = skipWS(body, ke)
+		i = jsonscan.SkipSpace(body, ke)
 		if i >= len(body) || body[i] != ':' {
 			return m, errBadJSON
 		}
-		vs := skipWS(body, i+1)
+		vs := jsonscan.SkipSpace(body, i+1)
 		ve, err := skipValue(body, vs)
 		if err != nil {
 			return m, err
@@ -120,35 +120,15 @@ func hasMembers(body []byte, end int) bool {
 	return false
 }
 
-func skipWS(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
 // skipString returns the index after the string starting at b[i] == '"'.
-// It jumps from quote to quote (IndexByte is vectorised): a quote ends the
-// string unless an odd run of backslashes precedes it.
 func skipString(b []byte, i int) (int, error) {
 	if i >= len(b) || b[i] != '"' {
 		return i, errBadJSON
 	}
-	start := i + 1
-	for i = start; ; i++ {
-		j := bytes.IndexByte(b[i:], '"')
-		if j < 0 {
-			return len(b), errBadJSON
-		}
-		i += j
-		k := i
-		for k > start && b[k-1] == '\\' {
-			k--
-		}
-		if (i-k)%2 == 0 {
-			return i + 1, nil
-		}
+	if e := jsonscan.StringEnd(b, i); e >= 0 {
+		return e, nil
 	}
+	return len(b), errBadJSON
 }
 
 // skipValue returns the index after the JSON value starting at b[i].

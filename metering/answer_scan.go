@@ -1,11 +1,11 @@
 package metering
 
 import (
-	"bytes"
 	"encoding/binary"
 	"math/bits"
 	"unsafe"
 
+	"github.com/tollgate-ai/tollgate/internal/jsonscan"
 	"github.com/valyala/fastjson/fastfloat"
 )
 
@@ -23,7 +23,7 @@ import (
 // changes no name without a backslash, and numbers are read by the same
 // function as fastjson's GetInt.
 func scanUsage(body []byte) (u Usage, finish []byte, hasChoices, ok bool) {
-	i := skipSpace(body, 0)
+	i := jsonscan.SkipSpace(body, 0)
 	if i >= len(body) || body[i] != '{' {
 		return u, nil, false, false
 	}
@@ -65,7 +65,7 @@ func scanUsage(body []byte) (u Usage, finish []byte, hasChoices, ok bool) {
 		}
 		return skipValue(body, v, 1)
 	})
-	if end < 0 || escaped || skipSpace(body, end) != len(body) || usage == nil || usage[0] != '{' {
+	if end < 0 || escaped || jsonscan.SkipSpace(body, end) != len(body) || usage == nil || usage[0] != '{' {
 		return u, nil, false, false
 	}
 	// usage is valid JSON now: one walk takes each count's first occurrence.
@@ -132,7 +132,7 @@ const maxScanDepth = 32
 // value returns where the value ends (-1: invalid). It returns the index
 // after the object, or -1.
 func eachMember(b []byte, i, depth int, value func(key []byte, v int) int) int {
-	i = skipSpace(b, i+1)
+	i = jsonscan.SkipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
 		return i + 1
 	}
@@ -145,11 +145,11 @@ func eachMember(b []byte, i, depth int, value func(key []byte, v int) int) int {
 			return -1
 		}
 		key := b[i+1 : ke-1]
-		i = skipSpace(b, ke)
+		i = jsonscan.SkipSpace(b, ke)
 		if i >= len(b) || b[i] != ':' {
 			return -1
 		}
-		v := skipSpace(b, i+1)
+		v := jsonscan.SkipSpace(b, i+1)
 		if v >= len(b) {
 			return -1
 		}
@@ -165,7 +165,7 @@ func eachMember(b []byte, i, depth int, value func(key []byte, v int) int) int {
 // at its index and returns where it ends (-1: invalid). It returns the
 // index after the array, or -1.
 func eachElement(b []byte, i int, element func(i int) int) int {
-	i = skipSpace(b, i+1)
+	i = jsonscan.SkipSpace(b, i+1)
 	if i < len(b) && b[i] == ']' {
 		return i + 1
 	}
@@ -188,12 +188,12 @@ func afterItem(b []byte, e int, closing byte) (next, end int) {
 	if e < 0 {
 		return -1, -1
 	}
-	i := skipSpace(b, e)
+	i := jsonscan.SkipSpace(b, e)
 	switch {
 	case i >= len(b):
 		return -1, -1
 	case b[i] == ',':
-		return skipSpace(b, i+1), 0
+		return jsonscan.SkipSpace(b, i+1), 0
 	case b[i] == closing:
 		return -1, i + 1
 	}
@@ -233,16 +233,6 @@ func scanInt(v []byte) int {
 	return int(fastfloat.ParseInt64BestEffort(unsafe.String(unsafe.SliceData(v), len(v))))
 }
 
-func skipSpace(b []byte, i int) int {
-	if i < len(b) && b[i] > ' ' { // compact JSON: no space at all
-		return i
-	}
-	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
 // skipString skips the string at b[i] == '"' as fastjson does: it ends at
 // the first quote not escaped by an odd run of backslashes; its contents
 // are not checked (fastjson unescapes lazily and leniently), and the scan
@@ -251,25 +241,7 @@ func skipString(b []byte, i int) int {
 	if k := quoteOrBackslash(b, i+1); k < len(b) && b[k] == '"' {
 		return k + 1
 	}
-	return skipEscapedString(b, i)
-}
-
-func skipEscapedString(b []byte, i int) int {
-	for i++; ; {
-		n := bytes.IndexByte(b[i:], '"')
-		if n < 0 {
-			return -1
-		}
-		q := i + n
-		k := q
-		for k > i && b[k-1] == '\\' {
-			k--
-		}
-		if (q-k)%2 == 0 {
-			return q + 1
-		}
-		i = q + 1
-	}
+	return jsonscan.StringEnd(b, i)
 }
 
 // plainString is skipString for a string the scan reads (a member name, a

@@ -25,9 +25,9 @@ func NextValue(data, key []byte) []byte {
 		if escaped {
 			continue
 		}
-		j := skipWS(data, 0)
+		j := SkipSpace(data, 0)
 		if j < len(data) && data[j] == ':' {
-			j = skipWS(data, j+1)
+			j = SkipSpace(data, j+1)
 			if j < len(data) {
 				return data[j:]
 			}
@@ -145,11 +145,38 @@ func EventData(ev []byte) []byte {
 	return bytes.TrimRight(d, "\r")
 }
 
-func skipWS(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+// SkipSpace returns the index of the first byte at or after i that is not
+// JSON whitespace.
+func SkipSpace(b []byte, i int) int {
+	if i < len(b) && b[i] > ' ' { // compact JSON: no space at all
+		return i
+	}
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
 		i++
 	}
 	return i
+}
+
+// StringEnd returns the index after the string that starts at b[i] == '"':
+// the first quote not escaped by an odd run of backslashes ends it. It
+// jumps from quote to quote (IndexByte is vectorised); -1 when the string
+// is not terminated.
+func StringEnd(b []byte, i int) int {
+	for i++; ; {
+		n := bytes.IndexByte(b[i:], '"')
+		if n < 0 {
+			return -1
+		}
+		q := i + n
+		k := q
+		for k > i && b[k-1] == '\\' {
+			k--
+		}
+		if (q-k)%2 == 0 {
+			return q + 1
+		}
+		i = q + 1
+	}
 }
 
 func hexVal(c byte) int {
