@@ -64,8 +64,8 @@ func HasNonNullValue(data, key []byte) bool {
 func FirstString(data, key []byte) []byte {
 	for v := NextValue(data, key); len(v) > 0; v = NextValue(v, key) {
 		if v[0] == '"' {
-			if j := bytes.IndexByte(v[1:], '"'); j >= 0 {
-				return v[1 : 1+j]
+			if e := StringEnd(v, 0); e >= 0 {
+				return v[1 : e-1]
 			}
 			return nil
 		}

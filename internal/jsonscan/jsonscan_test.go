@@ -24,6 +24,10 @@ func TestScans(t *testing.T) {
 	if got := string(FirstString(data, []byte(`"finish_reason"`))); got != "stop" {
 		t.Fatalf("FirstString = %q", got)
 	}
+	// An escaped quote does not end the string.
+	if got := string(FirstString([]byte(`{"finish_reason":"a\\\"b\\","x":"y"}`), []byte(`"finish_reason"`))); got != `a\\\"b\\` {
+		t.Fatalf("FirstString with escapes = %q", got)
+	}
 	if HasNonNullValue(data, []byte(`"error"`)) || !HasNonNullValue([]byte(`{"error" : {}}`), []byte(`"error"`)) {
 		t.Fatal("HasNonNullValue")
 	}
