@@ -72,11 +72,12 @@ func buildServingConfig(c *config.Config, prev *servingConfig, hr *health.Regist
 		}
 		for _, dc := range mc.Deployments {
 			up := rt.upstreams[dc.Upstream]
-			d := prev.reuseDeployment(mc.Name, dc, up, *mc.Circuit)
+			fp := deploymentFP(dc, up, *mc.Circuit)
+			d := prev.reuseDeployment(mc.Name, fp)
 			if d == nil {
 				d = newDeployment(dc, up, *mc.Circuit)
+				d.fp = fp // a reused one has it already; it is shared with requests in flight, so left untouched
 			}
-			d.fp = deploymentFP(dc, up, *mc.Circuit)
 			if m.health != nil {
 				d.attachHealth(m.health.Deployment(d.name))
 			}
@@ -112,7 +113,8 @@ func deploymentFP(dc config.Deployment, up *upstream, cc config.CircuitConfig) s
 
 // reuseDeployment returns the previous runtime's deployment when nothing
 // about it changed, so a reload keeps open circuits and latency estimates.
-func (prev *servingConfig) reuseDeployment(modelName string, dc config.Deployment, up *upstream, cc config.CircuitConfig) *deployment {
+// fp is deploymentFP of the new configuration's deployment.
+func (prev *servingConfig) reuseDeployment(modelName, fp string) *deployment {
 	if prev == nil {
 		return nil
 	}
@@ -120,7 +122,6 @@ func (prev *servingConfig) reuseDeployment(modelName string, dc config.Deploymen
 	if m == nil {
 		return nil
 	}
-	fp := deploymentFP(dc, up, cc)
 	for _, d := range m.deployments {
 		if d.fp == fp {
 			return d
